@@ -1,0 +1,1 @@
+"""Cascade: a tokenised-receivables ledger."""

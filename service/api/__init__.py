@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by the feature modules: auth, sessions, idempotency, error rendering."""

@@ -1,0 +1,151 @@
+"""ABI encoding and decoding: calls, custom errors and events, straight from the compiled ABIs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
+from eth_utils import keccak, to_checksum_address
+
+
+def selector(signature: str) -> bytes:
+    return keccak(text=signature)[:4]
+
+
+def encode_call(signature: str, args: Iterable[Any]) -> bytes:
+    """`signature` is the canonical form, e.g. `transferFrom(uint256,address,uint256)`."""
+    types = _split_types(signature[signature.index("(") + 1 : -1])
+    return selector(signature) + abi_encode(types, list(args))
+
+
+def _split_types(text: str) -> list[str]:
+    types: list[str] = []
+    depth, start = 0, 0
+    for index, char in enumerate(text):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "," and depth == 0:
+            types.append(text[start:index])
+            start = index + 1
+    if text[start:]:
+        types.append(text[start:])
+    return types
+
+
+def canonical_type(item: dict[str, Any]) -> str:
+    kind: str = item["type"]
+    if kind.startswith("tuple"):
+        return "(" + ",".join(canonical_type(component) for component in item["components"]) + ")" + kind[5:]
+    return kind
+
+
+def _normalise(kind: str, value: Any) -> Any:
+    if kind == "address":
+        return to_checksum_address(value)
+    if isinstance(value, bytes) and kind.startswith("bytes"):
+        return "0x" + value.hex()
+    return value
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    name: str
+    types: tuple[str, ...]
+    names: tuple[str, ...]
+
+
+class ErrorCatalog:
+    """Selector → custom error, over every ABI the service knows, plus Solidity's Error and Panic."""
+
+    def __init__(self, abis: Iterable[list[dict[str, Any]]]) -> None:
+        self._specs: dict[bytes, ErrorSpec] = {
+            selector("Error(string)"): ErrorSpec("Error", ("string",), ("message",)),
+            selector("Panic(uint256)"): ErrorSpec("Panic", ("uint256",), ("code",)),
+        }
+        for abi in abis:
+            for item in abi:
+                if item["type"] != "error":
+                    continue
+                types = tuple(canonical_type(arg) for arg in item["inputs"])
+                signature = f"{item['name']}({','.join(types)})"
+                names = tuple(arg["name"] or f"arg{i}" for i, arg in enumerate(item["inputs"]))
+                self._specs[selector(signature)] = ErrorSpec(item["name"], types, names)
+
+    @property
+    def names(self) -> set[str]:
+        return {spec.name for spec in self._specs.values()}
+
+    def decode(self, data: bytes) -> tuple[str, dict[str, Any]] | None:
+        spec = self._specs.get(data[:4])
+        if spec is None:
+            return None
+        values = abi_decode(list(spec.types), data[4:])
+        return spec.name, {
+            name: _normalise(kind, value)
+            for name, kind, value in zip(spec.names, spec.types, values, strict=True)
+        }
+
+
+@dataclass(frozen=True)
+class DecodedEvent:
+    name: str
+    address: str
+    args: dict[str, Any]
+    block_number: int
+    block_hash: str
+    transaction_hash: str
+    log_index: int
+
+
+@dataclass(frozen=True)
+class _EventSpec:
+    name: str
+    inputs: tuple[dict[str, Any], ...]
+
+
+class EventCatalog:
+    def __init__(self, abis: Iterable[list[dict[str, Any]]]) -> None:
+        self._specs: dict[bytes, _EventSpec] = {}
+        for abi in abis:
+            for item in abi:
+                if item["type"] != "event" or item.get("anonymous"):
+                    continue
+                signature = f"{item['name']}({','.join(canonical_type(arg) for arg in item['inputs'])})"
+                self._specs[keccak(text=signature)] = _EventSpec(item["name"], tuple(item["inputs"]))
+
+    def topic(self, name: str) -> str:
+        for topic, spec in self._specs.items():
+            if spec.name == name:
+                return "0x" + topic.hex()
+        raise KeyError(name)
+
+    def decode(self, log: dict[str, Any]) -> DecodedEvent | None:
+        topics = [bytes.fromhex(topic[2:]) for topic in log["topics"]]
+        spec = self._specs.get(topics[0]) if topics else None
+        if spec is None:
+            return None
+        indexed = [arg for arg in spec.inputs if arg["indexed"]]
+        plain = [arg for arg in spec.inputs if not arg["indexed"]]
+        if len(indexed) != len(topics) - 1:
+            # Same signature, different indexing (ERC-20 vs ERC-721 Transfer): not this event.
+            return None
+        args: dict[str, Any] = {}
+        for arg, topic in zip(indexed, topics[1:], strict=True):
+            args[arg["name"]] = _normalise(arg["type"], abi_decode([canonical_type(arg)], topic)[0])
+        values = abi_decode([canonical_type(arg) for arg in plain], bytes.fromhex(log["data"][2:]))
+        for arg, value in zip(plain, values, strict=True):
+            args[arg["name"]] = _normalise(arg["type"], value)
+        return DecodedEvent(
+            name=spec.name,
+            address=to_checksum_address(log["address"]),
+            args=args,
+            block_number=int(log["blockNumber"], 16),
+            block_hash=log["blockHash"],
+            transaction_hash=log["transactionHash"],
+            log_index=int(log["logIndex"], 16),
+        )

@@ -1,0 +1,97 @@
+"""The embedded local chain: an Anvil child process whose state survives restarts."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from service.settings import PROJECT_ROOT
+
+ANVIL_BINARY = PROJECT_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    # Anvil must not outlive a service killed with SIGKILL: it gets SIGTERM and dumps its state.
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class AnvilProcess:
+    def __init__(
+        self,
+        port: int,
+        state_path: Path | None = None,
+        block_time_seconds: float | None = None,
+        log_path: Path | None = None,
+    ) -> None:
+        self.port = port
+        self.state_path = state_path
+        self.block_time_seconds = block_time_seconds
+        self.log_path = log_path
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def rpc_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        command = [str(ANVIL_BINARY), "--port", str(self.port), "--host", "127.0.0.1", "--silent"]
+        # A generous gas limit keeps large settlement batches in one block.
+        command += ["--gas-limit", "100000000", "--code-size-limit", "49152"]
+        if self.state_path is not None:
+            # Interval dumps bound what an abrupt machine stop can lose; a clean stop dumps on exit.
+            command += ["--state", str(self.state_path), "--state-interval", "2"]
+        if self.block_time_seconds:
+            command += ["--block-time", str(self.block_time_seconds)]
+        return command
+
+    def start(self, timeout_seconds: float = 30.0) -> None:
+        if not ANVIL_BINARY.exists():
+            raise RuntimeError(f"anvil not found at {ANVIL_BINARY}; run `make setup` (npm install)")
+        if self.state_path is not None:
+            self.state_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self._process = subprocess.Popen(
+            self.command(), stdout=log, stderr=log, preexec_fn=_die_with_parent, start_new_session=True
+        )
+        self._wait_ready(timeout_seconds)
+
+    def _wait_ready(self, timeout_seconds: float) -> None:
+        deadline = time.monotonic() + timeout_seconds
+        payload = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
+        while time.monotonic() < deadline:
+            if self._process is not None and self._process.poll() is not None:
+                raise RuntimeError(f"anvil exited early with code {self._process.returncode}")
+            try:
+                if httpx.post(self.rpc_url, json=payload, timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"anvil did not answer on {self.rpc_url} within {timeout_seconds}s")
+
+    def stop(self, timeout_seconds: float = 20.0) -> None:
+        if self._process is None or self._process.poll() is not None:
+            return
+        # SIGTERM makes anvil write its state file before it exits.
+        self._process.send_signal(signal.SIGTERM)
+        try:
+            self._process.wait(timeout=timeout_seconds)
+        except subprocess.TimeoutExpired:
+            os.killpg(self._process.pid, signal.SIGKILL)
+            self._process.wait()
+        self._process = None
+
+    def kill(self) -> None:
+        """Stops anvil abruptly, as a crash would (for fault tests)."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._process = None

@@ -1,0 +1,195 @@
+"""The service's view of the deployed Cascade contracts: reads, simulations and submissions."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_abi import decode as abi_decode
+from eth_utils import to_checksum_address
+
+from service.chain.abi import DecodedEvent, ErrorCatalog, EventCatalog, encode_call
+from service.chain.compiler import Artifact
+from service.chain.forwarder import FORWARDED_CALL_GAS, ForwardRequest
+from service.chain.revert import decode_revert
+from service.chain.rpc import JsonRpc, RevertError
+from service.chain.transactions import SignedTransaction, TransactionSender
+from service.errors import ChainRejected, LedgerError
+
+# Contracts whose events the indexer follows, by deployment name.
+INDEXED_CONTRACTS = ("registry", "note")
+# Gas for the relayer's outer transaction: the forwarded call's gas plus the forwarder's own work.
+RELAY_GAS = FORWARDED_CALL_GAS + 150_000
+
+
+@dataclass(frozen=True)
+class Deployment:
+    chain_id: int
+    block_number: int
+    addresses: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def registry(self) -> str:
+        return self.addresses["registry"]
+
+    @property
+    def forwarder(self) -> str:
+        return self.addresses["forwarder"]
+
+    @property
+    def note(self) -> str:
+        return self.addresses["note"]
+
+
+@dataclass(frozen=True)
+class Receipt:
+    transaction_hash: str
+    block_number: int
+    block_hash: str
+    gas_used: int
+    events: list[DecodedEvent]
+
+    def events_named(self, name: str) -> list[DecodedEvent]:
+        return [event for event in self.events if event.name == name]
+
+
+class ChainClient:
+    def __init__(
+        self,
+        rpc: JsonRpc,
+        chain_id: int,
+        artifacts: dict[str, Artifact],
+        deployment: Deployment,
+        operator: TransactionSender,
+        relayer: TransactionSender,
+    ) -> None:
+        self.rpc = rpc
+        self.chain_id = chain_id
+        self.deployment = deployment
+        self.operator = operator
+        self.relayer = relayer
+        abis = [artifact.abi for artifact in artifacts.values()]
+        self.errors = ErrorCatalog(abis)
+        self.events = EventCatalog(abis)
+
+    # --------------------------------------------------------------------------------- reads
+
+    def fetch_head(self) -> int:
+        return int(self.rpc.request("eth_blockNumber"), 16)
+
+    def fetch_block(self, number: int | str) -> dict[str, Any] | None:
+        tag = hex(number) if isinstance(number, int) else number
+        block = self.rpc.request("eth_getBlockByNumber", [tag, False])
+        return dict(block) if block else None
+
+    def fetch_time(self) -> int:
+        block = self.fetch_block("latest")
+        assert block is not None
+        return int(block["timestamp"], 16)
+
+    def call(self, to: str, data: bytes, *, sender: str | None = None, block: int | str = "latest") -> bytes:
+        request: dict[str, Any] = {"to": to, "data": "0x" + data.hex()}
+        if sender is not None:
+            request["from"] = sender
+        tag = hex(block) if isinstance(block, int) else block
+        try:
+            result = self.rpc.request("eth_call", [request, tag])
+        except RevertError as error:
+            raise decode_revert(self.errors, error.data) from None
+        return bytes.fromhex(result[2:])
+
+    def read(
+        self, to: str, signature: str, args: Iterable[Any], returns: list[str], block: int | str = "latest"
+    ) -> Any:
+        values = abi_decode(returns, self.call(to, encode_call(signature, args), block=block))
+        return values[0] if len(values) == 1 else values
+
+    def fetch_forwarder_nonce(self, account: str) -> int:
+        return int(self.read(self.deployment.forwarder, "nonces(address)", [account], ["uint256"]))
+
+    def fetch_logs(self, from_block: int, to_block: int) -> list[DecodedEvent]:
+        addresses = [
+            self.deployment.addresses[name] for name in INDEXED_CONTRACTS if name in self.deployment.addresses
+        ]
+        logs = self.rpc.request(
+            "eth_getLogs", [{"fromBlock": hex(from_block), "toBlock": hex(to_block), "address": addresses}]
+        )
+        decoded = (self.events.decode(log) for log in logs if not log.get("removed"))
+        return [event for event in decoded if event is not None]
+
+    # --------------------------------------------------------------------------------- writes
+
+    def simulate_forwarded(self, sender: str, target: str, data: bytes) -> bytes:
+        """Runs a participant's call as the forwarder would deliver it, without a transaction.
+
+        OpenZeppelin's forwarder replaces the callee's revert reason with `FailedCall()`; simulating
+        the call with the sender appended (ERC-2771) recovers the real custom error first.
+        """
+        payload = data + bytes.fromhex(to_checksum_address(sender)[2:])
+        return self.call(target, payload, sender=self.deployment.forwarder)
+
+    def build_forward_request(
+        self, sender: str, target: str, data: bytes, ttl_seconds: int
+    ) -> ForwardRequest:
+        return ForwardRequest(
+            sender=to_checksum_address(sender),
+            target=to_checksum_address(target),
+            gas=FORWARDED_CALL_GAS,
+            nonce=self.fetch_forwarder_nonce(sender),
+            deadline=self.fetch_time() + ttl_seconds,
+            data=data,
+        )
+
+    def sign_relay(self, request: ForwardRequest, signature: bytes) -> SignedTransaction:
+        return self.relayer.sign(self.deployment.forwarder, request.encode_execute(signature), RELAY_GAS)
+
+    def sign_operator_call(self, to: str, data: bytes, gas: int = 1_000_000) -> SignedTransaction:
+        # Simulate first so a doomed call is refused with its reason and costs no nonce.
+        self.call(to, data, sender=self.operator.address)
+        return self.operator.sign(to, data, gas)
+
+    def submit(self, sender: TransactionSender, transaction: SignedTransaction) -> Receipt:
+        sender.send(transaction)
+        return self.await_receipt(sender, transaction.hash)
+
+    def await_receipt(self, sender: TransactionSender, transaction_hash: str) -> Receipt:
+        raw = sender.wait_for_receipt(transaction_hash)
+        logs = raw.get("logs", [])
+        decoded = [event for event in (self.events.decode(log) for log in logs) if event is not None]
+        receipt = Receipt(
+            transaction_hash=transaction_hash,
+            block_number=int(raw["blockNumber"], 16),
+            block_hash=raw["blockHash"],
+            gas_used=int(raw["gasUsed"], 16),
+            events=decoded,
+        )
+        if int(raw["status"], 16) != 1 or self._forward_failed(receipt):
+            raise ChainRejected("the transaction reverted on chain", transaction_hash=transaction_hash)
+        return receipt
+
+    @staticmethod
+    def _forward_failed(receipt: Receipt) -> bool:
+        return any(
+            event.args.get("success") is False for event in receipt.events_named("ExecutedForwardRequest")
+        )
+
+    def explain_failure(self, sender: str, target: str, data: bytes, fallback: LedgerError) -> LedgerError:
+        """Best reason for a transaction that reverted after its simulation passed (a race)."""
+        try:
+            self.simulate_forwarded(sender, target, data)
+        except LedgerError as error:
+            return error
+        return fallback
+
+
+def wait_for_chain(rpc: JsonRpc, timeout_seconds: float = 30.0) -> int:
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        try:
+            return int(rpc.request("eth_chainId"), 16)
+        except LedgerError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)

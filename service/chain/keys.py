@@ -1,0 +1,42 @@
+"""Managed participant keys, encrypted at rest with the master key (Fernet: AES-128-CBC + HMAC)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+from eth_account import Account
+
+
+def load_or_create_master_key(configured: str | None, path: Path) -> bytes:
+    """The configured key wins; otherwise the embedded default keeps one in its data directory."""
+    if configured:
+        return configured.encode()
+    if path.exists():
+        return path.read_bytes().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key()
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(key)
+    return key
+
+
+class KeyVault:
+    def __init__(self, master_key: bytes) -> None:
+        self._fernet = Fernet(master_key)
+
+    def create_account(self) -> tuple[str, str]:
+        """Returns (address, encrypted private key) of a fresh account."""
+        account = Account.create()
+        return account.address, self.encrypt(account.key)
+
+    def encrypt(self, private_key: bytes) -> str:
+        return self._fernet.encrypt(private_key).decode()
+
+    def decrypt(self, encrypted: str) -> bytes:
+        try:
+            return self._fernet.decrypt(encrypted.encode())
+        except InvalidToken as error:
+            raise RuntimeError("a managed key cannot be decrypted: wrong CASCADE_MASTER_KEY?") from error

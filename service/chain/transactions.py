@@ -1,0 +1,91 @@
+"""Signing and sending transactions from the service's own accounts, with nonces kept locally.
+
+Anvil's automine can stall with several transactions in flight from one sender
+(../shared/TOOLCHAIN.md), so a sender keeps exactly one transaction in flight and owns its nonce.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils import to_checksum_address
+
+from service.chain.rpc import JsonRpc
+from service.errors import ChainUnavailable
+
+
+@dataclass(frozen=True)
+class SignedTransaction:
+    raw: bytes
+    hash: str
+    nonce: int
+    sender: str
+
+
+class TransactionSender:
+    def __init__(self, rpc: JsonRpc, chain_id: int, private_key: str | bytes) -> None:
+        self._rpc = rpc
+        self._chain_id = chain_id
+        self._account: LocalAccount = Account.from_key(private_key)
+        self._next_nonce: int | None = None
+        self.lock = threading.RLock()
+
+    @property
+    def address(self) -> str:
+        return str(self._account.address)
+
+    def reset_nonce(self) -> None:
+        with self.lock:
+            self._next_nonce = None
+
+    def sign(self, to: str, data: bytes, gas: int) -> SignedTransaction:
+        """Assigns the next nonce; callers hold `lock` from signing until the receipt is in."""
+        with self.lock:
+            if self._next_nonce is None:
+                self._next_nonce = int(
+                    self._rpc.request("eth_getTransactionCount", [self.address, "pending"]), 16
+                )
+            gas_price = int(self._rpc.request("eth_gasPrice"), 16)
+            transaction: dict[str, Any] = {
+                "chainId": self._chain_id,
+                "nonce": self._next_nonce,
+                "value": 0,
+                "data": data,
+                "gas": gas,
+                "maxFeePerGas": gas_price * 2 + 1,
+                "maxPriorityFeePerGas": 1,
+                "type": 2,
+            }
+            if to:  # an empty target means contract creation, which has no `to` at all
+                transaction["to"] = to_checksum_address(to)
+            signed = self._account.sign_transaction(transaction)
+            self._next_nonce += 1
+            return SignedTransaction(
+                bytes(signed.raw_transaction), "0x" + signed.hash.hex(), transaction["nonce"], self.address
+            )
+
+    def send(self, transaction: SignedTransaction) -> None:
+        try:
+            self._rpc.request("eth_sendRawTransaction", ["0x" + transaction.raw.hex()])
+        except RuntimeError as error:
+            if "already" in str(error).lower() or "known" in str(error).lower():
+                return  # re-sent after a restart: the node has it already
+            # Anything else leaves our nonce view unreliable; re-read it before the next transaction.
+            self.reset_nonce()
+            raise
+
+    def wait_for_receipt(self, transaction_hash: str, timeout_seconds: float = 60.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout_seconds
+        delay = 0.002
+        while time.monotonic() < deadline:
+            receipt = self._rpc.request("eth_getTransactionReceipt", [transaction_hash])
+            if receipt is not None:
+                return dict(receipt)
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
+        raise ChainUnavailable(f"transaction {transaction_hash} was not mined within {timeout_seconds}s")

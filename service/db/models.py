@@ -1,0 +1,171 @@
+"""Tables. Amounts are integer minor units (BIGINT); addresses are EIP-55 checksummed strings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Participant(Base):
+    __tablename__ = "participants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(42), unique=True)
+    # Null for participants that sign with their own wallet.
+    encrypted_private_key: Mapped[str | None] = mapped_column(Text, nullable=True)
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Voucher(Base):
+    """One e-debt voucher = one ERC-3525 slot; `id` is the slot number."""
+
+    __tablename__ = "vouchers"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    obligor_address: Mapped[str] = mapped_column(String(42), index=True)
+    initial_holder_address: Mapped[str] = mapped_column(String(42))
+    currency: Mapped[str] = mapped_column(String(8))
+    face_value_minor: Mapped[int] = mapped_column(BigInteger)
+    unit_minor: Mapped[int] = mapped_column(BigInteger)
+    redeemed_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    root_token_id: Mapped[int] = mapped_column(BigInteger)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    document_hash: Mapped[str] = mapped_column(String(66))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    issue_transaction_hash: Mapped[str] = mapped_column(String(66))
+    issue_block_number: Mapped[int] = mapped_column(BigInteger)
+
+
+class VoucherDocument(Base):
+    """Off-chain record of a voucher: the invoices it stands for. Survives a re-index of the chain."""
+
+    __tablename__ = "voucher_documents"
+
+    voucher_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    invoice_references: Mapped[list[Any]] = mapped_column(JSON)
+    issued_by_participant_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class Note(Base):
+    """One piece of a voucher (one ERC-3525 token), as last indexed from the chain."""
+
+    __tablename__ = "notes"
+
+    token_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # No foreign key: within one block a token's mint is indexed before its voucher's issuance event.
+    voucher_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    holder_address: Mapped[str] = mapped_column(String(42), index=True)
+    value_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    parent_token_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    root_token_id: Mapped[int] = mapped_column(BigInteger)
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    created_transaction_hash: Mapped[str] = mapped_column(String(66))
+    created_block_number: Mapped[int] = mapped_column(BigInteger)
+
+
+class ValueMovement(Base):
+    """Every change of value or holder, one row per chain log (idempotent by transaction and index)."""
+
+    __tablename__ = "value_movements"
+    __table_args__ = (UniqueConstraint("transaction_hash", "log_index", name="uq_movement_log"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    voucher_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    from_token_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    to_token_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    from_address: Mapped[str | None] = mapped_column(String(42), nullable=True)
+    to_address: Mapped[str | None] = mapped_column(String(42), nullable=True)
+    value_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    transaction_hash: Mapped[str] = mapped_column(String(66))
+    log_index: Mapped[int] = mapped_column(Integer)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+
+
+class ChainCheckpoint(Base):
+    __tablename__ = "chain_checkpoints"
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    block_hash: Mapped[str] = mapped_column(String(66))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class DeployedContract(Base):
+    __tablename__ = "deployed_contracts"
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    address: Mapped[str] = mapped_column(String(42))
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("participant_id", "key", name="uq_idempotency_participant_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    participant_id: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(200))
+    request_fingerprint: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(20))
+    response_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    response_body: Mapped[Any | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class Operation(Base):
+    """Journal of every transaction the service signs: written before it is sent."""
+
+    __tablename__ = "operations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    participant_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    sender_address: Mapped[str | None] = mapped_column(String(42), nullable=True)
+    nonce: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    transaction_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    raw_transaction: Mapped[str | None] = mapped_column(Text, nullable=True)
+    block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    error_code: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, onupdate=utc_now)

@@ -1,0 +1,1 @@
+"""Pure domain rules: no FastAPI, SQLAlchemy or web3 imports here."""

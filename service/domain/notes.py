@@ -1,0 +1,107 @@
+"""Pieces of a voucher: transfer rules, splits and the lineage tree.
+
+A *piece* is one ERC-3525 token: a part of one voucher's face value held by one participant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from service.domain.money import Currency, format_minor, require_unit_multiple
+from service.errors import InsufficientValue, SelfTransfer, SlotMismatch, VoucherNotActive
+
+
+@dataclass(frozen=True)
+class Piece:
+    token_id: int
+    voucher_id: int
+    holder_address: str
+    value_minor: int
+    parent_token_id: int | None
+    root_token_id: int
+    depth: int
+
+
+@dataclass(frozen=True)
+class SplitResult:
+    remaining_minor: int
+    moved_minor: int
+
+
+def compute_split(balance_minor: int, amount_minor: int, unit_minor: int) -> SplitResult:
+    """Splits `amount_minor` off a piece holding `balance_minor`; value is conserved exactly."""
+    if amount_minor <= 0 or amount_minor % unit_minor != 0 or amount_minor > balance_minor:
+        raise ValueError("split amount must be a positive unit multiple within the balance")
+    return SplitResult(remaining_minor=balance_minor - amount_minor, moved_minor=amount_minor)
+
+
+def check_transfer(
+    piece: Piece,
+    *,
+    sender_address: str,
+    recipient_address: str,
+    amount_minor: int,
+    unit_minor: int,
+    currency: Currency,
+    voucher_active: bool,
+    into_piece: Piece | None = None,
+) -> SplitResult:
+    """Everything a transfer must satisfy before it is signed; the contract enforces it again."""
+    if not voucher_active:
+        raise VoucherNotActive(f"voucher {piece.voucher_id} no longer moves", voucher_id=piece.voucher_id)
+    if recipient_address.lower() == sender_address.lower() and into_piece is None:
+        raise SelfTransfer("a participant cannot transfer a piece to itself")
+    require_unit_multiple(amount_minor, unit_minor, currency)
+    if amount_minor > piece.value_minor:
+        raise InsufficientValue(
+            f"note {piece.token_id} holds {format_minor(piece.value_minor, currency)}, "
+            f"less than {format_minor(amount_minor, currency)}",
+            token_id=piece.token_id,
+            balance=format_minor(piece.value_minor, currency),
+            needed=format_minor(amount_minor, currency),
+        )
+    if into_piece is not None:
+        if into_piece.voucher_id != piece.voucher_id:
+            raise SlotMismatch(
+                f"note {into_piece.token_id} belongs to another voucher",
+                from_voucher_id=piece.voucher_id,
+                to_voucher_id=into_piece.voucher_id,
+            )
+        if into_piece.token_id == piece.token_id:
+            raise SelfTransfer("a note cannot transfer value into itself")
+        if into_piece.holder_address.lower() != recipient_address.lower():
+            raise SlotMismatch(
+                f"note {into_piece.token_id} is not held by the recipient", into_token_id=into_piece.token_id
+            )
+    return compute_split(piece.value_minor, amount_minor, unit_minor)
+
+
+@dataclass
+class LineageNode:
+    piece: Piece
+    children: list[LineageNode] = field(default_factory=list)
+
+
+def build_lineage(pieces: Iterable[Piece]) -> list[LineageNode]:
+    """Arranges a voucher's pieces into trees by parent; returns the roots (normally exactly one)."""
+    nodes = {piece.token_id: LineageNode(piece) for piece in sorted(pieces, key=lambda p: p.token_id)}
+    roots: list[LineageNode] = []
+    for node in nodes.values():
+        parent_id = node.piece.parent_token_id
+        if parent_id is not None and parent_id in nodes:
+            nodes[parent_id].children.append(node)
+        else:
+            roots.append(node)
+    return roots
+
+
+def compute_holdings_by_holder(pieces: Sequence[Piece]) -> dict[str, int]:
+    holdings: dict[str, int] = {}
+    for piece in pieces:
+        holdings[piece.holder_address] = holdings.get(piece.holder_address, 0) + piece.value_minor
+    return holdings
+
+
+def compute_outstanding(pieces: Sequence[Piece]) -> int:
+    return sum(piece.value_minor for piece in pieces)

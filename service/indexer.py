@@ -1,0 +1,284 @@
+"""Keeps the database in step with the chain, from a checkpoint (block number and hash).
+
+The chain is the source of truth: everything in `vouchers`, `notes` and `value_movements` is a
+projection of contract events and can be rebuilt. A block is applied together with the checkpoint
+that covers it, in one database transaction, so a crash re-applies nothing and skips nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from service.chain.abi import DecodedEvent
+from service.chain.client import ChainClient
+from service.db.models import ChainCheckpoint, Note, Participant, ValueMovement, Voucher
+from service.db.session import Database
+
+logger = logging.getLogger(__name__)
+LOG_RANGE_BLOCKS = 2_000
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+
+class _Projection:
+    """Applies one batch of decoded events to the session, in chain order."""
+
+    def __init__(self, session: Session, chain: ChainClient) -> None:
+        self._session = session
+        self._chain = chain
+        self._notes: dict[int, Note] = {}
+        self._vouchers: dict[int, Voucher] = {}
+        self._split_children: set[int] = set()
+        self._block_times: dict[int, datetime] = {}
+
+    def note(self, token_id: int) -> Note:
+        if token_id not in self._notes:
+            found = self._session.get(Note, token_id)
+            if found is None:
+                raise RuntimeError(f"event for token {token_id} that was never minted in the index")
+            self._notes[token_id] = found
+        return self._notes[token_id]
+
+    def voucher(self, slot: int) -> Voucher | None:
+        if slot not in self._vouchers:
+            found = self._session.get(Voucher, slot)
+            if found is None:
+                return None
+            self._vouchers[slot] = found
+        return self._vouchers[slot]
+
+    def block_time(self, block_number: int) -> datetime:
+        if block_number not in self._block_times:
+            block = self._chain.fetch_block(block_number)
+            assert block is not None
+            self._block_times[block_number] = datetime.fromtimestamp(int(block["timestamp"], 16), UTC)
+        return self._block_times[block_number]
+
+    def movement(self, event: DecodedEvent, **fields: object) -> None:
+        self._session.add(
+            ValueMovement(
+                transaction_hash=event.transaction_hash,
+                log_index=event.log_index,
+                block_number=event.block_number,
+                **fields,
+            )
+        )
+
+    def apply(self, event: DecodedEvent) -> None:
+        handler = getattr(self, f"_on_{event.name}", None)
+        if handler is not None:
+            handler(event)
+
+    def _on_ParticipantVerified(self, event: DecodedEvent) -> None:
+        self._set_verified(event.args["account"], True)
+
+    def _on_ParticipantRevoked(self, event: DecodedEvent) -> None:
+        self._set_verified(event.args["account"], False)
+
+    def _set_verified(self, address: str, verified: bool) -> None:
+        self._session.execute(
+            update(Participant).where(Participant.address == address).values(verified=verified)
+        )
+
+    def _on_Transfer(self, event: DecodedEvent) -> None:
+        token_id = event.args["_tokenId"]
+        sender, receiver = event.args["_from"], event.args["_to"]
+        if sender == ZERO_ADDRESS:
+            note = Note(
+                token_id=token_id,
+                voucher_id=0,
+                holder_address=receiver,
+                value_minor=0,
+                parent_token_id=None,
+                root_token_id=token_id,
+                depth=0,
+                created_transaction_hash=event.transaction_hash,
+                created_block_number=event.block_number,
+            )
+            self._session.add(note)
+            self._notes[token_id] = note
+            return
+        note = self.note(token_id)
+        note.holder_address = receiver
+        self.movement(
+            event,
+            voucher_id=note.voucher_id,
+            kind="token_transfer",
+            from_token_id=token_id,
+            to_token_id=token_id,
+            from_address=sender,
+            to_address=receiver,
+            value_minor=note.value_minor,
+        )
+
+    def _on_SlotChanged(self, event: DecodedEvent) -> None:
+        self.note(event.args["_tokenId"]).voucher_id = event.args["_newSlot"]
+
+    def _on_NoteSplit(self, event: DecodedEvent) -> None:
+        note = self.note(event.args["tokenId"])
+        note.parent_token_id = event.args["parentTokenId"]
+        note.root_token_id = event.args["rootTokenId"]
+        note.depth = event.args["depth"]
+        self._split_children.add(note.token_id)
+
+    def _on_TransferValue(self, event: DecodedEvent) -> None:
+        from_id, to_id, value = event.args["_fromTokenId"], event.args["_toTokenId"], event.args["_value"]
+        source = self.note(from_id) if from_id else None
+        target = self.note(to_id) if to_id else None
+        if source is not None:
+            source.value_minor -= value
+        if target is not None:
+            target.value_minor += value
+        if source is None:
+            kind = "issue"
+        elif target is None:
+            kind = "redeem"
+        else:
+            kind = "split" if to_id in self._split_children else "merge"
+        anchor = target if target is not None else source
+        assert anchor is not None
+        self.movement(
+            event,
+            voucher_id=anchor.voucher_id,
+            kind=kind,
+            from_token_id=from_id or None,
+            to_token_id=to_id or None,
+            from_address=source.holder_address if source else None,
+            to_address=target.holder_address if target else None,
+            value_minor=value,
+        )
+
+    def _on_VoucherIssued(self, event: DecodedEvent) -> None:
+        args = event.args
+        currency = bytes.fromhex(args["currency"][2:]).rstrip(b"\0").decode()
+        voucher = Voucher(
+            id=args["slot"],
+            obligor_address=args["obligor"],
+            initial_holder_address=args["holder"],
+            currency=currency,
+            face_value_minor=args["faceValue"],
+            unit_minor=args["unit"],
+            redeemed_minor=0,
+            root_token_id=args["tokenId"],
+            issued_at=self.block_time(event.block_number),
+            due_at=datetime.fromtimestamp(args["maturityAt"], UTC),
+            document_hash=args["documentHash"],
+            status="active",
+            issue_transaction_hash=event.transaction_hash,
+            issue_block_number=event.block_number,
+        )
+        self._session.add(voucher)
+        self._vouchers[voucher.id] = voucher
+
+    def _on_NoteRedeemed(self, event: DecodedEvent) -> None:
+        voucher = self.voucher(event.args["slot"])
+        if voucher is not None:
+            voucher.redeemed_minor += event.args["value"]
+
+    def _on_VoucherRedeemed(self, event: DecodedEvent) -> None:
+        voucher = self.voucher(event.args["slot"])
+        if voucher is not None:
+            voucher.status = "redeemed"
+
+
+class Indexer:
+    def __init__(self, database: Database, chain: ChainClient) -> None:
+        self._database = database
+        self._chain = chain
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.reorgs_detected = 0
+
+    @property
+    def chain_id(self) -> int:
+        return self._chain.chain_id
+
+    def fetch_checkpoint(self) -> tuple[int, str] | None:
+        with self._database.sessions() as session:
+            checkpoint = session.get(ChainCheckpoint, self.chain_id)
+            return (checkpoint.block_number, checkpoint.block_hash) if checkpoint else None
+
+    def sync_to(self, target_block: int | None = None) -> int:
+        """Indexes up to `target_block` (default: the chain head); returns the indexed block."""
+        with self._lock:
+            head = self._chain.fetch_head()
+            target = head if target_block is None else min(target_block, head)
+            start = self._start_block()
+            while start <= target:
+                end = min(start + LOG_RANGE_BLOCKS - 1, target)
+                self._apply_range(start, end)
+                start = end + 1
+            checkpoint = self.fetch_checkpoint()
+            return checkpoint[0] if checkpoint else target
+
+    def _start_block(self) -> int:
+        """The next block to index, after re-indexing from scratch if the chain forked under us."""
+        checkpoint = self.fetch_checkpoint()
+        if checkpoint is None:
+            return self._chain.deployment.block_number
+        number, block_hash = checkpoint
+        block = self._chain.fetch_block(number)
+        if block is not None and block["hash"] == block_hash:
+            return number + 1
+        self.reorgs_detected += 1
+        logger.warning("chain diverged at or before block %s: re-indexing from the deployment block", number)
+        self._reset()
+        return self._chain.deployment.block_number
+
+    def _reset(self) -> None:
+        with self._database.transaction() as session:
+            session.execute(delete(ValueMovement))
+            session.execute(delete(Note))
+            session.execute(delete(Voucher))
+            session.execute(update(Participant).values(verified=False))
+            session.execute(delete(ChainCheckpoint).where(ChainCheckpoint.chain_id == self.chain_id))
+
+    def _apply_range(self, start: int, end: int) -> None:
+        events = self._chain.fetch_logs(start, end)
+        end_block = self._chain.fetch_block(end)
+        assert end_block is not None
+        with self._database.sessions() as session, session.begin(), session.no_autoflush:
+            projection = _Projection(session, self._chain)
+            for event in events:
+                projection.apply(event)
+            checkpoint = session.get(ChainCheckpoint, self.chain_id)
+            if checkpoint is None:
+                checkpoint = ChainCheckpoint(
+                    chain_id=self.chain_id, block_number=end, block_hash=end_block["hash"]
+                )
+                session.add(checkpoint)
+            else:
+                checkpoint.block_number = end
+                checkpoint.block_hash = end_block["hash"]
+                checkpoint.updated_at = datetime.now(UTC)
+
+    # ------------------------------------------------------------------------------- background
+
+    def start(self, poll_seconds: float) -> None:
+        if poll_seconds <= 0 or self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, args=(poll_seconds,), name="indexer", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _run(self, poll_seconds: float) -> None:
+        while not self._stop.wait(poll_seconds):
+            try:
+                self.sync_to()
+            except Exception:  # the loop must outlive a flaky node; the next poll retries
+                logger.exception("indexer poll failed")
+
+
+def fetch_indexed_head(session: Session, chain_id: int) -> int | None:
+    return session.scalar(select(ChainCheckpoint.block_number).where(ChainCheckpoint.chain_id == chain_id))

@@ -1,0 +1,35 @@
+"""Health and pausing of the whole ledger."""
+
+from __future__ import annotations
+
+from service.chain.abi import encode_call
+from service.ledger.schemas import HealthOut, PauseOut
+from service.runtime import Runtime
+
+
+def fetch_paused(runtime: Runtime) -> bool:
+    return bool(runtime.chain.read(runtime.chain.deployment.note, "paused()", [], ["bool"]))
+
+
+def read_health(runtime: Runtime) -> HealthOut:
+    head = runtime.chain.fetch_head()
+    checkpoint = runtime.indexer.fetch_checkpoint()
+    indexed = checkpoint[0] if checkpoint else None
+    return HealthOut(
+        status="ok",
+        chain_id=runtime.chain.chain_id,
+        chain_head=head,
+        indexed_head=indexed,
+        lag_blocks=None if indexed is None else max(head - indexed, 0),
+        pending_operations=runtime.submitter.count_pending(),
+        paused=fetch_paused(runtime),
+        contracts=dict(runtime.chain.deployment.addresses),
+    )
+
+
+def set_paused(runtime: Runtime, paused: bool, by: int) -> PauseOut:
+    signature = "pause()" if paused else "unpause()"
+    receipt = runtime.submitter.submit_operator_call(
+        f"ledger.{signature[:-2]}", by, runtime.chain.deployment.note, encode_call(signature, [])
+    )
+    return PauseOut(paused=paused, transaction_hash=receipt.transaction_hash)

@@ -1,0 +1,116 @@
+"""The FastAPI application: routers, one error handler, and the runtime's lifecycle."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.errors import LedgerError
+from service.ledger.endpoints import router as ledger_router
+from service.notes.endpoints import router as notes_router
+from service.participants.endpoints import router as participants_router
+from service.runtime import Runtime, start_runtime
+from service.settings import Settings
+from service.vouchers.endpoints import router as vouchers_router
+
+logger = logging.getLogger(__name__)
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": description,
+        "content": {"application/json": {"example": {"code": code, "message": "..."}}},
+    }
+    for status, description, code in (
+        (400, "Malformed request", "malformed_request"),
+        (401, "Missing or invalid API key", "unauthenticated"),
+        (403, "Not allowed for this key", "forbidden"),
+        (404, "Unknown resource", "note_not_found"),
+        (409, "Conflicts with the ledger's state", "idempotency_key_reused"),
+        (422, "Invalid input", "amount_not_unit_multiple"),
+        (423, "Ledger paused", "ledger_paused"),
+    )
+}
+
+
+def _ledger_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, LedgerError)
+    return JSONResponse(error.to_body(), status_code=error.status_code)
+
+
+def _validation_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    problems = [
+        {"location": list(item.get("loc", ())), "message": item.get("msg", ""), "type": item.get("type", "")}
+        for item in error.errors()
+    ]
+    if any(problem["type"] == "json_invalid" for problem in problems):
+        body = {
+            "code": "malformed_request",
+            "message": "the request body is not valid JSON",
+            "details": {"errors": problems},
+        }
+        return JSONResponse(body, status_code=400)
+    first = problems[0] if problems else {"location": [], "message": "invalid request"}
+    where = ".".join(str(part) for part in first["location"] if part != "body")
+    message = f"{where}: {first['message']}" if where else str(first["message"])
+    return JSONResponse(
+        {"code": "invalid_request", "message": message, "details": {"errors": problems}}, status_code=422
+    )
+
+
+def _http_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed"}
+    return JSONResponse(
+        {"code": codes.get(error.status_code, "http_error"), "message": str(error.detail)},
+        status_code=error.status_code,
+        headers=getattr(error, "headers", None),
+    )
+
+
+def _unexpected_error(_request: Request, error: Exception) -> JSONResponse:
+    logger.exception("unhandled error", exc_info=error)
+    return JSONResponse(
+        {"code": "internal_error", "message": "the ledger hit an unexpected error"}, status_code=500
+    )
+
+
+def create_app(runtime: Runtime | None = None, settings: Settings | None = None) -> FastAPI:
+    """With a runtime the caller owns it (tests); without one the app starts and stops its own."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if runtime is not None:
+            app.state.runtime = runtime
+            yield
+            return
+        owned = start_runtime(settings or Settings())
+        app.state.runtime = owned
+        try:
+            yield
+        finally:
+            owned.close()
+
+    app = FastAPI(
+        title="Cascade",
+        version="1.0.0",
+        summary="Tokenised receivables: issue, split and transfer e-debt vouchers as ERC-3525 notes.",
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
+    if runtime is not None:
+        app.state.runtime = runtime
+    app.add_exception_handler(LedgerError, _ledger_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+    for router in (participants_router, vouchers_router, notes_router, ledger_router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,1 @@
+"""Notes feature module."""

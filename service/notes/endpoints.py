@@ -1,0 +1,54 @@
+"""/v1/notes"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse
+
+from service.api.auth import CallerDep, RuntimeDep, SessionDep
+from service.api.idempotency import compute_fingerprint, run_idempotent
+from service.notes import service
+from service.notes.schemas import NoteOut, SigningRequestOut, TransferCreate, TransferIntent, TransferOut
+
+router = APIRouter(prefix="/v1/notes", tags=["notes"])
+
+
+@router.get("", response_model=list[NoteOut])
+def list_holdings(caller: CallerDep, session: SessionDep, include_empty: bool = False) -> list[NoteOut]:
+    """The caller's pieces (value above zero unless `include_empty`)."""
+    return service.list_holdings(session, caller, include_empty)
+
+
+@router.get("/{token_id}", response_model=NoteOut)
+def read_note(token_id: int, caller: CallerDep, session: SessionDep) -> NoteOut:
+    return service.read_note(session, caller, token_id)
+
+
+@router.post("/{token_id}/transfers", status_code=201, response_model=TransferOut)
+def transfer(
+    token_id: int,
+    body: TransferCreate,
+    request: Request,
+    caller: CallerDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    """Moves `amount` of the piece to another participant: a new piece for it (split), or into one of its
+    pieces of the same voucher (merge, with `into_token_id`)."""
+
+    def handle() -> tuple[int, TransferOut]:
+        return 201, service.transfer(session, runtime, caller, token_id, body)
+
+    fingerprint = compute_fingerprint("POST", request.url.path, body.model_dump())
+    return run_idempotent(runtime.database, caller.participant_id, idempotency_key, fingerprint, handle)
+
+
+@router.post("/{token_id}/transfers/signing-request", response_model=SigningRequestOut)
+def prepare_signing_request(
+    token_id: int, body: TransferIntent, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> SigningRequestOut:
+    """For participants with their own wallet: the EIP-712 forward request to sign for this transfer."""
+    return service.prepare_signing_request(session, runtime, caller, token_id, body)

@@ -1,0 +1,52 @@
+"""Note (piece) and movement queries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.db.models import Note, ValueMovement
+from service.domain.notes import Piece
+
+
+def fetch_note(session: Session, token_id: int) -> Note | None:
+    return session.get(Note, token_id)
+
+
+def fetch_notes_of_holder(session: Session, address: str, include_empty: bool) -> Sequence[Note]:
+    query = select(Note).where(Note.holder_address == address)
+    if not include_empty:
+        query = query.where(Note.value_minor > 0)
+    return session.scalars(query.order_by(Note.token_id)).all()
+
+
+def fetch_notes_of_voucher(session: Session, voucher_id: int) -> Sequence[Note]:
+    return session.scalars(select(Note).where(Note.voucher_id == voucher_id).order_by(Note.token_id)).all()
+
+
+def fetch_movements_of_voucher(session: Session, voucher_id: int) -> Sequence[ValueMovement]:
+    return session.scalars(
+        select(ValueMovement)
+        .where(ValueMovement.voucher_id == voucher_id)
+        .order_by(ValueMovement.block_number, ValueMovement.log_index)
+    ).all()
+
+
+def fetch_voucher_ids_held_by(session: Session, address: str) -> set[int]:
+    return set(
+        session.scalars(select(Note.voucher_id).where(Note.holder_address == address).distinct()).all()
+    )
+
+
+def to_piece(note: Note) -> Piece:
+    return Piece(
+        token_id=note.token_id,
+        voucher_id=note.voucher_id,
+        holder_address=note.holder_address,
+        value_minor=note.value_minor,
+        parent_token_id=note.parent_token_id,
+        root_token_id=note.root_token_id,
+        depth=note.depth,
+    )

@@ -1,0 +1,76 @@
+"""Note requests and responses. Amounts are decimal strings in major units."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.api.common import ParticipantRef
+
+
+class NoteOut(BaseModel):
+    token_id: int
+    voucher_id: int
+    currency: str
+    value: str
+    holder: ParticipantRef
+    obligor: ParticipantRef
+    parent_token_id: int | None
+    root_token_id: int
+    depth: int
+    due_at: datetime
+    voucher_status: str
+    created_transaction_hash: str
+
+
+class SignedRequest(BaseModel):
+    """For participants with their own wallet: the EIP-712 forward request they signed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nonce: int = Field(ge=0)
+    deadline: int = Field(gt=0, lt=2**48)
+    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$")
+
+
+class TransferCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to_participant_id: int
+    amount: str = Field(examples=["30000000.00"])
+    into_token_id: int | None = Field(
+        default=None,
+        description="Merge into this piece of the recipient (same voucher) instead of creating one.",
+    )
+    signed_request: SignedRequest | None = Field(
+        default=None,
+        description="Only for participants without a managed key; see the signing-request endpoint.",
+    )
+
+
+class TransferIntent(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to_participant_id: int
+    amount: str
+    into_token_id: int | None = None
+
+
+class SigningRequestOut(BaseModel):
+    typed_data: dict[str, Any] = Field(description="Sign with eth_signTypedData_v4, then POST the transfer.")
+    nonce: int
+    deadline: int
+
+
+class TransferOut(BaseModel):
+    kind: Literal["split", "merge"]
+    token_id: int = Field(description="The recipient's piece: new for a split, existing for a merge.")
+    from_token_id: int
+    voucher_id: int
+    amount: str
+    remaining: str = Field(description="What the sender's piece holds after the transfer.")
+    to_participant_id: int
+    transaction_hash: str
+    block_number: int

@@ -1,0 +1,201 @@
+"""Reading pieces and transferring value between participants."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from eth_utils import to_checksum_address
+from sqlalchemy.orm import Session
+
+from service.api.auth import Caller
+from service.api.common import participant_ref
+from service.chain.abi import encode_call
+from service.chain.forwarder import FORWARDED_CALL_GAS, ForwardRequest
+from service.db.models import Note, Participant, Voucher
+from service.domain.money import Currency, fetch_currency, format_minor, parse_amount_minor
+from service.domain.notes import check_transfer
+from service.errors import (
+    NoteNotFound,
+    NotHolder,
+    ParticipantNotFound,
+    ParticipantNotVerified,
+    SignatureRequired,
+)
+from service.notes import repository
+from service.notes.schemas import NoteOut, SigningRequestOut, TransferCreate, TransferIntent, TransferOut
+from service.participants import repository as participants_repository
+from service.runtime import Runtime
+from service.vouchers import repository as vouchers_repository
+from service.vouchers.service import can_view_voucher
+
+SPLIT_SIGNATURE = "transferFrom(uint256,address,uint256)"
+MERGE_SIGNATURE = "transferFrom(uint256,uint256,uint256)"
+
+
+def to_out(session: Session, note: Note, voucher: Voucher) -> NoteOut:
+    known = participants_repository.fetch_participants_by_addresses(
+        session, {note.holder_address, voucher.obligor_address}
+    )
+    return NoteOut(
+        token_id=note.token_id,
+        voucher_id=note.voucher_id,
+        currency=voucher.currency,
+        value=format_minor(note.value_minor, fetch_currency(voucher.currency)),
+        holder=participant_ref(note.holder_address, known),
+        obligor=participant_ref(voucher.obligor_address, known),
+        parent_token_id=note.parent_token_id,
+        root_token_id=note.root_token_id,
+        depth=note.depth,
+        due_at=voucher.due_at,
+        voucher_status=voucher.status,
+        created_transaction_hash=note.created_transaction_hash,
+    )
+
+
+def list_holdings(session: Session, caller: Caller, include_empty: bool) -> list[NoteOut]:
+    notes = repository.fetch_notes_of_holder(session, caller.address, include_empty)
+    vouchers = {
+        note.voucher_id: vouchers_repository.fetch_voucher(session, note.voucher_id) for note in notes
+    }
+    return [
+        to_out(session, note, voucher) for note in notes if (voucher := vouchers[note.voucher_id]) is not None
+    ]
+
+
+def _load_note(session: Session, caller: Caller, token_id: int) -> tuple[Note, Voucher]:
+    note = repository.fetch_note(session, token_id)
+    voucher = vouchers_repository.fetch_voucher(session, note.voucher_id) if note else None
+    if note is None or voucher is None:
+        raise NoteNotFound(f"note {token_id} does not exist", token_id=token_id)
+    return note, voucher
+
+
+def read_note(session: Session, caller: Caller, token_id: int) -> NoteOut:
+    note, voucher = _load_note(session, caller, token_id)
+    if not can_view_voucher(caller, voucher, repository.fetch_notes_of_voucher(session, voucher.id)):
+        raise NoteNotFound(f"note {token_id} does not exist", token_id=token_id)
+    return to_out(session, note, voucher)
+
+
+@dataclass(frozen=True)
+class PlannedTransfer:
+    sender: Participant
+    recipient: Participant
+    currency: Currency
+    amount_minor: int
+    from_token_id: int
+    into_token_id: int | None
+    calldata: bytes
+
+
+def plan_transfer(
+    session: Session, runtime: Runtime, caller: Caller, token_id: int, body: TransferIntent
+) -> PlannedTransfer:
+    """Loads and checks everything; the contract re-checks it all, this just fails earlier and clearer."""
+    note, voucher = _load_note(session, caller, token_id)
+    if note.holder_address != caller.address:
+        if can_view_voucher(caller, voucher, repository.fetch_notes_of_voucher(session, voucher.id)):
+            raise NotHolder(f"note {token_id} is not held by you", token_id=token_id)
+        raise NoteNotFound(f"note {token_id} does not exist", token_id=token_id)
+    sender = participants_repository.fetch_participant(session, caller.participant_id)
+    recipient = participants_repository.fetch_participant(session, body.to_participant_id)
+    if recipient is None:
+        raise ParticipantNotFound(
+            f"participant {body.to_participant_id} does not exist", participant_id=body.to_participant_id
+        )
+    if not recipient.verified or recipient.role == "admin":
+        raise ParticipantNotVerified(
+            f"participant {recipient.id} is not a verified participant and cannot hold notes",
+            participant_id=recipient.id,
+        )
+    assert sender is not None
+    currency = fetch_currency(voucher.currency)
+    amount_minor = parse_amount_minor(body.amount, currency)
+    into = repository.fetch_note(session, body.into_token_id) if body.into_token_id is not None else None
+    if body.into_token_id is not None and into is None:
+        raise NoteNotFound(f"note {body.into_token_id} does not exist", token_id=body.into_token_id)
+    check_transfer(
+        repository.to_piece(note),
+        sender_address=sender.address,
+        recipient_address=recipient.address,
+        amount_minor=amount_minor,
+        unit_minor=voucher.unit_minor,
+        currency=currency,
+        voucher_active=voucher.status == "active",
+        into_piece=repository.to_piece(into) if into else None,
+    )
+    if into is not None:
+        calldata = encode_call(MERGE_SIGNATURE, [token_id, into.token_id, amount_minor])
+    else:
+        calldata = encode_call(SPLIT_SIGNATURE, [token_id, recipient.address, amount_minor])
+    return PlannedTransfer(sender, recipient, currency, amount_minor, token_id, body.into_token_id, calldata)
+
+
+def prepare_signing_request(
+    session: Session, runtime: Runtime, caller: Caller, token_id: int, body: TransferIntent
+) -> SigningRequestOut:
+    plan = plan_transfer(session, runtime, caller, token_id, body)
+    request = runtime.submitter.prepare_forward_request(
+        plan.sender.address, runtime.chain.deployment.note, plan.calldata
+    )
+    typed = request.typed_data(runtime.chain.chain_id, runtime.chain.deployment.forwarder)
+    return SigningRequestOut(typed_data=typed, nonce=request.nonce, deadline=request.deadline)
+
+
+def transfer(
+    session: Session, runtime: Runtime, caller: Caller, token_id: int, body: TransferCreate
+) -> TransferOut:
+    intent = TransferIntent(
+        to_participant_id=body.to_participant_id, amount=body.amount, into_token_id=body.into_token_id
+    )
+    plan = plan_transfer(session, runtime, caller, token_id, intent)
+    note_address = runtime.chain.deployment.note
+    sign: Callable[[ForwardRequest], bytes]
+    if body.signed_request is not None:
+        request = ForwardRequest(
+            sender=to_checksum_address(plan.sender.address),
+            target=note_address,
+            gas=FORWARDED_CALL_GAS,
+            nonce=body.signed_request.nonce,
+            deadline=body.signed_request.deadline,
+            data=plan.calldata,
+        )
+        signature = bytes.fromhex(body.signed_request.signature[2:])
+
+        def sign(_request: ForwardRequest) -> bytes:
+            return signature
+    elif plan.sender.encrypted_private_key is not None:
+        request = runtime.submitter.prepare_forward_request(plan.sender.address, note_address, plan.calldata)
+        private_key = runtime.key_vault.decrypt(plan.sender.encrypted_private_key)
+        chain_id, forwarder = runtime.chain.chain_id, runtime.chain.deployment.forwarder
+
+        def sign(prepared: ForwardRequest) -> bytes:
+            return prepared.sign(private_key, chain_id, forwarder)
+    else:
+        raise SignatureRequired(
+            "you sign with your own wallet: fetch the request from .../transfers/signing-request, sign it, "
+            "and send it as signed_request"
+        )
+    session.commit()
+
+    receipt = runtime.submitter.submit_forwarded("note.transfer", caller.participant_id, request, sign)
+
+    value_events = [
+        event for event in receipt.events_named("TransferValue") if event.args["_fromTokenId"] == token_id
+    ]
+    received_token_id = int(value_events[0].args["_toTokenId"])
+    session.expire_all()
+    remaining = repository.fetch_note(session, token_id)
+    assert remaining is not None
+    return TransferOut(
+        kind="merge" if plan.into_token_id is not None else "split",
+        token_id=received_token_id,
+        from_token_id=token_id,
+        voucher_id=remaining.voucher_id,
+        amount=format_minor(plan.amount_minor, plan.currency),
+        remaining=format_minor(remaining.value_minor, plan.currency),
+        to_participant_id=plan.recipient.id,
+        transaction_hash=receipt.transaction_hash,
+        block_number=receipt.block_number,
+    )

@@ -1,0 +1,1 @@
+"""Participants feature module."""

@@ -1,0 +1,79 @@
+"""/v1/participants"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse
+
+from service.api.auth import AdminDep, CallerDep, RuntimeDep, SessionDep
+from service.api.idempotency import compute_fingerprint, run_idempotent
+from service.errors import ParticipantNotFound
+from service.participants import repository, service
+from service.participants.schemas import ParticipantCreate, ParticipantCreated, ParticipantOut
+
+router = APIRouter(prefix="/v1/participants", tags=["participants"])
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+@router.post("", status_code=201, response_model=ParticipantCreated)
+def create_participant(
+    body: ParticipantCreate,
+    request: Request,
+    caller: AdminDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Registers a participant (admin only): an on-chain address, verification, and an API key shown once."""
+
+    def handle() -> tuple[int, ParticipantCreated]:
+        created = service.register_participant(session, runtime, body, caller.participant_id)
+        session.commit()
+        return 201, created
+
+    fingerprint = compute_fingerprint("POST", request.url.path, body.model_dump())
+    return run_idempotent(runtime.database, caller.participant_id, idempotency_key, fingerprint, handle)
+
+
+@router.get("", response_model=list[ParticipantOut])
+def list_participants(caller: AdminDep, session: SessionDep) -> list[ParticipantOut]:
+    return [service.to_out(row) for row in repository.fetch_participants(session)]
+
+
+@router.get("/me", response_model=ParticipantOut)
+def read_me(caller: CallerDep, session: SessionDep) -> ParticipantOut:
+    participant = repository.fetch_participant(session, caller.participant_id)
+    assert participant is not None
+    return service.to_out(participant)
+
+
+@router.get("/{participant_id}", response_model=ParticipantOut)
+def read_participant(participant_id: int, caller: CallerDep, session: SessionDep) -> ParticipantOut:
+    """Participants are visible to each other by id, so a supplier can check whom it pays."""
+    participant = repository.fetch_participant(session, participant_id)
+    if participant is None:
+        raise ParticipantNotFound(
+            f"participant {participant_id} does not exist", participant_id=participant_id
+        )
+    return service.to_out(participant)
+
+
+@router.post("/{participant_id}/revocation", response_model=ParticipantOut)
+def revoke_participant(
+    participant_id: int, caller: AdminDep, session: SessionDep, runtime: RuntimeDep
+) -> ParticipantOut:
+    """Revokes the participant's on-chain verification: it can then neither send nor receive notes."""
+    participant = service.set_verification(session, runtime, participant_id, False, caller.participant_id)
+    session.commit()
+    return service.to_out(participant)
+
+
+@router.post("/{participant_id}/verification", response_model=ParticipantOut)
+def verify_participant(
+    participant_id: int, caller: AdminDep, session: SessionDep, runtime: RuntimeDep
+) -> ParticipantOut:
+    participant = service.set_verification(session, runtime, participant_id, True, caller.participant_id)
+    session.commit()
+    return service.to_out(participant)

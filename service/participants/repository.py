@@ -1,0 +1,51 @@
+"""Participant and API-key queries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.db.models import ApiKey, Participant
+
+
+def fetch_participant(session: Session, participant_id: int) -> Participant | None:
+    return session.get(Participant, participant_id)
+
+
+def fetch_participant_by_address(session: Session, address: str) -> Participant | None:
+    return session.scalars(
+        select(Participant).where(func.lower(Participant.address) == address.lower())
+    ).one_or_none()
+
+
+def fetch_participant_by_name(session: Session, name: str) -> Participant | None:
+    return session.scalars(select(Participant).where(Participant.name == name)).one_or_none()
+
+
+def fetch_participants(session: Session) -> Sequence[Participant]:
+    return session.scalars(select(Participant).order_by(Participant.id)).all()
+
+
+def fetch_participants_by_addresses(session: Session, addresses: set[str]) -> dict[str, Participant]:
+    if not addresses:
+        return {}
+    rows = session.scalars(select(Participant).where(Participant.address.in_(addresses))).all()
+    return {row.address: row for row in rows}
+
+
+def count_admins(session: Session) -> int:
+    return (
+        session.scalar(select(func.count()).select_from(Participant).where(Participant.role == "admin")) or 0
+    )
+
+
+def add_participant(session: Session, participant: Participant) -> Participant:
+    session.add(participant)
+    session.flush()
+    return participant
+
+
+def add_api_key(session: Session, participant_id: int, key_hash: str, key_prefix: str) -> None:
+    session.add(ApiKey(participant_id=participant_id, key_hash=key_hash, key_prefix=key_prefix))

@@ -1,0 +1,168 @@
+"""Start-up and shutdown of everything a running ledger needs: database, chain, contracts, indexer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from service.chain.anvil import AnvilProcess
+from service.chain.client import ChainClient, Deployment, wait_for_chain
+from service.chain.compiler import Artifact, compile_cascade
+from service.chain.deploy import deploy_cascade
+from service.chain.keys import KeyVault, load_or_create_master_key
+from service.chain.rpc import JsonRpc
+from service.chain.transactions import TransactionSender
+from service.db.models import DeployedContract
+from service.db.session import Database
+from service.indexer import Indexer
+from service.settings import ANVIL_CHAIN_ID, ANVIL_DEV_KEYS, Settings
+from service.submission import Submitter
+
+logger = logging.getLogger(__name__)
+Progress = Callable[[str], None]
+
+
+def _quiet(_message: str) -> None:
+    pass
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    database: Database
+    rpc: JsonRpc
+    chain: ChainClient
+    indexer: Indexer
+    submitter: Submitter
+    key_vault: KeyVault
+    anvil: AnvilProcess | None = None
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        self.indexer.stop()
+        self.rpc.close()
+        self.database.dispose()
+        if self.anvil is not None:
+            self.anvil.stop()
+
+
+def _account_keys(settings: Settings, chain_id: int) -> tuple[str, str]:
+    operator = settings.operator_private_key.get_secret_value() if settings.operator_private_key else None
+    relayer = settings.relayer_private_key.get_secret_value() if settings.relayer_private_key else None
+    if chain_id == ANVIL_CHAIN_ID:
+        operator = operator or ANVIL_DEV_KEYS[0]
+        relayer = relayer or ANVIL_DEV_KEYS[1]
+    if not operator or not relayer:
+        raise RuntimeError(
+            "OPERATOR_PRIVATE_KEY and RELAYER_PRIVATE_KEY are required on a chain other than Anvil"
+        )
+    return operator, relayer
+
+
+def load_deployment(database: Database, rpc: JsonRpc, chain_id: int) -> Deployment | None:
+    """The recorded deployment for this chain, if its contracts are really there."""
+    with database.sessions() as session:
+        rows = session.scalars(select(DeployedContract).where(DeployedContract.chain_id == chain_id)).all()
+    if not rows:
+        return None
+    addresses = {row.name: row.address for row in rows}
+    codes = rpc.batch([("eth_getCode", [address, "latest"]) for address in addresses.values()])
+    if any(code in ("0x", "") for code in codes):
+        logger.warning("recorded contracts are missing on chain %s (a new chain?): deploying again", chain_id)
+        return None
+    return Deployment(
+        chain_id=chain_id, block_number=min(row.block_number for row in rows), addresses=addresses
+    )
+
+
+def record_deployment(database: Database, deployment: Deployment) -> None:
+    with database.transaction() as session:
+        for row in session.scalars(
+            select(DeployedContract).where(DeployedContract.chain_id == deployment.chain_id)
+        ):
+            session.delete(row)
+        session.flush()
+        for name, address in deployment.addresses.items():
+            session.add(
+                DeployedContract(
+                    chain_id=deployment.chain_id,
+                    name=name,
+                    address=address,
+                    block_number=deployment.block_number,
+                )
+            )
+
+
+def ensure_deployment(
+    database: Database,
+    rpc: JsonRpc,
+    chain_id: int,
+    operator: TransactionSender,
+    artifacts: dict[str, Artifact],
+    progress: Progress = _quiet,
+) -> Deployment:
+    deployment = load_deployment(database, rpc, chain_id)
+    if deployment is None:
+        deployment = deploy_cascade(rpc, chain_id, operator, artifacts, progress)
+        record_deployment(database, deployment)
+    return deployment
+
+
+def start_runtime(
+    settings: Settings, progress: Progress = _quiet, *, background_indexer: bool = True
+) -> Runtime:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    progress(f"database: migrating {settings.resolved_database_url.split('@')[-1]}")
+    database = Database(settings.resolved_database_url)
+    database.migrate()
+
+    anvil: AnvilProcess | None = None
+    rpc_url = settings.chain_rpc_url
+    if rpc_url is None:
+        anvil = AnvilProcess(
+            settings.anvil_port,
+            state_path=settings.anvil_state_path,
+            block_time_seconds=settings.anvil_block_time_seconds,
+            log_path=settings.data_dir / "anvil.log",
+        )
+        progress(
+            f"chain: starting Anvil on port {settings.anvil_port} (state in {settings.anvil_state_path})"
+        )
+        anvil.start()
+        rpc_url = anvil.rpc_url
+    else:
+        progress(f"chain: attaching to {rpc_url}")
+    rpc = JsonRpc(rpc_url)
+    try:
+        chain_id = wait_for_chain(rpc)
+        operator_key, relayer_key = _account_keys(settings, chain_id)
+        operator = TransactionSender(rpc, chain_id, operator_key)
+        relayer = TransactionSender(rpc, chain_id, relayer_key)
+        progress("contracts: compiling (cached by source hash)")
+        artifacts = compile_cascade(settings.artifacts_dir)
+        deployment = ensure_deployment(database, rpc, chain_id, operator, artifacts, progress)
+        chain = ChainClient(rpc, chain_id, artifacts, deployment, operator, relayer)
+        indexer = Indexer(database, chain)
+        submitter = Submitter(database, chain, indexer, settings.forward_request_ttl_seconds)
+        vault = KeyVault(
+            load_or_create_master_key(
+                settings.master_key.get_secret_value() if settings.master_key else None,
+                settings.master_key_path,
+            )
+        )
+        progress("indexer: catching up with the chain")
+        resumed = submitter.resume()
+        if resumed:
+            progress(f"journal: finished {resumed} operation(s) left in flight")
+        indexer.sync_to()
+        if background_indexer:
+            indexer.start(settings.indexer_poll_seconds)
+    except BaseException:
+        rpc.close()
+        if anvil is not None:
+            anvil.stop()
+        raise
+    return Runtime(settings, database, rpc, chain, indexer, submitter, vault, anvil)

@@ -1,0 +1,59 @@
+"""The one place configuration is read from (environment or `.env`)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Anvil's well-known development keys (mnemonic "test test ... junk"). They are used only when the
+# chain id is Anvil's 31337; a real chain needs keys from the environment.
+ANVIL_DEV_KEYS = (
+    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+    "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+    "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+)
+ANVIL_CHAIN_ID = 31337
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=PROJECT_ROOT / "data", alias="CASCADE_DATA_DIR")
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    chain_rpc_url: str | None = Field(default=None, alias="CHAIN_RPC_URL")
+    anvil_port: int = Field(default=8545, alias="ANVIL_PORT")
+    anvil_block_time_seconds: float | None = Field(default=None, alias="ANVIL_BLOCK_TIME_SECONDS")
+    master_key: SecretStr | None = Field(default=None, alias="CASCADE_MASTER_KEY")
+    operator_private_key: SecretStr | None = Field(default=None, alias="OPERATOR_PRIVATE_KEY")
+    relayer_private_key: SecretStr | None = Field(default=None, alias="RELAYER_PRIVATE_KEY")
+    indexer_poll_seconds: float = Field(default=0.5, alias="INDEXER_POLL_SECONDS")
+    forward_request_ttl_seconds: int = Field(default=3600, alias="FORWARD_REQUEST_TTL_SECONDS")
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'cascade.db'}"
+
+    @property
+    def anvil_state_path(self) -> Path:
+        return self.data_dir / "anvil-state.json"
+
+    @property
+    def master_key_path(self) -> Path:
+        return self.data_dir / "master.key"
+
+    @property
+    def admin_key_path(self) -> Path:
+        return self.data_dir / "admin-api-key"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return PROJECT_ROOT / "build" / "contracts"

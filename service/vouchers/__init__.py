@@ -1,0 +1,1 @@
+"""Vouchers feature module."""

@@ -1,0 +1,53 @@
+"""/v1/vouchers"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse
+
+from service.api.auth import Caller, CallerDep, RuntimeDep, SessionDep, require_roles
+from service.api.idempotency import compute_fingerprint, run_idempotent
+from service.vouchers import service
+from service.vouchers.schemas import LineageOut, VoucherCreate, VoucherOut
+
+router = APIRouter(prefix="/v1/vouchers", tags=["vouchers"])
+IssuerDep = Annotated[Caller, require_roles("admin", "obligor")]
+
+
+@router.post("", status_code=201, response_model=VoucherOut)
+def issue_voucher(
+    body: VoucherCreate,
+    request: Request,
+    caller: IssuerDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    """Issues a voucher as one ERC-3525 slot whose root token holds the whole face value."""
+
+    def handle() -> tuple[int, VoucherOut]:
+        voucher_id = service.issue_voucher(session, runtime, caller, body)
+        session.commit()
+        return 201, service.read_voucher(session, caller, voucher_id)
+
+    fingerprint = compute_fingerprint("POST", request.url.path, body.model_dump(mode="json"))
+    return run_idempotent(runtime.database, caller.participant_id, idempotency_key, fingerprint, handle)
+
+
+@router.get("", response_model=list[VoucherOut])
+def list_vouchers(caller: CallerDep, session: SessionDep) -> list[VoucherOut]:
+    """Vouchers the caller may see: all for admins, its own for obligors, those it holds pieces of."""
+    return service.list_vouchers(session, caller)
+
+
+@router.get("/{voucher_id}", response_model=VoucherOut)
+def read_voucher(voucher_id: int, caller: CallerDep, session: SessionDep) -> VoucherOut:
+    return service.read_voucher(session, caller, voucher_id)
+
+
+@router.get("/{voucher_id}/lineage", response_model=LineageOut)
+def read_lineage(voucher_id: int, caller: CallerDep, session: SessionDep) -> LineageOut:
+    """Every piece of the voucher as a tree from the root: holder, value, depth and transaction of each step."""
+    return service.read_lineage(session, caller, voucher_id)

@@ -1,0 +1,33 @@
+"""Voucher queries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.db.models import Voucher, VoucherDocument
+
+
+def fetch_voucher(session: Session, voucher_id: int) -> Voucher | None:
+    return session.get(Voucher, voucher_id)
+
+
+def fetch_vouchers(
+    session: Session, ids: set[int] | None = None, obligor_address: str | None = None
+) -> Sequence[Voucher]:
+    query = select(Voucher)
+    if ids is not None and obligor_address is not None:
+        query = query.where((Voucher.id.in_(ids)) | (Voucher.obligor_address == obligor_address))
+    elif ids is not None:
+        query = query.where(Voucher.id.in_(ids))
+    return session.scalars(query.order_by(Voucher.id)).all()
+
+
+def fetch_document(session: Session, voucher_id: int) -> VoucherDocument | None:
+    return session.get(VoucherDocument, voucher_id)
+
+
+def add_document(session: Session, document: VoucherDocument) -> None:
+    session.add(document)

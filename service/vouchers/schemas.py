@@ -1,0 +1,82 @@
+"""Voucher requests and responses. Amounts are decimal strings in major units."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.api.common import ParticipantRef
+
+
+class VoucherCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    obligor_participant_id: int | None = Field(
+        default=None, description="Required for admins; an obligor always issues on its own behalf."
+    )
+    holder_participant_id: int = Field(description="The tier-1 supplier receiving the whole voucher.")
+    currency: str = Field(min_length=3, max_length=8, examples=["CNY"])
+    face_value: str = Field(examples=["100000000.00"])
+    minimum_unit: str = Field(
+        examples=["1000000.00"], description="Every transfer is a whole multiple of this."
+    )
+    due_date: date = Field(description="Maturity date; the voucher falls due at 00:00 UTC that day.")
+    invoice_references: list[str] = Field(min_length=1, max_length=100, examples=[["INV-2026-0001"]])
+    document_hash: str = Field(
+        pattern=r"^0x[0-9a-fA-F]{64}$", description="SHA-256 or keccak of the voucher document."
+    )
+
+
+class VoucherOut(BaseModel):
+    id: int
+    obligor: ParticipantRef
+    initial_holder: ParticipantRef
+    currency: str
+    face_value: str
+    minimum_unit: str
+    unit_count: int
+    outstanding: str
+    redeemed: str
+    status: str
+    issued_at: datetime
+    due_at: datetime
+    document_hash: str
+    invoice_references: list[str]
+    root_token_id: int
+    issue_transaction_hash: str
+
+
+class LineageInflow(BaseModel):
+    from_token_id: int
+    amount: str
+    transaction_hash: str
+
+
+class LineageNodeOut(BaseModel):
+    token_id: int
+    holder: ParticipantRef
+    value: str
+    depth: int
+    parent_token_id: int | None
+    created_transaction_hash: str
+    created_block_number: int
+    received: str = Field(description="Value this piece received when it was created (or issued).")
+    merged_in: list[LineageInflow] = Field(description="Value merged into this piece after it was created.")
+    children: list[LineageNodeOut]
+
+
+class HolderTotal(BaseModel):
+    holder: ParticipantRef
+    amount: str
+
+
+class LineageOut(BaseModel):
+    voucher_id: int
+    currency: str
+    face_value: str
+    outstanding: str
+    total_held: str
+    piece_count: int
+    holders: list[HolderTotal]
+    roots: list[LineageNodeOut]

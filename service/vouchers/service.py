@@ -1,0 +1,226 @@
+"""Issuing vouchers and reading them back, with their lineage."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from service.api.auth import Caller
+from service.api.common import participant_ref
+from service.chain.abi import encode_call
+from service.db.models import Note, Participant, ValueMovement, Voucher, VoucherDocument
+from service.domain.money import fetch_currency, format_minor, parse_amount_minor
+from service.domain.notes import LineageNode, build_lineage, compute_holdings_by_holder, compute_outstanding
+from service.domain.vouchers import compute_issuance_terms
+from service.errors import (
+    Forbidden,
+    InvalidRequest,
+    ParticipantNotFound,
+    ParticipantNotVerified,
+    VoucherNotFound,
+)
+from service.notes import repository as notes_repository
+from service.participants import repository as participants_repository
+from service.runtime import Runtime
+from service.vouchers import repository
+from service.vouchers.schemas import (
+    HolderTotal,
+    LineageInflow,
+    LineageNodeOut,
+    LineageOut,
+    VoucherCreate,
+    VoucherOut,
+)
+
+ISSUE_SIGNATURE = "issue(address,address,bytes8,uint256,uint256,uint256,bytes32)"
+
+
+def _require_participant(session: Session, participant_id: int, field: str) -> Participant:
+    participant = participants_repository.fetch_participant(session, participant_id)
+    if participant is None:
+        raise ParticipantNotFound(
+            f"{field} {participant_id} does not exist", field=field, participant_id=participant_id
+        )
+    if not participant.verified:
+        raise ParticipantNotVerified(f"{field} {participant_id} is not a verified participant", field=field)
+    return participant
+
+
+def issue_voucher(session: Session, runtime: Runtime, caller: Caller, body: VoucherCreate) -> int:
+    """Issues the voucher on chain; returns its id (the slot)."""
+    # load
+    if caller.is_admin:
+        if body.obligor_participant_id is None:
+            raise InvalidRequest(
+                "an admin must name the obligor_participant_id", field="obligor_participant_id"
+            )
+        obligor_id = body.obligor_participant_id
+    else:
+        if body.obligor_participant_id not in (None, caller.participant_id):
+            raise Forbidden("an obligor issues vouchers only on its own behalf")
+        obligor_id = caller.participant_id
+    obligor = _require_participant(session, obligor_id, "obligor_participant_id")
+    if obligor.role != "obligor":
+        raise InvalidRequest(f"participant {obligor_id} has role {obligor.role}, not obligor")
+    holder = _require_participant(session, body.holder_participant_id, "holder_participant_id")
+    if holder.id == obligor.id:
+        raise InvalidRequest("an obligor cannot issue a voucher to itself")
+
+    # compute
+    currency = fetch_currency(body.currency)
+    terms = compute_issuance_terms(
+        currency,
+        parse_amount_minor(body.face_value, currency, field="face_value"),
+        parse_amount_minor(body.minimum_unit, currency, field="minimum_unit"),
+        body.due_date,
+        datetime.now(UTC),
+    )
+    calldata = encode_call(
+        ISSUE_SIGNATURE,
+        [
+            obligor.address,
+            holder.address,
+            currency.code.encode().ljust(8, b"\0"),
+            terms.face_value_minor,
+            terms.unit_minor,
+            int(terms.due_at.timestamp()),
+            bytes.fromhex(body.document_hash[2:]),
+        ],
+    )
+    session.commit()
+
+    # submit, then persist the off-chain record
+    receipt = runtime.submitter.submit_operator_call(
+        "voucher.issue", caller.participant_id, runtime.chain.deployment.note, calldata
+    )
+    voucher_id = int(receipt.events_named("VoucherIssued")[0].args["slot"])
+    repository.add_document(
+        session,
+        VoucherDocument(
+            voucher_id=voucher_id,
+            invoice_references=list(body.invoice_references),
+            issued_by_participant_id=caller.participant_id,
+        ),
+    )
+    return voucher_id
+
+
+def _require_visible_voucher(
+    session: Session, caller: Caller, voucher_id: int
+) -> tuple[Voucher, Sequence[Note]]:
+    voucher = repository.fetch_voucher(session, voucher_id)
+    notes = notes_repository.fetch_notes_of_voucher(session, voucher_id) if voucher else []
+    if voucher is None or not can_view_voucher(caller, voucher, notes):
+        # Invisible and unknown vouchers look the same, so ids leak nothing.
+        raise VoucherNotFound(f"voucher {voucher_id} does not exist", voucher_id=voucher_id)
+    return voucher, notes
+
+
+def can_view_voucher(caller: Caller, voucher: Voucher, notes: Sequence[Note]) -> bool:
+    """Admins, the obligor and anyone who holds or has held a piece of the voucher."""
+    if caller.is_admin or caller.address == voucher.obligor_address:
+        return True
+    return any(note.holder_address == caller.address for note in notes)
+
+
+def to_out(session: Session, voucher: Voucher, notes: Sequence[Note]) -> VoucherOut:
+    currency = fetch_currency(voucher.currency)
+    document = repository.fetch_document(session, voucher.id)
+    known = participants_repository.fetch_participants_by_addresses(
+        session, {voucher.obligor_address, voucher.initial_holder_address}
+    )
+    outstanding = compute_outstanding([notes_repository.to_piece(note) for note in notes])
+    return VoucherOut(
+        id=voucher.id,
+        obligor=participant_ref(voucher.obligor_address, known),
+        initial_holder=participant_ref(voucher.initial_holder_address, known),
+        currency=voucher.currency,
+        face_value=format_minor(voucher.face_value_minor, currency),
+        minimum_unit=format_minor(voucher.unit_minor, currency),
+        unit_count=voucher.face_value_minor // voucher.unit_minor,
+        outstanding=format_minor(outstanding, currency),
+        redeemed=format_minor(voucher.redeemed_minor, currency),
+        status=voucher.status,
+        issued_at=voucher.issued_at,
+        due_at=voucher.due_at,
+        document_hash=voucher.document_hash,
+        invoice_references=list(document.invoice_references) if document else [],
+        root_token_id=voucher.root_token_id,
+        issue_transaction_hash=voucher.issue_transaction_hash,
+    )
+
+
+def read_voucher(session: Session, caller: Caller, voucher_id: int) -> VoucherOut:
+    voucher, notes = _require_visible_voucher(session, caller, voucher_id)
+    return to_out(session, voucher, notes)
+
+
+def list_vouchers(session: Session, caller: Caller) -> list[VoucherOut]:
+    if caller.is_admin:
+        vouchers = repository.fetch_vouchers(session)
+    else:
+        held = notes_repository.fetch_voucher_ids_held_by(session, caller.address)
+        vouchers = repository.fetch_vouchers(session, ids=held, obligor_address=caller.address)
+    return [
+        to_out(session, voucher, notes_repository.fetch_notes_of_voucher(session, voucher.id))
+        for voucher in vouchers
+    ]
+
+
+def read_lineage(session: Session, caller: Caller, voucher_id: int) -> LineageOut:
+    voucher, notes = _require_visible_voucher(session, caller, voucher_id)
+    currency = fetch_currency(voucher.currency)
+    pieces = [notes_repository.to_piece(note) for note in notes]
+    by_token = {note.token_id: note for note in notes}
+    movements = notes_repository.fetch_movements_of_voucher(session, voucher_id)
+    known = participants_repository.fetch_participants_by_addresses(
+        session, {note.holder_address for note in notes}
+    )
+    created_with: dict[int, int] = {}
+    merged_in: dict[int, list[ValueMovement]] = {}
+    for movement in movements:
+        if movement.kind in ("issue", "split") and movement.to_token_id is not None:
+            created_with[movement.to_token_id] = movement.value_minor
+        elif movement.kind == "merge" and movement.to_token_id is not None:
+            merged_in.setdefault(movement.to_token_id, []).append(movement)
+
+    def render(node: LineageNode) -> LineageNodeOut:
+        note = by_token[node.piece.token_id]
+        return LineageNodeOut(
+            token_id=note.token_id,
+            holder=participant_ref(note.holder_address, known),
+            value=format_minor(note.value_minor, currency),
+            depth=note.depth,
+            parent_token_id=note.parent_token_id,
+            created_transaction_hash=note.created_transaction_hash,
+            created_block_number=note.created_block_number,
+            received=format_minor(created_with.get(note.token_id, 0), currency),
+            merged_in=[
+                LineageInflow(
+                    from_token_id=movement.from_token_id or 0,
+                    amount=format_minor(movement.value_minor, currency),
+                    transaction_hash=movement.transaction_hash,
+                )
+                for movement in merged_in.get(note.token_id, [])
+            ],
+            children=[render(child) for child in node.children],
+        )
+
+    holdings = compute_holdings_by_holder(pieces)
+    total = compute_outstanding(pieces)
+    return LineageOut(
+        voucher_id=voucher.id,
+        currency=voucher.currency,
+        face_value=format_minor(voucher.face_value_minor, currency),
+        outstanding=format_minor(voucher.face_value_minor - voucher.redeemed_minor, currency),
+        total_held=format_minor(total, currency),
+        piece_count=sum(1 for piece in pieces if piece.value_minor > 0),
+        holders=[
+            HolderTotal(holder=participant_ref(address, known), amount=format_minor(amount, currency))
+            for address, amount in sorted(holdings.items(), key=lambda item: -item[1])
+            if amount > 0
+        ],
+        roots=[render(root) for root in build_lineage(pieces)],
+    )

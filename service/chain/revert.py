@@ -28,8 +28,9 @@ REVERT_MEANINGS: dict[str, ErrorFactory] = {
     "NoteInsufficientValue": _as(
         errors.InsufficientValue, "note {tokenId} holds {balance}, needs {needed} (minor units)"
     ),
+    # Without an allowance the caller is simply not the holder: same code as the API's own check.
     "NoteInsufficientAllowance": _as(
-        errors.Forbidden, "{operator} may move only {allowance} of note {tokenId}"
+        errors.NotHolder, "{operator} does not hold note {tokenId} and may move only {allowance} of it"
     ),
     "NoteUnauthorized": _as(errors.NotHolder, "{operator} neither holds nor is approved for note {tokenId}"),
     "NoteZeroValue": _as(errors.AmountNotPositive, "amount must be greater than zero"),

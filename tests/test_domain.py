@@ -1,0 +1,138 @@
+"""Pure domain rules: exact money parsing and formatting, split conservation, lineage trees."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from service.domain.money import MAX_AMOUNT_MINOR, fetch_currency, format_minor, parse_amount_minor
+from service.domain.notes import Piece, build_lineage, check_transfer, compute_split
+from service.domain.vouchers import compute_due_at, compute_issuance_terms
+from service.errors import (
+    AmountNotPositive,
+    AmountNotUnitMultiple,
+    AmountTooLarge,
+    AmountTooPrecise,
+    InsufficientValue,
+    InvalidAmount,
+    MaturityInPast,
+    SelfTransfer,
+    UnsupportedCurrency,
+)
+
+CNY = fetch_currency("CNY")
+
+
+@pytest.mark.parametrize(
+    ("text", "minor"),
+    [("30000000.00", 3_000_000_000), ("0.01", 1), ("1", 100), ("1.5", 150), ("100000000.000", 10_000_000_000)],
+)
+def test_parse_amount_is_exact(text: str, minor: int) -> None:
+    assert parse_amount_minor(text, CNY) == minor
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("0", AmountNotPositive),
+        ("-5.00", AmountNotPositive),
+        ("0.001", AmountTooPrecise),
+        ("1.005", AmountTooPrecise),
+        ("abc", InvalidAmount),
+        ("NaN", InvalidAmount),
+        ("Infinity", InvalidAmount),
+        ("1e30", AmountTooLarge),
+    ],
+)
+def test_parse_amount_rejects(text: str, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        parse_amount_minor(text, CNY)
+
+
+def test_unknown_currency() -> None:
+    with pytest.raises(UnsupportedCurrency):
+        fetch_currency("XYZ")
+
+
+@given(st.integers(min_value=1, max_value=MAX_AMOUNT_MINOR))
+def test_format_then_parse_round_trips(minor: int) -> None:
+    text = format_minor(minor, CNY)
+    assert Decimal(text).as_tuple().exponent == -2
+    assert parse_amount_minor(text, CNY) == minor
+
+
+@given(
+    units=st.integers(min_value=1, max_value=10_000),
+    unit=st.integers(min_value=1, max_value=10**8),
+    data=st.data(),
+)
+def test_split_conserves_value(units: int, unit: int, data: st.DataObject) -> None:
+    balance = units * unit
+    moved_units = data.draw(st.integers(min_value=1, max_value=units))
+    result = compute_split(balance, moved_units * unit, unit)
+    assert result.remaining_minor + result.moved_minor == balance
+    assert result.remaining_minor % unit == 0 and result.moved_minor % unit == 0
+    assert result.remaining_minor >= 0
+
+
+@given(st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=30), st.integers(1, 10**6))
+def test_repeated_splits_never_create_or_lose_value(cuts: list[int], unit: int) -> None:
+    """Splitting pieces off pieces, in any order, always leaves the face value in the tree."""
+    face = 100 * unit
+    balances = [face]
+    for index, cut in enumerate(cuts):
+        source = index % len(balances)
+        amount = min(cut, balances[source] // unit) * unit
+        if amount == 0:
+            continue
+        result = compute_split(balances[source], amount, unit)
+        balances[source] = result.remaining_minor
+        balances.append(result.moved_minor)
+    assert sum(balances) == face
+
+
+@pytest.mark.parametrize(("amount", "unit"), [(0, 1), (3, 2), (11, 1)])
+def test_split_rejects_invalid_amounts(amount: int, unit: int) -> None:
+    with pytest.raises(ValueError):
+        compute_split(10, amount, unit)
+
+
+def _piece(token_id: int, parent: int | None, holder: str = "0xA", value: int = 100, depth: int = 0) -> Piece:
+    return Piece(token_id, 1, holder, value, parent, 1, depth)
+
+
+def test_check_transfer_rules() -> None:
+    piece = _piece(1, None, holder="0xAA", value=500)
+    common = {"sender_address": "0xAA", "unit_minor": 100, "currency": CNY, "voucher_active": True}
+    assert check_transfer(piece, recipient_address="0xBB", amount_minor=200, **common).remaining_minor == 300
+    with pytest.raises(SelfTransfer):
+        check_transfer(piece, recipient_address="0xaa", amount_minor=200, **common)
+    with pytest.raises(AmountNotUnitMultiple):
+        check_transfer(piece, recipient_address="0xBB", amount_minor=150, **common)
+    with pytest.raises(InsufficientValue):
+        check_transfer(piece, recipient_address="0xBB", amount_minor=600, **common)
+
+
+def test_build_lineage_nests_children_under_parents() -> None:
+    pieces = [_piece(4, 2, depth=2), _piece(1, None), _piece(2, 1, depth=1), _piece(3, 1, depth=1)]
+    [root] = build_lineage(pieces)
+    assert root.piece.token_id == 1
+    assert [child.piece.token_id for child in root.children] == [2, 3]
+    assert [grandchild.piece.token_id for grandchild in root.children[0].children] == [4]
+
+
+def test_issuance_terms() -> None:
+    now = datetime(2026, 11, 30, tzinfo=UTC)
+    terms = compute_issuance_terms(CNY, 10_000_000_000, 100_000_000, date(2027, 5, 30), now)
+    assert terms.unit_count == 100
+    assert terms.due_at == compute_due_at(date(2027, 5, 30))
+    with pytest.raises(MaturityInPast):
+        compute_issuance_terms(CNY, 100, 1, date(2026, 11, 30), now)
+    with pytest.raises(AmountNotUnitMultiple):
+        compute_issuance_terms(CNY, 150, 100, date(2027, 1, 1), now)
+    with pytest.raises(InvalidAmount):
+        compute_issuance_terms(CNY, 100, 200, date(2027, 1, 1), now)

@@ -1,0 +1,127 @@
+"""The service as a user runs it: its own Anvil with a state file, restarts, the CLI and admin scripts."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+
+from service.main import create_app
+from service.participants.service import create_admin
+from service.runtime import Runtime, start_runtime
+from service.settings import PROJECT_ROOT, Settings
+from tests.conftest import ApiUser, free_port, issue_voucher, register, transfer
+
+pytestmark = pytest.mark.integration
+BIN = PROJECT_ROOT / ".venv" / "bin"
+
+
+def _embedded_settings(data_dir: Path, anvil_port: int) -> Settings:
+    # No CHAIN_RPC_URL and no DATABASE_URL: the embedded default (own Anvil, SQLite in data_dir).
+    return Settings(CASCADE_DATA_DIR=data_dir, ANVIL_PORT=anvil_port, INDEXER_POLL_SECONDS=0.2)
+
+
+def test_restart_keeps_chain_and_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CHAIN_RPC_URL", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    settings = _embedded_settings(tmp_path / "data", free_port())
+    runtime = start_runtime(settings)
+    try:
+        with TestClient(create_app(runtime)) as client:
+            address, _ = runtime.key_vault.create_account()
+            with runtime.database.transaction() as session:
+                participant, secret = create_admin(session, "admin", address)
+            admin = ApiUser(client, secret, participant.id, address)
+            obligor, t1, a = (register(admin, n, r) for n, r in (("O", "obligor"), ("T1", "supplier"), ("A", "supplier")))
+            voucher = issue_voucher(admin, obligor, t1)
+            moved = transfer(t1, voucher["root_token_id"], a, "40000000.00")
+        addresses = dict(runtime.chain.deployment.addresses)
+    finally:
+        runtime.close()
+    assert settings.anvil_state_path.exists()
+
+    restarted = start_runtime(settings)
+    try:
+        assert restarted.chain.deployment.addresses == addresses, "a restart must not redeploy"
+        with TestClient(create_app(restarted)) as client:
+            a_again, t1_again = ApiUser(client, a.key, a.participant_id, a.address), ApiUser(client, t1.key, t1.participant_id, t1.address)
+            assert [n["value"] for n in a_again.get("/v1/notes").json()] == ["40000000.00"]
+            transfer(t1_again, voucher["root_token_id"], a_again, "1000000.00", into_token_id=moved["token_id"])
+            assert [n["value"] for n in a_again.get("/v1/notes").json()] == ["41000000.00"]
+    finally:
+        restarted.close()
+
+
+class _Server:
+    def __init__(self, runtime: Runtime, port: int) -> None:
+        config = uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.url = f"http://127.0.0.1:{port}"
+
+    def __enter__(self) -> _Server:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(runtime: Runtime) -> Iterator[tuple[str, str]]:
+    address, _ = runtime.key_vault.create_account()
+    with runtime.database.transaction() as session:
+        _participant, secret = create_admin(session, "Script admin", address)
+    with _Server(runtime, free_port()) as server:
+        yield server.url, secret
+
+
+def test_admin_scripts_and_curl_walkthrough(live_server: tuple[str, str], tmp_path: Path) -> None:
+    url, admin_key = live_server
+    env = {**os.environ, "CASCADE_URL": url, "CASCADE_API_KEY": admin_key, "RUN_ID": "t"}
+    seed_file = tmp_path / "model1.json"
+    subprocess.run(["bash", "scripts/seed_model1.sh", str(seed_file)], cwd=PROJECT_ROOT, env=env, check=True, timeout=300)
+    seeded = json.loads(seed_file.read_text())
+    assert set(seeded["participants"]) == {"Carmaker", "T1", "A", "B", "C", "Bank"}
+
+    # Re-running the script is safe: idempotency keys make every step a replay.
+    subprocess.run(["bash", "scripts/seed_model1.sh", str(tmp_path / "again.json")], cwd=PROJECT_ROOT, env=env, check=True, timeout=300)
+    assert json.loads((tmp_path / "again.json").read_text())["voucher_id"] == seeded["voucher_id"]
+
+    output = subprocess.run(
+        ["bash", "scripts/walkthrough.sh", str(seed_file)], cwd=PROJECT_ROOT, env=env, check=True, timeout=300,
+        capture_output=True, text=True,
+    ).stdout
+    lineage = json.loads(output.strip().splitlines()[-1])
+    assert lineage["total_held"] == "100000000.00" and lineage["piece_count"] == 4
+
+    c_key = seeded["participants"]["C"]["api_key"]
+    holdings = httpx.get(f"{url}/v1/notes", headers={"Authorization": f"Bearer {c_key}"}).json()
+    assert [note["value"] for note in holdings] == ["10000000.00"]
+    docs = httpx.get(f"{url}/docs")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    assert "/v1/notes/{token_id}/transfers" in httpx.get(f"{url}/openapi.json").json()["paths"]
+
+
+def test_cli_reports_errors_with_exit_codes(live_server: tuple[str, str]) -> None:
+    url, admin_key = live_server
+    env = {**os.environ, "CASCADE_URL": url, "CASCADE_API_KEY": admin_key}
+    failed = subprocess.run(
+        [str(BIN / "cascade"), "participants", "register", "--name", "X", "--role", "pirate"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert failed.returncode == 1 and "invalid_request" in failed.stderr

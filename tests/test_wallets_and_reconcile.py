@@ -1,0 +1,79 @@
+"""Participants with their own wallets, and the proof that database and chain agree."""
+
+from __future__ import annotations
+
+import pytest
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from sqlalchemy import update
+
+from service.db.models import Note
+from service.ledger.reconcile import reconcile
+from service.runtime import Runtime
+from tests.conftest import SeedLedger, register, transfer
+
+pytestmark = pytest.mark.integration
+
+
+def test_own_wallet_signs_its_forward_request(seed: SeedLedger, runtime: Runtime) -> None:
+    wallet = Account.create()
+    d = register(seed.admin, "D (own wallet)", "supplier", address=wallet.address)
+    assert d.address == wallet.address
+    assert d.get("/v1/participants/me").json()["managed_key"] is False
+    piece = transfer(seed.t1, seed.voucher["root_token_id"], d, "5000000.00")
+    intent = {"to_participant_id": seed.c.participant_id, "amount": "2000000.00"}
+    path = f"/v1/notes/{piece['token_id']}/transfers"
+
+    unsigned = d.post(path, json=intent)
+    assert unsigned.status_code == 422 and unsigned.json()["code"] == "signature_required"
+
+    prepared = d.post(f"{path}/signing-request", json=intent)
+    assert prepared.status_code == 200, prepared.text
+    request = prepared.json()
+    assert request["typed_data"]["message"]["from"] == wallet.address
+    signature = Account.sign_message(encode_typed_data(full_message=request["typed_data"]), wallet.key).signature
+
+    forged = Account.sign_message(encode_typed_data(full_message=request["typed_data"]), Account.create().key).signature
+    rejected = d.post(
+        path, json={**intent, "signed_request": {"nonce": request["nonce"], "deadline": request["deadline"], "signature": "0x" + forged.hex()}}
+    )
+    assert rejected.status_code == 422 and rejected.json()["code"] == "invalid_signature"
+
+    signed = {"nonce": request["nonce"], "deadline": request["deadline"], "signature": "0x" + signature.hex()}
+    altered = d.post(path, json={**intent, "amount": "3000000.00", "signed_request": signed})
+    assert altered.status_code == 422 and altered.json()["code"] == "invalid_signature"
+
+    done = d.post(path, json={**intent, "signed_request": signed})
+    assert done.status_code == 201, done.text
+    assert done.json()["remaining"] == "3000000.00"
+    replay = d.post(path, json={**intent, "signed_request": signed})
+    assert replay.status_code == 409 and replay.json()["code"] == "stale_request"
+
+
+def test_reconcile_finds_a_tampered_index(seed: SeedLedger, runtime: Runtime) -> None:
+    piece = transfer(seed.t1, seed.voucher["root_token_id"], seed.a, "30000000.00")
+    assert reconcile(runtime).clean
+    with runtime.database.transaction() as session:
+        session.execute(update(Note).where(Note.token_id == piece["token_id"]).values(value_minor=1))
+    report = reconcile(runtime)
+    assert not report.clean
+    assert any(f"token {piece['token_id']}" in line for line in report.differences)
+    assert any(f"voucher {seed.voucher['id']}" in line for line in report.differences)
+    response = seed.admin.get("/v1/ledger/reconciliation")
+    assert response.status_code == 200 and response.json()["clean"] is False
+
+
+def test_health_reports_heads_and_pending_operations(seed: SeedLedger) -> None:
+    health = seed.admin.client.get("/v1/health").json()
+    assert health["status"] == "ok" and health["pending_operations"] == 0
+    assert health["indexed_head"] == health["chain_head"] and health["lag_blocks"] == 0
+    assert set(health["contracts"]) >= {"note", "registry", "forwarder"}
+
+
+def test_participant_listing_is_admin_only(seed: SeedLedger) -> None:
+    names = [p["name"] for p in seed.admin.get("/v1/participants").json()]
+    assert names[-6:] == ["Carmaker", "T1", "A", "B", "C", "Bank"]
+    assert seed.a.get("/v1/participants").status_code == 403
+    assert seed.a.get(f"/v1/participants/{seed.c.participant_id}").json()["name"] == "C"
+
+

@@ -107,7 +107,8 @@ def reconcile() -> None:
     finally:
         runtime.close()
     console.print(
-        f"block {report.block_number}: {report.tokens_checked} tokens, {report.vouchers_checked} vouchers checked"
+        f"block {report.block_number}: {report.tokens_checked} tokens, "
+        f"{report.vouchers_checked} vouchers checked"
     )
     for difference in report.differences:
         console.print(f"[red]✗[/red] {difference}")

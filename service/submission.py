@@ -137,7 +137,7 @@ class Submitter:
         current = self._chain.fetch_forwarder_nonce(request.sender)
         if request.nonce != current:
             raise StaleRequest(
-                f"the request was signed for nonce {request.nonce}, the participant's next nonce is {current}",
+                f"the request was signed for nonce {request.nonce}; the participant's next is {current}",
                 nonce=request.nonce,
                 expected_nonce=current,
             )

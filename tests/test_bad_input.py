@@ -21,7 +21,10 @@ pytestmark = pytest.mark.integration
 
 def _state(runtime: Runtime) -> tuple[int, list[tuple[int, str, int]], int]:
     with runtime.database.sessions() as session:
-        notes = [(n.token_id, n.holder_address, n.value_minor) for n in session.scalars(select(Note).order_by(Note.token_id))]
+        notes = [
+            (n.token_id, n.holder_address, n.value_minor)
+            for n in session.scalars(select(Note).order_by(Note.token_id))
+        ]
         vouchers = len(session.scalars(select(Voucher)).all())
     return runtime.chain.fetch_head(), notes, vouchers
 
@@ -63,18 +66,25 @@ def test_transfer_amount_errors(
 ) -> None:
     with unchanged(runtime):
         response = seed.a.post(
-            f"/v1/notes/{piece['token_id']}/transfers", json={"to_participant_id": seed.c.participant_id, "amount": amount}
+            f"/v1/notes/{piece['token_id']}/transfers",
+            json={"to_participant_id": seed.c.participant_id, "amount": amount},
         )
         expect_error(response, status, code)
 
 
-def test_transfer_of_a_piece_the_caller_does_not_hold(seed: SeedLedger, runtime: Runtime, piece: dict[str, Any]) -> None:
+def test_transfer_of_a_piece_the_caller_does_not_hold(
+    seed: SeedLedger, runtime: Runtime, piece: dict[str, Any]
+) -> None:
     body = {"to_participant_id": seed.c.participant_id, "amount": "1000000.00"}
     with unchanged(runtime):
         # A sees the voucher (it holds a piece of it) but not T1's root
-        expect_error(seed.a.post(f"/v1/notes/{seed.voucher['root_token_id']}/transfers", json=body), 403, "not_holder")
+        expect_error(
+            seed.a.post(f"/v1/notes/{seed.voucher['root_token_id']}/transfers", json=body), 403, "not_holder"
+        )
         # C has no part in the voucher: the piece is invisible to it
-        expect_error(seed.c.post(f"/v1/notes/{piece['token_id']}/transfers", json=body), 404, "note_not_found")
+        expect_error(
+            seed.c.post(f"/v1/notes/{piece['token_id']}/transfers", json=body), 404, "note_not_found"
+        )
 
 
 def test_transfer_recipient_errors(seed: SeedLedger, runtime: Runtime, piece: dict[str, Any]) -> None:
@@ -82,14 +92,20 @@ def test_transfer_recipient_errors(seed: SeedLedger, runtime: Runtime, piece: di
     revoked = seed.admin.post(f"/v1/participants/{seed.b.participant_id}/revocation")
     assert revoked.status_code == 200 and revoked.json()["verified"] is False
     with unchanged(runtime):
-        expect_error(seed.a.post(path, json={"to_participant_id": 9999, "amount": "1000000.00"}), 404, "participant_not_found")
+        expect_error(
+            seed.a.post(path, json={"to_participant_id": 9999, "amount": "1000000.00"}),
+            404,
+            "participant_not_found",
+        )
         expect_error(
             seed.a.post(path, json={"to_participant_id": seed.b.participant_id, "amount": "1000000.00"}),
             422,
             "participant_not_verified",
         )
         expect_error(
-            seed.a.post(path, json={"to_participant_id": seed.a.participant_id, "amount": "1000000.00"}), 422, "self_transfer"
+            seed.a.post(path, json={"to_participant_id": seed.a.participant_id, "amount": "1000000.00"}),
+            422,
+            "self_transfer",
         )
         expect_error(
             seed.a.post(path, json={"to_participant_id": seed.admin.participant_id, "amount": "1000000.00"}),
@@ -102,7 +118,8 @@ def test_revoked_holder_cannot_send(seed: SeedLedger, runtime: Runtime, piece: d
     seed.admin.post(f"/v1/participants/{seed.a.participant_id}/revocation")
     with unchanged(runtime):
         response = seed.a.post(
-            f"/v1/notes/{piece['token_id']}/transfers", json={"to_participant_id": seed.c.participant_id, "amount": "1000000.00"}
+            f"/v1/notes/{piece['token_id']}/transfers",
+            json={"to_participant_id": seed.c.participant_id, "amount": "1000000.00"},
         )
         body = expect_error(response, 422, "participant_not_verified")
         assert body["details"]["error"] == "NoteParticipantNotVerified"  # refused by the contract itself
@@ -114,7 +131,10 @@ def test_unknown_token_and_voucher(seed: SeedLedger, runtime: Runtime) -> None:
     with unchanged(runtime):
         expect_error(seed.t1.get("/v1/notes/424242"), 404, "note_not_found")
         expect_error(
-            seed.t1.post("/v1/notes/424242/transfers", json={"to_participant_id": seed.a.participant_id, "amount": "1.00"}),
+            seed.t1.post(
+                "/v1/notes/424242/transfers",
+                json={"to_participant_id": seed.a.participant_id, "amount": "1.00"},
+            ),
             404,
             "note_not_found",
         )
@@ -152,7 +172,9 @@ def _voucher_body(seed: SeedLedger, **overrides: Any) -> dict[str, Any]:
         ({"face_value": 1000.0}, 422, "invalid_request"),
     ],
 )
-def test_issue_errors(seed: SeedLedger, runtime: Runtime, overrides: dict[str, Any], status: int, code: str) -> None:
+def test_issue_errors(
+    seed: SeedLedger, runtime: Runtime, overrides: dict[str, Any], status: int, code: str
+) -> None:
     with unchanged(runtime):
         expect_error(seed.admin.post("/v1/vouchers", json=_voucher_body(seed, **overrides)), status, code)
 
@@ -164,7 +186,9 @@ def test_obligor_issues_on_its_own_behalf_only(seed: SeedLedger, runtime: Runtim
     with unchanged(runtime):
         expect_error(seed.t1.post("/v1/vouchers", json=_voucher_body(seed)), 403, "forbidden")
         expect_error(
-            seed.carmaker.post("/v1/vouchers", json=_voucher_body(seed, obligor_participant_id=seed.bank.participant_id)),
+            seed.carmaker.post(
+                "/v1/vouchers", json=_voucher_body(seed, obligor_participant_id=seed.bank.participant_id)
+            ),
             403,
             "forbidden",
         )
@@ -174,14 +198,20 @@ def test_malformed_requests(seed: SeedLedger, runtime: Runtime, piece: dict[str,
     path = f"/v1/notes/{piece['token_id']}/transfers"
     with unchanged(runtime):
         expect_error(
-            seed.a.client.post(path, content=b"{not json", headers={**seed.a.headers, "content-type": "application/json"}),
+            seed.a.client.post(
+                path, content=b"{not json", headers={**seed.a.headers, "content-type": "application/json"}
+            ),
             400,
             "malformed_request",
         )
         expect_error(seed.a.post(path, json={"amount": "1000000.00"}), 422, "invalid_request")
-        expect_error(seed.a.post(path, json={"to_participant_id": "x", "amount": "1.00"}), 422, "invalid_request")
         expect_error(
-            seed.a.post(path, json={"to_participant_id": seed.c.participant_id, "amount": "1.00", "extra": 1}),
+            seed.a.post(path, json={"to_participant_id": "x", "amount": "1.00"}), 422, "invalid_request"
+        )
+        expect_error(
+            seed.a.post(
+                path, json={"to_participant_id": seed.c.participant_id, "amount": "1.00", "extra": 1}
+            ),
             422,
             "invalid_request",
         )
@@ -193,23 +223,40 @@ def test_authentication_and_roles(seed: SeedLedger, runtime: Runtime) -> None:
     client = seed.admin.client
     with unchanged(runtime):
         expect_error(client.get("/v1/participants/me"), 401, "unauthenticated")
-        expect_error(client.get("/v1/participants/me", headers={"Authorization": "Bearer csk_wrong"}), 401, "unauthenticated")
-        expect_error(client.get("/v1/participants/me", headers={"Authorization": "Basic abc"}), 401, "unauthenticated")
-        expect_error(seed.t1.post("/v1/participants", json={"name": "X", "role": "supplier"}), 403, "forbidden")
+        expect_error(
+            client.get("/v1/participants/me", headers={"Authorization": "Bearer csk_wrong"}),
+            401,
+            "unauthenticated",
+        )
+        expect_error(
+            client.get("/v1/participants/me", headers={"Authorization": "Basic abc"}), 401, "unauthenticated"
+        )
+        expect_error(
+            seed.t1.post("/v1/participants", json={"name": "X", "role": "supplier"}), 403, "forbidden"
+        )
         expect_error(seed.bank.post("/v1/ledger/pause"), 403, "forbidden")
-        expect_error(seed.admin.post("/v1/participants", json={"name": "T1", "role": "supplier"}), 409, "participant_already_exists")
-        expect_error(seed.admin.post("/v1/participants", json={"name": "Y", "role": "pirate"}), 422, "invalid_request")
+        expect_error(
+            seed.admin.post("/v1/participants", json={"name": "T1", "role": "supplier"}),
+            409,
+            "participant_already_exists",
+        )
+        expect_error(
+            seed.admin.post("/v1/participants", json={"name": "Y", "role": "pirate"}), 422, "invalid_request"
+        )
     me = seed.t1.get("/v1/participants/me").json()
     assert (me["name"], me["role"], me["verified"], me["managed_key"]) == ("T1", "supplier", True, True)
 
 
-def test_paused_ledger_refuses_transfers_and_issuance(seed: SeedLedger, runtime: Runtime, piece: dict[str, Any]) -> None:
+def test_paused_ledger_refuses_transfers_and_issuance(
+    seed: SeedLedger, runtime: Runtime, piece: dict[str, Any]
+) -> None:
     assert seed.admin.post("/v1/ledger/pause").json()["paused"] is True
     assert seed.admin.get("/v1/health").json()["paused"] is True
     with unchanged(runtime):
         expect_error(
             seed.a.post(
-                f"/v1/notes/{piece['token_id']}/transfers", json={"to_participant_id": seed.c.participant_id, "amount": "1000000.00"}
+                f"/v1/notes/{piece['token_id']}/transfers",
+                json={"to_participant_id": seed.c.participant_id, "amount": "1000000.00"},
             ),
             423,
             "ledger_paused",
@@ -219,14 +266,20 @@ def test_paused_ledger_refuses_transfers_and_issuance(seed: SeedLedger, runtime:
     transfer(seed.a, piece["token_id"], seed.c, "1000000.00")
 
 
-def test_reverts_decode_into_the_same_errors(seed: SeedLedger, runtime: Runtime, piece: dict[str, Any]) -> None:
+def test_reverts_decode_into_the_same_errors(
+    seed: SeedLedger, runtime: Runtime, piece: dict[str, Any]
+) -> None:
     """Skipping the service's own checks, the contract's custom errors map onto the same codes."""
     note = runtime.chain.deployment.note
-    overdraw = encode_call("transferFrom(uint256,address,uint256)", [piece["token_id"], seed.c.address, 10**15])
+    overdraw = encode_call(
+        "transferFrom(uint256,address,uint256)", [piece["token_id"], seed.c.address, 10**15]
+    )
     with pytest.raises(InsufficientValue) as insufficient:
         runtime.chain.simulate_forwarded(seed.a.address, note, overdraw)
     assert insufficient.value.details["error"] == "NoteInsufficientValue"
-    steal = encode_call("transferFrom(uint256,address,uint256)", [seed.voucher["root_token_id"], seed.c.address, 100_000_000])
+    steal = encode_call(
+        "transferFrom(uint256,address,uint256)", [seed.voucher["root_token_id"], seed.c.address, 100_000_000]
+    )
     with pytest.raises(NotHolder):
         runtime.chain.simulate_forwarded(seed.a.address, note, steal)
 
@@ -248,7 +301,11 @@ def test_idempotent_transfer(seed: SeedLedger, runtime: Runtime, piece: dict[str
         again = seed.a.post(path, json=body, headers=key)
         assert again.status_code == 201 and again.json() == first.json()
         assert again.headers.get("Idempotent-Replayed") == "true"
-        expect_error(seed.a.post(path, json={**body, "amount": "2000000.00"}, headers=key), 409, "idempotency_key_reused")
+        expect_error(
+            seed.a.post(path, json={**body, "amount": "2000000.00"}, headers=key),
+            409,
+            "idempotency_key_reused",
+        )
     assert [note["value"] for note in seed.c.get("/v1/notes").json()] == ["1000000.00"]
 
 
@@ -256,9 +313,17 @@ def test_failed_request_releases_its_idempotency_key(seed: SeedLedger, piece: di
     path = f"/v1/notes/{piece['token_id']}/transfers"
     key = {"Idempotency-Key": "retry-me"}
     seed.admin.post("/v1/ledger/pause")
-    expect_error(seed.a.post(path, json={"to_participant_id": seed.c.participant_id, "amount": "1000000.00"}, headers=key), 423, "ledger_paused")
+    expect_error(
+        seed.a.post(
+            path, json={"to_participant_id": seed.c.participant_id, "amount": "1000000.00"}, headers=key
+        ),
+        423,
+        "ledger_paused",
+    )
     seed.admin.post("/v1/ledger/unpause")
-    retried = seed.a.post(path, json={"to_participant_id": seed.c.participant_id, "amount": "1000000.00"}, headers=key)
+    retried = seed.a.post(
+        path, json={"to_participant_id": seed.c.participant_id, "amount": "1000000.00"}, headers=key
+    )
     assert retried.status_code == 201, retried.text
 
 
@@ -268,9 +333,11 @@ def test_idempotent_issue_and_registration(seed: SeedLedger, runtime: Runtime) -
     assert first.status_code == 201
     with unchanged(runtime):
         assert seed.admin.post("/v1/vouchers", json=_voucher_body(seed), headers=key).json() == first.json()
-    registered = seed.admin.post("/v1/participants", json={"name": "D", "role": "supplier"}, headers={"Idempotency-Key": "d"})
-    replayed = seed.admin.post("/v1/participants", json={"name": "D", "role": "supplier"}, headers={"Idempotency-Key": "d"})
+    registered = seed.admin.post(
+        "/v1/participants", json={"name": "D", "role": "supplier"}, headers={"Idempotency-Key": "d"}
+    )
+    replayed = seed.admin.post(
+        "/v1/participants", json={"name": "D", "role": "supplier"}, headers={"Idempotency-Key": "d"}
+    )
     assert registered.status_code == replayed.status_code == 201
     assert replayed.json()["id"] == registered.json()["id"]
-
-

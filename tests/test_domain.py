@@ -29,7 +29,13 @@ CNY = fetch_currency("CNY")
 
 @pytest.mark.parametrize(
     ("text", "minor"),
-    [("30000000.00", 3_000_000_000), ("0.01", 1), ("1", 100), ("1.5", 150), ("100000000.000", 10_000_000_000)],
+    [
+        ("30000000.00", 3_000_000_000),
+        ("0.01", 1),
+        ("1", 100),
+        ("1.5", 150),
+        ("100000000.000", 10_000_000_000),
+    ],
 )
 def test_parse_amount_is_exact(text: str, minor: int) -> None:
     assert parse_amount_minor(text, CNY) == minor

@@ -28,7 +28,9 @@ def _flatten(node: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("database_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+@pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 def test_model1_split_and_three_tier_transfer(seed: SeedLedger, runtime: Runtime) -> None:
     voucher = seed.voucher
     assert voucher["face_value"] == "100000000.00"
@@ -40,7 +42,11 @@ def test_model1_split_and_three_tier_transfer(seed: SeedLedger, runtime: Runtime
     to_a = transfer(seed.t1, root, seed.a, "30000000.00")
     to_b = transfer(seed.t1, root, seed.b, "20000000.00")
     to_c = transfer(seed.a, to_a["token_id"], seed.c, "10000000.00")
-    assert (to_a["remaining"], to_b["remaining"], to_c["remaining"]) == ("70000000.00", "50000000.00", "20000000.00")
+    assert (to_a["remaining"], to_b["remaining"], to_c["remaining"]) == (
+        "70000000.00",
+        "50000000.00",
+        "20000000.00",
+    )
     assert len({to_a["transaction_hash"], to_b["transaction_hash"], to_c["transaction_hash"]}) == 3
 
     # each participant lists exactly what it holds

@@ -41,7 +41,9 @@ def test_restart_keeps_chain_and_index(tmp_path: Path, monkeypatch: pytest.Monke
             with runtime.database.transaction() as session:
                 participant, secret = create_admin(session, "admin", address)
             admin = ApiUser(client, secret, participant.id, address)
-            obligor, t1, a = (register(admin, n, r) for n, r in (("O", "obligor"), ("T1", "supplier"), ("A", "supplier")))
+            obligor, t1, a = (
+                register(admin, n, r) for n, r in (("O", "obligor"), ("T1", "supplier"), ("A", "supplier"))
+            )
             voucher = issue_voucher(admin, obligor, t1)
             moved = transfer(t1, voucher["root_token_id"], a, "40000000.00")
         addresses = dict(runtime.chain.deployment.addresses)
@@ -53,9 +55,14 @@ def test_restart_keeps_chain_and_index(tmp_path: Path, monkeypatch: pytest.Monke
     try:
         assert restarted.chain.deployment.addresses == addresses, "a restart must not redeploy"
         with TestClient(create_app(restarted)) as client:
-            a_again, t1_again = ApiUser(client, a.key, a.participant_id, a.address), ApiUser(client, t1.key, t1.participant_id, t1.address)
+            a_again, t1_again = (
+                ApiUser(client, a.key, a.participant_id, a.address),
+                ApiUser(client, t1.key, t1.participant_id, t1.address),
+            )
             assert [n["value"] for n in a_again.get("/v1/notes").json()] == ["40000000.00"]
-            transfer(t1_again, voucher["root_token_id"], a_again, "1000000.00", into_token_id=moved["token_id"])
+            transfer(
+                t1_again, voucher["root_token_id"], a_again, "1000000.00", into_token_id=moved["token_id"]
+            )
             assert [n["value"] for n in a_again.get("/v1/notes").json()] == ["41000000.00"]
     finally:
         restarted.close()
@@ -94,17 +101,30 @@ def test_admin_scripts_and_curl_walkthrough(live_server: tuple[str, str], tmp_pa
     url, admin_key = live_server
     env = {**os.environ, "CASCADE_URL": url, "CASCADE_API_KEY": admin_key, "RUN_ID": "t"}
     seed_file = tmp_path / "model1.json"
-    subprocess.run(["bash", "scripts/seed_model1.sh", str(seed_file)], cwd=PROJECT_ROOT, env=env, check=True, timeout=300)
+    subprocess.run(
+        ["bash", "scripts/seed_model1.sh", str(seed_file)], cwd=PROJECT_ROOT, env=env, check=True, timeout=300
+    )
     seeded = json.loads(seed_file.read_text())
     assert set(seeded["participants"]) == {"Carmaker", "T1", "A", "B", "C", "Bank"}
 
     # Re-running the script is safe: idempotency keys make every step a replay.
-    subprocess.run(["bash", "scripts/seed_model1.sh", str(tmp_path / "again.json")], cwd=PROJECT_ROOT, env=env, check=True, timeout=300)
+    subprocess.run(
+        ["bash", "scripts/seed_model1.sh", str(tmp_path / "again.json")],
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=True,
+        timeout=300,
+    )
     assert json.loads((tmp_path / "again.json").read_text())["voucher_id"] == seeded["voucher_id"]
 
     output = subprocess.run(
-        ["bash", "scripts/walkthrough.sh", str(seed_file)], cwd=PROJECT_ROOT, env=env, check=True, timeout=300,
-        capture_output=True, text=True,
+        ["bash", "scripts/walkthrough.sh", str(seed_file)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=True,
+        timeout=300,
+        capture_output=True,
+        text=True,
     ).stdout
     lineage = json.loads(output.strip().splitlines()[-1])
     assert lineage["total_held"] == "100000000.00" and lineage["piece_count"] == 4
@@ -122,6 +142,9 @@ def test_cli_reports_errors_with_exit_codes(live_server: tuple[str, str]) -> Non
     env = {**os.environ, "CASCADE_URL": url, "CASCADE_API_KEY": admin_key}
     failed = subprocess.run(
         [str(BIN / "cascade"), "participants", "register", "--name", "X", "--role", "pirate"],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert failed.returncode == 1 and "invalid_request" in failed.stderr

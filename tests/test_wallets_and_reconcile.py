@@ -31,11 +31,23 @@ def test_own_wallet_signs_its_forward_request(seed: SeedLedger, runtime: Runtime
     assert prepared.status_code == 200, prepared.text
     request = prepared.json()
     assert request["typed_data"]["message"]["from"] == wallet.address
-    signature = Account.sign_message(encode_typed_data(full_message=request["typed_data"]), wallet.key).signature
+    signature = Account.sign_message(
+        encode_typed_data(full_message=request["typed_data"]), wallet.key
+    ).signature
 
-    forged = Account.sign_message(encode_typed_data(full_message=request["typed_data"]), Account.create().key).signature
+    forged = Account.sign_message(
+        encode_typed_data(full_message=request["typed_data"]), Account.create().key
+    ).signature
     rejected = d.post(
-        path, json={**intent, "signed_request": {"nonce": request["nonce"], "deadline": request["deadline"], "signature": "0x" + forged.hex()}}
+        path,
+        json={
+            **intent,
+            "signed_request": {
+                "nonce": request["nonce"],
+                "deadline": request["deadline"],
+                "signature": "0x" + forged.hex(),
+            },
+        },
     )
     assert rejected.status_code == 422 and rejected.json()["code"] == "invalid_signature"
 
@@ -75,5 +87,3 @@ def test_participant_listing_is_admin_only(seed: SeedLedger) -> None:
     assert names[-6:] == ["Carmaker", "T1", "A", "B", "C", "Bank"]
     assert seed.a.get("/v1/participants").status_code == 403
     assert seed.a.get(f"/v1/participants/{seed.c.participant_id}").json()["name"] == "C"
-
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from eth_abi import decode as abi_decode
@@ -28,7 +29,7 @@ class ReconcileReport:
         return not self.differences
 
 
-def _calls(runtime: Runtime, block: int, calls: list[tuple[str, list[object]]]) -> list[bytes]:
+def _calls(runtime: Runtime, block: int, calls: Sequence[tuple[str, Sequence[object]]]) -> list[bytes]:
     note = runtime.chain.deployment.note
     results: list[bytes] = []
     for start in range(0, len(calls), BATCH_CALLS):
@@ -80,7 +81,8 @@ def reconcile(runtime: Runtime) -> ReconcileReport:
         )
         if expected != indexed:
             report.differences.append(
-                f"token {note.token_id}: chain (holder, value, slot, parent, root, depth) = {expected}, database = {indexed}"
+                f"token {note.token_id}: chain (holder, value, slot, parent, root, depth) = {expected}, "
+                f"database = {indexed}"
             )
         sums[note.voucher_id] = sums.get(note.voucher_id, 0) + note.value_minor
         report.tokens_checked += 1
@@ -93,7 +95,8 @@ def reconcile(runtime: Runtime) -> ReconcileReport:
         indexed_outstanding = voucher.face_value_minor - voucher.redeemed_minor
         if on_chain != indexed_outstanding or sums.get(voucher.id, 0) != on_chain:
             report.differences.append(
-                f"voucher {voucher.id}: chain outstanding {on_chain}, database face-redeemed {indexed_outstanding}, "
+                f"voucher {voucher.id}: chain outstanding {on_chain}, "
+                f"database face-redeemed {indexed_outstanding}, "
                 f"sum of pieces {sums.get(voucher.id, 0)}"
             )
         report.vouchers_checked += 1

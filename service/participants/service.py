@@ -38,7 +38,7 @@ def register_participant(
     if repository.fetch_participant_by_name(session, body.name) is not None:
         raise ParticipantAlreadyExists(f"a participant named {body.name!r} exists already", name=body.name)
     if body.address is not None:
-        address, encrypted_key = to_checksum_address(body.address), None
+        address, encrypted_key = str(to_checksum_address(body.address)), None
         if repository.fetch_participant_by_address(session, address) is not None:
             raise ParticipantAlreadyExists(
                 f"address {address} belongs to a participant already", address=address

@@ -49,5 +49,5 @@ def read_voucher(voucher_id: int, caller: CallerDep, session: SessionDep) -> Vou
 
 @router.get("/{voucher_id}/lineage", response_model=LineageOut)
 def read_lineage(voucher_id: int, caller: CallerDep, session: SessionDep) -> LineageOut:
-    """Every piece of the voucher as a tree from the root: holder, value, depth and transaction of each step."""
+    """Every piece of the voucher as a tree from its root: holder, value, depth, transaction of each step."""
     return service.read_lineage(session, caller, voucher_id)

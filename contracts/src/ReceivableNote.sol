@@ -229,7 +229,7 @@ contract ReceivableNote is IReceivableNote, IERC3525Metadata, AccessControl, Pau
             approvalEpoch: 0,
             balance: uint96(value),
             parent: uint80(fromTokenId),
-            root: uint80(fromTokenId)
+            root: uint80(root)
         });
         emit Transfer(address(0), to, newTokenId);
         emit SlotChanged(newTokenId, 0, slot);

@@ -106,6 +106,7 @@ INTERNAL_ERRORS = {
     "MissingPrecompile",
     "AddressEmptyCode",
     "EmptyArray",
+    "ERC5267ExtensionsNotSupported",
 }
 
 

@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from service.chain.abi import DecodedEvent
 from service.chain.client import ChainClient
-from service.db.models import ChainCheckpoint, Note, Participant, ValueMovement, Voucher
+from service.db.models import ChainCheckpoint, IndexedBlock, Note, Participant, ValueMovement, Voucher
 from service.db.session import Database
 
 logger = logging.getLogger(__name__)
 LOG_RANGE_BLOCKS = 2_000
+FORK_SEARCH_PAGE = 64
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
@@ -217,7 +218,7 @@ class Indexer:
             return checkpoint[0] if checkpoint else target
 
     def _start_block(self) -> int:
-        """The next block to index, after re-indexing from scratch if the chain forked under us."""
+        """The next block to index, after rolling back to the fork point if the chain reorganised."""
         checkpoint = self.fetch_checkpoint()
         if checkpoint is None:
             return self._chain.deployment.block_number
@@ -226,17 +227,76 @@ class Indexer:
         if block is not None and block["hash"] == block_hash:
             return number + 1
         self.reorgs_detected += 1
-        logger.warning("chain diverged at or before block %s: re-indexing from the deployment block", number)
-        self._reset()
-        return self._chain.deployment.block_number
+        fork_point = self._find_fork_point()
+        logger.warning("chain reorganised below block %s: rolling back to block %s", number, fork_point)
+        if fork_point is None:
+            self._reset()
+            return self._chain.deployment.block_number
+        self._roll_back_to(fork_point)
+        return fork_point + 1
+
+    def _find_fork_point(self) -> int | None:
+        """Highest indexed block whose hash the chain still has; its ancestors are unchanged too."""
+        below: int | None = None
+        while True:
+            with self._database.sessions() as session:
+                query = select(IndexedBlock).where(IndexedBlock.chain_id == self.chain_id)
+                if below is not None:
+                    query = query.where(IndexedBlock.block_number < below)
+                rows = session.scalars(
+                    query.order_by(IndexedBlock.block_number.desc()).limit(FORK_SEARCH_PAGE)
+                ).all()
+            if not rows:
+                return None
+            blocks = self._chain.rpc.batch(
+                [("eth_getBlockByNumber", [hex(row.block_number), False]) for row in rows]
+            )
+            for row, block in zip(rows, blocks, strict=True):
+                if block is not None and block["hash"] == row.block_hash:
+                    return row.block_number
+            below = rows[-1].block_number
 
     def _reset(self) -> None:
         with self._database.transaction() as session:
             session.execute(delete(ValueMovement))
             session.execute(delete(Note))
             session.execute(delete(Voucher))
+            session.execute(delete(IndexedBlock).where(IndexedBlock.chain_id == self.chain_id))
             session.execute(update(Participant).values(verified=False))
             session.execute(delete(ChainCheckpoint).where(ChainCheckpoint.chain_id == self.chain_id))
+
+    def _roll_back_to(self, fork_point: int) -> None:
+        """Forgets everything after `fork_point` and rebuilds holders and values from the movements kept.
+
+        Lineage, slots and issuance never change after a token's creation, so only the mutable part
+        (holder, value, redeemed totals) is replayed, from the database alone.
+        """
+        fork_block = self._chain.fetch_block(fork_point)
+        assert fork_block is not None
+        with self._database.sessions() as session, session.begin():
+            session.execute(delete(ValueMovement).where(ValueMovement.block_number > fork_point))
+            session.execute(delete(Note).where(Note.created_block_number > fork_point))
+            session.execute(delete(Voucher).where(Voucher.issue_block_number > fork_point))
+            session.execute(
+                delete(IndexedBlock).where(
+                    IndexedBlock.chain_id == self.chain_id, IndexedBlock.block_number > fork_point
+                )
+            )
+            _replay_movements(session)
+            checkpoint = session.get(ChainCheckpoint, self.chain_id)
+            assert checkpoint is not None
+            checkpoint.block_number = fork_point
+            checkpoint.block_hash = fork_block["hash"]
+            checkpoint.updated_at = datetime.now(UTC)
+        self._refresh_verifications()
+
+    def _refresh_verifications(self) -> None:
+        registry = self._chain.deployment.registry
+        with self._database.sessions() as session, session.begin():
+            for participant in session.scalars(select(Participant).where(Participant.role != "admin")):
+                participant.verified = bool(
+                    self._chain.read(registry, "isVerified(address)", [participant.address], ["bool"])
+                )
 
     def _apply_range(self, start: int, end: int) -> None:
         events = self._chain.fetch_logs(start, end)
@@ -246,6 +306,12 @@ class Indexer:
             projection = _Projection(session, self._chain)
             for event in events:
                 projection.apply(event)
+            hashes = {event.block_number: event.block_hash for event in events}
+            hashes[end] = end_block["hash"]
+            for number, block_hash in hashes.items():
+                session.merge(
+                    IndexedBlock(chain_id=self.chain_id, block_number=number, block_hash=block_hash)
+                )
             checkpoint = session.get(ChainCheckpoint, self.chain_id)
             if checkpoint is None:
                 checkpoint = ChainCheckpoint(
@@ -280,5 +346,26 @@ class Indexer:
                 logger.exception("indexer poll failed")
 
 
-def fetch_indexed_head(session: Session, chain_id: int) -> int | None:
-    return session.scalar(select(ChainCheckpoint.block_number).where(ChainCheckpoint.chain_id == chain_id))
+def _replay_movements(session: Session) -> None:
+    notes = {note.token_id: note for note in session.scalars(select(Note))}
+    for note in notes.values():
+        note.value_minor = 0
+    redeemed: dict[int, int] = {}
+    movements = session.scalars(
+        select(ValueMovement).order_by(ValueMovement.block_number, ValueMovement.log_index)
+    )
+    for movement in movements:
+        if movement.kind == "token_transfer":
+            notes[movement.to_token_id or 0].holder_address = movement.to_address or ZERO_ADDRESS
+            continue
+        if movement.from_token_id is not None:
+            notes[movement.from_token_id].value_minor -= movement.value_minor
+        if movement.to_token_id is not None:
+            notes[movement.to_token_id].value_minor += movement.value_minor
+            if movement.kind in ("issue", "split"):
+                notes[movement.to_token_id].holder_address = movement.to_address or ZERO_ADDRESS
+        if movement.kind == "redeem":
+            redeemed[movement.voucher_id] = redeemed.get(movement.voucher_id, 0) + movement.value_minor
+    for voucher in session.scalars(select(Voucher)):
+        voucher.redeemed_minor = redeemed.get(voucher.id, 0)
+        voucher.status = "redeemed" if voucher.redeemed_minor == voucher.face_value_minor else "active"

@@ -44,7 +44,9 @@ def test_days_are_whole_days_rounded_down() -> None:
 
 
 @given(faces, rates, days_left, day_counts, bases)
-def test_price_never_exceeds_face(face: int, rate: int, days: int, day_count: DayCount, basis: QuoteBasis) -> None:
+def test_price_never_exceeds_face(
+    face: int, rate: int, days: int, day_count: DayCount, basis: QuoteBasis
+) -> None:
     quote = compute_quote(face, rate, days, day_count, basis)
     assert 0 <= quote.price_minor <= face
     assert quote.price_minor + quote.discount_minor == face
@@ -56,17 +58,29 @@ def test_price_is_face_at_zero_days(face: int, rate: int, day_count: DayCount, b
 
 
 @given(faces, rates, days_left, day_counts, bases)
-def test_price_falls_as_days_rise(face: int, rate: int, days: int, day_count: DayCount, basis: QuoteBasis) -> None:
-    assert compute_quote(face, rate, days + 1, day_count, basis).price_minor <= compute_quote(face, rate, days, day_count, basis).price_minor
+def test_price_falls_as_days_rise(
+    face: int, rate: int, days: int, day_count: DayCount, basis: QuoteBasis
+) -> None:
+    assert (
+        compute_quote(face, rate, days + 1, day_count, basis).price_minor
+        <= compute_quote(face, rate, days, day_count, basis).price_minor
+    )
 
 
 @given(faces, rates, days_left, day_counts, bases)
-def test_price_falls_as_rate_rises(face: int, rate: int, days: int, day_count: DayCount, basis: QuoteBasis) -> None:
-    assert compute_quote(face, rate + 1, days, day_count, basis).price_minor <= compute_quote(face, rate, days, day_count, basis).price_minor
+def test_price_falls_as_rate_rises(
+    face: int, rate: int, days: int, day_count: DayCount, basis: QuoteBasis
+) -> None:
+    assert (
+        compute_quote(face, rate + 1, days, day_count, basis).price_minor
+        <= compute_quote(face, rate, days, day_count, basis).price_minor
+    )
 
 
 @given(faces, rates, days_left, day_counts)
-def test_rounding_is_within_one_minor_unit_and_toward_the_seller(face: int, rate: int, days: int, day_count: DayCount) -> None:
+def test_rounding_is_within_one_minor_unit_and_toward_the_seller(
+    face: int, rate: int, days: int, day_count: DayCount
+) -> None:
     basis_days = day_count.basis_days
     exact_discount_price = Fraction(face) * (1 - Fraction(rate, 10_000) * Fraction(days, basis_days))
     exact_yield_price = Fraction(face) / (1 + Fraction(rate, 10_000) * Fraction(days, basis_days))
@@ -78,7 +92,9 @@ def test_rounding_is_within_one_minor_unit_and_toward_the_seller(face: int, rate
 
 
 @given(faces, st.integers(min_value=1, max_value=3_000), st.integers(min_value=1, max_value=365), day_counts)
-def test_yield_and_discount_bases_agree_through_their_conversion(face: int, rate: int, days: int, day_count: DayCount) -> None:
+def test_yield_and_discount_bases_agree_through_their_conversion(
+    face: int, rate: int, days: int, day_count: DayCount
+) -> None:
     discount_rate = Decimal(rate) / 10_000
     assume(discount_rate * days / day_count.basis_days < Decimal("0.9"))
     by_discount = compute_quote(face, rate, days, day_count, QuoteBasis.DISCOUNT).price_minor

@@ -128,6 +128,16 @@ class ChainCheckpoint(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
+class IndexedBlock(Base):
+    """Hashes of the blocks whose events were applied, to find the fork point after a reorganisation."""
+
+    __tablename__ = "indexed_blocks"
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    block_hash: Mapped[str] = mapped_column(String(66))
+
+
 class DeployedContract(Base):
     __tablename__ = "deployed_contracts"
 

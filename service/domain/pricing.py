@@ -85,7 +85,11 @@ def compute_effective_annual_yield(face_minor: int, price_minor: int, days: int)
 
 
 def compute_quote(
-    face_minor: int, rate_bps: int, days: int, day_count: DayCount = DayCount.ACT_360, basis: QuoteBasis = QuoteBasis.DISCOUNT
+    face_minor: int,
+    rate_bps: int,
+    days: int,
+    day_count: DayCount = DayCount.ACT_360,
+    basis: QuoteBasis = QuoteBasis.DISCOUNT,
 ) -> Quote:
     if face_minor <= 0 or rate_bps < 0 or days < 0:
         raise ValueError("face must be positive, rate and days non-negative")

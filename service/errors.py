@@ -121,6 +121,36 @@ class RequestExpired(LedgerError):
     code = "request_expired"
 
 
+class WrongCurrency(LedgerError):
+    status_code = 422
+    code = "wrong_currency"
+
+
+class QuoteExpired(LedgerError):
+    status_code = 422
+    code = "quote_expired"
+
+
+class BudgetExceeded(LedgerError):
+    status_code = 422
+    code = "budget_exceeded"
+
+
+class InsufficientCash(LedgerError):
+    status_code = 422
+    code = "insufficient_cash"
+
+
+class SettlementOverfunded(LedgerError):
+    status_code = 422
+    code = "settlement_overfunded"
+
+
+class NotEligible(LedgerError):
+    status_code = 422
+    code = "not_eligible"
+
+
 class ChainRejected(LedgerError):
     """A revert with no more specific meaning; `details.error` names the Solidity error."""
 
@@ -145,6 +175,14 @@ class NotHolder(Forbidden):
     code = "not_holder"
 
 
+class NotObligor(Forbidden):
+    code = "not_obligor"
+
+
+class TestCashUnavailable(Forbidden):
+    code = "test_cash_unavailable"
+
+
 # --- 404: unknown things ------------------------------------------------------------------------------
 
 
@@ -163,6 +201,18 @@ class VoucherNotFound(NotFound):
 
 class NoteNotFound(NotFound):
     code = "note_not_found"
+
+
+class TermsNotFound(NotFound):
+    code = "financing_terms_not_found"
+
+
+class QuoteNotFound(NotFound):
+    code = "quote_not_found"
+
+
+class ProgrammeNotFound(NotFound):
+    code = "programme_not_found"
 
 
 # --- 409 / 423: the ledger's state forbids it now --------------------------------------------------
@@ -191,6 +241,38 @@ class VoucherNotActive(Conflict):
 
 class StaleRequest(Conflict):
     code = "stale_request"
+
+
+class VoucherMatured(Conflict):
+    code = "voucher_matured"
+
+
+class SettlementNotMatured(Conflict):
+    code = "settlement_not_matured"
+
+
+class SettlementNotFunded(Conflict):
+    code = "settlement_not_funded"
+
+
+class QuoteAlreadyUsed(Conflict):
+    code = "quote_already_used"
+
+
+class TermsWithdrawn(Conflict):
+    code = "financing_terms_withdrawn"
+
+
+class ProgrammeClosed(Conflict):
+    code = "programme_closed"
+
+
+class ProgrammeCutoffPassed(Conflict):
+    code = "programme_cutoff_passed"
+
+
+class NothingToClaim(Conflict):
+    code = "nothing_to_claim"
 
 
 class LedgerPaused(LedgerError):

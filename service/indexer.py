@@ -16,7 +16,16 @@ from sqlalchemy.orm import Session
 
 from service.chain.abi import DecodedEvent
 from service.chain.client import ChainClient
-from service.db.models import ChainCheckpoint, IndexedBlock, Note, Participant, ValueMovement, Voucher
+from service.db.models import (
+    CashMovement,
+    ChainCheckpoint,
+    EarlyPaymentProgrammeRecord,
+    IndexedBlock,
+    Note,
+    Participant,
+    ValueMovement,
+    Voucher,
+)
 from service.db.session import Database
 
 logger = logging.getLogger(__name__)
@@ -180,6 +189,91 @@ class _Projection:
         if voucher is not None:
             voucher.redeemed_minor += event.args["value"]
 
+    def cash_movement(self, event: DecodedEvent, **fields: object) -> None:
+        self._session.add(
+            CashMovement(
+                transaction_hash=event.transaction_hash,
+                log_index=event.log_index,
+                block_number=event.block_number,
+                occurred_at=self.block_time(event.block_number),
+                **fields,
+            )
+        )
+
+    def _on_SettlementFunded(self, event: DecodedEvent) -> None:
+        args = event.args
+        self.cash_movement(
+            event,
+            voucher_id=args["slot"],
+            kind="settlement_funding",
+            payer_address=args["obligor"],
+            cash_minor=args["amount"],
+        )
+
+    def _on_SettlementPaid(self, event: DecodedEvent) -> None:
+        args = event.args
+        self.cash_movement(
+            event,
+            voucher_id=args["slot"],
+            kind="settlement_payment",
+            token_id=args["tokenId"],
+            payee_address=args["holder"],
+            cash_minor=args["amount"],
+            value_minor=args["amount"],
+        )
+
+    def _on_SettlementPaymentWithheld(self, event: DecodedEvent) -> None:
+        args = event.args
+        self.cash_movement(
+            event,
+            voucher_id=args["slot"],
+            kind="settlement_withheld",
+            token_id=args["tokenId"],
+            payee_address=args["holder"],
+        )
+
+    def _on_EarlyPaymentTaken(self, event: DecodedEvent) -> None:
+        args = event.args
+        self.cash_movement(
+            event,
+            voucher_id=self.note(args["tokenId"]).voucher_id,
+            kind="early_payment",
+            token_id=args["tokenId"],
+            payee_address=args["holder"],
+            cash_minor=args["price"],
+            value_minor=args["value"],
+        )
+
+    def _on_QuoteExecuted(self, event: DecodedEvent) -> None:
+        args = event.args
+        self.cash_movement(
+            event,
+            voucher_id=self.note(args["tokenId"]).voucher_id,
+            kind="financing",
+            token_id=args["financierTokenId"],
+            payer_address=args["financier"],
+            payee_address=args["seller"],
+            cash_minor=args["price"],
+            value_minor=args["value"],
+        )
+
+    def _on_EarlyPaymentProgrammeOpened(self, event: DecodedEvent) -> None:
+        args = event.args
+        self._session.add(
+            EarlyPaymentProgrammeRecord(
+                id=args["programmeId"],
+                voucher_id=args["slot"],
+                obligor_address=args["obligor"],
+                rate_bps=args["rateBps"],
+                basis_days=args["basisDays"],
+                quoting=args["quoting"],
+                budget_minor=args["budget"],
+                cutoff_at=datetime.fromtimestamp(args["cutoffAt"], UTC),
+                opened_transaction_hash=event.transaction_hash,
+                opened_block_number=event.block_number,
+            )
+        )
+
     def _on_VoucherRedeemed(self, event: DecodedEvent) -> None:
         voucher = self.voucher(event.args["slot"])
         if voucher is not None:
@@ -259,6 +353,8 @@ class Indexer:
     def _reset(self) -> None:
         with self._database.transaction() as session:
             session.execute(delete(ValueMovement))
+            session.execute(delete(CashMovement))
+            session.execute(delete(EarlyPaymentProgrammeRecord))
             session.execute(delete(Note))
             session.execute(delete(Voucher))
             session.execute(delete(IndexedBlock).where(IndexedBlock.chain_id == self.chain_id))
@@ -275,6 +371,12 @@ class Indexer:
         assert fork_block is not None
         with self._database.sessions() as session, session.begin():
             session.execute(delete(ValueMovement).where(ValueMovement.block_number > fork_point))
+            session.execute(delete(CashMovement).where(CashMovement.block_number > fork_point))
+            session.execute(
+                delete(EarlyPaymentProgrammeRecord).where(
+                    EarlyPaymentProgrammeRecord.opened_block_number > fork_point
+                )
+            )
             session.execute(delete(Note).where(Note.created_block_number > fork_point))
             session.execute(delete(Voucher).where(Voucher.issue_block_number > fork_point))
             session.execute(

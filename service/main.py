@@ -12,12 +12,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.api.idempotency import IdempotencyMiddleware
+from service.cash.endpoints import router as cash_router
+from service.early_payment.endpoints import router as early_payment_router
 from service.errors import LedgerError
+from service.financing.endpoints import router as financing_router
 from service.ledger.endpoints import router as ledger_router
 from service.notes.endpoints import router as notes_router
 from service.participants.endpoints import router as participants_router
 from service.runtime import Runtime, start_runtime
 from service.settings import Settings
+from service.settlement.endpoints import router as settlement_router
 from service.vouchers.endpoints import router as vouchers_router
 
 logger = logging.getLogger(__name__)
@@ -111,6 +116,17 @@ def create_app(runtime: Runtime | None = None, settings: Settings | None = None)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
-    for router in (participants_router, vouchers_router, notes_router, ledger_router):
+    routers = (
+        participants_router,
+        vouchers_router,
+        notes_router,
+        cash_router,
+        financing_router,
+        early_payment_router,
+        settlement_router,
+        ledger_router,
+    )
+    for router in routers:
         app.include_router(router)
+    app.add_middleware(IdempotencyMiddleware)
     return app

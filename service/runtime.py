@@ -11,7 +11,7 @@ from sqlalchemy import select
 from service.chain.anvil import AnvilProcess
 from service.chain.client import ChainClient, Deployment, wait_for_chain
 from service.chain.compiler import Artifact, compile_cascade
-from service.chain.deploy import deploy_cascade
+from service.chain.deploy import REQUIRED_CONTRACTS, SettlementTerms, deploy_cascade
 from service.chain.keys import KeyVault, load_or_create_master_key
 from service.chain.rpc import JsonRpc
 from service.chain.transactions import TransactionSender
@@ -42,6 +42,7 @@ class Runtime:
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
+        self.submitter.stop()
         self.indexer.stop()
         self.rpc.close()
         self.database.dispose()
@@ -49,17 +50,18 @@ class Runtime:
             self.anvil.stop()
 
 
-def _account_keys(settings: Settings, chain_id: int) -> tuple[str, str]:
+def _account_keys(settings: Settings, chain_id: int) -> tuple[str, list[str]]:
     operator = settings.operator_private_key.get_secret_value() if settings.operator_private_key else None
-    relayer = settings.relayer_private_key.get_secret_value() if settings.relayer_private_key else None
+    configured = settings.relayer_private_keys.get_secret_value() if settings.relayer_private_keys else ""
+    relayers = [key.strip() for key in configured.split(",") if key.strip()]
     if chain_id == ANVIL_CHAIN_ID:
         operator = operator or ANVIL_DEV_KEYS[0]
-        relayer = relayer or ANVIL_DEV_KEYS[1]
-    if not operator or not relayer:
+        relayers = relayers or list(ANVIL_DEV_KEYS[1 : 1 + settings.relayer_count])
+    if not operator or not relayers:
         raise RuntimeError(
-            "OPERATOR_PRIVATE_KEY and RELAYER_PRIVATE_KEY are required on a chain other than Anvil"
+            "OPERATOR_PRIVATE_KEY and RELAYER_PRIVATE_KEYS are required on a chain other than Anvil"
         )
-    return operator, relayer
+    return operator, relayers
 
 
 def load_deployment(database: Database, rpc: JsonRpc, chain_id: int) -> Deployment | None:
@@ -69,6 +71,11 @@ def load_deployment(database: Database, rpc: JsonRpc, chain_id: int) -> Deployme
     if not rows:
         return None
     addresses = {row.name: row.address for row in rows}
+    if any(name not in addresses for name in REQUIRED_CONTRACTS):
+        logger.warning(
+            "the recorded deployment on chain %s predates some contracts: deploying again", chain_id
+        )
+        return None
     codes = rpc.batch([("eth_getCode", [address, "latest"]) for address in addresses.values()])
     if any(code in ("0x", "") for code in codes):
         logger.warning("recorded contracts are missing on chain %s (a new chain?): deploying again", chain_id)
@@ -103,10 +110,11 @@ def ensure_deployment(
     operator: TransactionSender,
     artifacts: dict[str, Artifact],
     progress: Progress = _quiet,
+    terms: SettlementTerms | None = None,
 ) -> Deployment:
     deployment = load_deployment(database, rpc, chain_id)
     if deployment is None:
-        deployment = deploy_cascade(rpc, chain_id, operator, artifacts, progress)
+        deployment = deploy_cascade(rpc, chain_id, operator, artifacts, progress, terms)
         record_deployment(database, deployment)
     return deployment
 
@@ -138,13 +146,14 @@ def start_runtime(
     rpc = JsonRpc(rpc_url)
     try:
         chain_id = wait_for_chain(rpc)
-        operator_key, relayer_key = _account_keys(settings, chain_id)
+        operator_key, relayer_keys = _account_keys(settings, chain_id)
         operator = TransactionSender(rpc, chain_id, operator_key)
-        relayer = TransactionSender(rpc, chain_id, relayer_key)
+        relayers = [TransactionSender(rpc, chain_id, key) for key in relayer_keys]
         progress("contracts: compiling (cached by source hash)")
         artifacts = compile_cascade(settings.artifacts_dir)
-        deployment = ensure_deployment(database, rpc, chain_id, operator, artifacts, progress)
-        chain = ChainClient(rpc, chain_id, artifacts, deployment, operator, relayer)
+        terms = SettlementTerms(settings.settlement_grace_seconds, settings.settlement_default_after_seconds)
+        deployment = ensure_deployment(database, rpc, chain_id, operator, artifacts, progress, terms)
+        chain = ChainClient(rpc, chain_id, artifacts, deployment, operator, relayers)
         indexer = Indexer(database, chain)
         submitter = Submitter(database, chain, indexer, settings.forward_request_ttl_seconds)
         vault = KeyVault(
@@ -158,6 +167,7 @@ def start_runtime(
         if resumed:
             progress(f"journal: finished {resumed} operation(s) left in flight")
         indexer.sync_to()
+        submitter.start()
         if background_indexer:
             indexer.start(settings.indexer_poll_seconds)
     except BaseException:

@@ -12,7 +12,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Anvil's well-known development keys (mnemonic "test test ... junk"). They are used only when the
 # chain id is Anvil's 31337; a real chain needs keys from the environment.
-ANVIL_DEV_KEYS = (
+ANVIL_DEV_KEYS: tuple[str, ...] = (
     "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
     "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
     "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
@@ -32,8 +32,18 @@ class Settings(BaseSettings):
     anvil_block_time_seconds: float | None = Field(default=None, alias="ANVIL_BLOCK_TIME_SECONDS")
     master_key: SecretStr | None = Field(default=None, alias="CASCADE_MASTER_KEY")
     operator_private_key: SecretStr | None = Field(default=None, alias="OPERATOR_PRIVATE_KEY")
-    relayer_private_key: SecretStr | None = Field(default=None, alias="RELAYER_PRIVATE_KEY")
+    relayer_private_keys: SecretStr | None = Field(
+        default=None,
+        alias="RELAYER_PRIVATE_KEYS",
+        description="Comma-separated keys of the gas-paying relayers.",
+    )
+    relayer_count: int = Field(default=2, ge=1, le=4, alias="RELAYER_COUNT")
     indexer_poll_seconds: float = Field(default=0.5, alias="INDEXER_POLL_SECONDS")
+    settlement_grace_seconds: int = Field(default=7 * 86_400, alias="SETTLEMENT_GRACE_SECONDS")
+    settlement_default_after_seconds: int = Field(
+        default=30 * 86_400, alias="SETTLEMENT_DEFAULT_AFTER_SECONDS"
+    )
+    quote_ttl_seconds: int = Field(default=300, alias="QUOTE_TTL_SECONDS")
     forward_request_ttl_seconds: int = Field(default=3600, alias="FORWARD_REQUEST_TTL_SECONDS")
 
     @cached_property

@@ -1,28 +1,57 @@
 """The write path: every transaction is journaled before it is sent, then mined, then indexed.
 
-One submission is in flight at a time. That keeps the relayer's nonce and each participant's
-forwarder nonce trivially correct and is what Anvil's automine tolerates reliably; a write call
-returns only after the indexer has applied its block (read-your-writes).
+Participants' requests (EIP-712 forward requests) go through a pool of relayer accounts. Each
+relayer keeps one transaction in flight and packs every request that queued up meanwhile into one
+`executeBatch`, so throughput grows with load instead of being capped at one request per
+transaction. A participant has at most one request in flight, which keeps its forwarder nonce equal
+to the chain's. Operator calls (issuance, registry) are rare and go one at a time.
+
+A call returns only after the indexer has applied its block (read-your-writes).
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from service.chain.abi import DecodedEvent
 from service.chain.client import ChainClient, Receipt
 from service.chain.forwarder import FORWARDED_CALL_GAS, ForwardRequest
 from service.chain.transactions import SignedTransaction, TransactionSender
 from service.db.models import Operation, utc_now
 from service.db.session import Database
-from service.errors import ChainRejected, InvalidSignature, LedgerError, RequestExpired, StaleRequest
+from service.errors import (
+    ChainRejected,
+    ChainUnavailable,
+    InvalidSignature,
+    LedgerError,
+    RequestExpired,
+    StaleRequest,
+)
 from service.indexer import Indexer
 
 logger = logging.getLogger(__name__)
 UNFINISHED_STATES = ("signed", "submitted")
+# Batches stay well inside a 30M block gas limit: each request reserves its forwarded gas.
+MAX_BATCH_REQUESTS = 48
+_STOP = object()
+
+
+@dataclass
+class _Pending:
+    kind: str
+    participant_id: int | None
+    request: ForwardRequest
+    signature: bytes
+    done: threading.Event = field(default_factory=threading.Event)
+    receipt: Receipt | None = None
+    error: LedgerError | None = None
 
 
 class Submitter:
@@ -31,73 +60,113 @@ class Submitter:
         self._chain = chain
         self._indexer = indexer
         self._ttl_seconds = ttl_seconds
-        self._lock = threading.Lock()
+        self._operator_lock = threading.Lock()
+        self._participant_locks: dict[str, threading.Lock] = {}
+        self._participant_locks_guard = threading.Lock()
+        self._queue: queue.Queue[object] = queue.Queue()
+        self._relay_threads: list[threading.Thread] = []
+
+    # ----------------------------------------------------------------------------- lifecycle
+
+    def start(self) -> None:
+        if self._relay_threads:
+            return
+        for relayer in self._chain.relayers:
+            thread = threading.Thread(
+                target=self._relay_loop, args=(relayer,), name=f"relay-{relayer.address[:8]}"
+            )
+            thread.daemon = True
+            thread.start()
+            self._relay_threads.append(thread)
+
+    def stop(self) -> None:
+        for _ in self._relay_threads:
+            self._queue.put(_STOP)
+        for thread in self._relay_threads:
+            thread.join(timeout=30)
+        self._relay_threads = []
 
     # ----------------------------------------------------------------------------- journal
 
-    def _journal(self, kind: str, participant_id: int | None, transaction: SignedTransaction) -> int:
+    def _journal(self, transaction: SignedTransaction, entries: list[tuple[str, int | None]]) -> list[int]:
         with self._database.transaction() as session:
-            operation = Operation(
-                kind=kind,
-                participant_id=participant_id,
-                state="signed",
-                sender_address=transaction.sender,
-                nonce=transaction.nonce,
-                transaction_hash=transaction.hash,
-                raw_transaction="0x" + transaction.raw.hex(),
-            )
-            session.add(operation)
+            operations = [
+                Operation(
+                    kind=kind,
+                    participant_id=participant_id,
+                    state="signed",
+                    sender_address=transaction.sender,
+                    nonce=transaction.nonce,
+                    transaction_hash=transaction.hash,
+                    raw_transaction="0x" + transaction.raw.hex(),
+                )
+                for kind, participant_id in entries
+            ]
+            session.add_all(operations)
             session.flush()
-            return operation.id
+            return [operation.id for operation in operations]
 
     def _mark(
-        self, operation_id: int, state: str, *, block_number: int | None = None, error_code: str | None = None
-    ) -> None:
-        with self._database.transaction() as session:
-            operation = session.get(Operation, operation_id)
-            assert operation is not None
-            operation.state = state
-            operation.updated_at = utc_now()
-            if block_number is not None:
-                operation.block_number = block_number
-            if error_code is not None:
-                operation.error_code = error_code
-
-    def _send(
         self,
-        kind: str,
-        participant_id: int | None,
-        sender: TransactionSender,
-        sign: Callable[[], SignedTransaction],
-        explain: Callable[[LedgerError], LedgerError],
-    ) -> Receipt:
-        with sender.lock:
-            transaction = sign()
-            operation_id = self._journal(kind, participant_id, transaction)
-            try:
+        operation_ids: list[int],
+        state: str,
+        *,
+        block_number: int | None = None,
+        error_code: str | None = None,
+    ) -> None:
+        values: dict[str, object] = {"state": state, "updated_at": utc_now()}
+        if block_number is not None:
+            values["block_number"] = block_number
+        if error_code is not None:
+            values["error_code"] = error_code
+        with self._database.transaction() as session:
+            session.execute(update(Operation).where(Operation.id.in_(operation_ids)).values(**values))
+
+    def _send_and_index(
+        self, sender: TransactionSender, transaction: SignedTransaction, operation_ids: list[int]
+    ) -> tuple[Receipt, bool]:
+        """Sends a journaled transaction; returns its receipt (indexed) and whether it succeeded."""
+        try:
+            if not self._chain.is_mined(transaction.hash):  # after a crash it may be mined already
                 sender.send(transaction)
-                self._mark(operation_id, "submitted")
-                receipt = self._chain.await_receipt(sender, transaction.hash)
-            except ChainRejected as rejected:
-                error = explain(rejected)
-                self._mark(operation_id, "failed", error_code=error.code)
-                raise error from None
-        self._mark(operation_id, "mined", block_number=receipt.block_number)
+            self._mark(operation_ids, "submitted")
+            receipt, succeeded = self._chain.await_mined(sender, transaction.hash)
+        except (RuntimeError, LedgerError):
+            # Unknown outcome (node gone, nonce trouble): the journal keeps it for resume().
+            sender.reset_nonce()
+            raise
+        if not succeeded:
+            self._mark(operation_ids, "failed", block_number=receipt.block_number, error_code="reverted")
+            return receipt, False
+        self._mark(operation_ids, "mined", block_number=receipt.block_number)
         self._indexer.sync_to(receipt.block_number)
-        self._mark(operation_id, "indexed")
+        self._mark(operation_ids, "indexed")
+        return receipt, True
+
+    # ----------------------------------------------------------------------------- operator calls
+
+    def submit_operator_call(
+        self, kind: str, participant_id: int | None, to: str, data: bytes, gas: int = 1_000_000
+    ) -> Receipt:
+        operator = self._chain.operator
+        with self._operator_lock, operator.lock:
+            transaction = self._chain.sign_operator_call(to, data, gas)
+            operation_ids = self._journal(transaction, [(kind, participant_id)])
+            receipt, succeeded = self._send_and_index(operator, transaction, operation_ids)
+        if not succeeded:
+            raise ChainRejected(
+                "the transaction reverted on chain", transaction_hash=receipt.transaction_hash
+            )
         return receipt
 
-    # ----------------------------------------------------------------------------- submissions
+    # ----------------------------------------------------------------------------- forwarded calls
 
-    def submit_operator_call(self, kind: str, participant_id: int | None, to: str, data: bytes) -> Receipt:
-        with self._lock:
-            return self._send(
-                kind,
-                participant_id,
-                self._chain.operator,
-                lambda: self._chain.sign_operator_call(to, data),
-                lambda rejected: rejected,
-            )
+    @contextmanager
+    def _participant_lock(self, address: str) -> Iterator[None]:
+        with self._participant_locks_guard:
+            lock = self._participant_locks.setdefault(address.lower(), threading.Lock())
+        with lock:
+            yield
 
     def prepare_forward_request(self, sender: str, target: str, data: bytes) -> ForwardRequest:
         """Simulates the call (raising its decoded error) and builds the request to sign."""
@@ -111,25 +180,25 @@ class Submitter:
         request: ForwardRequest,
         sign: Callable[[ForwardRequest], bytes],
     ) -> Receipt:
-        with self._lock:
+        """Relays a participant's signed request; the receipt holds only that request's events."""
+        with self._participant_lock(request.sender):
             self._check_request(request)
             self._chain.simulate_forwarded(request.sender, request.target, request.data)
             signature = sign(request)
-            chain = self._chain
-            signer = request.recover_signer(signature, chain.chain_id, chain.deployment.forwarder)
+            signer = request.recover_signer(signature, self._chain.chain_id, self._chain.deployment.forwarder)
             if signer is None or signer.lower() != request.sender.lower():
                 raise InvalidSignature(
                     "the forward request is not signed by the participant's key", signer=signer
                 )
-            return self._send(
-                kind,
-                participant_id,
-                chain.relayer,
-                lambda: chain.sign_relay(request, signature),
-                lambda rejected: chain.explain_failure(
-                    request.sender, request.target, request.data, rejected
-                ),
-            )
+            if not self._relay_threads:
+                raise ChainUnavailable("the relayers are not running")
+            pending = _Pending(kind, participant_id, request, signature)
+            self._queue.put(pending)
+            pending.done.wait()
+        if pending.error is not None:
+            raise pending.error
+        assert pending.receipt is not None
+        return pending.receipt
 
     def _check_request(self, request: ForwardRequest) -> None:
         if request.gas != FORWARDED_CALL_GAS:
@@ -145,42 +214,97 @@ class Submitter:
         if request.deadline <= now:
             raise RequestExpired(f"the request expired at {request.deadline}", deadline=request.deadline)
 
+    def _relay_loop(self, relayer: TransactionSender) -> None:
+        while True:
+            first = self._queue.get()
+            if first is _STOP:
+                return
+            batch = [first]
+            while len(batch) < MAX_BATCH_REQUESTS:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    self._queue.put(_STOP)  # leave it for this loop's next turn
+                    break
+                batch.append(item)
+            pendings = [item for item in batch if isinstance(item, _Pending)]
+            try:
+                self._relay_batch(relayer, pendings)
+            except Exception as error:  # every waiting request must hear back, whatever happened
+                logger.exception("relaying a batch of %s requests failed", len(pendings))
+                failure = (
+                    error if isinstance(error, LedgerError) else ChainUnavailable(f"relaying failed: {error}")
+                )
+                for pending in pendings:
+                    if not pending.done.is_set():
+                        pending.error = failure
+                        pending.done.set()
+
+    def _relay_batch(self, relayer: TransactionSender, pendings: list[_Pending]) -> None:
+        with relayer.lock:
+            transaction = self._chain.sign_relay(relayer, [(p.request, p.signature) for p in pendings])
+            operation_ids = self._journal(transaction, [(p.kind, p.participant_id) for p in pendings])
+            receipt, succeeded = self._send_and_index(relayer, transaction, operation_ids)
+        slices = _split_by_request(receipt) if succeeded else {}
+        failed_ids: list[int] = []
+        for operation_id, pending in zip(operation_ids, pendings, strict=True):
+            key = (pending.request.sender.lower(), pending.request.nonce)
+            result = slices.get(key)
+            if result is not None and result[0]:
+                pending.receipt = Receipt(
+                    transaction_hash=receipt.transaction_hash,
+                    block_number=receipt.block_number,
+                    block_hash=receipt.block_hash,
+                    gas_used=receipt.gas_used,
+                    events=result[1],
+                )
+            else:
+                failed_ids.append(operation_id)
+                rejected = ChainRejected(
+                    "the request reverted on chain", transaction_hash=receipt.transaction_hash
+                )
+                pending.error = self._chain.explain_failure(
+                    pending.request.sender, pending.request.target, pending.request.data, rejected
+                )
+            pending.done.set()
+        if failed_ids and succeeded:
+            self._mark(failed_ids, "failed", error_code="request_failed")
+
     # ----------------------------------------------------------------------------- recovery
 
     def resume(self) -> int:
         """Finishes what a previous process left in flight: receipt found, or the same bytes re-sent."""
         with self._database.sessions() as session:
             pending = session.scalars(
-                select(Operation).where(Operation.state.in_(UNFINISHED_STATES)).order_by(Operation.nonce)
+                select(Operation).where(Operation.state.in_(UNFINISHED_STATES)).order_by(Operation.id)
             ).all()
-        senders = {sender.address: sender for sender in (self._chain.operator, self._chain.relayer)}
+        senders = {sender.address: sender for sender in (self._chain.operator, *self._chain.relayers)}
+        by_transaction: dict[str, list[Operation]] = {}
         for operation in pending:
-            sender = senders.get(operation.sender_address or "")
-            if sender is None or operation.raw_transaction is None or operation.transaction_hash is None:
-                self._mark(operation.id, "failed", error_code="unknown_sender")
+            by_transaction.setdefault(operation.transaction_hash or "", []).append(operation)
+        for transaction_hash, operations in sorted(
+            by_transaction.items(), key=lambda item: item[1][0].nonce or 0
+        ):
+            first = operations[0]
+            ids = [operation.id for operation in operations]
+            sender = senders.get(first.sender_address or "")
+            if sender is None or first.raw_transaction is None or not transaction_hash:
+                self._mark(ids, "failed", error_code="unknown_sender")
                 continue
             transaction = SignedTransaction(
-                bytes.fromhex(operation.raw_transaction[2:]),
-                operation.transaction_hash,
-                operation.nonce or 0,
-                sender.address,
+                bytes.fromhex(first.raw_transaction[2:]), transaction_hash, first.nonce or 0, sender.address
             )
             try:
-                receipt = self._chain.submit(sender, transaction)
-            except LedgerError as error:
-                self._mark(operation.id, "failed", error_code=error.code)
-                continue
-            except RuntimeError as error:  # nonce already used by another transaction: this one never ran
-                logger.warning("operation %s cannot be re-sent: %s", operation.id, error)
-                self._mark(operation.id, "failed", error_code="superseded")
-                continue
-            self._mark(operation.id, "mined", block_number=receipt.block_number)
+                with sender.lock:
+                    self._send_and_index(sender, transaction, ids)
+            except (RuntimeError, LedgerError) as error:
+                # The nonce went to another transaction, so this one can never run: it did not happen.
+                logger.warning("operations %s cannot be re-sent: %s", ids, error)
+                self._mark(ids, "failed", error_code="superseded")
         for sender in senders.values():
             sender.reset_nonce()
-        self._indexer.sync_to()
-        with self._database.transaction() as session:
-            for operation in session.scalars(select(Operation).where(Operation.state == "mined")):
-                operation.state = "indexed"
         return len(pending)
 
     def count_pending(self) -> int:
@@ -188,3 +312,21 @@ class Submitter:
             return len(
                 session.scalars(select(Operation.id).where(Operation.state.in_(UNFINISHED_STATES))).all()
             )
+
+
+def _split_by_request(receipt: Receipt) -> dict[tuple[str, int], tuple[bool, list[DecodedEvent]]]:
+    """Events of a relay transaction, grouped by the forward request that emitted them.
+
+    The forwarder emits `ExecutedForwardRequest(signer, nonce, success)` right after each call, so
+    the events since the previous one belong to that request. Skipped (invalid) requests emit none.
+    """
+    groups: dict[tuple[str, int], tuple[bool, list[DecodedEvent]]] = {}
+    current: list[DecodedEvent] = []
+    for event in receipt.events:
+        if event.name == "ExecutedForwardRequest":
+            key = (str(event.args["signer"]).lower(), int(event.args["nonce"]))
+            groups[key] = (bool(event.args["success"]), current)
+            current = []
+        else:
+            current.append(event)
+    return groups

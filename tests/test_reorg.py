@@ -13,8 +13,8 @@ pytestmark = pytest.mark.integration
 
 def _reset_nonces(runtime: Runtime) -> None:
     # The reverted blocks took the service's own transactions with them.
-    runtime.chain.operator.reset_nonce()
-    runtime.chain.relayer.reset_nonce()
+    for sender in (runtime.chain.operator, *runtime.chain.relayers):
+        sender.reset_nonce()
 
 
 @pytest.mark.parametrize(

@@ -95,11 +95,25 @@ contract ReceivableNote is IReceivableNote, IERC3525Metadata, AccessControl, Pau
         if (voucher.status != VoucherStatus.Active) revert NoteVoucherNotActive(slot, voucher.status);
     }
 
-    function _requireMovableValue(Token storage token, uint256 tokenId, uint256 value) private view {
+    function _requireMovableValue(Token storage token, uint256 tokenId, uint256 value)
+        private
+        view
+        returns (Voucher storage voucher)
+    {
         if (value == 0) revert NoteZeroValue();
-        Voucher storage voucher = _requireActiveVoucher(token.slot);
+        voucher = _requireActiveVoucher(token.slot);
         if (value % voucher.unit != 0) revert NoteValueNotUnitMultiple(token.slot, value, voucher.unit);
         if (token.balance < value) revert NoteInsufficientValue(tokenId, token.balance, value);
+    }
+
+    /// @dev From maturity on, pieces stop moving and wait to be paid: settlement pays each piece as it
+    ///      stands, so value shuffled between pieces mid-settlement could be paid twice.
+    function _requireNotMatured(uint256 slot, Voucher storage voucher) private view {
+        if (block.timestamp >= voucher.maturityAt) revert NoteVoucherMatured(slot, voucher.maturityAt, block.timestamp);
+    }
+
+    function _requireTransferableValue(Token storage token, uint256 tokenId, uint256 value) private view {
+        _requireNotMatured(token.slot, _requireMovableValue(token, tokenId, value));
     }
 
     function _isApprovedOrOwner(address operator, uint256 tokenId, address owner) private view returns (bool) {
@@ -207,7 +221,7 @@ contract ReceivableNote is IReceivableNote, IERC3525Metadata, AccessControl, Pau
         Token storage from = _requireToken(fromTokenId);
         address holder = from.owner;
         if (to == holder) revert NoteSelfTransfer(to);
-        _requireMovableValue(from, fromTokenId, value);
+        _requireTransferableValue(from, fromTokenId, value);
         _requireVerified(holder);
         _requireVerified(to);
         _spendAllowance(_msgSender(), fromTokenId, from, value);
@@ -249,7 +263,7 @@ contract ReceivableNote is IReceivableNote, IERC3525Metadata, AccessControl, Pau
         Token storage from = _requireToken(fromTokenId);
         Token storage to = _requireToken(toTokenId);
         if (from.slot != to.slot) revert NoteSlotMismatch(from.slot, to.slot);
-        _requireMovableValue(from, fromTokenId, value);
+        _requireTransferableValue(from, fromTokenId, value);
         address receiver = to.owner;
         _requireVerified(from.owner);
         _requireVerified(receiver);
@@ -328,7 +342,7 @@ contract ReceivableNote is IReceivableNote, IERC3525Metadata, AccessControl, Pau
         address owner = token.owner;
         if (from != owner) revert NoteWrongHolder(from, owner);
         if (to == owner) revert NoteSelfTransfer(to);
-        _requireActiveVoucher(token.slot);
+        _requireNotMatured(token.slot, _requireActiveVoucher(token.slot));
         address caller = _msgSender();
         if (!_isApprovedOrOwner(caller, tokenId, owner)) revert NoteUnauthorized(caller, tokenId);
         _requireVerified(owner);

@@ -1719,4 +1719,39 @@ contract ReceivableNoteTest is NoteTestBase {
         emit log_named_uint("gas: split to a new holder (call only, cold)", used);
         assertLt(used, 150_000);
     }
+
+    // ---------------------------------------------------------------- maturity freezes movement
+
+    function test_RevertWhen_SplitAtOrAfterMaturity() public {
+        (uint256 slot, uint256 rootId) = _issueToAlice();
+        vm.warp(maturity);
+        vm.expectRevert(abi.encodeWithSelector(IReceivableNote.NoteVoucherMatured.selector, slot, maturity, maturity));
+        _split(alice, rootId, bob, UNIT);
+    }
+
+    function test_RevertWhen_MergeAfterMaturity() public {
+        (uint256 slot, uint256 rootId) = _issueToAlice();
+        uint256 bobToken = _split(alice, rootId, bob, UNIT);
+        vm.warp(maturity + 1);
+        vm.expectRevert(abi.encodeWithSelector(IReceivableNote.NoteVoucherMatured.selector, slot, maturity, maturity + 1));
+        _merge(alice, rootId, bobToken, UNIT);
+    }
+
+    function test_RevertWhen_WholeTokenTransferAfterMaturity() public {
+        (uint256 slot, uint256 rootId) = _issueToAlice();
+        vm.warp(maturity + 1 days);
+        vm.expectRevert(
+            abi.encodeWithSelector(IReceivableNote.NoteVoucherMatured.selector, slot, maturity, maturity + 1 days)
+        );
+        vm.prank(alice);
+        note.transferFrom(alice, bob, rootId);
+    }
+
+    function test_Redeem_StillWorksAfterMaturity() public {
+        (uint256 slot, uint256 rootId) = _issueToAlice();
+        vm.warp(maturity + 30 days);
+        vm.prank(redeemer);
+        note.redeem(rootId, FACE);
+        assertEq(note.outstandingValueOf(slot), 0);
+    }
 }

@@ -1,100 +1,197 @@
-"""`Idempotency-Key`: the same key and body replay the first response; another body gets 409.
+"""`Idempotency-Key` on every POST: the same key and body replay the first response; another body gets 409.
 
-The key is reserved in its own committed transaction before any work starts, so concurrent
-requests with one key race on a unique constraint and exactly one of them does the work.
+Done once, as ASGI middleware, so no endpoint can forget it. The key is reserved (per participant)
+in its own committed transaction before the request runs, so concurrent requests with one key race
+on a unique constraint and exactly one of them does the work; the others get the stored response,
+or 409 while the first is still running. A request that fails (4xx/5xx) releases its key: nothing
+happened, so a corrected retry with the same key may run.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from typing import Any
 
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from anyio import to_thread
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.db.models import IdempotencyRecord
+from service.api.auth import hash_api_key
+from service.db.models import ApiKey, IdempotencyRecord
 from service.db.session import Database
-from service.errors import IdempotencyKeyReused, IdempotencyRequestInProgress, InvalidRequest
+from service.errors import IdempotencyKeyReused, IdempotencyRequestInProgress, InvalidRequest, LedgerError
 
 MAX_KEY_LENGTH = 200
 
 
-def compute_fingerprint(method: str, path: str, body: Any) -> str:
-    canonical = json.dumps({"method": method, "path": path, "body": jsonable_encoder(body)}, sort_keys=True)
+def compute_fingerprint(method: str, path: str, query: str, body: bytes) -> str:
+    try:
+        canonical_body: Any = json.loads(body) if body else None
+    except ValueError:
+        canonical_body = body.decode(errors="replace")
+    canonical = json.dumps(
+        {"method": method, "path": path, "query": query, "body": canonical_body}, sort_keys=True
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def run_idempotent(
-    database: Database,
-    participant_id: int,
-    key: str | None,
-    fingerprint: str,
-    handler: Callable[[], tuple[int, Any]],
-) -> JSONResponse:
-    if key is None:
-        status, body = handler()
-        return JSONResponse(jsonable_encoder(body), status_code=status)
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise InvalidRequest(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
-    replay = _reserve(database, participant_id, key, fingerprint)
-    if replay is not None:
-        return replay
-    try:
-        status, body = handler()
-    except BaseException:
-        # Nothing happened, so the key is released: a corrected retry with it may run.
-        with database.transaction() as session:
-            session.execute(
-                delete(IdempotencyRecord).where(
+def _participant_of(database: Database, authorization: str) -> int | None:
+    scheme, _, secret = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not secret:
+        return None
+    with database.sessions() as session:
+        return session.scalar(
+            select(ApiKey.participant_id).where(
+                ApiKey.key_hash == hash_api_key(secret.strip()), ApiKey.revoked_at.is_(None)
+            )
+        )
+
+
+def _reserve(database: Database, participant_id: int, key: str, fingerprint: str) -> IdempotencyRecord | None:
+    """Reserves the key; returns the earlier record instead if the key is taken."""
+    while True:
+        try:
+            with database.transaction() as session:
+                session.add(
+                    IdempotencyRecord(
+                        participant_id=participant_id,
+                        key=key,
+                        request_fingerprint=fingerprint,
+                        state="in_progress",
+                    )
+                )
+            return None
+        except IntegrityError:
+            pass
+        with database.sessions() as session:
+            record = session.scalars(
+                select(IdempotencyRecord).where(
                     IdempotencyRecord.participant_id == participant_id, IdempotencyRecord.key == key
                 )
-            )
-        raise
-    encoded = jsonable_encoder(body)
+            ).one_or_none()
+        if record is not None:
+            return record
+        # the first request failed and released the key in between: try to reserve it again
+
+
+def _finish(database: Database, participant_id: int, key: str, status: int | None, body: Any) -> None:
     with database.transaction() as session:
-        record = session.scalars(
-            select(IdempotencyRecord).where(
-                IdempotencyRecord.participant_id == participant_id, IdempotencyRecord.key == key
-            )
-        ).one()
+        selector = (IdempotencyRecord.participant_id == participant_id) & (IdempotencyRecord.key == key)
+        if status is None:
+            session.execute(delete(IdempotencyRecord).where(selector))
+            return
+        record = session.scalars(select(IdempotencyRecord).where(selector)).one()
         record.state = "completed"
         record.response_status = status
-        record.response_body = encoded
-    return JSONResponse(encoded, status_code=status)
+        record.response_body = body
 
 
-def _reserve(database: Database, participant_id: int, key: str, fingerprint: str) -> JSONResponse | None:
-    try:
-        with database.transaction() as session:
-            session.add(
-                IdempotencyRecord(
-                    participant_id=participant_id,
-                    key=key,
-                    request_fingerprint=fingerprint,
-                    state="in_progress",
+async def _send_json(
+    send: Send, status: int, body: Any, extra_headers: tuple[tuple[bytes, bytes], ...] = ()
+) -> None:
+    payload = json.dumps(body).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(payload)).encode()),
+        *extra_headers,
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+async def _send_error(send: Send, error: LedgerError) -> None:
+    await _send_json(send, error.status_code, error.to_body())
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        headers = {name.lower(): value for name, value in scope["headers"]}
+        raw_key = headers.get(b"idempotency-key")
+        if raw_key is None:
+            await self.app(scope, receive, send)
+            return
+        key = raw_key.decode(errors="replace")
+        if not key or len(key) > MAX_KEY_LENGTH:
+            await _send_error(
+                send, InvalidRequest(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
+            )
+            return
+        body = await _read_body(receive)
+        database: Database = scope["app"].state.runtime.database
+        participant_id = await to_thread.run_sync(
+            _participant_of, database, headers.get(b"authorization", b"").decode(errors="replace")
+        )
+        if participant_id is None:  # unauthenticated: the endpoint answers 401 anyway
+            await self.app(scope, _replay_body(body), send)
+            return
+        fingerprint = compute_fingerprint(
+            "POST", scope["path"], scope.get("query_string", b"").decode(), body
+        )
+        earlier = await to_thread.run_sync(_reserve, database, participant_id, key, fingerprint)
+        if earlier is not None:
+            if earlier.request_fingerprint != fingerprint:
+                await _send_error(
+                    send, IdempotencyKeyReused("this Idempotency-Key was used with a different request")
                 )
-            )
-        return None
-    except IntegrityError:
-        pass
-    with database.sessions() as session:
-        record = session.scalars(
-            select(IdempotencyRecord).where(
-                IdempotencyRecord.participant_id == participant_id, IdempotencyRecord.key == key
-            )
-        ).one_or_none()
-    if record is None:  # the first request failed and released the key in between
-        return _reserve(database, participant_id, key, fingerprint)
-    if record.request_fingerprint != fingerprint:
-        raise IdempotencyKeyReused("this Idempotency-Key was used with a different request", key=key)
-    if record.state != "completed":
-        raise IdempotencyRequestInProgress("a request with this Idempotency-Key is still running", key=key)
-    return JSONResponse(
-        record.response_body,
-        status_code=record.response_status or 200,
-        headers={"Idempotent-Replayed": "true"},
-    )
+            elif earlier.state != "completed":
+                await _send_error(
+                    send, IdempotencyRequestInProgress("a request with this Idempotency-Key is still running")
+                )
+            else:
+                await _send_json(
+                    send,
+                    earlier.response_status or 200,
+                    earlier.response_body,
+                    ((b"idempotent-replayed", b"true"),),
+                )
+            return
+
+        captured: list[Message] = []
+
+        async def capture(message: Message) -> None:
+            captured.append(message)
+
+        try:
+            await self.app(scope, _replay_body(body), capture)
+        except BaseException:
+            await to_thread.run_sync(_finish, database, participant_id, key, None, None)
+            raise
+        status = next(int(m["status"]) for m in captured if m["type"] == "http.response.start")
+        response_body = b"".join(m.get("body", b"") for m in captured if m["type"] == "http.response.body")
+        if status < 400:
+            stored = json.loads(response_body) if response_body else None
+            await to_thread.run_sync(_finish, database, participant_id, key, status, stored)
+        else:
+            await to_thread.run_sync(_finish, database, participant_id, key, None, None)
+        for message in captured:
+            await send(message)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _replay_body(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive

@@ -110,30 +110,26 @@ class _EventSpec:
 
 class EventCatalog:
     def __init__(self, abis: Iterable[list[dict[str, Any]]]) -> None:
-        self._specs: dict[bytes, _EventSpec] = {}
+        # ERC-20 and ERC-721 share `Transfer(address,address,uint256)` with different indexing, so a
+        # topic maps to each indexing it has, told apart by the number of topics of the log.
+        self._specs: dict[tuple[bytes, int], _EventSpec] = {}
         for abi in abis:
             for item in abi:
                 if item["type"] != "event" or item.get("anonymous"):
                     continue
                 signature = f"{item['name']}({','.join(canonical_type(arg) for arg in item['inputs'])})"
-                self._specs[keccak(text=signature)] = _EventSpec(item["name"], tuple(item["inputs"]))
-
-    def topic(self, name: str) -> str:
-        for topic, spec in self._specs.items():
-            if spec.name == name:
-                return "0x" + topic.hex()
-        raise KeyError(name)
+                indexed_count = sum(1 for arg in item["inputs"] if arg["indexed"])
+                self._specs[(keccak(text=signature), indexed_count)] = _EventSpec(
+                    item["name"], tuple(item["inputs"])
+                )
 
     def decode(self, log: dict[str, Any]) -> DecodedEvent | None:
         topics = [bytes.fromhex(topic[2:]) for topic in log["topics"]]
-        spec = self._specs.get(topics[0]) if topics else None
+        spec = self._specs.get((topics[0], len(topics) - 1)) if topics else None
         if spec is None:
             return None
         indexed = [arg for arg in spec.inputs if arg["indexed"]]
         plain = [arg for arg in spec.inputs if not arg["indexed"]]
-        if len(indexed) != len(topics) - 1:
-            # Same signature, different indexing (ERC-20 vs ERC-721 Transfer): not this event.
-            return None
         args: dict[str, Any] = {}
         for arg, topic in zip(indexed, topics[1:], strict=True):
             args[arg["name"]] = _normalise(arg["type"], abi_decode([canonical_type(arg)], topic)[0])

@@ -12,14 +12,15 @@ from eth_utils import to_checksum_address
 
 from service.chain.abi import DecodedEvent, ErrorCatalog, EventCatalog, encode_call
 from service.chain.compiler import Artifact
-from service.chain.forwarder import FORWARDED_CALL_GAS, ForwardRequest
+from service.chain.forwarder import EXECUTE_BATCH_SIGNATURE, FORWARDED_CALL_GAS, ForwardRequest
 from service.chain.revert import decode_revert
 from service.chain.rpc import JsonRpc, RevertError
 from service.chain.transactions import SignedTransaction, TransactionSender
 from service.errors import ChainRejected, LedgerError
+from service.settings import ANVIL_CHAIN_ID
 
 # Contracts whose events the indexer follows, by deployment name.
-INDEXED_CONTRACTS = ("registry", "note")
+INDEXED_CONTRACTS = ("registry", "note", "desk", "programme", "vault")
 # Gas for the relayer's outer transaction: the forwarded call's gas plus the forwarder's own work.
 RELAY_GAS = FORWARDED_CALL_GAS + 150_000
 
@@ -63,13 +64,13 @@ class ChainClient:
         artifacts: dict[str, Artifact],
         deployment: Deployment,
         operator: TransactionSender,
-        relayer: TransactionSender,
+        relayers: list[TransactionSender],
     ) -> None:
         self.rpc = rpc
         self.chain_id = chain_id
         self.deployment = deployment
         self.operator = operator
-        self.relayer = relayer
+        self.relayers = relayers
         abis = [artifact.abi for artifact in artifacts.values()]
         self.errors = ErrorCatalog(abis)
         self.events = EventCatalog(abis)
@@ -142,8 +143,19 @@ class ChainClient:
             data=data,
         )
 
-    def sign_relay(self, request: ForwardRequest, signature: bytes) -> SignedTransaction:
-        return self.relayer.sign(self.deployment.forwarder, request.encode_execute(signature), RELAY_GAS)
+    def sign_relay(
+        self, relayer: TransactionSender, requests: list[tuple[ForwardRequest, bytes]]
+    ) -> SignedTransaction:
+        """One request goes through `execute`; several through `executeBatch`, which skips (rather than
+        reverts on) a request that has become invalid, so one stale request cannot sink the others."""
+        if len(requests) == 1:
+            request, signature = requests[0]
+            return relayer.sign(self.deployment.forwarder, request.encode_execute(signature), RELAY_GAS)
+        data = encode_call(
+            EXECUTE_BATCH_SIGNATURE,
+            [[request.as_tuple(signature) for request, signature in requests], relayer.address],
+        )
+        return relayer.sign(self.deployment.forwarder, data, RELAY_GAS * len(requests) + 100_000)
 
     def sign_operator_call(self, to: str, data: bytes, gas: int = 1_000_000) -> SignedTransaction:
         # Simulate first so a doomed call is refused with its reason and costs no nonce.
@@ -155,7 +167,14 @@ class ChainClient:
         return self.await_receipt(sender, transaction.hash)
 
     def await_receipt(self, sender: TransactionSender, transaction_hash: str) -> Receipt:
-        raw = sender.wait_for_receipt(transaction_hash)
+        receipt, succeeded = self.await_mined(sender, transaction_hash)
+        if not succeeded or self._forward_failed(receipt):
+            raise ChainRejected("the transaction reverted on chain", transaction_hash=transaction_hash)
+        return receipt
+
+    def await_mined(self, sender: TransactionSender, transaction_hash: str) -> tuple[Receipt, bool]:
+        """The receipt once mined, and whether the transaction as a whole succeeded."""
+        raw = sender.wait_for_receipt(transaction_hash, unstick=self._unstick)
         logs = raw.get("logs", [])
         decoded = [event for event in (self.events.decode(log) for log in logs) if event is not None]
         receipt = Receipt(
@@ -165,9 +184,16 @@ class ChainClient:
             gas_used=int(raw["gasUsed"], 16),
             events=decoded,
         )
-        if int(raw["status"], 16) != 1 or self._forward_failed(receipt):
-            raise ChainRejected("the transaction reverted on chain", transaction_hash=transaction_hash)
-        return receipt
+        return receipt, int(raw["status"], 16) == 1
+
+    def is_mined(self, transaction_hash: str) -> bool:
+        return self.rpc.request("eth_getTransactionReceipt", [transaction_hash]) is not None
+
+    def _unstick(self) -> None:
+        # Anvil's automine can stall with transactions from several senders in flight
+        # (../shared/TOOLCHAIN.md); mining a block by hand frees them. Never done on other chains.
+        if self.chain_id == ANVIL_CHAIN_ID:
+            self.rpc.request("evm_mine")
 
     @staticmethod
     def _forward_failed(receipt: Receipt) -> bool:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from eth_abi import encode as abi_encode
-from eth_utils import to_checksum_address
+from eth_utils import keccak, to_checksum_address
 
 from service.chain.abi import encode_call
 from service.chain.client import Deployment
@@ -16,6 +17,27 @@ from service.chain.transactions import TransactionSender
 NOTE_NAME = "Cascade Receivable Note"
 NOTE_SYMBOL = "CRN"
 NOTE_VALUE_DECIMALS = 2
+# Settlement cash the local deployment creates; on a real chain the operator registers its own tokens.
+CASH_CURRENCIES = ("CNY", "USD")
+REDEEMER_ROLE = keccak(text="REDEEMER_ROLE")
+REQUIRED_CONTRACTS = ("registry", "forwarder", "note", "desk", "programme", "vault")
+
+
+@dataclass(frozen=True)
+class SettlementTerms:
+    """How long after maturity an unpaid voucher turns overdue, then defaulted."""
+
+    grace_seconds: int = 7 * 86_400
+    default_after_seconds: int = 30 * 86_400
+
+
+def cash_name(currency: str) -> str:
+    return f"cash:{currency}"
+
+
+def currency_code(currency: str) -> bytes:
+    return currency.encode().ljust(8, b"\0")
+
 
 Progress = Callable[[str], None]
 
@@ -48,7 +70,9 @@ def deploy_cascade(
     operator: TransactionSender,
     artifacts: dict[str, Artifact],
     progress: Progress = lambda _message: None,
+    terms: SettlementTerms | None = None,
 ) -> Deployment:
+    terms = terms or SettlementTerms()
     admin = operator.address
     progress("deploying ParticipantRegistry")
     registry, first_block = _deploy(rpc, operator, artifacts["ParticipantRegistry"], ["address"], [admin])
@@ -62,8 +86,39 @@ def deploy_cascade(
         ["string", "string", "uint8", "address", "address", "address"],
         [NOTE_NAME, NOTE_SYMBOL, NOTE_VALUE_DECIMALS, registry, forwarder, admin],
     )
-    return Deployment(
-        chain_id=chain_id,
-        block_number=first_block,
-        addresses={"registry": registry, "forwarder": forwarder, "note": note},
+    addresses = {"registry": registry, "forwarder": forwarder, "note": note}
+    for name, contract in (("desk", "FinancingDesk"), ("programme", "EarlyPaymentProgram")):
+        progress(f"deploying {contract}")
+        addresses[name], _ = _deploy(
+            rpc, operator, artifacts[contract], ["address"] * 3, [note, forwarder, admin]
+        )
+    progress("deploying SettlementVault")
+    addresses["vault"], _ = _deploy(
+        rpc,
+        operator,
+        artifacts["SettlementVault"],
+        ["address", "address", "address", "uint256", "uint256"],
+        [note, forwarder, admin, terms.grace_seconds, terms.default_after_seconds],
     )
+    for currency in CASH_CURRENCIES:
+        progress(f"deploying settlement cash {currency}")
+        cash, _ = _deploy(
+            rpc,
+            operator,
+            artifacts["SettlementToken"],
+            ["string", "string", "uint8", "address", "address"],
+            [f"Cascade {currency}", currency, NOTE_VALUE_DECIMALS, forwarder, admin],
+        )
+        addresses[cash_name(currency)] = cash
+        for user in ("desk", "programme", "vault"):
+            _transact(
+                rpc,
+                operator,
+                addresses[user],
+                "setCashToken(bytes8,address)",
+                [currency_code(currency), cash],
+            )
+    progress("granting roles")
+    for redeemer in ("programme", "vault"):
+        _transact(rpc, operator, note, "grantRole(bytes32,address)", [REDEEMER_ROLE, addresses[redeemer]])
+    return Deployment(chain_id=chain_id, block_number=first_block, addresses=addresses)

@@ -23,6 +23,7 @@ FORWARD_REQUEST_TYPE = [
     {"name": "data", "type": "bytes"},
 ]
 EXECUTE_SIGNATURE = "execute((address,address,uint256,uint256,uint48,bytes,bytes))"
+EXECUTE_BATCH_SIGNATURE = "executeBatch((address,address,uint256,uint256,uint48,bytes,bytes)[],address)"
 # Gas handed to the forwarded call; the forwarder refuses to run it with less.
 FORWARDED_CALL_GAS = 400_000
 
@@ -82,8 +83,9 @@ class ForwardRequest:
         except Exception:  # any malformed signature means "not signed by anyone we know"
             return None
 
+    def as_tuple(self, signature: bytes) -> tuple[str, str, int, int, int, bytes, bytes]:
+        """The forwarder's `ForwardRequestData` struct."""
+        return (self.sender, self.target, self.value, self.gas, self.deadline, self.data, signature)
+
     def encode_execute(self, signature: bytes) -> bytes:
-        return encode_call(
-            EXECUTE_SIGNATURE,
-            [(self.sender, self.target, self.value, self.gas, self.deadline, self.data, signature)],
-        )
+        return encode_call(EXECUTE_SIGNATURE, [self.as_tuple(signature)])

@@ -6,6 +6,7 @@ the contracts without one, so clients never see a bare "execution reverted".
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +18,8 @@ ErrorFactory = Callable[[str, dict[str, Any]], errors.LedgerError]
 
 def _as(kind: type[errors.LedgerError], message: str) -> ErrorFactory:
     def build(name: str, args: dict[str, Any]) -> errors.LedgerError:
-        return kind(message.format(**args), error=name, **{k: v for k, v in args.items() if k != "error"})
+        text = message.format_map(defaultdict(lambda: "?", args))
+        return kind(text, error=name, **{k: v for k, v in args.items() if k != "error"})
 
     return build
 
@@ -59,10 +61,123 @@ REVERT_MEANINGS: dict[str, ErrorFactory] = {
     "NoteLineageTooDeep": _as(
         errors.InvalidRequest, "note {tokenId} cannot be split further (depth {depth})"
     ),
+    "NoteVoucherMatured": _as(
+        errors.VoucherMatured, "voucher {slot} matured at {maturityAt}: its pieces no longer move"
+    ),
     # ParticipantRegistry
     "RegistryZeroAddress": _as(errors.InvalidRequest, "the zero address cannot be a participant"),
     "RegistryAlreadyVerified": _as(errors.ParticipantAlreadyExists, "{account} is verified already"),
     "RegistryNotVerified": _as(errors.ParticipantNotVerified, "{account} is not verified"),
+    # Settlement cash and its directory
+    "CashZeroAddress": _as(errors.InvalidRequest, "the zero address is not an account"),
+    "CashZeroAmount": _as(errors.AmountNotPositive, "amount must be greater than zero"),
+    "CashInvalidCurrency": _as(errors.WrongCurrency, "the currency code is empty"),
+    "CashInvalidToken": _as(errors.WrongCurrency, "{token} is not a settlement token"),
+    "CashDecimalsMismatch": _as(
+        errors.WrongCurrency, "{token} has {tokenDecimals} decimals, notes {noteDecimals}"
+    ),
+    "CashTokenNotRegistered": _as(errors.WrongCurrency, "no settlement cash is registered for the currency"),
+    "DiscountMathInvalidBasis": _as(
+        errors.InvalidRequest, "day-count basis {basisDays} is neither 360 nor 365"
+    ),
+    "DiscountMathDiscountExceedsValue": _as(
+        errors.InvalidAmount, "the discount {discount} exceeds the value {value}"
+    ),
+    # FinancingDesk
+    "FinancingZeroAddress": _as(errors.InvalidRequest, "the zero address is not an account"),
+    "FinancingCallerNotSeller": _as(errors.Forbidden, "{caller} is not the quote's seller {seller}"),
+    "FinancingSellerNotHolder": _as(errors.NotHolder, "{seller} does not hold note {tokenId}"),
+    "FinancingInvalidSignature": _as(
+        errors.InvalidSignature, "the quote is not signed by financier {financier}"
+    ),
+    "FinancingQuoteExpired": _as(errors.QuoteExpired, "the quote expired at {expiry}"),
+    "FinancingNonceUsed": _as(errors.QuoteAlreadyUsed, "quote nonce {nonce} of {financier} was used already"),
+    "FinancingCashTokenMismatch": _as(
+        errors.WrongCurrency, "the quote pays in {given}, the voucher in {expected}"
+    ),
+    "FinancingVoucherNotActive": _as(errors.VoucherNotActive, "voucher {slot} no longer moves"),
+    "FinancingVoucherMatured": _as(
+        errors.VoucherMatured, "voucher {slot} matured at {maturityAt}: it cannot be financed"
+    ),
+    "FinancingInvalidPrice": _as(
+        errors.InvalidAmount, "price {price} is not between 1 and the value {value}"
+    ),
+    # EarlyPaymentProgram
+    "EarlyPaymentZeroAddress": _as(errors.InvalidRequest, "the zero address is not an account"),
+    "EarlyPaymentCallerNotObligor": _as(errors.NotObligor, "{caller} is not the voucher's obligor {obligor}"),
+    "EarlyPaymentVoucherNotActive": _as(errors.VoucherNotActive, "voucher {slot} no longer moves"),
+    "EarlyPaymentInvalidCutoff": _as(
+        errors.InvalidRequest, "cut-off {cutoffAt} must lie between now and maturity"
+    ),
+    "EarlyPaymentInvalidRate": _as(errors.InvalidRequest, "rate {rateBps} bps is outside 1..10000"),
+    "EarlyPaymentInvalidQuoting": _as(
+        errors.InvalidRequest, "quoting {quoting} is neither discount nor yield"
+    ),
+    "EarlyPaymentZeroBudget": _as(errors.AmountNotPositive, "the budget must be greater than zero"),
+    "EarlyPaymentUnknownProgramme": _as(errors.ProgrammeNotFound, "programme {programmeId} does not exist"),
+    "EarlyPaymentProgrammeNotOpen": _as(errors.ProgrammeClosed, "programme {programmeId} is closed"),
+    "EarlyPaymentCutoffPassed": _as(
+        errors.ProgrammeCutoffPassed, "the programme's cut-off {cutoffAt} has passed"
+    ),
+    "EarlyPaymentCallerNotHolder": _as(errors.NotHolder, "{caller} does not hold note {tokenId}"),
+    "EarlyPaymentHolderNotVerified": _as(
+        errors.ParticipantNotVerified, "{holder} is not a verified participant"
+    ),
+    "EarlyPaymentSlotMismatch": _as(errors.SlotMismatch, "note {tokenId} belongs to another voucher"),
+    "EarlyPaymentInvalidValue": _as(
+        errors.AmountNotUnitMultiple, "{value} is not a positive multiple of {unit}"
+    ),
+    "EarlyPaymentInsufficientValue": _as(
+        errors.InsufficientValue, "note {tokenId} holds {balance}, needs {value}"
+    ),
+    "EarlyPaymentZeroPrice": _as(errors.InvalidAmount, "{value} would be paid nothing after {days_} days"),
+    "EarlyPaymentBudgetExceeded": _as(
+        errors.BudgetExceeded, "the programme has {remaining} left, needs {needed}"
+    ),
+    # SettlementVault
+    "SettlementZeroAddress": _as(errors.InvalidRequest, "the zero address is not an account"),
+    "SettlementInvalidTerms": _as(
+        errors.InvalidRequest, "grace {graceSeconds}s must precede default {defaultAfterSeconds}s"
+    ),
+    "SettlementUnknownVoucher": _as(errors.VoucherNotFound, "voucher {slot} does not exist"),
+    "SettlementUnknownToken": _as(errors.NoteNotFound, "note {tokenId} does not exist"),
+    "SettlementCallerNotObligor": _as(errors.NotObligor, "{caller} is not the voucher's obligor {obligor}"),
+    "SettlementCallerNotHolder": _as(errors.NotHolder, "{caller} does not hold note {tokenId}"),
+    "SettlementHolderNotVerified": _as(
+        errors.ParticipantNotVerified, "{holder} is not a verified participant"
+    ),
+    "SettlementZeroAmount": _as(errors.AmountNotPositive, "amount must be greater than zero"),
+    "SettlementVoucherSettled": _as(errors.VoucherNotActive, "voucher {slot} is settled already"),
+    "SettlementOverfunded": _as(
+        errors.SettlementOverfunded, "funding would exceed the outstanding {outstanding}"
+    ),
+    "SettlementNotMatured": _as(
+        errors.SettlementNotMatured, "the voucher matures at {maturityAt}; now is {nowAt}"
+    ),
+    "SettlementNotFunded": _as(errors.SettlementNotFunded, "voucher {slot} has no settlement cash available"),
+    "SettlementSlotMismatch": _as(
+        errors.SlotMismatch, "note {tokenId} belongs to voucher {tokenSlot}, not {slot}"
+    ),
+    "SettlementAlreadyPaidInRound": _as(
+        errors.NothingToClaim, "note {tokenId} was paid in round {round} already"
+    ),
+    "SettlementTokenNewerThanRound": _as(errors.NothingToClaim, "note {tokenId} waits for the next round"),
+    "SettlementNoOpenRound": _as(errors.Conflict, "voucher {slot} has no open distribution round"),
+    "SettlementNothingToClaim": _as(errors.NothingToClaim, "note {tokenId} has nothing to be paid"),
+    "SettlementNoExcess": _as(errors.Conflict, "voucher {slot} holds no excess settlement cash"),
+    # OpenZeppelin tokens
+    "ERC20InsufficientBalance": _as(errors.InsufficientCash, "{sender} holds {balance} cash, needs {needed}"),
+    "ERC20InsufficientAllowance": _as(
+        errors.Forbidden, "{spender} may take {allowance} cash, needs {needed}"
+    ),
+    "ERC20InvalidSender": _as(errors.InvalidRequest, "{sender} cannot send cash"),
+    "ERC20InvalidReceiver": _as(errors.InvalidRequest, "{receiver} cannot receive cash"),
+    "ERC20InvalidApprover": _as(errors.InvalidRequest, "{approver} cannot approve"),
+    "ERC20InvalidSpender": _as(errors.InvalidRequest, "{spender} cannot be approved"),
+    "SafeERC20FailedOperation": _as(errors.ChainRejected, "cash token {token} refused the transfer"),
+    "SafeERC20FailedDecreaseAllowance": _as(
+        errors.ChainRejected, "allowance of {spender} cannot go below {currentAllowance}"
+    ),
     # OpenZeppelin
     "EnforcedPause": _as(errors.LedgerPaused, "the ledger is paused"),
     "ExpectedPause": _as(errors.Conflict, "the ledger is not paused"),
@@ -107,6 +222,25 @@ INTERNAL_ERRORS = {
     "AddressEmptyCode",
     "EmptyArray",
     "ERC5267ExtensionsNotSupported",
+}
+# OpenZeppelin's IERC6093 declares ERC-721 and ERC-1155 errors next to the ERC-20 ones; Cascade's
+# contracts never raise them (the note has its own errors), so they only need a generic meaning.
+INTERNAL_ERRORS |= {
+    "ERC721IncorrectOwner",
+    "ERC721InsufficientApproval",
+    "ERC721InvalidApprover",
+    "ERC721InvalidOperator",
+    "ERC721InvalidOwner",
+    "ERC721InvalidReceiver",
+    "ERC721InvalidSender",
+    "ERC721NonexistentToken",
+    "ERC1155InsufficientBalance",
+    "ERC1155InvalidApprover",
+    "ERC1155InvalidArrayLength",
+    "ERC1155InvalidOperator",
+    "ERC1155InvalidReceiver",
+    "ERC1155InvalidSender",
+    "ERC1155MissingApprovalForAll",
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,9 @@ from eth_utils import to_checksum_address
 
 from service.chain.rpc import JsonRpc
 from service.errors import ChainUnavailable
+
+# A transaction with no receipt after this long is treated as stuck in the node's queue.
+STUCK_AFTER_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -79,13 +83,20 @@ class TransactionSender:
             self.reset_nonce()
             raise
 
-    def wait_for_receipt(self, transaction_hash: str, timeout_seconds: float = 60.0) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout_seconds
-        delay = 0.002
+    def wait_for_receipt(
+        self, transaction_hash: str, timeout_seconds: float = 60.0, unstick: Callable[[], None] | None = None
+    ) -> dict[str, Any]:
+        started = time.monotonic()
+        deadline = started + timeout_seconds
+        next_unstick = started + STUCK_AFTER_SECONDS
+        delay = 0.001
         while time.monotonic() < deadline:
             receipt = self._rpc.request("eth_getTransactionReceipt", [transaction_hash])
             if receipt is not None:
                 return dict(receipt)
+            if unstick is not None and time.monotonic() >= next_unstick:
+                unstick()
+                next_unstick = time.monotonic() + STUCK_AFTER_SECONDS
             time.sleep(delay)
-            delay = min(delay * 2, 0.1)
+            delay = min(delay * 2, 0.05)
         raise ChainUnavailable(f"transaction {transaction_hash} was not mined within {timeout_seconds}s")

@@ -179,3 +179,83 @@ class Operation(Base):
     error_code: Mapped[str | None] = mapped_column(String(60), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, onupdate=utc_now)
+
+
+class CashMovement(Base):
+    """Cash paid for notes, indexed from the financing, early-payment and settlement contracts."""
+
+    __tablename__ = "cash_movements"
+    __table_args__ = (UniqueConstraint("transaction_hash", "log_index", name="uq_cash_movement_log"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    voucher_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    # settlement_funding, settlement_payment, settlement_withheld, early_payment, financing
+    kind: Mapped[str] = mapped_column(String(30))
+    token_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    payer_address: Mapped[str | None] = mapped_column(String(42), nullable=True)
+    payee_address: Mapped[str | None] = mapped_column(String(42), nullable=True)
+    cash_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    value_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    transaction_hash: Mapped[str] = mapped_column(String(66))
+    log_index: Mapped[int] = mapped_column(Integer)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EarlyPaymentProgrammeRecord(Base):
+    """An obligor's early-payment programme as opened on chain; live budget figures are read from chain."""
+
+    __tablename__ = "early_payment_programmes"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    voucher_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    obligor_address: Mapped[str] = mapped_column(String(42))
+    rate_bps: Mapped[int] = mapped_column(Integer)
+    basis_days: Mapped[int] = mapped_column(Integer)
+    quoting: Mapped[int] = mapped_column(Integer)
+    budget_minor: Mapped[int] = mapped_column(BigInteger)
+    cutoff_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opened_transaction_hash: Mapped[str] = mapped_column(String(66))
+    opened_block_number: Mapped[int] = mapped_column(BigInteger)
+
+
+class FinancingTerms(Base):
+    """A financier's published terms (off-chain): rate, conventions, eligibility and budget."""
+
+    __tablename__ = "financing_terms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    financier_participant_id: Mapped[int] = mapped_column(Integer, index=True)
+    currency: Mapped[str] = mapped_column(String(8))
+    rate_bps: Mapped[int] = mapped_column(Integer)
+    quote_basis: Mapped[str] = mapped_column(String(10))
+    day_count: Mapped[str] = mapped_column(String(10))
+    eligible_obligor_ids: Mapped[list[Any]] = mapped_column(JSON)
+    min_amount_minor: Mapped[int] = mapped_column(BigInteger)
+    max_amount_minor: Mapped[int] = mapped_column(BigInteger)
+    budget_minor: Mapped[int] = mapped_column(BigInteger)
+    used_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class FinancingQuote(Base):
+    """A quote signed by the financier's key (EIP-712), valid until `expires_at`."""
+
+    __tablename__ = "financing_quotes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    terms_id: Mapped[int] = mapped_column(Integer, index=True)
+    token_id: Mapped[int] = mapped_column(BigInteger)
+    seller_participant_id: Mapped[int] = mapped_column(Integer, index=True)
+    financier_participant_id: Mapped[int] = mapped_column(Integer)
+    value_minor: Mapped[int] = mapped_column(BigInteger)
+    price_minor: Mapped[int] = mapped_column(BigInteger)
+    days: Mapped[int] = mapped_column(Integer)
+    nonce: Mapped[str] = mapped_column(String(80))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    signature: Mapped[str] = mapped_column(String(140))
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    executed_transaction_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    financier_token_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter
 
 from service.api.auth import CallerDep, RuntimeDep, SessionDep
-from service.api.idempotency import compute_fingerprint, run_idempotent
 from service.notes import service
 from service.notes.schemas import NoteOut, SigningRequestOut, TransferCreate, TransferIntent, TransferOut
 
@@ -28,22 +24,11 @@ def read_note(token_id: int, caller: CallerDep, session: SessionDep) -> NoteOut:
 
 @router.post("/{token_id}/transfers", status_code=201, response_model=TransferOut)
 def transfer(
-    token_id: int,
-    body: TransferCreate,
-    request: Request,
-    caller: CallerDep,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-) -> JSONResponse:
+    token_id: int, body: TransferCreate, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> TransferOut:
     """Moves `amount` of the piece to another participant: a new piece for it (split), or into one of its
     pieces of the same voucher (merge, with `into_token_id`)."""
-
-    def handle() -> tuple[int, TransferOut]:
-        return 201, service.transfer(session, runtime, caller, token_id, body)
-
-    fingerprint = compute_fingerprint("POST", request.url.path, body.model_dump())
-    return run_idempotent(runtime.database, caller.participant_id, idempotency_key, fingerprint, handle)
+    return service.transfer(session, runtime, caller, token_id, body)
 
 
 @router.post("/{token_id}/transfers/signing-request", response_model=SigningRequestOut)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from eth_utils import to_checksum_address
 from sqlalchemy.orm import Session
 
 from service.api.auth import Caller
 from service.api.common import participant_ref
+from service.api.relay import relay_as
 from service.chain.abi import encode_call
-from service.chain.forwarder import FORWARDED_CALL_GAS, ForwardRequest
 from service.db.models import Note, Participant, Voucher
 from service.domain.money import Currency, fetch_currency, format_minor, parse_amount_minor
 from service.domain.notes import check_transfer
@@ -20,7 +18,6 @@ from service.errors import (
     NotHolder,
     ParticipantNotFound,
     ParticipantNotVerified,
-    SignatureRequired,
 )
 from service.notes import repository
 from service.notes.schemas import NoteOut, SigningRequestOut, TransferCreate, TransferIntent, TransferOut
@@ -63,7 +60,7 @@ def list_holdings(session: Session, caller: Caller, include_empty: bool) -> list
     ]
 
 
-def _load_note(session: Session, caller: Caller, token_id: int) -> tuple[Note, Voucher]:
+def load_note(session: Session, caller: Caller, token_id: int) -> tuple[Note, Voucher]:
     note = repository.fetch_note(session, token_id)
     voucher = vouchers_repository.fetch_voucher(session, note.voucher_id) if note else None
     if note is None or voucher is None:
@@ -72,7 +69,7 @@ def _load_note(session: Session, caller: Caller, token_id: int) -> tuple[Note, V
 
 
 def read_note(session: Session, caller: Caller, token_id: int) -> NoteOut:
-    note, voucher = _load_note(session, caller, token_id)
+    note, voucher = load_note(session, caller, token_id)
     if not can_view_voucher(caller, voucher, repository.fetch_notes_of_voucher(session, voucher.id)):
         raise NoteNotFound(f"note {token_id} does not exist", token_id=token_id)
     return to_out(session, note, voucher)
@@ -93,7 +90,7 @@ def plan_transfer(
     session: Session, runtime: Runtime, caller: Caller, token_id: int, body: TransferIntent
 ) -> PlannedTransfer:
     """Loads and checks everything; the contract re-checks it all, this just fails earlier and clearer."""
-    note, voucher = _load_note(session, caller, token_id)
+    note, voucher = load_note(session, caller, token_id)
     if note.holder_address != caller.address:
         if can_view_voucher(caller, voucher, repository.fetch_notes_of_voucher(session, voucher.id)):
             raise NotHolder(f"note {token_id} is not held by you", token_id=token_id)
@@ -150,36 +147,15 @@ def transfer(
         to_participant_id=body.to_participant_id, amount=body.amount, into_token_id=body.into_token_id
     )
     plan = plan_transfer(session, runtime, caller, token_id, intent)
-    note_address = runtime.chain.deployment.note
-    sign: Callable[[ForwardRequest], bytes]
+    signed = None
     if body.signed_request is not None:
-        request = ForwardRequest(
-            sender=to_checksum_address(plan.sender.address),
-            target=note_address,
-            gas=FORWARDED_CALL_GAS,
-            nonce=body.signed_request.nonce,
-            deadline=body.signed_request.deadline,
-            data=plan.calldata,
-        )
         signature = bytes.fromhex(body.signed_request.signature[2:])
-
-        def sign(_request: ForwardRequest) -> bytes:
-            return signature
-    elif plan.sender.encrypted_private_key is not None:
-        request = runtime.submitter.prepare_forward_request(plan.sender.address, note_address, plan.calldata)
-        private_key = runtime.key_vault.decrypt(plan.sender.encrypted_private_key)
-        chain_id, forwarder = runtime.chain.chain_id, runtime.chain.deployment.forwarder
-
-        def sign(prepared: ForwardRequest) -> bytes:
-            return prepared.sign(private_key, chain_id, forwarder)
-    else:
-        raise SignatureRequired(
-            "you sign with your own wallet: fetch the request from .../transfers/signing-request, sign it, "
-            "and send it as signed_request"
-        )
+        signed = (body.signed_request.nonce, body.signed_request.deadline, signature)
     session.commit()
 
-    receipt = runtime.submitter.submit_forwarded("note.transfer", caller.participant_id, request, sign)
+    receipt = relay_as(
+        runtime, plan.sender, "note.transfer", runtime.chain.deployment.note, plan.calldata, signed=signed
+    )
 
     value_events = [
         event for event in receipt.events_named("TransferValue") if event.args["_fromTokenId"] == token_id

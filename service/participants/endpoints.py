@@ -2,39 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter
 
 from service.api.auth import AdminDep, CallerDep, RuntimeDep, SessionDep
-from service.api.idempotency import compute_fingerprint, run_idempotent
 from service.errors import ParticipantNotFound
 from service.participants import repository, service
 from service.participants.schemas import ParticipantCreate, ParticipantCreated, ParticipantOut
 
 router = APIRouter(prefix="/v1/participants", tags=["participants"])
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
 @router.post("", status_code=201, response_model=ParticipantCreated)
 def create_participant(
-    body: ParticipantCreate,
-    request: Request,
-    caller: AdminDep,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+    body: ParticipantCreate, caller: AdminDep, session: SessionDep, runtime: RuntimeDep
+) -> ParticipantCreated:
     """Registers a participant (admin only): an on-chain address, verification, and an API key shown once."""
-
-    def handle() -> tuple[int, ParticipantCreated]:
-        created = service.register_participant(session, runtime, body, caller.participant_id)
-        session.commit()
-        return 201, created
-
-    fingerprint = compute_fingerprint("POST", request.url.path, body.model_dump())
-    return run_idempotent(runtime.database, caller.participant_id, idempotency_key, fingerprint, handle)
+    created = service.register_participant(session, runtime, body, caller.participant_id)
+    session.commit()
+    return created
 
 
 @router.get("", response_model=list[ParticipantOut])

@@ -6,6 +6,7 @@ from eth_utils import to_checksum_address
 from sqlalchemy.orm import Session
 
 from service.api.auth import new_api_key
+from service.api.relay import relay_as
 from service.chain.abi import encode_call
 from service.db.models import Participant
 from service.errors import ParticipantAlreadyExists, ParticipantNotFound
@@ -47,34 +48,67 @@ def register_participant(
         address, encrypted_key = runtime.key_vault.create_account()
     session.commit()  # end the read phase: hold no database lock while the chain works
 
-    # submit: administrators hold no notes, everybody else is verified on chain
+    participant = Participant(
+        name=body.name,
+        role=body.role,
+        address=address,
+        encrypted_private_key=encrypted_key,
+        verified=body.role != "admin",
+    )
+
+    # submit: administrators hold no notes, everybody else is verified on chain and, when the ledger
+    # keeps its key, approves the market contracts. All chain work comes before any database write:
+    # the journal and the indexer write through their own connections.
     transaction_hash = None
-    if body.role != "admin" and not fetch_is_verified(runtime, address):
-        receipt = runtime.submitter.submit_operator_call(
-            "participant.verify",
-            registered_by,
-            runtime.chain.deployment.registry,
-            encode_call("verify(address)", [address]),
-        )
-        transaction_hash = receipt.transaction_hash
+    if body.role != "admin":
+        if not fetch_is_verified(runtime, address):
+            receipt = runtime.submitter.submit_operator_call(
+                "participant.verify",
+                registered_by,
+                runtime.chain.deployment.registry,
+                encode_call("verify(address)", [address]),
+            )
+            transaction_hash = receipt.transaction_hash
+        if encrypted_key is not None:
+            grant_market_approvals(runtime, participant)
 
     # persist
-    participant = repository.add_participant(
-        session,
-        Participant(
-            name=body.name,
-            role=body.role,
-            address=address,
-            encrypted_private_key=encrypted_key,
-            verified=body.role != "admin",
-        ),
-    )
+    repository.add_participant(session, participant)
     secret, key_hash, prefix = new_api_key()
     repository.add_api_key(session, participant.id, key_hash, prefix)
     out = to_out(participant)
     return ParticipantCreated(
         **out.model_dump(), api_key=secret, registration_transaction_hash=transaction_hash
     )
+
+
+MAX_ALLOWANCE = 2**256 - 1
+
+
+def grant_market_approvals(runtime: Runtime, participant: Participant) -> None:
+    """Lets the market contracts move what a trade needs, and nothing they are not asked to by a signed call.
+
+    The financing desk moves a seller's note value only inside `executeQuote` called by that seller,
+    and a financier's cash only against a quote that financier signed; the early-payment programme
+    and the settlement vault pull an obligor's cash only when the obligor funds them.
+    """
+    addresses = runtime.chain.deployment.addresses
+    calls: list[tuple[str, str, bytes]] = [
+        (
+            "participant.approve_desk",
+            addresses["note"],
+            encode_call("setApprovalForAll(address,bool)", [addresses["desk"], True]),
+        )
+    ]
+    spenders = {"financier": ("desk",), "obligor": ("programme", "vault")}.get(participant.role, ())
+    for name, cash in addresses.items():
+        if not name.startswith("cash:"):
+            continue
+        for spender in spenders:
+            data = encode_call("approve(address,uint256)", [addresses[spender], MAX_ALLOWANCE])
+            calls.append((f"participant.approve_{spender}", cash, data))
+    for kind, target, data in calls:
+        relay_as(runtime, participant, kind, target, data)
 
 
 def set_verification(

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter
 
 from service.api.auth import Caller, CallerDep, RuntimeDep, SessionDep, require_roles
-from service.api.idempotency import compute_fingerprint, run_idempotent
 from service.vouchers import service
 from service.vouchers.schemas import LineageOut, VoucherCreate, VoucherOut
 
@@ -18,22 +16,12 @@ IssuerDep = Annotated[Caller, require_roles("admin", "obligor")]
 
 @router.post("", status_code=201, response_model=VoucherOut)
 def issue_voucher(
-    body: VoucherCreate,
-    request: Request,
-    caller: IssuerDep,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-) -> JSONResponse:
+    body: VoucherCreate, caller: IssuerDep, session: SessionDep, runtime: RuntimeDep
+) -> VoucherOut:
     """Issues a voucher as one ERC-3525 slot whose root token holds the whole face value."""
-
-    def handle() -> tuple[int, VoucherOut]:
-        voucher_id = service.issue_voucher(session, runtime, caller, body)
-        session.commit()
-        return 201, service.read_voucher(session, caller, voucher_id)
-
-    fingerprint = compute_fingerprint("POST", request.url.path, body.model_dump(mode="json"))
-    return run_idempotent(runtime.database, caller.participant_id, idempotency_key, fingerprint, handle)
+    voucher_id = service.issue_voucher(session, runtime, caller, body)
+    session.commit()
+    return service.read_voucher(session, caller, voucher_id)
 
 
 @router.get("", response_model=list[VoucherOut])

@@ -107,7 +107,7 @@ def issue_voucher(session: Session, runtime: Runtime, caller: Caller, body: Vouc
     return voucher_id
 
 
-def _require_visible_voucher(
+def require_visible_voucher(
     session: Session, caller: Caller, voucher_id: int
 ) -> tuple[Voucher, Sequence[Note]]:
     voucher = repository.fetch_voucher(session, voucher_id)
@@ -153,7 +153,7 @@ def to_out(session: Session, voucher: Voucher, notes: Sequence[Note]) -> Voucher
 
 
 def read_voucher(session: Session, caller: Caller, voucher_id: int) -> VoucherOut:
-    voucher, notes = _require_visible_voucher(session, caller, voucher_id)
+    voucher, notes = require_visible_voucher(session, caller, voucher_id)
     return to_out(session, voucher, notes)
 
 
@@ -170,7 +170,7 @@ def list_vouchers(session: Session, caller: Caller) -> list[VoucherOut]:
 
 
 def read_lineage(session: Session, caller: Caller, voucher_id: int) -> LineageOut:
-    voucher, notes = _require_visible_voucher(session, caller, voucher_id)
+    voucher, notes = require_visible_voucher(session, caller, voucher_id)
     currency = fetch_currency(voucher.currency)
     pieces = [notes_repository.to_piece(note) for note in notes]
     by_token = {note.token_id: note for note in notes}

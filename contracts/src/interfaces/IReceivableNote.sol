@@ -88,6 +88,8 @@ interface IReceivableNote {
     error NoteUnknownVoucher(uint256 slot);
     /// @dev The voucher `slot` is not active (status `status`).
     error NoteVoucherNotActive(uint256 slot, VoucherStatus status);
+    /// @dev The voucher `slot` matured at `maturityAt`: its pieces no longer move, they are paid.
+    error NoteVoucherMatured(uint256 slot, uint256 maturityAt, uint256 nowAt);
     /// @dev A split would exceed the deepest lineage the token layout stores.
     error NoteLineageTooDeep(uint256 tokenId, uint256 depth);
 

@@ -1,0 +1,54 @@
+"""Acting on chain as a participant: its forward request, signed by its managed key or by itself, relayed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from eth_utils import to_checksum_address
+
+from service.chain.client import Receipt
+from service.chain.forwarder import FORWARDED_CALL_GAS, ForwardRequest
+from service.db.models import Participant
+from service.errors import SignatureRequired
+from service.runtime import Runtime
+
+
+def relay_as(
+    runtime: Runtime,
+    participant: Participant,
+    kind: str,
+    target: str,
+    data: bytes,
+    *,
+    signed: tuple[int, int, bytes] | None = None,
+) -> Receipt:
+    """`signed` is (nonce, deadline, signature) for a participant that signs with its own wallet."""
+    sign: Callable[[ForwardRequest], bytes]
+    if signed is not None:
+        nonce, deadline, signature = signed
+        request = ForwardRequest(
+            sender=to_checksum_address(participant.address),
+            target=to_checksum_address(target),
+            gas=FORWARDED_CALL_GAS,
+            nonce=nonce,
+            deadline=deadline,
+            data=data,
+        )
+
+        def sign(_request: ForwardRequest) -> bytes:
+            return signature
+
+    elif participant.encrypted_private_key is not None:
+        request = runtime.submitter.prepare_forward_request(participant.address, target, data)
+        private_key = runtime.key_vault.decrypt(participant.encrypted_private_key)
+        chain_id, forwarder = runtime.chain.chain_id, runtime.chain.deployment.forwarder
+
+        def sign(prepared: ForwardRequest) -> bytes:
+            return prepared.sign(private_key, chain_id, forwarder)
+
+    else:
+        raise SignatureRequired(
+            "you sign with your own wallet: fetch the request to sign from the matching signing-request "
+            "endpoint and send it back as signed_request"
+        )
+    return runtime.submitter.submit_forwarded(kind, participant.id, request, sign)

@@ -1,0 +1,27 @@
+"""Cash requests and responses."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CashBalance(BaseModel):
+    currency: str
+    balance: str
+    token_address: str
+
+
+class CashCredit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    participant_id: int
+    currency: str = Field(min_length=3, max_length=8, examples=["CNY"])
+    amount: str = Field(examples=["10000000.00"])
+
+
+class CashCreditOut(BaseModel):
+    participant_id: int
+    currency: str
+    amount: str
+    balance: str
+    transaction_hash: str

@@ -1,0 +1,1 @@
+"""Early_payment feature module."""

@@ -1,0 +1,69 @@
+"""Early-payment (dynamic discounting) requests and responses."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.domain.pricing import DayCount, QuoteBasis
+
+
+class ProgrammeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rate_bps: int = Field(
+        gt=0, le=10_000, examples=[800], description="Annual rate in basis points: 800 = 8.00%."
+    )
+    quote_basis: QuoteBasis = QuoteBasis.DISCOUNT
+    day_count: DayCount = DayCount.ACT_360
+    budget: str = Field(examples=["20000000.00"], description="Cash escrowed for early payments.")
+    cutoff_date: date = Field(description="Last day (00:00 UTC) on which holders may take early payment.")
+
+
+class ProgrammeOut(BaseModel):
+    id: int
+    voucher_id: int
+    currency: str
+    rate_bps: int
+    quote_basis: QuoteBasis
+    day_count: DayCount
+    budget: str
+    spent: str
+    remaining_budget: str
+    redeemed: str
+    cutoff_at: datetime
+    closed: bool
+    opened_transaction_hash: str
+
+
+class EarlyPaymentQuoteOut(BaseModel):
+    programme_id: int
+    amount: str
+    price: str
+    discount: str
+    days: int
+
+
+class RedemptionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token_id: int
+    amount: str = Field(examples=["5000000.00"])
+
+
+class RedemptionOut(BaseModel):
+    programme_id: int
+    token_id: int
+    amount: str
+    price: str
+    discount: str
+    days: int
+    remaining_value: str
+    transaction_hash: str
+
+
+class ClosureOut(BaseModel):
+    programme_id: int
+    refund: str
+    transaction_hash: str

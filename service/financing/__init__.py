@@ -1,0 +1,1 @@
+"""Financing feature module."""

@@ -1,0 +1,60 @@
+"""/v1/financing/terms, /v1/notes/{token_id}/financing-quotes, /v1/financing-quotes"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter
+
+from service.api.auth import Caller, CallerDep, RuntimeDep, SessionDep, require_roles
+from service.financing import repository, service
+from service.financing.schemas import ExecutionOut, QuoteCreate, QuoteOut, TermsCreate, TermsOut
+
+router = APIRouter(tags=["financing"])
+FinancierDep = Annotated[Caller, require_roles("financier")]
+
+
+@router.post("/v1/financing/terms", status_code=201, response_model=TermsOut)
+def publish_terms(
+    body: TermsCreate, caller: FinancierDep, session: SessionDep, runtime: RuntimeDep
+) -> TermsOut:
+    """A financier publishes the terms on which it buys pieces: rate, conventions, eligibility, budget."""
+    terms = service.create_terms(session, runtime, caller, body)
+    session.commit()
+    return service.terms_to_out(session, terms)
+
+
+@router.get("/v1/financing/terms", response_model=list[TermsOut])
+def list_terms(caller: CallerDep, session: SessionDep) -> list[TermsOut]:
+    """Every active offer, so a holder at any tier can compare financiers."""
+    return [service.terms_to_out(session, terms) for terms in repository.fetch_active_terms(session)]
+
+
+@router.post("/v1/financing/terms/{terms_id}/withdrawal", response_model=TermsOut)
+def withdraw_terms(terms_id: int, caller: FinancierDep, session: SessionDep) -> TermsOut:
+    terms = service.withdraw_terms(session, caller, terms_id)
+    session.commit()
+    return service.terms_to_out(session, terms)
+
+
+@router.post("/v1/notes/{token_id}/financing-quotes", status_code=201, response_model=QuoteOut)
+def request_quote(
+    token_id: int, body: QuoteCreate, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> QuoteOut:
+    """A holder asks for a quote on (part of) its piece; the financier's key signs it, valid a few minutes."""
+    quote = service.create_quote(session, runtime, caller, token_id, body)
+    session.commit()
+    return service.quote_to_out(session, quote)
+
+
+@router.get("/v1/financing-quotes/{quote_id}", response_model=QuoteOut)
+def read_quote(quote_id: int, caller: CallerDep, session: SessionDep) -> QuoteOut:
+    return service.quote_to_out(session, service.read_quote(session, caller, quote_id))
+
+
+@router.post("/v1/financing-quotes/{quote_id}/execution", status_code=201, response_model=ExecutionOut)
+def execute_quote(quote_id: int, caller: CallerDep, session: SessionDep, runtime: RuntimeDep) -> ExecutionOut:
+    """Sells the quoted value: note value to the financier, cash to the seller, one transaction (T+0, DvP)."""
+    executed = service.execute_quote(session, runtime, caller, quote_id)
+    session.commit()
+    return executed

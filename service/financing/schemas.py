@@ -1,0 +1,83 @@
+"""Financing requests and responses. Amounts are decimal strings in major units; rates in basis points."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.api.common import ParticipantRef
+from service.domain.pricing import DayCount, QuoteBasis
+
+
+class TermsCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    currency: str = Field(min_length=3, max_length=8, examples=["CNY"])
+    rate_bps: int = Field(
+        gt=0, le=10_000, examples=[600], description="Annual rate in basis points: 600 = 6.00%."
+    )
+    quote_basis: QuoteBasis = QuoteBasis.DISCOUNT
+    day_count: DayCount = DayCount.ACT_360
+    eligible_obligor_ids: list[int] = Field(default_factory=list, description="Empty: any obligor.")
+    min_amount: str = Field(examples=["1000000.00"])
+    max_amount: str = Field(examples=["50000000.00"])
+    budget: str = Field(examples=["100000000.00"], description="Cash this offer may pay out in total.")
+
+
+class TermsOut(BaseModel):
+    id: int
+    financier: ParticipantRef
+    currency: str
+    rate_bps: int
+    quote_basis: QuoteBasis
+    day_count: DayCount
+    eligible_obligor_ids: list[int]
+    min_amount: str
+    max_amount: str
+    budget: str
+    used: str
+    remaining_budget: str
+    active: bool
+
+
+class QuoteCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    terms_id: int
+    amount: str = Field(examples=["10000000.00"], description="Face value of the part of the piece to sell.")
+
+
+class QuoteOut(BaseModel):
+    id: int
+    terms_id: int
+    token_id: int
+    voucher_id: int
+    financier: ParticipantRef
+    currency: str
+    amount: str
+    price: str
+    discount: str
+    days: int
+    day_count: DayCount
+    basis_days: int
+    quote_basis: QuoteBasis
+    rate_bps: int
+    effective_annual_yield: str = Field(description="(face / price)^(365 / days) - 1, for comparison only.")
+    rounding: str = Field(description="Direction of every rounding: the price never favours the financier.")
+    expires_at: datetime
+    nonce: str
+    signature: str = Field(description="The financier's EIP-712 signature of the quote.")
+    state: str
+
+
+class ExecutionOut(BaseModel):
+    quote_id: int
+    financier_token_id: int
+    seller_token_id: int
+    seller_remaining: str
+    amount: str
+    price: str
+    cash_received: str
+    transaction_hash: str
+    block_number: int

@@ -1,0 +1,358 @@
+"""Factoring at any tier: a financier's terms, a signed expiring quote, and an atomic DvP trade."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from sqlalchemy.orm import Session
+
+from service.api.auth import Caller
+from service.api.common import participant_ref
+from service.api.relay import relay_as
+from service.cash.service import fetch_cash_token
+from service.chain.abi import encode_call
+from service.db.models import FinancingQuote, FinancingTerms, Participant
+from service.domain.money import fetch_currency, format_minor, parse_amount_minor, require_unit_multiple
+from service.domain.pricing import ROUNDING, DayCount, QuoteBasis, compute_days, compute_quote
+from service.errors import (
+    BudgetExceeded,
+    Forbidden,
+    InsufficientValue,
+    InvalidAmount,
+    NotEligible,
+    NotHolder,
+    QuoteAlreadyUsed,
+    QuoteExpired,
+    QuoteNotFound,
+    TermsNotFound,
+    TermsWithdrawn,
+    VoucherMatured,
+    WrongCurrency,
+)
+from service.financing import repository
+from service.financing.schemas import ExecutionOut, QuoteCreate, QuoteOut, TermsCreate, TermsOut
+from service.notes import repository as notes_repository
+from service.notes.service import load_note
+from service.participants import repository as participants_repository
+from service.runtime import Runtime
+
+DESK_DOMAIN_NAME = "CascadeFinancingDesk"
+DESK_DOMAIN_VERSION = "1"
+QUOTE_TYPE = [
+    {"name": "financier", "type": "address"},
+    {"name": "seller", "type": "address"},
+    {"name": "tokenId", "type": "uint256"},
+    {"name": "value", "type": "uint256"},
+    {"name": "price", "type": "uint256"},
+    {"name": "cashToken", "type": "address"},
+    {"name": "expiry", "type": "uint256"},
+    {"name": "nonce", "type": "uint256"},
+]
+EXECUTE_QUOTE_SIGNATURE = (
+    "executeQuote((address,address,uint256,uint256,uint256,address,uint256,uint256),bytes)"
+)
+
+
+def chain_now(runtime: Runtime) -> datetime:
+    """Maturities, expiries and days left are judged by the chain's clock, as the contracts judge them."""
+    return datetime.fromtimestamp(runtime.chain.fetch_time(), UTC)
+
+
+# ------------------------------------------------------------------------------------------- terms
+
+
+def terms_to_out(session: Session, terms: FinancingTerms) -> TermsOut:
+    currency = fetch_currency(terms.currency)
+    financier = participants_repository.fetch_participant(session, terms.financier_participant_id)
+    assert financier is not None
+    return TermsOut(
+        id=terms.id,
+        financier=participant_ref(financier.address, {financier.address: financier}),
+        currency=terms.currency,
+        rate_bps=terms.rate_bps,
+        quote_basis=QuoteBasis(terms.quote_basis),
+        day_count=DayCount(terms.day_count),
+        eligible_obligor_ids=list(terms.eligible_obligor_ids),
+        min_amount=format_minor(terms.min_amount_minor, currency),
+        max_amount=format_minor(terms.max_amount_minor, currency),
+        budget=format_minor(terms.budget_minor, currency),
+        used=format_minor(terms.used_minor, currency),
+        remaining_budget=format_minor(terms.budget_minor - terms.used_minor, currency),
+        active=terms.active,
+    )
+
+
+def create_terms(session: Session, runtime: Runtime, caller: Caller, body: TermsCreate) -> FinancingTerms:
+    currency = fetch_currency(body.currency)
+    fetch_cash_token(runtime, currency.code)
+    min_minor = parse_amount_minor(body.min_amount, currency, field="min_amount")
+    max_minor = parse_amount_minor(body.max_amount, currency, field="max_amount")
+    budget_minor = parse_amount_minor(body.budget, currency, field="budget")
+    if min_minor > max_minor:
+        raise InvalidAmount("min_amount exceeds max_amount", field="min_amount")
+    for obligor_id in body.eligible_obligor_ids:
+        obligor = participants_repository.fetch_participant(session, obligor_id)
+        if obligor is None or obligor.role != "obligor":
+            raise NotEligible(f"participant {obligor_id} is not an obligor", participant_id=obligor_id)
+    terms = FinancingTerms(
+        financier_participant_id=caller.participant_id,
+        currency=currency.code,
+        rate_bps=body.rate_bps,
+        quote_basis=body.quote_basis.value,
+        day_count=body.day_count.value,
+        eligible_obligor_ids=sorted(set(body.eligible_obligor_ids)),
+        min_amount_minor=min_minor,
+        max_amount_minor=max_minor,
+        budget_minor=budget_minor,
+        used_minor=0,
+        active=True,
+    )
+    session.add(terms)
+    session.flush()
+    return terms
+
+
+def withdraw_terms(session: Session, caller: Caller, terms_id: int) -> FinancingTerms:
+    terms = repository.fetch_terms(session, terms_id)
+    if terms is None:
+        raise TermsNotFound(f"financing terms {terms_id} do not exist", terms_id=terms_id)
+    if terms.financier_participant_id != caller.participant_id:
+        raise Forbidden("only the financier that published these terms may withdraw them")
+    terms.active = False
+    return terms
+
+
+# ------------------------------------------------------------------------------------------- quotes
+
+
+def quote_typed_data(chain_id: int, desk: str, message: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "Quote": QUOTE_TYPE,
+        },
+        "primaryType": "Quote",
+        "domain": {
+            "name": DESK_DOMAIN_NAME,
+            "version": DESK_DOMAIN_VERSION,
+            "chainId": chain_id,
+            "verifyingContract": desk,
+        },
+        "message": message,
+    }
+
+
+def _quote_message(
+    quote: FinancingQuote, financier: Participant, seller: Participant, cash_token: str
+) -> dict[str, Any]:
+    return {
+        "financier": financier.address,
+        "seller": seller.address,
+        "tokenId": quote.token_id,
+        "value": quote.value_minor,
+        "price": quote.price_minor,
+        "cashToken": cash_token,
+        "expiry": int(quote.expires_at.replace(tzinfo=UTC).timestamp()),
+        "nonce": int(quote.nonce),
+    }
+
+
+def quote_to_out(session: Session, quote: FinancingQuote) -> QuoteOut:
+    terms = repository.fetch_terms(session, quote.terms_id)
+    financier = participants_repository.fetch_participant(session, quote.financier_participant_id)
+    note = notes_repository.fetch_note(session, quote.token_id)
+    assert terms is not None and financier is not None and note is not None
+    currency = fetch_currency(terms.currency)
+    priced = compute_quote(
+        quote.value_minor,
+        terms.rate_bps,
+        quote.days,
+        DayCount(terms.day_count),
+        QuoteBasis(terms.quote_basis),
+    )
+    return QuoteOut(
+        id=quote.id,
+        terms_id=terms.id,
+        token_id=quote.token_id,
+        voucher_id=note.voucher_id,
+        financier=participant_ref(financier.address, {financier.address: financier}),
+        currency=terms.currency,
+        amount=format_minor(quote.value_minor, currency),
+        price=format_minor(quote.price_minor, currency),
+        discount=format_minor(quote.value_minor - quote.price_minor, currency),
+        days=quote.days,
+        day_count=DayCount(terms.day_count),
+        basis_days=DayCount(terms.day_count).basis_days,
+        quote_basis=QuoteBasis(terms.quote_basis),
+        rate_bps=terms.rate_bps,
+        effective_annual_yield=str(priced.effective_annual_yield),
+        rounding=ROUNDING,
+        expires_at=quote.expires_at.replace(tzinfo=UTC),
+        nonce=quote.nonce,
+        signature=quote.signature,
+        state=quote.state,
+    )
+
+
+def create_quote(
+    session: Session, runtime: Runtime, caller: Caller, token_id: int, body: QuoteCreate
+) -> FinancingQuote:
+    # load
+    note, voucher = load_note(session, caller, token_id)
+    if note.holder_address != caller.address:
+        raise NotHolder(f"note {token_id} is not held by you", token_id=token_id)
+    terms = repository.fetch_terms(session, body.terms_id)
+    if terms is None:
+        raise TermsNotFound(f"financing terms {body.terms_id} do not exist", terms_id=body.terms_id)
+    if not terms.active:
+        raise TermsWithdrawn(f"financing terms {terms.id} were withdrawn", terms_id=terms.id)
+    financier = participants_repository.fetch_participant(session, terms.financier_participant_id)
+    seller = participants_repository.fetch_participant(session, caller.participant_id)
+    obligor = participants_repository.fetch_participant_by_address(session, voucher.obligor_address)
+    assert financier is not None and seller is not None
+    if financier.encrypted_private_key is None:
+        raise NotEligible("this financier signs its quotes itself; ask it directly")
+    if financier.id == seller.id:
+        raise NotEligible("a financier cannot finance its own piece")
+
+    # compute
+    currency = fetch_currency(voucher.currency)
+    if terms.currency != voucher.currency:
+        raise WrongCurrency(
+            f"these terms pay {terms.currency}; voucher {voucher.id} is in {voucher.currency}",
+            currency=voucher.currency,
+        )
+    if terms.eligible_obligor_ids and (obligor is None or obligor.id not in terms.eligible_obligor_ids):
+        raise NotEligible("the voucher's obligor is not eligible under these terms", voucher_id=voucher.id)
+    amount_minor = parse_amount_minor(body.amount, currency)
+    require_unit_multiple(amount_minor, voucher.unit_minor, currency)
+    if amount_minor > note.value_minor:
+        raise InsufficientValue(
+            f"note {token_id} holds {format_minor(note.value_minor, currency)}", token_id=token_id
+        )
+    if not terms.min_amount_minor <= amount_minor <= terms.max_amount_minor:
+        raise NotEligible(
+            f"these terms finance between {format_minor(terms.min_amount_minor, currency)} and "
+            f"{format_minor(terms.max_amount_minor, currency)}",
+            terms_id=terms.id,
+        )
+    now = chain_now(runtime)
+    due_at = voucher.due_at.replace(tzinfo=UTC)
+    if now >= due_at:
+        raise VoucherMatured(f"voucher {voucher.id} matured on {due_at.date()}: it is paid, not financed")
+    priced = compute_quote(
+        amount_minor,
+        terms.rate_bps,
+        compute_days(now, due_at),
+        DayCount(terms.day_count),
+        QuoteBasis(terms.quote_basis),
+    )
+    if priced.price_minor > terms.budget_minor - terms.used_minor:
+        raise BudgetExceeded(
+            f"these terms have {format_minor(terms.budget_minor - terms.used_minor, currency)} budget left",
+            terms_id=terms.id,
+        )
+
+    # sign and persist
+    quote = FinancingQuote(
+        terms_id=terms.id,
+        token_id=token_id,
+        seller_participant_id=seller.id,
+        financier_participant_id=financier.id,
+        value_minor=amount_minor,
+        price_minor=priced.price_minor,
+        days=priced.days,
+        nonce=str(secrets.randbits(64)),
+        expires_at=datetime.fromtimestamp(int(now.timestamp()) + runtime.settings.quote_ttl_seconds, UTC),
+        signature="",
+        state="open",
+    )
+    cash_token = fetch_cash_token(runtime, currency.code)
+    typed = quote_typed_data(
+        runtime.chain.chain_id,
+        runtime.chain.deployment.addresses["desk"],
+        _quote_message(quote, financier, seller, cash_token),
+    )
+    assert financier.encrypted_private_key is not None
+    key = runtime.key_vault.decrypt(financier.encrypted_private_key)
+    quote.signature = (
+        "0x" + bytes(Account.sign_message(encode_typed_data(full_message=typed), key).signature).hex()
+    )
+    session.add(quote)
+    session.flush()
+    return quote
+
+
+def read_quote(session: Session, caller: Caller, quote_id: int) -> FinancingQuote:
+    quote = repository.fetch_quote(session, quote_id)
+    parties = (quote.seller_participant_id, quote.financier_participant_id) if quote else ()
+    if quote is None or not (caller.is_admin or caller.participant_id in parties):
+        raise QuoteNotFound(f"quote {quote_id} does not exist", quote_id=quote_id)
+    return quote
+
+
+def execute_quote(session: Session, runtime: Runtime, caller: Caller, quote_id: int) -> ExecutionOut:
+    """Delivery versus payment: the note value and the cash move in one transaction, or neither does."""
+    # load and check
+    quote = repository.fetch_quote(session, quote_id)
+    if quote is None or quote.seller_participant_id != caller.participant_id:
+        raise QuoteNotFound(f"quote {quote_id} does not exist", quote_id=quote_id)
+    if quote.state != "open":
+        raise QuoteAlreadyUsed(f"quote {quote_id} is {quote.state}", quote_id=quote_id)
+    expiry = quote.expires_at.replace(tzinfo=UTC)
+    if chain_now(runtime) > expiry:
+        raise QuoteExpired(f"quote {quote_id} expired at {expiry.isoformat()}", quote_id=quote_id)
+    terms = repository.fetch_terms(session, quote.terms_id)
+    seller = participants_repository.fetch_participant(session, quote.seller_participant_id)
+    financier = participants_repository.fetch_participant(session, quote.financier_participant_id)
+    assert terms is not None and seller is not None and financier is not None
+    currency = fetch_currency(terms.currency)
+    cash_token = fetch_cash_token(runtime, currency.code)
+    message = _quote_message(quote, financier, seller, cash_token)
+    quote_tuple = tuple(message[field["name"]] for field in QUOTE_TYPE)
+    calldata = encode_call(EXECUTE_QUOTE_SIGNATURE, [quote_tuple, bytes.fromhex(quote.signature[2:])])
+
+    # reserve the quote and the budget before the trade, release both if it does not happen
+    if not repository.claim_quote(session, quote_id):
+        raise QuoteAlreadyUsed(f"quote {quote_id} is being executed or was executed", quote_id=quote_id)
+    if not repository.reserve_budget(session, terms.id, quote.price_minor):
+        raise BudgetExceeded("the financier's budget for these terms is spent", terms_id=terms.id)
+    session.commit()
+    try:
+        receipt = relay_as(
+            runtime, seller, "financing.execute", runtime.chain.deployment.addresses["desk"], calldata
+        )
+    except BaseException:
+        repository.release_budget(session, terms.id, quote.price_minor)
+        quote.state = "open"
+        session.commit()
+        raise
+
+    # persist
+    [executed] = receipt.events_named("QuoteExecuted")
+    quote.state = "executed"
+    quote.executed_transaction_hash = receipt.transaction_hash
+    quote.financier_token_id = int(executed.args["financierTokenId"])
+    remaining = notes_repository.fetch_note(session, quote.token_id)
+    assert remaining is not None
+    session.refresh(remaining)  # the indexer changed it through its own connection
+    return ExecutionOut(
+        quote_id=quote.id,
+        financier_token_id=quote.financier_token_id,
+        seller_token_id=quote.token_id,
+        seller_remaining=format_minor(remaining.value_minor, currency),
+        amount=format_minor(quote.value_minor, currency),
+        price=format_minor(quote.price_minor, currency),
+        cash_received=format_minor(int(executed.args["price"]), currency),
+        transaction_hash=receipt.transaction_hash,
+        block_number=receipt.block_number,
+    )

@@ -1,0 +1,74 @@
+"""/v1/vouchers/{voucher_id}/settlement..., /v1/notes/{token_id}/settlement-claims"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
+
+from service.api.auth import CallerDep, RuntimeDep, SessionDep
+from service.settlement import service
+from service.settlement.schemas import (
+    ClaimOut,
+    FundingCreate,
+    PayoutRun,
+    PayoutRunOut,
+    SettlementOut,
+    SettlementReport,
+)
+
+router = APIRouter(tags=["settlement"])
+
+
+@router.get("/v1/vouchers/{voucher_id}/settlement", response_model=SettlementOut)
+def read_settlement(
+    voucher_id: int, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> SettlementOut:
+    """Status (active, matured, overdue, defaulted, settled) and the cash funded, paid and available."""
+    return service.read_settlement(session, runtime, caller, voucher_id)
+
+
+@router.post("/v1/vouchers/{voucher_id}/settlement/fundings", status_code=201, response_model=SettlementOut)
+def fund(
+    voucher_id: int, body: FundingCreate, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> SettlementOut:
+    """The obligor pays (part of) what the voucher owes into its settlement, before or after maturity."""
+    return service.fund(session, runtime, caller, voucher_id, body)
+
+
+@router.post("/v1/vouchers/{voucher_id}/settlement/payouts", response_model=PayoutRunOut)
+def run_payouts(
+    voucher_id: int,
+    caller: CallerDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    body: PayoutRun | None = None,
+) -> PayoutRunOut:
+    """On or after maturity, pays every holder of every piece from the funded cash, in batches."""
+    return service.run_payouts(session, runtime, caller, voucher_id, body or PayoutRun())
+
+
+@router.post("/v1/notes/{token_id}/settlement-claims", status_code=201, response_model=ClaimOut)
+def claim(token_id: int, caller: CallerDep, session: SessionDep, runtime: RuntimeDep) -> ClaimOut:
+    """A holder collects its piece's payment itself."""
+    return service.claim(session, runtime, caller, token_id)
+
+
+@router.get(
+    "/v1/vouchers/{voucher_id}/settlement/report",
+    response_model=SettlementReport,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def report(
+    voucher_id: int,
+    caller: CallerDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> SettlementReport | PlainTextResponse:
+    """Who was paid what and when, with transaction hashes (JSON, or CSV with `?format=csv`)."""
+    built = service.build_report(session, runtime, caller, voucher_id)
+    if format == "csv":
+        return PlainTextResponse(service.render_report_csv(built), media_type="text/csv")
+    return built

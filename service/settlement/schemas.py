@@ -1,0 +1,74 @@
+"""Settlement requests and responses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.api.common import ParticipantRef
+from service.domain.settlement import SettlementStatus
+
+
+class FundingCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: str = Field(examples=["100000000.00"])
+
+
+class PayoutRun(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    batch_size: int = Field(default=50, ge=1, le=200, description="Pieces paid per transaction.")
+
+
+class SettlementOut(BaseModel):
+    voucher_id: int
+    currency: str
+    status: SettlementStatus
+    due_at: datetime
+    face_value: str
+    outstanding: str
+    funded: str
+    paid_out: str
+    available: str = Field(
+        description="Funded cash not yet paid out (remainders of partial rounds stay here)."
+    )
+
+
+class PayoutRunOut(BaseModel):
+    batches: int
+    pieces_paid: int
+    paid: str
+    transaction_hashes: list[str]
+    settlement: SettlementOut
+
+
+class ClaimOut(BaseModel):
+    token_id: int
+    amount: str
+    remaining_value: str
+    transaction_hash: str
+
+
+class ReportRow(BaseModel):
+    kind: str
+    token_id: int | None
+    party: ParticipantRef | None
+    cash: str
+    value_redeemed: str
+    transaction_hash: str
+    block_number: int
+    occurred_at: datetime
+
+
+class SettlementReport(BaseModel):
+    voucher_id: int
+    currency: str
+    face_value: str
+    status: SettlementStatus
+    funded: str
+    paid_at_maturity: str
+    paid_early: str
+    outstanding: str
+    rows: list[ReportRow]

@@ -1,0 +1,235 @@
+"""Dynamic discounting and settlement at maturity, through HTTP on Anvil."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from service.domain.pricing import DayCount, QuoteBasis, compute_days, compute_quote
+from service.ledger.reconcile import reconcile
+from service.runtime import Runtime
+from tests.conftest import SeedLedger, issue_voucher, transfer
+from tests.test_bad_input import expect_error, unchanged
+from tests.test_financing import cash, chain_today, credit, warp
+
+pytestmark = pytest.mark.integration
+DAY = 86_400
+
+
+def test_early_payment_the_earlier_the_bigger_the_discount(seed: SeedLedger, runtime: Runtime) -> None:
+    voucher = seed.voucher
+    to_a = transfer(seed.t1, voucher["root_token_id"], seed.a, "30000000.00")
+    to_c = transfer(seed.a, to_a["token_id"], seed.c, "10000000.00")
+    credit(seed.admin, seed.carmaker, "20000000.00")
+    cutoff = (chain_today(runtime) + timedelta(days=150)).date().isoformat()
+    opened = seed.carmaker.post(
+        f"/v1/vouchers/{voucher['id']}/early-payment-programmes",
+        json={"rate_bps": 800, "budget": "15000000.00", "cutoff_date": cutoff},
+    )
+    assert opened.status_code == 201, opened.text
+    programme = opened.json()
+    assert programme["remaining_budget"] == "15000000.00" and cash(seed.carmaker) == Decimal("5000000.00")
+
+    # any holder at any tier: C (tier 3) now, T1 (tier 1) sixty days later
+    early = seed.c.get(
+        f"/v1/early-payment-programmes/{programme['id']}/quote", params={"amount": "5000000.00"}
+    ).json()
+    expected = compute_quote(
+        500_000_000,
+        800,
+        compute_days(chain_today(runtime), _due(voucher)),
+        DayCount.ACT_360,
+        QuoteBasis.DISCOUNT,
+    )
+    assert (
+        Decimal(early["price"]) * 100 == expected.price_minor
+    )  # the contract prices exactly as the domain code
+    taken = seed.c.post(
+        f"/v1/early-payment-programmes/{programme['id']}/redemptions",
+        json={"token_id": to_c["token_id"], "amount": "5000000.00"},
+    )
+    assert taken.status_code == 201, taken.text
+    first = taken.json()
+    assert first["price"] == early["price"] and first["remaining_value"] == "5000000.00"
+    assert cash(seed.c) == Decimal(first["price"])
+
+    warp(runtime, 60 * DAY)
+    later = seed.t1.post(
+        f"/v1/early-payment-programmes/{programme['id']}/redemptions",
+        json={"token_id": voucher["root_token_id"], "amount": "5000000.00"},
+    ).json()
+    assert later["days"] == first["days"] - 60
+    assert Decimal(later["discount"]) < Decimal(first["discount"])  # the earlier, the bigger the discount
+
+    # the redeemed value is burned: the obligor's debt shrinks
+    settlement = seed.carmaker.get(f"/v1/vouchers/{voucher['id']}/settlement").json()
+    assert settlement["outstanding"] == "90000000.00"
+    lineage = seed.carmaker.get(f"/v1/vouchers/{voucher['id']}/lineage").json()
+    assert lineage["total_held"] == lineage["outstanding"] == "90000000.00"
+
+    with unchanged(runtime):
+        expect_error(
+            seed.a.post(
+                f"/v1/early-payment-programmes/{programme['id']}/redemptions",
+                json={"token_id": to_a["token_id"], "amount": "20000000.00"},
+            ),
+            422,
+            "budget_exceeded",
+        )
+        expect_error(
+            seed.a.post(
+                f"/v1/early-payment-programmes/{programme['id']}/redemptions",
+                json={"token_id": to_c["token_id"], "amount": "1000000.00"},
+            ),
+            403,
+            "not_holder",
+        )
+    warp(runtime, 100 * DAY)  # past the cut-off
+    with unchanged(runtime):
+        expect_error(
+            seed.a.post(
+                f"/v1/early-payment-programmes/{programme['id']}/redemptions",
+                json={"token_id": to_a["token_id"], "amount": "1000000.00"},
+            ),
+            409,
+            "programme_cutoff_passed",
+        )
+    closed = seed.carmaker.post(f"/v1/early-payment-programmes/{programme['id']}/closure").json()
+    spent = Decimal(first["price"]) + Decimal(later["price"])
+    assert Decimal(closed["refund"]) == Decimal("15000000.00") - spent
+    assert report_totals(seed, voucher["id"])["paid_early"] == f"{spent:.2f}"
+
+
+def _due(voucher: dict[str, Any]) -> Any:
+    from datetime import datetime
+
+    return datetime.fromisoformat(voucher["due_at"])
+
+
+def report_totals(seed: SeedLedger, voucher_id: int) -> dict[str, Any]:
+    response = seed.carmaker.get(f"/v1/vouchers/{voucher_id}/settlement/report")
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+@pytest.fixture
+def fifty_pieces(seed: SeedLedger) -> dict[str, Any]:
+    """Carmaker's voucher split across 4 tiers into 50 pieces, every one holding value, among five holders."""
+    voucher = seed.voucher
+    root = voucher["root_token_id"]
+    tier2 = [
+        (transfer(seed.t1, root, holder, "7000000.00")["token_id"], holder) for holder in (seed.a, seed.b) * 5
+    ]
+    tier3 = []
+    for token, holder in tier2:
+        other = seed.b if holder is seed.a else seed.a
+        for recipient, amount in ((seed.c, "2000000.00"), (seed.bank, "2000000.00"), (other, "1000000.00")):
+            tier3.append((transfer(holder, token, recipient, amount)["token_id"], recipient, amount))
+    splittable = [(token, holder) for token, holder, amount in tier3 if amount == "2000000.00"][:9]
+    for token, holder in splittable:
+        transfer(holder, token, seed.t1, "1000000.00")
+    lineage = seed.admin.get(f"/v1/vouchers/{voucher['id']}/lineage").json()
+    depths = _depths(lineage["roots"][0])
+    assert sorted(set(depths)) == [0, 1, 2, 3] and len(depths) == 1 + 10 + 30 + 9
+    assert lineage["piece_count"] == 50 and lineage["total_held"] == "100000000.00"
+    return {"voucher": voucher, "pieces": len(depths)}
+
+
+def _depths(node: dict[str, Any]) -> list[int]:
+    return [node["depth"], *(depth for child in node["children"] for depth in _depths(child))]
+
+
+def _holders_cash(seed: SeedLedger) -> Decimal:
+    return sum((cash(user) for user in (seed.t1, seed.a, seed.b, seed.c, seed.bank)), Decimal(0))
+
+
+def test_four_tier_fifty_piece_settlement_pays_exactly_the_face_value(
+    seed: SeedLedger, runtime: Runtime, fifty_pieces: dict[str, Any]
+) -> None:
+    voucher = fifty_pieces["voucher"]
+    credit(seed.admin, seed.carmaker, "100000000.00")
+    path = f"/v1/vouchers/{voucher['id']}/settlement"
+    with unchanged(runtime):
+        expect_error(seed.admin.post(f"{path}/payouts"), 409, "settlement_not_matured")
+        expect_error(seed.t1.post(f"{path}/fundings", json={"amount": "1.00"}), 403, "not_obligor")
+        expect_error(
+            seed.carmaker.post(f"{path}/fundings", json={"amount": "100000000.01"}),
+            422,
+            "settlement_overfunded",
+        )
+    funded = seed.carmaker.post(f"{path}/fundings", json={"amount": "100000000.00"}).json()
+    assert funded["funded"] == "100000000.00" and funded["status"] == "active"
+
+    warp(runtime, 183 * DAY)
+    assert seed.c.get(path).json()["status"] == "matured"
+    run = seed.admin.post(f"{path}/payouts", json={"batch_size": 20}).json()
+    assert run["batches"] == 3 and run["pieces_paid"] == 50 and run["paid"] == "100000000.00"
+    assert run["settlement"]["status"] == "settled" and run["settlement"]["outstanding"] == "0.00"
+    assert _holders_cash(seed) == Decimal("100000000.00")
+    for user in (seed.t1, seed.a, seed.b, seed.c, seed.bank):
+        assert user.get("/v1/notes").json() == []  # every piece's value is zero
+
+    report = report_totals(seed, voucher["id"])
+    assert report["paid_at_maturity"] == "100000000.00" and report["status"] == "settled"
+    payments = [row for row in report["rows"] if row["kind"] == "settlement_payment"]
+    assert len(payments) == 50 and all(
+        row["transaction_hash"] in run["transaction_hashes"] for row in payments
+    )
+    csv_text = seed.carmaker.get(f"{path}/report", params={"format": "csv"}).text
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert sum(Decimal(row["cash"]) for row in rows if row["kind"] == "settlement_payment") == Decimal(
+        "100000000.00"
+    )
+    assert reconcile(runtime).clean
+
+
+def test_partial_funding_pays_pro_rata_and_keeps_every_minor_unit(
+    seed: SeedLedger, runtime: Runtime, fifty_pieces: dict[str, Any]
+) -> None:
+    voucher = fifty_pieces["voucher"]
+    credit(seed.admin, seed.carmaker, "100000000.00")
+    path = f"/v1/vouchers/{voucher['id']}/settlement"
+    seed.carmaker.post(f"{path}/fundings", json={"amount": "33333333.33"})
+    warp(runtime, 183 * DAY)
+    first = seed.admin.post(f"{path}/payouts").json()
+    paid = Decimal(first["paid"])
+    assert paid <= Decimal("33333333.33")
+    # each piece got whole units only (pieces stay unit multiples); the rest waits in the vault
+    assert Decimal(first["settlement"]["available"]) == Decimal("33333333.33") - paid
+    assert _holders_cash(seed) == paid
+    # the obligor pays the rest, late; the next round pays everybody in full
+    seed.carmaker.post(
+        f"{path}/fundings", json={"amount": str(Decimal("100000000.00") - Decimal("33333333.33"))}
+    )
+    second = seed.admin.post(f"{path}/payouts").json()
+    assert second["settlement"]["status"] == "settled"
+    assert paid + Decimal(second["paid"]) == Decimal("100000000.00")
+    assert _holders_cash(seed) == Decimal("100000000.00")
+    assert second["settlement"]["available"] == "0.00"
+
+
+def test_late_payment_overdue_then_defaulted_then_settled(seed: SeedLedger, runtime: Runtime) -> None:
+    voucher = issue_voucher(seed.admin, seed.carmaker, seed.t1, face_value="1000000.00", minimum_unit="0.01")
+    piece = transfer(seed.t1, voucher["root_token_id"], seed.c, "250000.01")
+    path = f"/v1/vouchers/{voucher['id']}/settlement"
+    warp(runtime, 182 * DAY + runtime.settings.settlement_grace_seconds + DAY)
+    assert seed.c.get(path).json()["status"] == "overdue"
+    assert seed.c.get(f"/v1/notes/{piece['token_id']}").json()["voucher_status"] == "active"
+    warp(runtime, runtime.settings.settlement_default_after_seconds)
+    assert seed.t1.get(path).json()["status"] == "defaulted"
+    with unchanged(runtime):
+        expect_error(seed.admin.post(f"{path}/payouts"), 409, "settlement_not_funded")
+    credit(seed.admin, seed.carmaker, "1000000.00")
+    seed.carmaker.post(f"{path}/fundings", json={"amount": "1000000.00"})
+    claimed = seed.c.post(f"/v1/notes/{piece['token_id']}/settlement-claims")
+    assert claimed.status_code == 201, claimed.text
+    assert claimed.json()["amount"] == "250000.01" and cash(seed.c) == Decimal("250000.01")
+    expect_error(seed.c.post(f"/v1/notes/{piece['token_id']}/settlement-claims"), 409, "nothing_to_claim")
+    run = seed.carmaker.post(f"{path}/payouts").json()
+    assert run["settlement"]["status"] == "settled" and run["paid"] == "749999.99"

@@ -27,6 +27,18 @@ participants_app = typer.Typer(help="Participants (through a running service).",
 vouchers_app = typer.Typer(help="Vouchers (through a running service).", no_args_is_help=True)
 app.add_typer(participants_app, name="participants")
 app.add_typer(vouchers_app, name="vouchers")
+cash_app = typer.Typer(help="Settlement cash (through a running service).", no_args_is_help=True)
+financing_app = typer.Typer(
+    help="Financing terms and quotes (through a running service).", no_args_is_help=True
+)
+early_payment_app = typer.Typer(
+    help="Early-payment programmes (through a running service).", no_args_is_help=True
+)
+settlement_app = typer.Typer(help="Settlement at maturity (through a running service).", no_args_is_help=True)
+app.add_typer(cash_app, name="cash")
+app.add_typer(financing_app, name="financing")
+app.add_typer(early_payment_app, name="early-payment")
+app.add_typer(settlement_app, name="settlement")
 console = Console(stderr=True)
 
 BOOTSTRAP_ADMIN_NAME = "Cascade admin"
@@ -153,19 +165,33 @@ def _client() -> httpx.Client:
     return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=120)
 
 
-def _post(path: str, body: dict[str, Any], idempotency_key: str | None) -> dict[str, Any]:
+def _request(
+    method: str,
+    path: str,
+    body: dict[str, Any] | None = None,
+    idempotency_key: str | None = None,
+    params: dict[str, str] | None = None,
+) -> httpx.Response:
     headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
     with _client() as client:
         try:
-            response = client.post(path, json=body, headers=headers)
+            response = client.request(method, path, json=body, headers=headers, params=params)
         except httpx.HTTPError as error:
             console.print(f"[red]cannot reach the service:[/red] {error}")
             raise typer.Exit(2) from error
     if response.status_code >= 400:
         console.print(f"[red]{response.status_code}[/red] {response.text}")
         raise typer.Exit(1)
-    result: dict[str, Any] = response.json()
-    return result
+    return response
+
+
+def _post(path: str, body: dict[str, Any], idempotency_key: str | None) -> Any:
+    return _request("POST", path, body, idempotency_key).json()
+
+
+def _print(result: Any) -> None:
+    json.dump(result, sys.stdout, indent=2)
+    print()
 
 
 @participants_app.command("register")
@@ -180,9 +206,7 @@ def register_participant(
     if address:
         body["address"] = address
     with console.status(f"registering {name} on chain"):
-        result = _post("/v1/participants", body, idempotency_key)
-    json.dump(result, sys.stdout, indent=2)
-    print()
+        _print(_post("/v1/participants", body, idempotency_key))
 
 
 @vouchers_app.command("issue")
@@ -210,9 +234,138 @@ def issue_voucher(
         "document_hash": document_hash,
     }
     with console.status("issuing voucher on chain"):
-        result = _post("/v1/vouchers", body, idempotency_key)
-    json.dump(result, sys.stdout, indent=2)
-    print()
+        _print(_post("/v1/vouchers", body, idempotency_key))
+
+
+IdempotencyOption = Annotated[str | None, typer.Option(help="Makes a retry safe.")]
+
+
+@cash_app.command("credit")
+def credit_cash(
+    participant: Annotated[int, typer.Option(help="Participant id.")],
+    amount: Annotated[str, typer.Option(help="Major units, e.g. 1000000.00.")],
+    currency: Annotated[str, typer.Option()] = "CNY",
+    idempotency_key: IdempotencyOption = None,
+) -> None:
+    """Credits test settlement cash to a participant (admin key; local chain only)."""
+    body = {"participant_id": participant, "currency": currency, "amount": amount}
+    _print(_post("/v1/cash/credits", body, idempotency_key))
+
+
+@cash_app.command("balances")
+def cash_balances() -> None:
+    """The key holder's settlement-cash balances."""
+    _print(_request("GET", "/v1/cash").json())
+
+
+@financing_app.command("publish-terms")
+def publish_terms(
+    rate_bps: Annotated[int, typer.Option(help="Annual rate in basis points (600 = 6%).")],
+    budget: Annotated[str, typer.Option(help="Total cash the offer may pay out.")],
+    min_amount: Annotated[str, typer.Option()] = "0.01",
+    max_amount: Annotated[str, typer.Option()] = "1000000000.00",
+    currency: Annotated[str, typer.Option()] = "CNY",
+    quote_basis: Annotated[str, typer.Option(help="discount or yield.")] = "discount",
+    day_count: Annotated[str, typer.Option(help="ACT/360 or ACT/365F.")] = "ACT/360",
+    obligor: Annotated[
+        list[int] | None, typer.Option(help="Eligible obligor id (repeatable; none: any).")
+    ] = None,
+    idempotency_key: IdempotencyOption = None,
+) -> None:
+    """Publishes financing terms (financier key)."""
+    body = {
+        "currency": currency,
+        "rate_bps": rate_bps,
+        "quote_basis": quote_basis,
+        "day_count": day_count,
+        "eligible_obligor_ids": obligor or [],
+        "min_amount": min_amount,
+        "max_amount": max_amount,
+        "budget": budget,
+    }
+    _print(_post("/v1/financing/terms", body, idempotency_key))
+
+
+@financing_app.command("quote")
+def request_quote(
+    token: Annotated[int, typer.Option(help="Your note's token id.")],
+    terms: Annotated[int, typer.Option(help="Financing terms id.")],
+    amount: Annotated[str, typer.Option(help="Face value to sell.")],
+) -> None:
+    """Asks for a signed quote on (part of) a piece (holder key)."""
+    _print(_post(f"/v1/notes/{token}/financing-quotes", {"terms_id": terms, "amount": amount}, None))
+
+
+@financing_app.command("execute")
+def execute_quote(
+    quote: Annotated[int, typer.Option(help="Quote id.")], idempotency_key: IdempotencyOption = None
+) -> None:
+    """Executes a quote: note value for cash in one transaction (holder key)."""
+    with console.status("trading on chain"):
+        _print(_post(f"/v1/financing-quotes/{quote}/execution", {}, idempotency_key))
+
+
+@early_payment_app.command("open")
+def open_programme(
+    voucher: Annotated[int, typer.Option(help="Voucher id.")],
+    rate_bps: Annotated[int, typer.Option(help="Annual rate in basis points (800 = 8%).")],
+    budget: Annotated[str, typer.Option(help="Cash escrowed for early payments.")],
+    cutoff_date: Annotated[str, typer.Option(help="Last day for early payment, YYYY-MM-DD.")],
+    quote_basis: Annotated[str, typer.Option()] = "discount",
+    day_count: Annotated[str, typer.Option()] = "ACT/360",
+    idempotency_key: IdempotencyOption = None,
+) -> None:
+    """Opens an early-payment programme on a voucher (obligor key)."""
+    date.fromisoformat(cutoff_date)
+    body = {
+        "rate_bps": rate_bps,
+        "budget": budget,
+        "cutoff_date": cutoff_date,
+        "quote_basis": quote_basis,
+        "day_count": day_count,
+    }
+    _print(_post(f"/v1/vouchers/{voucher}/early-payment-programmes", body, idempotency_key))
+
+
+@settlement_app.command("fund")
+def fund_settlement(
+    voucher: Annotated[int, typer.Option(help="Voucher id.")],
+    amount: Annotated[str, typer.Option(help="Cash to pay in, major units.")],
+    idempotency_key: IdempotencyOption = None,
+) -> None:
+    """Pays cash into a voucher's settlement (obligor key)."""
+    _print(_post(f"/v1/vouchers/{voucher}/settlement/fundings", {"amount": amount}, idempotency_key))
+
+
+@settlement_app.command("run")
+def run_settlement(
+    voucher: Annotated[int, typer.Option(help="Voucher id.")],
+    batch_size: Annotated[int, typer.Option(help="Pieces per transaction.")] = 50,
+) -> None:
+    """Pays every holder of every piece from the funded cash (admin or obligor key)."""
+    with console.status("paying holders on chain"):
+        _print(_post(f"/v1/vouchers/{voucher}/settlement/payouts", {"batch_size": batch_size}, None))
+
+
+@settlement_app.command("status")
+def settlement_status(voucher: Annotated[int, typer.Option(help="Voucher id.")]) -> None:
+    """Status, funded, paid and available cash of a voucher."""
+    _print(_request("GET", f"/v1/vouchers/{voucher}/settlement").json())
+
+
+@settlement_app.command("report")
+def settlement_report(
+    voucher: Annotated[int, typer.Option(help="Voucher id.")],
+    csv: Annotated[bool, typer.Option("--csv", help="CSV instead of JSON.")] = False,
+) -> None:
+    """Who was paid what and when, with transaction hashes."""
+    response = _request(
+        "GET", f"/v1/vouchers/{voucher}/settlement/report", params={"format": "csv" if csv else "json"}
+    )
+    if csv:
+        sys.stdout.write(response.text)
+    else:
+        _print(response.json())
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -148,3 +149,70 @@ def test_cli_reports_errors_with_exit_codes(live_server: tuple[str, str]) -> Non
         timeout=60,
     )
     assert failed.returncode == 1 and "invalid_request" in failed.stderr
+
+
+def _cli(url: str, key: str, *args: str) -> Any:
+    env = {**os.environ, "CASCADE_URL": url, "CASCADE_API_KEY": key}
+    done = subprocess.run([str(BIN / "cascade"), *args], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout) if done.stdout.lstrip().startswith(("{", "[")) else done.stdout
+
+
+def test_cli_financing_and_settlement_commands(live_server: tuple[str, str]) -> None:
+    url, admin_key = live_server
+    client = httpx.Client(base_url=url, timeout=60)
+    admin = ApiUser(client, admin_key, 0, "")  # type: ignore[arg-type]
+    carmaker, t1, bank = (
+        register(admin, n, r) for n, r in (("Carmaker", "obligor"), ("T1", "supplier"), ("Bank", "financier"))
+    )
+    voucher = issue_voucher(admin, carmaker, t1)
+    assert (
+        _cli(
+            url,
+            admin_key,
+            "cash",
+            "credit",
+            "--participant",
+            str(bank.participant_id),
+            "--amount",
+            "50000000.00",
+        )["balance"]
+        == "50000000.00"
+    )
+    terms = _cli(url, bank.key, "financing", "publish-terms", "--rate-bps", "600", "--budget", "40000000.00")
+    quote = _cli(
+        url,
+        t1.key,
+        "financing",
+        "quote",
+        "--token",
+        str(voucher["root_token_id"]),
+        "--terms",
+        str(terms["id"]),
+        "--amount",
+        "10000000.00",
+    )
+    trade = _cli(url, t1.key, "financing", "execute", "--quote", str(quote["id"]))
+    assert trade["cash_received"] == quote["price"]
+    [balance] = [b for b in _cli(url, t1.key, "cash", "balances") if b["currency"] == "CNY"]
+    assert balance["balance"] == quote["price"]
+    _cli(
+        url,
+        admin_key,
+        "cash",
+        "credit",
+        "--participant",
+        str(carmaker.participant_id),
+        "--amount",
+        "100000000.00",
+    )
+    funded = _cli(
+        url, carmaker.key, "settlement", "fund", "--voucher", str(voucher["id"]), "--amount", "25000000.00"
+    )
+    assert funded["funded"] == "25000000.00" and funded["status"] == "active"
+    assert (
+        _cli(url, t1.key, "settlement", "status", "--voucher", str(voucher["id"]))["available"]
+        == "25000000.00"
+    )
+    report = _cli(url, carmaker.key, "settlement", "report", "--voucher", str(voucher["id"]), "--csv")
+    assert report.splitlines()[0].startswith("voucher_id,kind,token_id") and "settlement_funding" in report

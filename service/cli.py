@@ -79,11 +79,15 @@ def serve(
     import uvicorn
 
     from service.main import create_app
+    from service.recovery import recover_interrupted_requests
     from service.runtime import start_runtime
 
     settings = Settings()
     runtime = start_runtime(settings, _progress)
     try:
+        recovered = recover_interrupted_requests(runtime)
+        if recovered:
+            _progress(f"idempotency: settled {recovered} request(s) interrupted by the last stop")
         _bootstrap_admin(settings, runtime)
         console.print(
             f"[green]Cascade is up:[/green] http://{host}:{port}  (API docs: http://{host}:{port}/docs)"

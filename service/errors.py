@@ -231,6 +231,10 @@ class IdempotencyRequestInProgress(Conflict):
     code = "idempotency_request_in_progress"
 
 
+class IdempotencyRequestRecovered(Conflict):
+    code = "idempotency_request_recovered"
+
+
 class ParticipantAlreadyExists(Conflict):
     code = "participant_already_exists"
 

@@ -20,6 +20,7 @@ from service.financing.endpoints import router as financing_router
 from service.ledger.endpoints import router as ledger_router
 from service.notes.endpoints import router as notes_router
 from service.participants.endpoints import router as participants_router
+from service.recovery import recover_interrupted_requests
 from service.runtime import Runtime, start_runtime
 from service.settings import Settings
 from service.settlement.endpoints import router as settlement_router
@@ -97,6 +98,7 @@ def create_app(runtime: Runtime | None = None, settings: Settings | None = None)
             yield
             return
         owned = start_runtime(settings or Settings())
+        recover_interrupted_requests(owned)
         app.state.runtime = owned
         try:
             yield

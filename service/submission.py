@@ -16,6 +16,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
@@ -23,7 +24,12 @@ from sqlalchemy import select, update
 from service.chain.abi import DecodedEvent
 from service.chain.client import ChainClient, Receipt
 from service.chain.forwarder import FORWARDED_CALL_GAS, ForwardRequest
-from service.chain.transactions import SignedTransaction, TransactionSender
+from service.chain.transactions import (
+    MAX_REPLACEMENTS,
+    REPLACE_AFTER_SECONDS,
+    SignedTransaction,
+    TransactionSender,
+)
 from service.db.models import Operation, utc_now
 from service.db.session import Database
 from service.errors import (
@@ -37,6 +43,9 @@ from service.errors import (
 from service.indexer import Indexer
 
 logger = logging.getLogger(__name__)
+# "participant_id:key" of the HTTP request being served, set by the idempotency middleware, so that
+# every transaction the request causes is journaled under it and a retry after a crash can find it.
+current_request_key: ContextVar[str | None] = ContextVar("current_request_key", default=None)
 UNFINISHED_STATES = ("signed", "submitted")
 # Batches stay well inside a 30M block gas limit: each request reserves its forwarded gas.
 MAX_BATCH_REQUESTS = 48
@@ -49,6 +58,7 @@ class _Pending:
     participant_id: int | None
     request: ForwardRequest
     signature: bytes
+    request_key: str | None = None
     done: threading.Event = field(default_factory=threading.Event)
     receipt: Receipt | None = None
     error: LedgerError | None = None
@@ -88,19 +98,22 @@ class Submitter:
 
     # ----------------------------------------------------------------------------- journal
 
-    def _journal(self, transaction: SignedTransaction, entries: list[tuple[str, int | None]]) -> list[int]:
+    def _journal(
+        self, transaction: SignedTransaction, entries: list[tuple[str, int | None, str | None]]
+    ) -> list[int]:
         with self._database.transaction() as session:
             operations = [
                 Operation(
                     kind=kind,
                     participant_id=participant_id,
+                    idempotency_key=request_key,
                     state="signed",
                     sender_address=transaction.sender,
                     nonce=transaction.nonce,
                     transaction_hash=transaction.hash,
                     raw_transaction="0x" + transaction.raw.hex(),
                 )
-                for kind, participant_id in entries
+                for kind, participant_id, request_key in entries
             ]
             session.add_all(operations)
             session.flush()
@@ -130,7 +143,7 @@ class Submitter:
             if not self._chain.is_mined(transaction.hash):  # after a crash it may be mined already
                 sender.send(transaction)
             self._mark(operation_ids, "submitted")
-            receipt, succeeded = self._chain.await_mined(sender, transaction.hash)
+            receipt, succeeded = self._await_or_replace(sender, transaction, operation_ids)
         except (RuntimeError, LedgerError):
             # Unknown outcome (node gone, nonce trouble): the journal keeps it for resume().
             sender.reset_nonce()
@@ -143,6 +156,40 @@ class Submitter:
         self._mark(operation_ids, "indexed")
         return receipt, True
 
+    def _await_or_replace(
+        self, sender: TransactionSender, transaction: SignedTransaction, operation_ids: list[int]
+    ) -> tuple[Receipt, bool]:
+        """Waits for the receipt; a transaction stuck that long is replaced under the same nonce.
+
+        Every version stays journaled (the latest hash on the rows); whichever one is mined, the
+        nonce makes sure only one of them runs.
+        """
+        versions = [transaction]
+        while True:
+            try:
+                return self._chain.await_mined(sender, versions[-1], REPLACE_AFTER_SECONDS)
+            except ChainUnavailable:
+                for version in versions:
+                    if self._chain.is_mined(version.hash):
+                        return self._chain.await_mined(sender, version, REPLACE_AFTER_SECONDS)
+                if len(versions) > MAX_REPLACEMENTS:
+                    raise
+            replacement = sender.replace(versions[-1])
+            logger.warning(
+                "transaction %s is stuck: replacing it with %s", versions[-1].hash, replacement.hash
+            )
+            self._record_replacement(operation_ids, replacement)
+            sender.send(replacement)
+            versions.append(replacement)
+
+    def _record_replacement(self, operation_ids: list[int], replacement: SignedTransaction) -> None:
+        with self._database.transaction() as session:
+            session.execute(
+                update(Operation)
+                .where(Operation.id.in_(operation_ids))
+                .values(transaction_hash=replacement.hash, raw_transaction="0x" + replacement.raw.hex())
+            )
+
     # ----------------------------------------------------------------------------- operator calls
 
     def submit_operator_call(
@@ -151,7 +198,7 @@ class Submitter:
         operator = self._chain.operator
         with self._operator_lock, operator.lock:
             transaction = self._chain.sign_operator_call(to, data, gas)
-            operation_ids = self._journal(transaction, [(kind, participant_id)])
+            operation_ids = self._journal(transaction, [(kind, participant_id, current_request_key.get())])
             receipt, succeeded = self._send_and_index(operator, transaction, operation_ids)
         if not succeeded:
             raise ChainRejected(
@@ -192,7 +239,7 @@ class Submitter:
                 )
             if not self._relay_threads:
                 raise ChainUnavailable("the relayers are not running")
-            pending = _Pending(kind, participant_id, request, signature)
+            pending = _Pending(kind, participant_id, request, signature, current_request_key.get())
             self._queue.put(pending)
             pending.done.wait()
         if pending.error is not None:
@@ -245,9 +292,11 @@ class Submitter:
     def _relay_batch(self, relayer: TransactionSender, pendings: list[_Pending]) -> None:
         with relayer.lock:
             transaction = self._chain.sign_relay(relayer, [(p.request, p.signature) for p in pendings])
-            operation_ids = self._journal(transaction, [(p.kind, p.participant_id) for p in pendings])
+            operation_ids = self._journal(
+                transaction, [(p.kind, p.participant_id, p.request_key) for p in pendings]
+            )
             receipt, succeeded = self._send_and_index(relayer, transaction, operation_ids)
-        slices = _split_by_request(receipt) if succeeded else {}
+        slices = split_by_request(receipt) if succeeded else {}
         failed_ids: list[int] = []
         for operation_id, pending in zip(operation_ids, pendings, strict=True):
             key = (pending.request.sender.lower(), pending.request.nonce)
@@ -314,7 +363,7 @@ class Submitter:
             )
 
 
-def _split_by_request(receipt: Receipt) -> dict[tuple[str, int], tuple[bool, list[DecodedEvent]]]:
+def split_by_request(receipt: Receipt) -> dict[tuple[str, int], tuple[bool, list[DecodedEvent]]]:
     """Events of a relay transaction, grouped by the forward request that emitted them.
 
     The forwarder emits `ExecutedForwardRequest(signer, nonce, success)` right after each call, so

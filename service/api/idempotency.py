@@ -22,6 +22,7 @@ from service.api.auth import hash_api_key
 from service.db.models import ApiKey, IdempotencyRecord
 from service.db.session import Database
 from service.errors import IdempotencyKeyReused, IdempotencyRequestInProgress, InvalidRequest, LedgerError
+from service.submission import current_request_key
 
 MAX_KEY_LENGTH = 200
 
@@ -159,11 +160,14 @@ class IdempotencyMiddleware:
         async def capture(message: Message) -> None:
             captured.append(message)
 
+        token = current_request_key.set(f"{participant_id}:{key}")
         try:
             await self.app(scope, _replay_body(body), capture)
         except BaseException:
             await to_thread.run_sync(_finish, database, participant_id, key, None, None)
             raise
+        finally:
+            current_request_key.reset(token)
         status = next(int(m["status"]) for m in captured if m["type"] == "http.response.start")
         response_body = b"".join(m.get("body", b"") for m in captured if m["type"] == "http.response.body")
         if status < 400:

@@ -162,19 +162,29 @@ class ChainClient:
         self.call(to, data, sender=self.operator.address)
         return self.operator.sign(to, data, gas)
 
-    def submit(self, sender: TransactionSender, transaction: SignedTransaction) -> Receipt:
-        sender.send(transaction)
-        return self.await_receipt(sender, transaction.hash)
-
-    def await_receipt(self, sender: TransactionSender, transaction_hash: str) -> Receipt:
-        receipt, succeeded = self.await_mined(sender, transaction_hash)
-        if not succeeded or self._forward_failed(receipt):
-            raise ChainRejected("the transaction reverted on chain", transaction_hash=transaction_hash)
-        return receipt
-
-    def await_mined(self, sender: TransactionSender, transaction_hash: str) -> tuple[Receipt, bool]:
+    def await_mined(
+        self, sender: TransactionSender, transaction: SignedTransaction, timeout_seconds: float = 60.0
+    ) -> tuple[Receipt, bool]:
         """The receipt once mined, and whether the transaction as a whole succeeded."""
-        raw = sender.wait_for_receipt(transaction_hash, unstick=self._unstick)
+
+        def unstick() -> None:
+            if self.rpc.request("eth_getTransactionByHash", [transaction.hash]) is None:
+                sender.send(transaction)  # dropped by the node: the same bytes again, same nonce
+            elif self.chain_id == ANVIL_CHAIN_ID:
+                # Anvil's automine can stall with transactions from several senders in flight
+                # (../shared/TOOLCHAIN.md); mining a block by hand frees them. Never on other chains.
+                self.rpc.request("evm_mine")
+
+        raw = sender.wait_for_receipt(transaction.hash, timeout_seconds, unstick=unstick)
+        return self._to_receipt(transaction.hash, raw)
+
+    def fetch_receipt(self, transaction_hash: str) -> Receipt:
+        raw = self.rpc.request("eth_getTransactionReceipt", [transaction_hash])
+        if raw is None:
+            raise ChainRejected(f"transaction {transaction_hash} is not on chain")
+        return self._to_receipt(transaction_hash, raw)[0]
+
+    def _to_receipt(self, transaction_hash: str, raw: dict[str, Any]) -> tuple[Receipt, bool]:
         logs = raw.get("logs", [])
         decoded = [event for event in (self.events.decode(log) for log in logs) if event is not None]
         receipt = Receipt(
@@ -188,18 +198,6 @@ class ChainClient:
 
     def is_mined(self, transaction_hash: str) -> bool:
         return self.rpc.request("eth_getTransactionReceipt", [transaction_hash]) is not None
-
-    def _unstick(self) -> None:
-        # Anvil's automine can stall with transactions from several senders in flight
-        # (../shared/TOOLCHAIN.md); mining a block by hand frees them. Never done on other chains.
-        if self.chain_id == ANVIL_CHAIN_ID:
-            self.rpc.request("evm_mine")
-
-    @staticmethod
-    def _forward_failed(receipt: Receipt) -> bool:
-        return any(
-            event.args.get("success") is False for event in receipt.events_named("ExecutedForwardRequest")
-        )
 
     def explain_failure(self, sender: str, target: str, data: bytes, fallback: LedgerError) -> LedgerError:
         """Best reason for a transaction that reverted after its simulation passed (a race)."""

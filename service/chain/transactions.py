@@ -14,13 +14,18 @@ from typing import Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_account.typed_transactions import TypedTransaction
 from eth_utils import to_checksum_address
+from hexbytes import HexBytes
 
 from service.chain.rpc import JsonRpc
 from service.errors import ChainUnavailable
 
-# A transaction with no receipt after this long is treated as stuck in the node's queue.
+# A transaction with no receipt after this long is nudged (re-sent if dropped, a block mined on Anvil)...
 STUCK_AFTER_SECONDS = 0.5
+# ...and after this long replaced by the same call with higher fees.
+REPLACE_AFTER_SECONDS = 10.0
+MAX_REPLACEMENTS = 3
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,8 @@ class SignedTransaction:
     hash: str
     nonce: int
     sender: str
+    max_fee_per_gas: int = 0
+    max_priority_fee_per_gas: int = 0
 
 
 class TransactionSender:
@@ -55,23 +62,47 @@ class TransactionSender:
                     self._rpc.request("eth_getTransactionCount", [self.address, "pending"]), 16
                 )
             gas_price = int(self._rpc.request("eth_gasPrice"), 16)
-            transaction: dict[str, Any] = {
-                "chainId": self._chain_id,
-                "nonce": self._next_nonce,
-                "value": 0,
-                "data": data,
-                "gas": gas,
-                "maxFeePerGas": gas_price * 2 + 1,
-                "maxPriorityFeePerGas": 1,
-                "type": 2,
-            }
-            if to:  # an empty target means contract creation, which has no `to` at all
-                transaction["to"] = to_checksum_address(to)
-            signed = self._account.sign_transaction(transaction)
+            signed = self._sign(self._next_nonce, to, data, gas, gas_price * 2 + 1, 1)
             self._next_nonce += 1
-            return SignedTransaction(
-                bytes(signed.raw_transaction), "0x" + signed.hash.hex(), transaction["nonce"], self.address
-            )
+            return signed
+
+    def replace(self, stuck: SignedTransaction) -> SignedTransaction:
+        """The same call under the same nonce with twice the fees: a node drops the stuck one for it."""
+        fields = TypedTransaction.from_bytes(HexBytes(stuck.raw)).as_dict()
+        to = to_checksum_address(fields["to"]) if fields.get("to") else ""
+        return self._sign(
+            stuck.nonce,
+            to,
+            bytes(fields["data"]),
+            int(fields["gas"]),
+            int(fields["maxFeePerGas"]) * 2 + 1,
+            int(fields["maxPriorityFeePerGas"]) * 2 + 1,
+        )
+
+    def _sign(
+        self, nonce: int, to: str, data: bytes, gas: int, max_fee: int, priority_fee: int
+    ) -> SignedTransaction:
+        transaction: dict[str, Any] = {
+            "chainId": self._chain_id,
+            "nonce": nonce,
+            "value": 0,
+            "data": data,
+            "gas": gas,
+            "maxFeePerGas": max_fee,
+            "maxPriorityFeePerGas": priority_fee,
+            "type": 2,
+        }
+        if to:  # an empty target means contract creation, which has no `to` at all
+            transaction["to"] = to_checksum_address(to)
+        signed = self._account.sign_transaction(transaction)
+        return SignedTransaction(
+            bytes(signed.raw_transaction),
+            "0x" + signed.hash.hex(),
+            nonce,
+            self.address,
+            max_fee,
+            priority_fee,
+        )
 
     def send(self, transaction: SignedTransaction) -> None:
         try:

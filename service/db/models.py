@@ -170,6 +170,8 @@ class Operation(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(40))
     participant_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The Idempotency-Key of the request that caused it: after a crash, a retry finds its outcome here.
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
     state: Mapped[str] = mapped_column(String(20), index=True)
     sender_address: Mapped[str | None] = mapped_column(String(42), nullable=True)
     nonce: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

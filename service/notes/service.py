@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from service.api.auth import Caller
 from service.api.common import participant_ref
 from service.api.relay import relay_as
-from service.chain.abi import encode_call
+from service.chain.abi import DecodedEvent, encode_call
+from service.chain.client import Receipt
 from service.db.models import Note, Participant, Voucher
 from service.domain.money import Currency, fetch_currency, format_minor, parse_amount_minor
 from service.domain.notes import check_transfer
@@ -23,6 +24,7 @@ from service.notes import repository
 from service.notes.schemas import NoteOut, SigningRequestOut, TransferCreate, TransferIntent, TransferOut
 from service.participants import repository as participants_repository
 from service.runtime import Runtime
+from service.submission import split_by_request
 from service.vouchers import repository as vouchers_repository
 from service.vouchers.service import can_view_voucher
 
@@ -157,21 +159,58 @@ def transfer(
         runtime, plan.sender, "note.transfer", runtime.chain.deployment.note, plan.calldata, signed=signed
     )
 
-    value_events = [
-        event for event in receipt.events_named("TransferValue") if event.args["_fromTokenId"] == token_id
-    ]
-    received_token_id = int(value_events[0].args["_toTokenId"])
+    return describe_transfer(session, runtime, receipt, receipt.events)
+
+
+def describe_transfer(
+    session: Session, runtime: Runtime, receipt: Receipt, events: list[DecodedEvent]
+) -> TransferOut:
+    """The answer to a transfer, from its own events and the chain as of its block."""
+    [moved] = events_named(events, "TransferValue")
+    from_token_id, to_token_id, amount_minor = (
+        int(moved.args["_fromTokenId"]),
+        int(moved.args["_toTokenId"]),
+        int(moved.args["_value"]),
+    )
     session.expire_all()
-    remaining = repository.fetch_note(session, token_id)
-    assert remaining is not None
+    source = repository.fetch_note(session, from_token_id)
+    target = repository.fetch_note(session, to_token_id)
+    assert source is not None and target is not None
+    voucher = vouchers_repository.fetch_voucher(session, source.voucher_id)
+    recipient = participants_repository.fetch_participant_by_address(session, target.holder_address)
+    assert voucher is not None and recipient is not None
+    currency = fetch_currency(voucher.currency)
+    remaining_minor = int(
+        runtime.chain.read(
+            runtime.chain.deployment.note,
+            "balanceOf(uint256)",
+            [from_token_id],
+            ["uint256"],
+            block=receipt.block_number,
+        )
+    )
     return TransferOut(
-        kind="merge" if plan.into_token_id is not None else "split",
-        token_id=received_token_id,
-        from_token_id=token_id,
-        voucher_id=remaining.voucher_id,
-        amount=format_minor(plan.amount_minor, plan.currency),
-        remaining=format_minor(remaining.value_minor, plan.currency),
-        to_participant_id=plan.recipient.id,
+        kind="split" if events_named(events, "NoteSplit") else "merge",
+        token_id=to_token_id,
+        from_token_id=from_token_id,
+        voucher_id=voucher.id,
+        amount=format_minor(amount_minor, currency),
+        remaining=format_minor(remaining_minor, currency),
+        to_participant_id=recipient.id,
         transaction_hash=receipt.transaction_hash,
         block_number=receipt.block_number,
     )
+
+
+def rebuild_transfer_response(
+    session: Session, runtime: Runtime, sender: Participant, receipt: Receipt
+) -> TransferOut:
+    """A transfer's answer rebuilt after a crash, from the relay transaction that carried it."""
+    for (signer, _nonce), (succeeded, events) in split_by_request(receipt).items():
+        if succeeded and signer == sender.address.lower() and events_named(events, "TransferValue"):
+            return describe_transfer(session, runtime, receipt, events)
+    raise NoteNotFound("the transfer is not in its transaction", transaction_hash=receipt.transaction_hash)
+
+
+def events_named(events: list[DecodedEvent], name: str) -> list[DecodedEvent]:
+    return [event for event in events if event.name == name]

@@ -44,30 +44,44 @@ def _recovered_response(
     return error.status_code, error.to_body()
 
 
+def resolve_request(runtime: Runtime, participant_id: int, key: str) -> tuple[int, dict[str, Any]] | None:
+    """The outcome of a request that stopped without an answer: its response, or None if nothing happened.
+
+    Transactions it left with an unknown outcome are first finished (found mined, or re-sent), so
+    the answer is definite: a retry either replays the effect or runs afresh, never both.
+    """
+    request_key = f"{participant_id}:{key}"
+    runtime.submitter.finish_operations(runtime.submitter.fetch_operations_of_request(request_key))
+    operations = runtime.submitter.fetch_operations_of_request(request_key)
+    applied = [op for op in operations if op.state in APPLIED_STATES and op.error_code is None]
+    if not applied:
+        return None
+    with runtime.database.sessions() as session:
+        participant = session.get(Participant, participant_id)
+    return _recovered_response(runtime, participant, applied)
+
+
+def settle_request(runtime: Runtime, record_id: int, participant_id: int, key: str) -> None:
+    """Stores the resolved outcome on the idempotency record (or drops the record if nothing happened)."""
+    outcome = resolve_request(runtime, participant_id, key)
+    with runtime.database.transaction() as session:
+        stored = session.get(IdempotencyRecord, record_id)
+        if stored is None:
+            return
+        if outcome is None:
+            session.delete(stored)
+            return
+        stored.state = "completed"
+        stored.response_status, stored.response_body = outcome
+    logger.info("settled interrupted request %s:%s", participant_id, key)
+
+
 def recover_interrupted_requests(runtime: Runtime) -> int:
-    database = runtime.database
-    with database.sessions() as session:
+    """At start-up: every reservation a dead process left unanswered is settled."""
+    with runtime.database.sessions() as session:
         interrupted = session.scalars(
-            select(IdempotencyRecord).where(IdempotencyRecord.state == "in_progress")
+            select(IdempotencyRecord).where(IdempotencyRecord.state.in_(("in_progress", "unknown")))
         ).all()
     for record in interrupted:
-        request_key = f"{record.participant_id}:{record.key}"
-        with database.sessions() as session:
-            operations = session.scalars(
-                select(Operation).where(Operation.idempotency_key == request_key).order_by(Operation.id)
-            ).all()
-            participant = session.get(Participant, record.participant_id)
-        applied = [op for op in operations if op.state in APPLIED_STATES and op.error_code is None]
-        status, body = (None, None) if not applied else _recovered_response(runtime, participant, applied)
-        with database.transaction() as session:
-            stored = session.get(IdempotencyRecord, record.id)
-            if stored is None:
-                continue
-            if status is None:
-                session.delete(stored)
-                continue
-            stored.state = "completed"
-            stored.response_status = status
-            stored.response_body = body
-        logger.info("recovered interrupted request %s (%s operations applied)", request_key, len(applied))
+        settle_request(runtime, record.id, record.participant_id, record.key)
     return len(interrupted)

@@ -326,18 +326,24 @@ class Submitter:
     def resume(self) -> int:
         """Finishes what a previous process left in flight: receipt found, or the same bytes re-sent."""
         with self._database.sessions() as session:
-            pending = session.scalars(
-                select(Operation).where(Operation.state.in_(UNFINISHED_STATES)).order_by(Operation.id)
-            ).all()
+            pending = list(
+                session.scalars(
+                    select(Operation).where(Operation.state.in_(UNFINISHED_STATES)).order_by(Operation.id)
+                ).all()
+            )
+        self.finish_operations(pending)
+        return len(pending)
+
+    def finish_operations(self, operations: list[Operation]) -> None:
+        """Brings journaled transactions whose outcome is unknown to a known one (indexed or failed)."""
         senders = {sender.address: sender for sender in (self._chain.operator, *self._chain.relayers)}
         by_transaction: dict[str, list[Operation]] = {}
-        for operation in pending:
-            by_transaction.setdefault(operation.transaction_hash or "", []).append(operation)
-        for transaction_hash, operations in sorted(
-            by_transaction.items(), key=lambda item: item[1][0].nonce or 0
-        ):
-            first = operations[0]
-            ids = [operation.id for operation in operations]
+        for operation in operations:
+            if operation.state in UNFINISHED_STATES:
+                by_transaction.setdefault(operation.transaction_hash or "", []).append(operation)
+        for transaction_hash, batch in sorted(by_transaction.items(), key=lambda item: item[1][0].nonce or 0):
+            first = batch[0]
+            ids = [operation.id for operation in batch]
             sender = senders.get(first.sender_address or "")
             if sender is None or first.raw_transaction is None or not transaction_hash:
                 self._mark(ids, "failed", error_code="unknown_sender")
@@ -352,9 +358,16 @@ class Submitter:
                 # The nonce went to another transaction, so this one can never run: it did not happen.
                 logger.warning("operations %s cannot be re-sent: %s", ids, error)
                 self._mark(ids, "failed", error_code="superseded")
-        for sender in senders.values():
-            sender.reset_nonce()
-        return len(pending)
+            finally:
+                sender.reset_nonce()
+
+    def fetch_operations_of_request(self, request_key: str) -> list[Operation]:
+        with self._database.sessions() as session:
+            return list(
+                session.scalars(
+                    select(Operation).where(Operation.idempotency_key == request_key).order_by(Operation.id)
+                ).all()
+            )
 
     def count_pending(self) -> int:
         with self._database.sessions() as session:

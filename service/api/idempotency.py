@@ -3,8 +3,10 @@
 Done once, as ASGI middleware, so no endpoint can forget it. The key is reserved (per participant)
 in its own committed transaction before the request runs, so concurrent requests with one key race
 on a unique constraint and exactly one of them does the work; the others get the stored response,
-or 409 while the first is still running. A request that fails (4xx/5xx) releases its key: nothing
-happened, so a corrected retry with the same key may run.
+or 409 while the first is still running. A request refused with a 4xx releases its key: nothing
+happened, so a corrected retry with the same key may run. A request that ends in a 5xx (or whose
+process dies) may or may not have reached the chain: its key is kept, and the next retry first
+settles what it did from the journal (`service.recovery`), then replays or runs it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from service.api.auth import hash_api_key
 from service.db.models import ApiKey, IdempotencyRecord
 from service.db.session import Database
 from service.errors import IdempotencyKeyReused, IdempotencyRequestInProgress, InvalidRequest, LedgerError
+from service.recovery import settle_request
 from service.submission import current_request_key
 
 MAX_KEY_LENGTH = 200
@@ -78,12 +81,16 @@ def _reserve(database: Database, participant_id: int, key: str, fingerprint: str
 
 
 def _finish(database: Database, participant_id: int, key: str, status: int | None, body: Any) -> None:
+    """Stores a 2xx answer; forgets a 4xx (nothing happened); marks a 5xx or a crash as unknown."""
     with database.transaction() as session:
         selector = (IdempotencyRecord.participant_id == participant_id) & (IdempotencyRecord.key == key)
-        if status is None:
+        if status is not None and 400 <= status < 500:
             session.execute(delete(IdempotencyRecord).where(selector))
             return
         record = session.scalars(select(IdempotencyRecord).where(selector)).one()
+        if status is None or status >= 500:
+            record.state = "unknown"
+            return
         record.state = "completed"
         record.response_status = status
         record.response_body = body
@@ -109,6 +116,8 @@ async def _send_error(send: Send, error: LedgerError) -> None:
 class IdempotencyMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # Requests of this process still running: a reservation not in here has lost its request.
+        self._running: set[str] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -136,31 +145,35 @@ class IdempotencyMiddleware:
         fingerprint = compute_fingerprint(
             "POST", scope["path"], scope.get("query_string", b"").decode(), body
         )
-        earlier = await to_thread.run_sync(_reserve, database, participant_id, key, fingerprint)
-        if earlier is not None:
+        request_key = f"{participant_id}:{key}"
+        runtime = scope["app"].state.runtime
+        while (
+            earlier := await to_thread.run_sync(_reserve, database, participant_id, key, fingerprint)
+        ) is not None:
             if earlier.request_fingerprint != fingerprint:
                 await _send_error(
                     send, IdempotencyKeyReused("this Idempotency-Key was used with a different request")
                 )
-            elif earlier.state != "completed":
+                return
+            if earlier.state == "completed":
+                replayed = ((b"idempotent-replayed", b"true"),)
+                await _send_json(send, earlier.response_status or 200, earlier.response_body, replayed)
+                return
+            if request_key in self._running:
                 await _send_error(
                     send, IdempotencyRequestInProgress("a request with this Idempotency-Key is still running")
                 )
-            else:
-                await _send_json(
-                    send,
-                    earlier.response_status or 200,
-                    earlier.response_body,
-                    ((b"idempotent-replayed", b"true"),),
-                )
-            return
+                return
+            # Its request died (crash, or an answer that never came): settle what it did, then look again.
+            await to_thread.run_sync(settle_request, runtime, earlier.id, participant_id, key)
 
         captured: list[Message] = []
 
         async def capture(message: Message) -> None:
             captured.append(message)
 
-        token = current_request_key.set(f"{participant_id}:{key}")
+        token = current_request_key.set(request_key)
+        self._running.add(request_key)
         try:
             await self.app(scope, _replay_body(body), capture)
         except BaseException:
@@ -168,13 +181,11 @@ class IdempotencyMiddleware:
             raise
         finally:
             current_request_key.reset(token)
+            self._running.discard(request_key)
         status = next(int(m["status"]) for m in captured if m["type"] == "http.response.start")
         response_body = b"".join(m.get("body", b"") for m in captured if m["type"] == "http.response.body")
-        if status < 400:
-            stored = json.loads(response_body) if response_body else None
-            await to_thread.run_sync(_finish, database, participant_id, key, status, stored)
-        else:
-            await to_thread.run_sync(_finish, database, participant_id, key, None, None)
+        stored = json.loads(response_body) if status < 400 and response_body else None
+        await to_thread.run_sync(_finish, database, participant_id, key, status, stored)
         for message in captured:
             await send(message)
 

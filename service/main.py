@@ -12,7 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.api.idempotency import IdempotencyMiddleware
+from service.api.common import ErrorBody
+from service.api.idempotency import MAX_KEY_LENGTH, IdempotencyMiddleware
 from service.cash.endpoints import router as cash_router
 from service.early_payment.endpoints import router as early_payment_router
 from service.errors import LedgerError
@@ -30,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {
+        "model": ErrorBody,
         "description": description,
         "content": {"application/json": {"example": {"code": code, "message": "..."}}},
     }
@@ -41,7 +43,16 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (409, "Conflicts with the ledger's state", "idempotency_key_reused"),
         (422, "Invalid input", "amount_not_unit_multiple"),
         (423, "Ledger paused", "ledger_paused"),
+        (503, "The chain cannot be reached", "chain_unavailable"),
     )
+}
+
+IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "The same key with the same body replays the first answer; with another body: 409.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
 }
 
 
@@ -88,6 +99,23 @@ def _unexpected_error(_request: Request, error: Exception) -> JSONResponse:
     )
 
 
+def _document_idempotency_key(app: FastAPI) -> None:
+    """The middleware, not the endpoints, reads `Idempotency-Key`: add it to every POST in the schema."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        for operations in schema["paths"].values():
+            if "post" in operations:
+                operations["post"].setdefault("parameters", []).append(IDEMPOTENCY_KEY_PARAMETER)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(runtime: Runtime | None = None, settings: Settings | None = None) -> FastAPI:
     """With a runtime the caller owns it (tests); without one the app starts and stops its own."""
 
@@ -131,4 +159,5 @@ def create_app(runtime: Runtime | None = None, settings: Settings | None = None)
     for router in routers:
         app.include_router(router)
     app.add_middleware(IdempotencyMiddleware)
+    _document_idempotency_key(app)
     return app

@@ -224,13 +224,24 @@ class Submitter:
         self,
         kind: str,
         participant_id: int | None,
-        request: ForwardRequest,
+        sender: str,
+        target: str,
+        data: bytes,
         sign: Callable[[ForwardRequest], bytes],
+        signed_request: ForwardRequest | None = None,
     ) -> Receipt:
-        """Relays a participant's signed request; the receipt holds only that request's events."""
-        with self._participant_lock(request.sender):
-            self._check_request(request)
-            self._chain.simulate_forwarded(request.sender, request.target, request.data)
+        """Relays a participant's call; the receipt holds only that call's events.
+
+        With a managed key the request is built here, under the participant's lock, so its nonce is
+        the chain's current one; a request the participant signed itself is checked against it.
+        """
+        with self._participant_lock(sender):
+            self._chain.simulate_forwarded(sender, target, data)
+            if signed_request is None:
+                request = self._chain.build_forward_request(sender, target, data, self._ttl_seconds)
+            else:
+                request = signed_request
+                self._check_request(request)
             signature = sign(request)
             signer = request.recover_signer(signature, self._chain.chain_id, self._chain.deployment.forwarder)
             if signer is None or signer.lower() != request.sender.lower():

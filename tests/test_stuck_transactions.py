@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 def test_stuck_relay_transaction_is_replaced_with_higher_fees(
     seed: SeedLedger, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Mining stops (as Anvil's automine sometimes does); the service replaces its transaction, then it lands."""
+    """Mining stops (as Anvil's automine can); the service replaces its transaction, then it lands."""
     import service.submission as submission
 
     monkeypatch.setattr(submission, "REPLACE_AFTER_SECONDS", 1.0)

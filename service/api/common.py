@@ -1,10 +1,30 @@
-"""Response pieces shared by several resources."""
+"""Request and response pieces shared by several resources."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Path
+from pydantic import AfterValidator, BaseModel, Field
 
 from service.db.models import Participant
+
+# Ids (participants, vouchers, tokens, terms, quotes, programmes) are positive and stored as BIGINT:
+# nothing at or beyond 2**63 can exist, and SQLite would fail on such a number with a 500. (A bound of
+# 2**63 rather than 2**63 - 1 because FastAPI writes schema bounds as floats, and 2**63 is one exactly.)
+ID_LIMIT = 2**63
+Id = Annotated[int, Field(ge=1, lt=ID_LIMIT)]
+IdPath = Annotated[int, Path(ge=1, lt=ID_LIMIT)]
+
+
+def _as_utc(value: datetime) -> datetime:
+    """Every stored timestamp is UTC, but SQLite hands it back without its offset."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+"""A timestamp that always serialises with its UTC offset, as the `date-time` format requires."""
 
 
 class ParticipantRef(BaseModel):
@@ -21,4 +41,14 @@ def participant_ref(address: str, known: dict[str, Participant]) -> ParticipantR
         participant_id=participant.id if participant else None,
         name=participant.name if participant else None,
         address=address,
+    )
+
+
+class ErrorBody(BaseModel):
+    """Every error: a machine-readable `code` to branch on and a `message` for people."""
+
+    code: str = Field(examples=["amount_not_unit_multiple"])
+    message: str
+    details: dict[str, Any] | None = Field(
+        default=None, description="What the error is about, e.g. the field or the Solidity error."
     )

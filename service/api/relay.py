@@ -24,6 +24,7 @@ def relay_as(
 ) -> Receipt:
     """`signed` is (nonce, deadline, signature) for a participant that signs with its own wallet."""
     sign: Callable[[ForwardRequest], bytes]
+    request: ForwardRequest | None = None
     if signed is not None:
         nonce, deadline, signature = signed
         request = ForwardRequest(
@@ -39,7 +40,6 @@ def relay_as(
             return signature
 
     elif participant.encrypted_private_key is not None:
-        request = runtime.submitter.prepare_forward_request(participant.address, target, data)
         private_key = runtime.key_vault.decrypt(participant.encrypted_private_key)
         chain_id, forwarder = runtime.chain.chain_id, runtime.chain.deployment.forwarder
 
@@ -51,4 +51,6 @@ def relay_as(
             "you sign with your own wallet: fetch the request to sign from the matching signing-request "
             "endpoint and send it back as signed_request"
         )
-    return runtime.submitter.submit_forwarded(kind, participant.id, request, sign)
+    return runtime.submitter.submit_forwarded(
+        kind, participant.id, participant.address, target, data, sign, signed_request=request
+    )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.api.common import Id
+
 
 class CashBalance(BaseModel):
     currency: str
@@ -14,7 +16,7 @@ class CashBalance(BaseModel):
 class CashCredit(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    participant_id: int
+    participant_id: Id
     currency: str = Field(min_length=3, max_length=8, examples=["CNY"])
     amount: str = Field(examples=["10000000.00"])
 

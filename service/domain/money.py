@@ -62,6 +62,9 @@ def parse_amount_minor(text: str, currency: Currency, *, field: str = "amount") 
         raise InvalidAmount(f"{field} {text!r} is not a finite number", field=field)
     if amount <= 0:
         raise AmountNotPositive(f"{field} must be greater than zero, got {text}", field=field)
+    # Before any arithmetic: "1e999999999" overflows scaleb and 30 digits overflow quantize's precision.
+    if amount > Decimal(MAX_AMOUNT_MINOR).scaleb(-currency.decimals):
+        raise AmountTooLarge(f"{field} {text} exceeds the largest amount the ledger stores", field=field)
     exponent = amount.as_tuple().exponent
     assert isinstance(exponent, int)
     if -exponent > currency.decimals and amount != amount.quantize(Decimal(1).scaleb(-currency.decimals)):
@@ -70,10 +73,7 @@ def parse_amount_minor(text: str, currency: Currency, *, field: str = "amount") 
             field=field,
             decimals=currency.decimals,
         )
-    minor = int(amount.scaleb(currency.decimals))
-    if minor > MAX_AMOUNT_MINOR:
-        raise AmountTooLarge(f"{field} {text} exceeds the largest amount the ledger stores", field=field)
-    return minor
+    return int(amount.scaleb(currency.decimals))
 
 
 def format_minor(amount_minor: int, currency: Currency) -> str:

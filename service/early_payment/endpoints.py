@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from service.api.auth import CallerDep, RuntimeDep, SessionDep
+from service.api.common import IdPath
 from service.early_payment import service
 from service.early_payment.schemas import (
     ClosureOut,
@@ -24,7 +25,7 @@ router = APIRouter(tags=["early payment"])
     "/v1/vouchers/{voucher_id}/early-payment-programmes", status_code=201, response_model=ProgrammeOut
 )
 def open_programme(
-    voucher_id: int, body: ProgrammeCreate, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+    voucher_id: IdPath, body: ProgrammeCreate, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
 ) -> ProgrammeOut:
     """The obligor escrows a budget and offers early payment at an annual rate until the cut-off date."""
     record = service.open_programme(session, runtime, caller, voucher_id, body)
@@ -33,21 +34,21 @@ def open_programme(
 
 @router.get("/v1/vouchers/{voucher_id}/early-payment-programmes", response_model=list[ProgrammeOut])
 def list_programmes(
-    voucher_id: int, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+    voucher_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
 ) -> list[ProgrammeOut]:
     return service.list_programmes(session, runtime, caller, voucher_id)
 
 
 @router.get("/v1/early-payment-programmes/{programme_id}", response_model=ProgrammeOut)
 def read_programme(
-    programme_id: int, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+    programme_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
 ) -> ProgrammeOut:
     return service.read_programme(session, runtime, caller, programme_id)
 
 
 @router.get("/v1/early-payment-programmes/{programme_id}/quote", response_model=EarlyPaymentQuoteOut)
 def quote(
-    programme_id: int,
+    programme_id: IdPath,
     caller: CallerDep,
     session: SessionDep,
     runtime: RuntimeDep,
@@ -61,7 +62,7 @@ def quote(
     "/v1/early-payment-programmes/{programme_id}/redemptions", status_code=201, response_model=RedemptionOut
 )
 def take_early_payment(
-    programme_id: int, body: RedemptionCreate, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+    programme_id: IdPath, body: RedemptionCreate, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
 ) -> RedemptionOut:
     """A holder at any tier redeems (part of) its piece now: value burned, discounted cash paid."""
     return service.take_early_payment(session, runtime, caller, programme_id, body)
@@ -69,7 +70,7 @@ def take_early_payment(
 
 @router.post("/v1/early-payment-programmes/{programme_id}/closure", response_model=ClosureOut)
 def close_programme(
-    programme_id: int, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+    programme_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
 ) -> ClosureOut:
     """The obligor closes the programme and takes back the unspent budget."""
     return service.close_programme(session, runtime, caller, programme_id)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.api.common import Id, UtcDatetime
 from service.domain.pricing import DayCount, QuoteBasis
 
 
@@ -32,7 +33,7 @@ class ProgrammeOut(BaseModel):
     spent: str
     remaining_budget: str
     redeemed: str
-    cutoff_at: datetime
+    cutoff_at: UtcDatetime
     closed: bool
     opened_transaction_hash: str
 
@@ -48,7 +49,7 @@ class EarlyPaymentQuoteOut(BaseModel):
 class RedemptionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    token_id: int
+    token_id: Id
     amount: str = Field(examples=["5000000.00"])
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter
 
 from service.api.auth import Caller, CallerDep, RuntimeDep, SessionDep, require_roles
+from service.api.common import IdPath
 from service.financing import repository, service
 from service.financing.schemas import ExecutionOut, QuoteCreate, QuoteOut, TermsCreate, TermsOut
 
@@ -31,7 +32,7 @@ def list_terms(caller: CallerDep, session: SessionDep) -> list[TermsOut]:
 
 
 @router.post("/v1/financing/terms/{terms_id}/withdrawal", response_model=TermsOut)
-def withdraw_terms(terms_id: int, caller: FinancierDep, session: SessionDep) -> TermsOut:
+def withdraw_terms(terms_id: IdPath, caller: FinancierDep, session: SessionDep) -> TermsOut:
     terms = service.withdraw_terms(session, caller, terms_id)
     session.commit()
     return service.terms_to_out(session, terms)
@@ -39,7 +40,7 @@ def withdraw_terms(terms_id: int, caller: FinancierDep, session: SessionDep) -> 
 
 @router.post("/v1/notes/{token_id}/financing-quotes", status_code=201, response_model=QuoteOut)
 def request_quote(
-    token_id: int, body: QuoteCreate, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+    token_id: IdPath, body: QuoteCreate, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
 ) -> QuoteOut:
     """A holder asks for a quote on (part of) its piece; the financier's key signs it, valid a few minutes."""
     quote = service.create_quote(session, runtime, caller, token_id, body)
@@ -48,12 +49,14 @@ def request_quote(
 
 
 @router.get("/v1/financing-quotes/{quote_id}", response_model=QuoteOut)
-def read_quote(quote_id: int, caller: CallerDep, session: SessionDep) -> QuoteOut:
+def read_quote(quote_id: IdPath, caller: CallerDep, session: SessionDep) -> QuoteOut:
     return service.quote_to_out(session, service.read_quote(session, caller, quote_id))
 
 
 @router.post("/v1/financing-quotes/{quote_id}/execution", status_code=201, response_model=ExecutionOut)
-def execute_quote(quote_id: int, caller: CallerDep, session: SessionDep, runtime: RuntimeDep) -> ExecutionOut:
+def execute_quote(
+    quote_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> ExecutionOut:
     """Sells the quoted value: note value to the financier, cash to the seller, one transaction (T+0, DvP)."""
     executed = service.execute_quote(session, runtime, caller, quote_id)
     session.commit()

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.common import ParticipantRef
+from service.api.common import Id, ParticipantRef, UtcDatetime
 from service.domain.pricing import DayCount, QuoteBasis
 
 
@@ -19,7 +17,7 @@ class TermsCreate(BaseModel):
     )
     quote_basis: QuoteBasis = QuoteBasis.DISCOUNT
     day_count: DayCount = DayCount.ACT_360
-    eligible_obligor_ids: list[int] = Field(default_factory=list, description="Empty: any obligor.")
+    eligible_obligor_ids: list[Id] = Field(default_factory=list, description="Empty: any obligor.")
     min_amount: str = Field(examples=["1000000.00"])
     max_amount: str = Field(examples=["50000000.00"])
     budget: str = Field(examples=["100000000.00"], description="Cash this offer may pay out in total.")
@@ -44,7 +42,7 @@ class TermsOut(BaseModel):
 class QuoteCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    terms_id: int
+    terms_id: Id
     amount: str = Field(examples=["10000000.00"], description="Face value of the part of the piece to sell.")
 
 
@@ -65,7 +63,7 @@ class QuoteOut(BaseModel):
     rate_bps: int
     effective_annual_yield: str = Field(description="(face / price)^(365 / days) - 1, for comparison only.")
     rounding: str = Field(description="Direction of every rounding: the price never favours the financier.")
-    expires_at: datetime
+    expires_at: UtcDatetime
     nonce: str
     signature: str = Field(description="The financier's EIP-712 signature of the quote.")
     state: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from service.api.auth import CallerDep, RuntimeDep, SessionDep
+from service.api.common import IdPath
 from service.notes import service
 from service.notes.schemas import NoteOut, SigningRequestOut, TransferCreate, TransferIntent, TransferOut
 
@@ -18,13 +19,13 @@ def list_holdings(caller: CallerDep, session: SessionDep, include_empty: bool = 
 
 
 @router.get("/{token_id}", response_model=NoteOut)
-def read_note(token_id: int, caller: CallerDep, session: SessionDep) -> NoteOut:
+def read_note(token_id: IdPath, caller: CallerDep, session: SessionDep) -> NoteOut:
     return service.read_note(session, caller, token_id)
 
 
 @router.post("/{token_id}/transfers", status_code=201, response_model=TransferOut)
 def transfer(
-    token_id: int, body: TransferCreate, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+    token_id: IdPath, body: TransferCreate, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
 ) -> TransferOut:
     """Moves `amount` of the piece to another participant: a new piece for it (split), or into one of its
     pieces of the same voucher (merge, with `into_token_id`)."""
@@ -33,7 +34,7 @@ def transfer(
 
 @router.post("/{token_id}/transfers/signing-request", response_model=SigningRequestOut)
 def prepare_signing_request(
-    token_id: int, body: TransferIntent, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+    token_id: IdPath, body: TransferIntent, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
 ) -> SigningRequestOut:
     """For participants with their own wallet: the EIP-712 forward request to sign for this transfer."""
     return service.prepare_signing_request(session, runtime, caller, token_id, body)

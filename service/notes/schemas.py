@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.common import ParticipantRef
+from service.api.common import Id, ParticipantRef, UtcDatetime
 
 
 class NoteOut(BaseModel):
@@ -20,7 +19,7 @@ class NoteOut(BaseModel):
     parent_token_id: int | None
     root_token_id: int
     depth: int
-    due_at: datetime
+    due_at: UtcDatetime
     voucher_status: str
     created_transaction_hash: str
 
@@ -30,7 +29,7 @@ class SignedRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    nonce: int = Field(ge=0)
+    nonce: int = Field(ge=0, lt=2**256)
     deadline: int = Field(gt=0, lt=2**48)
     signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$")
 
@@ -38,9 +37,9 @@ class SignedRequest(BaseModel):
 class TransferCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    to_participant_id: int
+    to_participant_id: Id
     amount: str = Field(examples=["30000000.00"])
-    into_token_id: int | None = Field(
+    into_token_id: Id | None = Field(
         default=None,
         description="Merge into this piece of the recipient (same voucher) instead of creating one.",
     )
@@ -53,9 +52,9 @@ class TransferCreate(BaseModel):
 class TransferIntent(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    to_participant_id: int
+    to_participant_id: Id
     amount: str
-    into_token_id: int | None = None
+    into_token_id: Id | None = None
 
 
 class SigningRequestOut(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from service.api.auth import AdminDep, CallerDep, RuntimeDep, SessionDep
+from service.api.common import IdPath
 from service.errors import ParticipantNotFound
 from service.participants import repository, service
 from service.participants.schemas import ParticipantCreate, ParticipantCreated, ParticipantOut
@@ -35,7 +36,7 @@ def read_me(caller: CallerDep, session: SessionDep) -> ParticipantOut:
 
 
 @router.get("/{participant_id}", response_model=ParticipantOut)
-def read_participant(participant_id: int, caller: CallerDep, session: SessionDep) -> ParticipantOut:
+def read_participant(participant_id: IdPath, caller: CallerDep, session: SessionDep) -> ParticipantOut:
     """Participants are visible to each other by id, so a supplier can check whom it pays."""
     participant = repository.fetch_participant(session, participant_id)
     if participant is None:
@@ -47,7 +48,7 @@ def read_participant(participant_id: int, caller: CallerDep, session: SessionDep
 
 @router.post("/{participant_id}/revocation", response_model=ParticipantOut)
 def revoke_participant(
-    participant_id: int, caller: AdminDep, session: SessionDep, runtime: RuntimeDep
+    participant_id: IdPath, caller: AdminDep, session: SessionDep, runtime: RuntimeDep
 ) -> ParticipantOut:
     """Revokes the participant's on-chain verification: it can then neither send nor receive notes."""
     participant = service.set_verification(session, runtime, participant_id, False, caller.participant_id)
@@ -57,7 +58,7 @@ def revoke_participant(
 
 @router.post("/{participant_id}/verification", response_model=ParticipantOut)
 def verify_participant(
-    participant_id: int, caller: AdminDep, session: SessionDep, runtime: RuntimeDep
+    participant_id: IdPath, caller: AdminDep, session: SessionDep, runtime: RuntimeDep
 ) -> ParticipantOut:
     participant = service.set_verification(session, runtime, participant_id, True, caller.participant_id)
     session.commit()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from service.api.common import UtcDatetime
 
 Role = Literal["admin", "obligor", "supplier", "financier"]
 
@@ -29,7 +30,7 @@ class ParticipantOut(BaseModel):
     address: str
     verified: bool
     managed_key: bool
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class ParticipantCreated(ParticipantOut):

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
 from service.api.auth import CallerDep, RuntimeDep, SessionDep
+from service.api.common import IdPath
 from service.settlement import service
 from service.settlement.schemas import (
     ClaimOut,
@@ -23,7 +24,7 @@ router = APIRouter(tags=["settlement"])
 
 @router.get("/v1/vouchers/{voucher_id}/settlement", response_model=SettlementOut)
 def read_settlement(
-    voucher_id: int, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+    voucher_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
 ) -> SettlementOut:
     """Status (active, matured, overdue, defaulted, settled) and the cash funded, paid and available."""
     return service.read_settlement(session, runtime, caller, voucher_id)
@@ -31,7 +32,7 @@ def read_settlement(
 
 @router.post("/v1/vouchers/{voucher_id}/settlement/fundings", status_code=201, response_model=SettlementOut)
 def fund(
-    voucher_id: int, body: FundingCreate, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+    voucher_id: IdPath, body: FundingCreate, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
 ) -> SettlementOut:
     """The obligor pays (part of) what the voucher owes into its settlement, before or after maturity."""
     return service.fund(session, runtime, caller, voucher_id, body)
@@ -39,7 +40,7 @@ def fund(
 
 @router.post("/v1/vouchers/{voucher_id}/settlement/payouts", response_model=PayoutRunOut)
 def run_payouts(
-    voucher_id: int,
+    voucher_id: IdPath,
     caller: CallerDep,
     session: SessionDep,
     runtime: RuntimeDep,
@@ -50,7 +51,7 @@ def run_payouts(
 
 
 @router.post("/v1/notes/{token_id}/settlement-claims", status_code=201, response_model=ClaimOut)
-def claim(token_id: int, caller: CallerDep, session: SessionDep, runtime: RuntimeDep) -> ClaimOut:
+def claim(token_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep) -> ClaimOut:
     """A holder collects its piece's payment itself."""
     return service.claim(session, runtime, caller, token_id)
 
@@ -58,10 +59,10 @@ def claim(token_id: int, caller: CallerDep, session: SessionDep, runtime: Runtim
 @router.get(
     "/v1/vouchers/{voucher_id}/settlement/report",
     response_model=SettlementReport,
-    responses={200: {"content": {"text/csv": {}}}},
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 def report(
-    voucher_id: int,
+    voucher_id: IdPath,
     caller: CallerDep,
     session: SessionDep,
     runtime: RuntimeDep,

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.common import ParticipantRef
+from service.api.common import ParticipantRef, UtcDatetime
 from service.domain.settlement import SettlementStatus
 
 
@@ -26,7 +24,7 @@ class SettlementOut(BaseModel):
     voucher_id: int
     currency: str
     status: SettlementStatus
-    due_at: datetime
+    due_at: UtcDatetime
     face_value: str
     outstanding: str
     funded: str
@@ -59,7 +57,7 @@ class ReportRow(BaseModel):
     value_redeemed: str
     transaction_hash: str
     block_number: int
-    occurred_at: datetime
+    occurred_at: UtcDatetime
 
 
 class SettlementReport(BaseModel):

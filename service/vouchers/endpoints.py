@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter
 
 from service.api.auth import Caller, CallerDep, RuntimeDep, SessionDep, require_roles
+from service.api.common import IdPath
 from service.vouchers import service
 from service.vouchers.schemas import LineageOut, VoucherCreate, VoucherOut
 
@@ -31,11 +32,11 @@ def list_vouchers(caller: CallerDep, session: SessionDep) -> list[VoucherOut]:
 
 
 @router.get("/{voucher_id}", response_model=VoucherOut)
-def read_voucher(voucher_id: int, caller: CallerDep, session: SessionDep) -> VoucherOut:
+def read_voucher(voucher_id: IdPath, caller: CallerDep, session: SessionDep) -> VoucherOut:
     return service.read_voucher(session, caller, voucher_id)
 
 
 @router.get("/{voucher_id}/lineage", response_model=LineageOut)
-def read_lineage(voucher_id: int, caller: CallerDep, session: SessionDep) -> LineageOut:
+def read_lineage(voucher_id: IdPath, caller: CallerDep, session: SessionDep) -> LineageOut:
     """Every piece of the voucher as a tree from its root: holder, value, depth, transaction of each step."""
     return service.read_lineage(session, caller, voucher_id)

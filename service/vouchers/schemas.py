@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.common import ParticipantRef
+from service.api.common import Id, ParticipantRef, UtcDatetime
 
 
 class VoucherCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    obligor_participant_id: int | None = Field(
+    obligor_participant_id: Id | None = Field(
         default=None, description="Required for admins; an obligor always issues on its own behalf."
     )
-    holder_participant_id: int = Field(description="The tier-1 supplier receiving the whole voucher.")
+    holder_participant_id: Id = Field(description="The tier-1 supplier receiving the whole voucher.")
     currency: str = Field(min_length=3, max_length=8, examples=["CNY"])
     face_value: str = Field(examples=["100000000.00"])
     minimum_unit: str = Field(
@@ -39,8 +39,8 @@ class VoucherOut(BaseModel):
     outstanding: str
     redeemed: str
     status: str
-    issued_at: datetime
-    due_at: datetime
+    issued_at: UtcDatetime
+    due_at: UtcDatetime
     document_hash: str
     invoice_references: list[str]
     root_token_id: int

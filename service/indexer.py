@@ -27,6 +27,7 @@ from service.db.models import (
     Voucher,
 )
 from service.db.session import Database
+from service.errors import ChainUnavailable
 
 logger = logging.getLogger(__name__)
 LOG_RANGE_BLOCKS = 2_000
@@ -444,6 +445,8 @@ class Indexer:
         while not self._stop.wait(poll_seconds):
             try:
                 self.sync_to()
+            except ChainUnavailable as error:
+                logger.warning("indexer: %s", error.message)
             except Exception:  # the loop must outlive a flaky node; the next poll retries
                 logger.exception("indexer poll failed")
 

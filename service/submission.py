@@ -49,6 +49,8 @@ current_request_key: ContextVar[str | None] = ContextVar("current_request_key", 
 UNFINISHED_STATES = ("signed", "submitted")
 # Batches stay well inside a 30M block gas limit: each request reserves its forwarded gas.
 MAX_BATCH_REQUESTS = 48
+# Longest a request waits for its relay before answering 503 (its outcome is then settled on retry).
+RELAY_WAIT_SECONDS = 90.0
 _STOP = object()
 
 
@@ -252,7 +254,9 @@ class Submitter:
                 raise ChainUnavailable("the relayers are not running")
             pending = _Pending(kind, participant_id, request, signature, current_request_key.get())
             self._queue.put(pending)
-            pending.done.wait()
+            if not pending.done.wait(RELAY_WAIT_SECONDS):
+                # Still journaled: a retry with the same Idempotency-Key learns the outcome.
+                raise ChainUnavailable("the relay did not complete in time; retry to learn the outcome")
         if pending.error is not None:
             raise pending.error
         assert pending.receipt is not None
@@ -365,8 +369,11 @@ class Submitter:
             try:
                 with sender.lock:
                     self._send_and_index(sender, transaction, ids)
+            except ChainUnavailable:
+                raise  # the node is away: the outcome stays unknown, to be finished later
             except (RuntimeError, LedgerError) as error:
-                # The nonce went to another transaction, so this one can never run: it did not happen.
+                # The node refused the bytes (their nonce went to another transaction), so this one
+                # can never run: it did not happen.
                 logger.warning("operations %s cannot be re-sent: %s", ids, error)
                 self._mark(ids, "failed", error_code="superseded")
             finally:

@@ -113,7 +113,7 @@ def call(
     headers = {"Authorization": f"Bearer {key}"}
     if idempotency_key:
         headers["Idempotency-Key"] = idempotency_key
-    deadline = deadline or time.monotonic() + 120
+    deadline = deadline or time.monotonic() + 240
     while True:
         try:
             response = httpx.request(method, f"{url}{path}", json=body, headers=headers, timeout=30)

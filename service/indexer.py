@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -302,9 +303,16 @@ class Indexer:
     def sync_to(self, target_block: int | None = None) -> int:
         """Indexes up to `target_block` (default: the chain head); returns the indexed block."""
         with self._lock:
-            head = self._chain.fetch_head()
+            checkpoint = self.fetch_checkpoint()
+            if checkpoint is not None and target_block is not None and checkpoint[0] >= target_block:
+                return checkpoint[0]  # another writer's sync already covered this block
+            calls: list[tuple[str, list[object]]] = [("eth_blockNumber", [])]
+            if checkpoint is not None:
+                calls.append(("eth_getBlockByNumber", [hex(checkpoint[0]), False]))
+            answers = self._chain.rpc.batch(calls)
+            head = int(answers[0], 16)
             target = head if target_block is None else min(target_block, head)
-            start = self._start_block()
+            start = self._start_block(checkpoint, answers[1] if checkpoint is not None else None)
             while start <= target:
                 end = min(start + LOG_RANGE_BLOCKS - 1, target)
                 self._apply_range(start, end)
@@ -312,13 +320,14 @@ class Indexer:
             checkpoint = self.fetch_checkpoint()
             return checkpoint[0] if checkpoint else target
 
-    def _start_block(self) -> int:
-        """The next block to index, after rolling back to the fork point if the chain reorganised."""
-        checkpoint = self.fetch_checkpoint()
+    def _start_block(self, checkpoint: tuple[int, str] | None, block: dict[str, Any] | None) -> int:
+        """The next block to index, after rolling back to the fork point if the chain reorganised.
+
+        `block` is the chain's block at the checkpoint's height, fetched with the head in one round trip.
+        """
         if checkpoint is None:
             return self._chain.deployment.block_number
         number, block_hash = checkpoint
-        block = self._chain.fetch_block(number)
         if block is not None and block["hash"] == block_hash:
             return number + 1
         self.reorgs_detected += 1
@@ -402,9 +411,7 @@ class Indexer:
                 )
 
     def _apply_range(self, start: int, end: int) -> None:
-        events = self._chain.fetch_logs(start, end)
-        end_block = self._chain.fetch_block(end)
-        assert end_block is not None
+        events, end_block = self._chain.fetch_logs_and_block(start, end)
         with self._database.sessions() as session, session.begin(), session.no_autoflush:
             projection = _Projection(session, self._chain)
             for event in events:

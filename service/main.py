@@ -99,8 +99,22 @@ def _unexpected_error(_request: Request, error: Exception) -> JSONResponse:
     )
 
 
-def _document_idempotency_key(app: FastAPI) -> None:
-    """The middleware, not the endpoints, reads `Idempotency-Key`: add it to every POST in the schema."""
+def _restore_integer_bounds(node: Any) -> None:
+    """FastAPI writes every bound as a float; an integer's bounds are integers (2**63, not 9.2e+18)."""
+    if isinstance(node, dict):
+        if node.get("type") == "integer":
+            for keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+                if isinstance(node.get(keyword), float):
+                    node[keyword] = int(node[keyword])
+        for child in node.values():
+            _restore_integer_bounds(child)
+    elif isinstance(node, list):
+        for child in node:
+            _restore_integer_bounds(child)
+
+
+def _complete_openapi(app: FastAPI) -> None:
+    """Adds what FastAPI cannot see: the `Idempotency-Key` header the middleware reads on every POST."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -110,6 +124,7 @@ def _document_idempotency_key(app: FastAPI) -> None:
         for operations in schema["paths"].values():
             if "post" in operations:
                 operations["post"].setdefault("parameters", []).append(IDEMPOTENCY_KEY_PARAMETER)
+        _restore_integer_bounds(schema)
         app.openapi_schema = schema
         return schema
 
@@ -159,5 +174,5 @@ def create_app(runtime: Runtime | None = None, settings: Settings | None = None)
     for router in routers:
         app.include_router(router)
     app.add_middleware(IdempotencyMiddleware)
-    _document_idempotency_key(app)
+    _complete_openapi(app)
     return app

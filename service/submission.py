@@ -74,6 +74,9 @@ class Submitter:
         self._ttl_seconds = ttl_seconds
         self._operator_lock = threading.Lock()
         self._participant_locks: dict[str, threading.Lock] = {}
+        # Each participant's next forwarder nonce, known after its last request went through. Only
+        # read and written under that participant's lock; forgotten whenever an outcome is unclear.
+        self._forwarder_nonces: dict[str, int] = {}
         self._participant_locks_guard = threading.Lock()
         self._queue: queue.Queue[object] = queue.Queue()
         self._relay_threads: list[threading.Thread] = []
@@ -138,13 +141,16 @@ class Submitter:
             session.execute(update(Operation).where(Operation.id.in_(operation_ids)).values(**values))
 
     def _send_and_index(
-        self, sender: TransactionSender, transaction: SignedTransaction, operation_ids: list[int]
+        self,
+        sender: TransactionSender,
+        transaction: SignedTransaction,
+        operation_ids: list[int],
+        resumed: bool = False,
     ) -> tuple[Receipt, bool]:
         """Sends a journaled transaction; returns its receipt (indexed) and whether it succeeded."""
         try:
-            if not self._chain.is_mined(transaction.hash):  # after a crash it may be mined already
+            if not (resumed and self._chain.is_mined(transaction.hash)):  # after a crash it may be mined
                 sender.send(transaction)
-            self._mark(operation_ids, "submitted")
             receipt, succeeded = self._await_or_replace(sender, transaction, operation_ids)
         except (RuntimeError, LedgerError):
             # Unknown outcome (node gone, nonce trouble): the journal keeps it for resume().
@@ -153,9 +159,9 @@ class Submitter:
         if not succeeded:
             self._mark(operation_ids, "failed", block_number=receipt.block_number, error_code="reverted")
             return receipt, False
-        self._mark(operation_ids, "mined", block_number=receipt.block_number)
+        # "signed" until indexed: a crash in between leaves it to resume(), which finds the receipt.
         self._indexer.sync_to(receipt.block_number)
-        self._mark(operation_ids, "indexed")
+        self._mark(operation_ids, "indexed", block_number=receipt.block_number)
         return receipt, True
 
     def _await_or_replace(
@@ -240,7 +246,8 @@ class Submitter:
         with self._participant_lock(sender):
             self._chain.simulate_forwarded(sender, target, data)
             if signed_request is None:
-                request = self._chain.build_forward_request(sender, target, data, self._ttl_seconds)
+                nonce = self._forwarder_nonces.get(sender.lower())
+                request = self._chain.build_forward_request(sender, target, data, self._ttl_seconds, nonce)
             else:
                 request = signed_request
                 self._check_request(request)
@@ -255,8 +262,14 @@ class Submitter:
             pending = _Pending(kind, participant_id, request, signature, current_request_key.get())
             self._queue.put(pending)
             if not pending.done.wait(RELAY_WAIT_SECONDS):
+                self._forwarder_nonces.pop(sender.lower(), None)
                 # Still journaled: a retry with the same Idempotency-Key learns the outcome.
                 raise ChainUnavailable("the relay did not complete in time; retry to learn the outcome")
+            if pending.error is None:
+                # Executed, so the forwarder used this nonce: the next one is known without asking.
+                self._forwarder_nonces[sender.lower()] = request.nonce + 1
+            else:
+                self._forwarder_nonces.pop(sender.lower(), None)
         if pending.error is not None:
             raise pending.error
         assert pending.receipt is not None
@@ -368,7 +381,7 @@ class Submitter:
             )
             try:
                 with sender.lock:
-                    self._send_and_index(sender, transaction, ids)
+                    self._send_and_index(sender, transaction, ids, resumed=True)
             except ChainUnavailable:
                 raise  # the node is away: the outcome stays unknown, to be finished later
             except (RuntimeError, LedgerError) as error:

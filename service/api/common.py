@@ -11,8 +11,8 @@ from pydantic import AfterValidator, BaseModel, Field
 from service.db.models import Participant
 
 # Ids (participants, vouchers, tokens, terms, quotes, programmes) are positive and stored as BIGINT:
-# nothing at or beyond 2**63 can exist, and SQLite would fail on such a number with a 500. (A bound of
-# 2**63 rather than 2**63 - 1 because FastAPI writes schema bounds as floats, and 2**63 is one exactly.)
+# nothing at or beyond 2**63 can exist, and SQLite would fail on such a number with a 500. (`lt=2**63`
+# rather than `le=2**63 - 1`: FastAPI passes schema bounds through floats, which hold 2**63 exactly.)
 ID_LIMIT = 2**63
 Id = Annotated[int, Field(ge=1, lt=ID_LIMIT)]
 IdPath = Annotated[int, Path(ge=1, lt=ID_LIMIT)]

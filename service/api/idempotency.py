@@ -165,7 +165,11 @@ class IdempotencyMiddleware:
                 )
                 return
             # Its request died (crash, or an answer that never came): settle what it did, then look again.
-            await to_thread.run_sync(settle_request, runtime, earlier.id, participant_id, key)
+            try:
+                await to_thread.run_sync(settle_request, runtime, earlier.id, participant_id, key)
+            except LedgerError as error:  # e.g. the node is away: the outcome stays unknown for now
+                await _send_error(send, error)
+                return
 
         captured: list[Message] = []
 

@@ -71,6 +71,7 @@ class ChainClient:
         self.deployment = deployment
         self.operator = operator
         self.relayers = relayers
+        self._clock: tuple[float, int] = (-10.0, 0)
         abis = [artifact.abi for artifact in artifacts.values()]
         self.errors = ErrorCatalog(abis)
         self.events = EventCatalog(abis)
@@ -86,9 +87,19 @@ class ChainClient:
         return dict(block) if block else None
 
     def fetch_time(self) -> int:
+        """The latest block's timestamp: the clock every contract judges by."""
         block = self.fetch_block("latest")
         assert block is not None
-        return int(block["timestamp"], 16)
+        chain_time = int(block["timestamp"], 16)
+        self._clock = (time.monotonic(), chain_time)
+        return chain_time
+
+    def estimate_time(self) -> int:
+        """The chain's clock without a round trip, from the last reading (at most a second old)."""
+        read_at, chain_time = self._clock
+        if time.monotonic() - read_at > 1.0:
+            return self.fetch_time()
+        return chain_time + int(time.monotonic() - read_at)
 
     def call(self, to: str, data: bytes, *, sender: str | None = None, block: int | str = "latest") -> bytes:
         request: dict[str, Any] = {"to": to, "data": "0x" + data.hex()}
@@ -110,15 +121,24 @@ class ChainClient:
     def fetch_forwarder_nonce(self, account: str) -> int:
         return int(self.read(self.deployment.forwarder, "nonces(address)", [account], ["uint256"]))
 
-    def fetch_logs(self, from_block: int, to_block: int) -> list[DecodedEvent]:
+    def fetch_logs_and_block(
+        self, from_block: int, to_block: int
+    ) -> tuple[list[DecodedEvent], dict[str, Any]]:
+        """The indexed contracts' events in a block range, and the range's last block, in one round trip."""
         addresses = [
             self.deployment.addresses[name] for name in INDEXED_CONTRACTS if name in self.deployment.addresses
         ]
-        logs = self.rpc.request(
-            "eth_getLogs", [{"fromBlock": hex(from_block), "toBlock": hex(to_block), "address": addresses}]
+        logs, block = self.rpc.batch(
+            [
+                (
+                    "eth_getLogs",
+                    [{"fromBlock": hex(from_block), "toBlock": hex(to_block), "address": addresses}],
+                ),
+                ("eth_getBlockByNumber", [hex(to_block), False]),
+            ]
         )
         decoded = (self.events.decode(log) for log in logs if not log.get("removed"))
-        return [event for event in decoded if event is not None]
+        return [event for event in decoded if event is not None], dict(block)
 
     # --------------------------------------------------------------------------------- writes
 
@@ -132,14 +152,14 @@ class ChainClient:
         return self.call(target, payload, sender=self.deployment.forwarder)
 
     def build_forward_request(
-        self, sender: str, target: str, data: bytes, ttl_seconds: int
+        self, sender: str, target: str, data: bytes, ttl_seconds: int, nonce: int | None = None
     ) -> ForwardRequest:
         return ForwardRequest(
             sender=to_checksum_address(sender),
             target=to_checksum_address(target),
             gas=FORWARDED_CALL_GAS,
-            nonce=self.fetch_forwarder_nonce(sender),
-            deadline=self.fetch_time() + ttl_seconds,
+            nonce=self.fetch_forwarder_nonce(sender) if nonce is None else nonce,
+            deadline=self.estimate_time() + ttl_seconds,
             data=data,
         )
 

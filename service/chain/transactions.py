@@ -26,6 +26,7 @@ STUCK_AFTER_SECONDS = 0.5
 # ...and after this long replaced by the same call with higher fees.
 REPLACE_AFTER_SECONDS = 10.0
 MAX_REPLACEMENTS = 3
+GAS_PRICE_TTL_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class TransactionSender:
         self._chain_id = chain_id
         self._account: LocalAccount = Account.from_key(private_key)
         self._next_nonce: int | None = None
+        self._gas_price = 0
+        self._gas_price_at = -GAS_PRICE_TTL_SECONDS
         self.lock = threading.RLock()
 
     @property
@@ -61,10 +64,17 @@ class TransactionSender:
                 self._next_nonce = int(
                     self._rpc.request("eth_getTransactionCount", [self.address, "pending"]), 16
                 )
-            gas_price = int(self._rpc.request("eth_gasPrice"), 16)
-            signed = self._sign(self._next_nonce, to, data, gas, gas_price * 2 + 1, 1)
+            signed = self._sign(self._next_nonce, to, data, gas, self._fetch_gas_price() * 2 + 1, 1)
             self._next_nonce += 1
             return signed
+
+    def _fetch_gas_price(self) -> int:
+        """The node's gas price, asked at most once per GAS_PRICE_TTL_SECONDS (fees are doubled anyway)."""
+        now = time.monotonic()
+        if now - self._gas_price_at > GAS_PRICE_TTL_SECONDS:
+            self._gas_price = int(self._rpc.request("eth_gasPrice"), 16)
+            self._gas_price_at = now
+        return self._gas_price
 
     def replace(self, stuck: SignedTransaction) -> SignedTransaction:
         """The same call under the same nonce with twice the fees: a node drops the stuck one for it."""

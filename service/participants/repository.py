@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from eth_utils import to_checksum_address
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -15,8 +16,9 @@ def fetch_participant(session: Session, participant_id: int) -> Participant | No
 
 
 def fetch_participant_by_address(session: Session, address: str) -> Participant | None:
+    # Addresses are stored EIP-55 checksummed, so the unique index answers this directly.
     return session.scalars(
-        select(Participant).where(func.lower(Participant.address) == address.lower())
+        select(Participant).where(Participant.address == to_checksum_address(address))
     ).one_or_none()
 
 

@@ -7,7 +7,7 @@ FORGE := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
 PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: setup run test test-contracts test-python lint bench bench-quick clean
+.PHONY: setup run test test-contracts test-python fuzz lint bench bench-quick clean
 
 setup: $(PY_STAMP) $(NPM_STAMP)
 
@@ -34,10 +34,22 @@ test-contracts: setup
 test-python: setup
 	$(BIN)/pytest
 
+# API fuzzing with many more generated examples per operation than `make test` runs (not part of it).
+FUZZ_EXAMPLES ?= 250
+fuzz: setup
+	CASCADE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/test_api_fuzz.py
+
 lint: setup
 	$(BIN)/ruff check service migrations tests scripts benchmarks
 	$(BIN)/ruff format --check service migrations tests scripts benchmarks
 	$(BIN)/mypy service
+
+# Benchmarks (not part of `make test`): ceiling, gas, end to end, scale; writes benchmarks/results.json.
+bench: setup
+	$(BIN)/python -m benchmarks
+
+bench-quick: setup
+	$(BIN)/python -m benchmarks --quick
 
 clean:
 	rm -rf $(VENV) node_modules build contracts/out contracts/cache data

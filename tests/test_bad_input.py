@@ -142,6 +142,33 @@ def test_unknown_token_and_voucher(seed: SeedLedger, runtime: Runtime) -> None:
         expect_error(seed.t1.get("/v1/vouchers/424242/lineage"), 404, "voucher_not_found")
 
 
+def test_ids_and_amounts_beyond_what_the_ledger_stores(
+    seed: SeedLedger, runtime: Runtime, piece: dict[str, Any]
+) -> None:
+    """Found by the API fuzzer: each was a 500, as SQLite cannot bind an integer beyond int64 and Decimal
+    arithmetic overflowed on a huge amount. Ids are positive and below 2**63; amounts are checked for size
+    before any arithmetic."""
+    huge = 2**63
+    with unchanged(runtime):
+        for path in (
+            f"/v1/notes/{huge}",
+            f"/v1/vouchers/{huge}/lineage",
+            f"/v1/participants/{huge}",
+            f"/v1/financing-quotes/{huge}",
+            f"/v1/early-payment-programmes/{huge}",
+            f"/v1/vouchers/{huge}/settlement",
+            "/v1/notes/0",
+        ):
+            expect_error(seed.t1.get(path), 422, "invalid_request")
+        expect_error(seed.admin.post(f"/v1/participants/{huge}/revocation"), 422, "invalid_request")
+        path = f"/v1/notes/{piece['token_id']}/transfers"
+        body = {"to_participant_id": seed.c.participant_id, "amount": "1000000.00"}
+        expect_error(seed.a.post(path, json={**body, "to_participant_id": huge}), 422, "invalid_request")
+        expect_error(seed.a.post(path, json={**body, "into_token_id": huge}), 422, "invalid_request")
+        for amount in ("1e999999999", "123456789012345678901234567890.001"):
+            expect_error(seed.a.post(path, json={**body, "amount": amount}), 422, "amount_too_large")
+
+
 def _voucher_body(seed: SeedLedger, **overrides: Any) -> dict[str, Any]:
     return {
         "obligor_participant_id": seed.carmaker.participant_id,

@@ -52,6 +52,10 @@ def test_parse_amount_is_exact(text: str, minor: int) -> None:
         ("NaN", InvalidAmount),
         ("Infinity", InvalidAmount),
         ("1e30", AmountTooLarge),
+        ("92233720368547758.08", AmountTooLarge),
+        # found by the API fuzzer: these overflowed Decimal arithmetic into a 500
+        ("1e999999999", AmountTooLarge),
+        ("123456789012345678901234567890.001", AmountTooLarge),
     ],
 )
 def test_parse_amount_rejects(text: str, error: type[Exception]) -> None:

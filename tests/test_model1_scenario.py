@@ -6,6 +6,7 @@ A and 20M to B; A passes 10M to tier-3 C. Everyone sees the same lineage back to
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -113,3 +114,15 @@ def test_note_detail_and_whole_piece_transfer(seed: SeedLedger) -> None:
     assert note["value"] == "100000000.00" and note["depth"] == 1 and note["parent_token_id"] == root
     assert _holdings(seed.t1) == []
     assert [n["value"] for n in seed.t1.get("/v1/notes", params={"include_empty": True}).json()] == ["0.00"]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_timestamps_carry_their_utc_offset(seed: SeedLedger) -> None:
+    """Found by the API fuzzer: on SQLite they came back without an offset, which is not a `date-time`."""
+    note = seed.t1.get(f"/v1/notes/{seed.voucher['root_token_id']}").json()
+    me = seed.t1.get("/v1/participants/me").json()
+    for stamp in (me["created_at"], seed.voucher["issued_at"], seed.voucher["due_at"], note["due_at"]):
+        assert datetime.fromisoformat(stamp).utcoffset() == timedelta(0), stamp

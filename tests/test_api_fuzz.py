@@ -1,0 +1,314 @@
+"""API fuzzing with schemathesis: every operation of the OpenAPI schema, through the real app on Anvil.
+
+Each operation is fuzzed against its own copy of one seeded ledger (model 1's participants, the
+CNY 100,000,000 voucher with a piece at tier 2, cash, financing terms and a quote, an early-payment
+programme: id 1 of everything exists), by a caller drawn from the admin, the obligor, the tier-1
+supplier, the financier and nobody. Every answer must be documented: no 5xx, a documented status
+code and content type, a body that matches the response schema, and invalid input refused with a 4xx.
+As random input mostly earns error answers, a tour also takes every operation down its success path.
+
+`CASCADE_FUZZ_EXAMPLES` bounds the generated examples per operation (a few in `make test`);
+`make fuzz` runs many more. The coverage phase (boundary and invalid values) always runs in full.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from service.chain.anvil import AnvilProcess
+from service.chain.client import Deployment
+from service.chain.rpc import JsonRpc
+from service.db.session import Database
+from service.main import create_app
+from service.participants.service import create_admin
+from service.runtime import Runtime, record_deployment, start_runtime
+from service.settings import Settings
+from tests.conftest import ApiUser, issue_voucher, register, transfer
+
+pytestmark = pytest.mark.integration
+
+FUZZ_EXAMPLES = int(os.environ.get("CASCADE_FUZZ_EXAMPLES", "10"))
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
+# Weighted towards the roles most operations need, so most requests get past authorisation.
+ROLES = ("admin", "admin", "obligor", "supplier", "supplier", "financier", "anonymous")
+
+schema = schemathesis.openapi.from_dict(
+    create_app().openapi(),
+    config=schemathesis.Config.from_dict(
+        {
+            # the test sends the caller's key itself: no generated (or deliberately missing) Authorization
+            "generation": {"mode": "all", "max-examples": FUZZ_EXAMPLES, "with-security-parameters": False},
+            "phases": {"stateful": {"enabled": False}},
+        }
+    ),
+)
+
+
+def _settings(anvil: AnvilProcess, directory: Path) -> Settings:
+    return Settings(
+        CASCADE_DATA_DIR=directory / "data",
+        DATABASE_URL=f"sqlite:///{directory / 'cascade.db'}",
+        CHAIN_RPC_URL=anvil.rpc_url,
+        INDEXER_POLL_SECONDS=0.2,
+    )
+
+
+def _post(user: ApiUser, path: str, body: dict[str, object]) -> dict[str, object]:
+    response = user.post(path, json=body)
+    assert response.status_code == 201, response.text
+    result: dict[str, object] = response.json()
+    return result
+
+
+def _build_seed(runtime: Runtime, client: TestClient) -> dict[str, str]:
+    """Participant 1 to 5, voucher 1 (tokens 1 and 2), terms 1, quote 1, programme 1; the callers' keys."""
+    address, _ = runtime.key_vault.create_account()
+    with runtime.database.transaction() as session:
+        participant, secret = create_admin(session, "Fuzz admin", address)
+        admin = ApiUser(client, secret, participant.id, address)
+    carmaker = register(admin, "Carmaker", "obligor")
+    t1 = register(admin, "T1", "supplier")
+    a = register(admin, "A", "supplier")
+    bank = register(admin, "Bank", "financier")
+    voucher = issue_voucher(admin, carmaker, t1)
+    transfer(t1, voucher["root_token_id"], a, "30000000.00")
+    for user in (bank, carmaker):
+        body = {"participant_id": user.participant_id, "currency": "CNY", "amount": "100000000.00"}
+        _post(admin, "/v1/cash/credits", body)
+    offer = {"currency": "CNY", "rate_bps": 600, "min_amount": "1000000.00", "max_amount": "50000000.00"}
+    terms = _post(bank, "/v1/financing/terms", {**offer, "budget": "60000000.00"})
+    token = voucher["root_token_id"]
+    _post(t1, f"/v1/notes/{token}/financing-quotes", {"terms_id": terms["id"], "amount": "10000000.00"})
+    cutoff = datetime.fromtimestamp(runtime.chain.fetch_time(), UTC) + timedelta(days=90)
+    _post(
+        carmaker,
+        f"/v1/vouchers/{voucher['id']}/early-payment-programmes",
+        {"rate_bps": 800, "budget": "15000000.00", "cutoff_date": cutoff.date().isoformat()},
+    )
+    return {"admin": admin.key, "obligor": carmaker.key, "supplier": t1.key, "financier": bank.key}
+
+
+@dataclass
+class SeededLedger:
+    """The seeded ledger every operation starts from: a chain snapshot, a database and data directory."""
+
+    directory: Path
+    snapshot: dict[str, str]
+    keys: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def seeded_ledger(
+    anvil: AnvilProcess,
+    deployment: Deployment,
+    chain_baseline: dict[str, str],
+    sqlite_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[SeededLedger]:
+    directory = tmp_path_factory.mktemp("fuzz-seed")
+    shutil.copy(sqlite_template, directory / "cascade.db")
+    seed_settings = _settings(anvil, directory)
+    database = Database(seed_settings.resolved_database_url)
+    record_deployment(database, deployment)
+    database.dispose()
+    runtime = start_runtime(seed_settings)
+    try:
+        with TestClient(create_app(runtime)) as client:
+            keys = _build_seed(runtime, client)
+    finally:
+        runtime.close()
+    rpc = JsonRpc(anvil.rpc_url)
+    try:
+        yield SeededLedger(directory, {"id": rpc.request("evm_snapshot")}, keys)
+        # back to the deployment baseline for the tests after this module
+        assert rpc.request("evm_revert", [chain_baseline["id"]]) is True
+        chain_baseline["id"] = rpc.request("evm_snapshot")
+    finally:
+        rpc.close()
+
+
+@dataclass
+class FuzzTarget:
+    runtime: Runtime
+    app: FastAPI
+    keys: dict[str, str]
+
+    def headers(self, role: str) -> dict[str, str]:
+        return {} if role == "anonymous" else {"Authorization": f"Bearer {self.keys[role]}"}
+
+
+@pytest.fixture
+def fuzz_target(anvil: AnvilProcess, seeded_ledger: SeededLedger, tmp_path: Path) -> Iterator[FuzzTarget]:
+    """A fresh copy of the seeded ledger: the chain back at its snapshot, the database and keys copied."""
+    rpc = JsonRpc(anvil.rpc_url)
+    try:
+        assert rpc.request("evm_revert", [seeded_ledger.snapshot["id"]]) is True
+        seeded_ledger.snapshot["id"] = rpc.request("evm_snapshot")
+    finally:
+        rpc.close()
+    shutil.copy(seeded_ledger.directory / "cascade.db", tmp_path / "cascade.db")
+    shutil.copytree(seeded_ledger.directory / "data", tmp_path / "data")
+    runtime = start_runtime(_settings(anvil, tmp_path))
+    try:
+        yield FuzzTarget(runtime, create_app(runtime), seeded_ledger.keys)
+    finally:
+        runtime.close()
+
+
+def caller_role(case: schemathesis.Case) -> str:
+    """The caller is a function of the generated request, so Hypothesis can replay and shrink it."""
+    request = repr((case.path_parameters, case.query, case.headers, case.body))
+    return ROLES[zlib.crc32(request.encode()) % len(ROLES)]
+
+
+@schema.parametrize()
+@settings(deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_conforms_to_its_schema(case: schemathesis.Case, fuzz_target: FuzzTarget) -> None:
+    role = caller_role(case)
+    try:
+        case.call_and_validate(app=fuzz_target.app, headers=fuzz_target.headers(role), checks=CHECKS)
+    except BaseException as failure:
+        failure.add_note(f"caller role: {role}")
+        raise
+
+
+class Tour:
+    """Calls operations with chosen, valid data and checks each answer is a success that fits the schema."""
+
+    def __init__(self, target: FuzzTarget) -> None:
+        self.target = target
+        self.visited: set[str] = set()
+
+    def call(
+        self,
+        label: str,
+        role: str,
+        *,
+        query: dict[str, str] | None = None,
+        body: dict[str, object] | None = None,
+        **path_parameters: object,
+    ) -> Any:
+        operation = schema.find_operation_by_label(label)
+        assert operation is not None, label
+        case = operation.Case(
+            path_parameters=path_parameters or None,
+            query=query,
+            **({"body": body, "media_type": "application/json"} if body is not None else {}),
+        )
+        response = case.call_and_validate(
+            app=self.target.app, headers=self.target.headers(role), checks=CHECKS
+        )
+        assert response.status_code < 300, f"{label}: {response.status_code} {response.text}"
+        self.visited.add(label)
+        [content_type] = response.headers["content-type"]
+        result: Any = response.json() if content_type == "application/json" else response.text
+        return result
+
+
+def test_every_operation_succeeds_and_conforms(fuzz_target: FuzzTarget) -> None:
+    """Every operation once with valid data, in an order that makes each succeed (voucher 1 is the seed's)."""
+    runtime, tour = fuzz_target.runtime, Tour(fuzz_target)
+    today = datetime.fromtimestamp(runtime.chain.fetch_time(), UTC).date()
+    tour.call("GET /v1/health", "anonymous")
+    ids = {row["name"]: row["id"] for row in tour.call("GET /v1/participants", "admin")}
+    t1, a, carmaker = ids["T1"], ids["A"], ids["Carmaker"]
+    d = tour.call("POST /v1/participants", "admin", body={"name": "D", "role": "supplier"})["id"]
+    tour.call("GET /v1/participants/me", "supplier")
+    tour.call("GET /v1/participants/{participant_id}", "supplier", participant_id=d)
+    tour.call("POST /v1/participants/{participant_id}/revocation", "admin", participant_id=d)
+    tour.call("POST /v1/participants/{participant_id}/verification", "admin", participant_id=d)
+
+    issue = {
+        "holder_participant_id": t1,
+        "currency": "CNY",
+        "face_value": "1000000.00",
+        "minimum_unit": "1000.00",
+        "due_date": (today + timedelta(days=30)).isoformat(),
+        "invoice_references": ["INV-TOUR"],
+        "document_hash": "0x" + "ef" * 32,
+    }
+    voucher = tour.call("POST /v1/vouchers", "obligor", body=issue)
+    root = voucher["root_token_id"]
+    tour.call("GET /v1/vouchers", "obligor")
+    seeded = tour.call("GET /v1/vouchers/{voucher_id}", "supplier", voucher_id=1)
+    tour.call("GET /v1/vouchers/{voucher_id}/lineage", "supplier", voucher_id=voucher["id"])
+    tour.call("GET /v1/notes", "supplier")
+    tour.call("GET /v1/notes/{token_id}", "supplier", token_id=root)
+    move = {"to_participant_id": a, "amount": "400000.00"}
+    tour.call("POST /v1/notes/{token_id}/transfers/signing-request", "supplier", token_id=root, body=move)
+    tour.call("POST /v1/notes/{token_id}/transfers", "supplier", token_id=root, body=move)
+
+    tour.call("GET /v1/cash", "financier")
+    credit = {"participant_id": carmaker, "currency": "CNY", "amount": "1000000.00"}
+    tour.call("POST /v1/cash/credits", "admin", body=credit)
+
+    tour.call("GET /v1/financing/terms", "supplier")
+    offer = {"currency": "CNY", "rate_bps": 700, "min_amount": "1000000.00", "max_amount": "2000000.00"}
+    terms = tour.call("POST /v1/financing/terms", "financier", body={**offer, "budget": "5000000.00"})
+    ask = {"terms_id": terms["id"], "amount": "1000000.00"}
+    label = "POST /v1/notes/{token_id}/financing-quotes"
+    quote = tour.call(label, "supplier", token_id=seeded["root_token_id"], body=ask)
+    tour.call("GET /v1/financing-quotes/{quote_id}", "supplier", quote_id=quote["id"])
+    tour.call("POST /v1/financing-quotes/{quote_id}/execution", "supplier", quote_id=quote["id"])
+    tour.call("POST /v1/financing/terms/{terms_id}/withdrawal", "financier", terms_id=terms["id"])
+
+    cutoff = (today + timedelta(days=20)).isoformat()
+    terms_of_offer = {"rate_bps": 500, "budget": "2000000.00", "cutoff_date": cutoff}
+    label = "POST /v1/vouchers/{voucher_id}/early-payment-programmes"
+    programme = tour.call(label, "obligor", voucher_id=seeded["id"], body=terms_of_offer)["id"]
+    tour.call("GET /v1/vouchers/{voucher_id}/early-payment-programmes", "obligor", voucher_id=seeded["id"])
+    tour.call("GET /v1/early-payment-programmes/{programme_id}", "supplier", programme_id=programme)
+    amount = {"amount": "1000000.00"}
+    label = "GET /v1/early-payment-programmes/{programme_id}/quote"
+    tour.call(label, "supplier", programme_id=programme, query=amount)
+    label = "POST /v1/early-payment-programmes/{programme_id}/redemptions"
+    redeem = {"token_id": seeded["root_token_id"], **amount}
+    tour.call(label, "supplier", programme_id=programme, body=redeem)
+    tour.call("POST /v1/early-payment-programmes/{programme_id}/closure", "obligor", programme_id=programme)
+
+    settled = {"voucher_id": voucher["id"]}
+    tour.call("GET /v1/vouchers/{voucher_id}/settlement", "obligor", **settled)
+    funding = {"amount": "1000000.00"}
+    tour.call("POST /v1/vouchers/{voucher_id}/settlement/fundings", "obligor", body=funding, **settled)
+    runtime.rpc.request("evm_increaseTime", [31 * 86_400])
+    runtime.rpc.request("evm_mine")
+    runtime.chain.fetch_time()  # the service may hold on to its last reading of the clock for a moment
+    tour.call("POST /v1/notes/{token_id}/settlement-claims", "supplier", token_id=root)
+    label = "POST /v1/vouchers/{voucher_id}/settlement/payouts"
+    assert tour.call(label, "obligor", body={"batch_size": 10}, **settled)["pieces_paid"] == 1
+    label = "GET /v1/vouchers/{voucher_id}/settlement/report"
+    tour.call(label, "obligor", **settled)
+    tour.call(label, "obligor", query={"format": "csv"}, **settled)
+
+    tour.call("POST /v1/ledger/pause", "admin")
+    tour.call("POST /v1/ledger/unpause", "admin")
+    assert tour.call("GET /v1/ledger/reconciliation", "admin")["clean"] is True
+    assert tour.visited == {result.ok().label for result in schema.get_all_operations()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -290,6 +291,8 @@ class Indexer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.reorgs_detected = 0
+        # Called when a reorganisation is detected, e.g. to drop caches of chain state.
+        self.reorg_listeners: list[Callable[[], None]] = []
 
     @property
     def chain_id(self) -> int:
@@ -300,12 +303,20 @@ class Indexer:
             checkpoint = session.get(ChainCheckpoint, self.chain_id)
             return (checkpoint.block_number, checkpoint.block_hash) if checkpoint else None
 
-    def sync_to(self, target_block: int | None = None) -> int:
-        """Indexes up to `target_block` (default: the chain head); returns the indexed block."""
+    def sync_to(self, target_block: int | None = None, target_hash: str | None = None) -> int:
+        """Indexes up to `target_block` (default: the chain head); returns the indexed block.
+
+        With `target_hash` (a receipt's block), a block already indexed under that very hash needs
+        no round trip to the node: another writer's sync covered it.
+        """
         with self._lock:
             checkpoint = self.fetch_checkpoint()
-            if checkpoint is not None and target_block is not None and checkpoint[0] >= target_block:
-                return checkpoint[0]  # another writer's sync already covered this block
+            if (
+                target_hash is not None
+                and target_block is not None
+                and self._is_indexed(target_block, target_hash)
+            ):
+                return checkpoint[0] if checkpoint else target_block
             calls: list[tuple[str, list[object]]] = [("eth_blockNumber", [])]
             if checkpoint is not None:
                 calls.append(("eth_getBlockByNumber", [hex(checkpoint[0]), False]))
@@ -320,6 +331,11 @@ class Indexer:
             checkpoint = self.fetch_checkpoint()
             return checkpoint[0] if checkpoint else target
 
+    def _is_indexed(self, number: int, block_hash: str) -> bool:
+        with self._database.sessions() as session:
+            row = session.get(IndexedBlock, (self.chain_id, number))
+            return row is not None and row.block_hash == block_hash
+
     def _start_block(self, checkpoint: tuple[int, str] | None, block: dict[str, Any] | None) -> int:
         """The next block to index, after rolling back to the fork point if the chain reorganised.
 
@@ -331,6 +347,8 @@ class Indexer:
         if block is not None and block["hash"] == block_hash:
             return number + 1
         self.reorgs_detected += 1
+        for listener in self.reorg_listeners:
+            listener()
         fork_point = self._find_fork_point()
         logger.warning("chain reorganised below block %s: rolling back to block %s", number, fork_point)
         if fork_point is None:

@@ -156,6 +156,7 @@ def start_runtime(
         chain = ChainClient(rpc, chain_id, artifacts, deployment, operator, relayers)
         indexer = Indexer(database, chain)
         submitter = Submitter(database, chain, indexer, settings.forward_request_ttl_seconds)
+        indexer.reorg_listeners += [submitter.forget_nonces, chain.forget_clock]
         vault = KeyVault(
             load_or_create_master_key(
                 settings.master_key.get_secret_value() if settings.master_key else None,

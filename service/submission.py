@@ -160,7 +160,7 @@ class Submitter:
             self._mark(operation_ids, "failed", block_number=receipt.block_number, error_code="reverted")
             return receipt, False
         # "signed" until indexed: a crash in between leaves it to resume(), which finds the receipt.
-        self._indexer.sync_to(receipt.block_number)
+        self._indexer.sync_to(receipt.block_number, receipt.block_hash)
         self._mark(operation_ids, "indexed", block_number=receipt.block_number)
         return receipt, True
 
@@ -241,39 +241,69 @@ class Submitter:
         """Relays a participant's call; the receipt holds only that call's events.
 
         With a managed key the request is built here, under the participant's lock, so its nonce is
-        the chain's current one; a request the participant signed itself is checked against it.
+        the chain's; if the forwarder still skips it as stale (the cached nonce or clock was out of
+        date, say after a reorganisation), it is rebuilt from fresh readings and relayed once more.
+        A request the participant signed itself is checked against the chain and never rebuilt.
         """
         with self._participant_lock(sender):
             self._chain.simulate_forwarded(sender, target, data)
-            if signed_request is None:
+            if signed_request is not None:
+                self._check_request(signed_request)
+                return self._relay_one(kind, participant_id, signed_request, sign)
+            try:
                 nonce = self._forwarder_nonces.get(sender.lower())
                 request = self._chain.build_forward_request(sender, target, data, self._ttl_seconds, nonce)
-            else:
-                request = signed_request
-                self._check_request(request)
-            signature = sign(request)
-            signer = request.recover_signer(signature, self._chain.chain_id, self._chain.deployment.forwarder)
-            if signer is None or signer.lower() != request.sender.lower():
-                raise InvalidSignature(
-                    "the forward request is not signed by the participant's key", signer=signer
-                )
-            if not self._relay_threads:
-                raise ChainUnavailable("the relayers are not running")
-            pending = _Pending(kind, participant_id, request, signature, current_request_key.get())
-            self._queue.put(pending)
-            if not pending.done.wait(RELAY_WAIT_SECONDS):
-                self._forwarder_nonces.pop(sender.lower(), None)
-                # Still journaled: a retry with the same Idempotency-Key learns the outcome.
-                raise ChainUnavailable("the relay did not complete in time; retry to learn the outcome")
-            if pending.error is None:
-                # Executed, so the forwarder used this nonce: the next one is known without asking.
-                self._forwarder_nonces[sender.lower()] = request.nonce + 1
-            else:
-                self._forwarder_nonces.pop(sender.lower(), None)
+                return self._relay_one(kind, participant_id, request, sign)
+            except (StaleRequest, RequestExpired):
+                self._chain.forget_clock()
+                request = self._chain.build_forward_request(sender, target, data, self._ttl_seconds)
+                return self._relay_one(kind, participant_id, request, sign)
+
+    def _relay_one(
+        self,
+        kind: str,
+        participant_id: int | None,
+        request: ForwardRequest,
+        sign: Callable[[ForwardRequest], bytes],
+    ) -> Receipt:
+        """Signs, queues and waits for one request; the caller holds its participant's lock."""
+        sender = request.sender.lower()
+        signature = sign(request)
+        signer = request.recover_signer(signature, self._chain.chain_id, self._chain.deployment.forwarder)
+        if signer is None or signer.lower() != sender:
+            raise InvalidSignature(
+                "the forward request is not signed by the participant's key", signer=signer
+            )
+        if not self._relay_threads:
+            raise ChainUnavailable("the relayers are not running")
+        pending = _Pending(kind, participant_id, request, signature, current_request_key.get())
+        self._queue.put(pending)
+        if not pending.done.wait(RELAY_WAIT_SECONDS):
+            self._forwarder_nonces.pop(sender, None)
+            # Still journaled: a retry with the same Idempotency-Key learns the outcome.
+            raise ChainUnavailable("the relay did not complete in time; retry to learn the outcome")
         if pending.error is not None:
+            self._forwarder_nonces.pop(sender, None)
             raise pending.error
+        # Executed, so the forwarder used this nonce: the next one is known without asking.
+        self._forwarder_nonces[sender] = request.nonce + 1
         assert pending.receipt is not None
         return pending.receipt
+
+    def forget_nonces(self) -> None:
+        """Drops every cached forwarder nonce (after a reorganisation, they may be ahead of the chain)."""
+        self._forwarder_nonces.clear()
+
+    def _explain(self, request: ForwardRequest, receipt: Receipt, executed: bool) -> LedgerError:
+        """Why a relayed request did not take effect, in the ledger's error codes."""
+        if not executed:
+            # The forwarder skipped it as invalid (executeBatch does not revert for one stale request).
+            try:
+                self._check_request(request)
+            except LedgerError as error:
+                return error
+        rejected = ChainRejected("the request reverted on chain", transaction_hash=receipt.transaction_hash)
+        return self._chain.explain_failure(request.sender, request.target, request.data, rejected)
 
     def _check_request(self, request: ForwardRequest) -> None:
         if request.gas != FORWARDED_CALL_GAS:
@@ -339,12 +369,7 @@ class Submitter:
                 )
             else:
                 failed_ids.append(operation_id)
-                rejected = ChainRejected(
-                    "the request reverted on chain", transaction_hash=receipt.transaction_hash
-                )
-                pending.error = self._chain.explain_failure(
-                    pending.request.sender, pending.request.target, pending.request.data, rejected
-                )
+                pending.error = self._explain(pending.request, receipt, executed=result is not None)
             pending.done.set()
         if failed_ids and succeeded:
             self._mark(failed_ids, "failed", error_code="request_failed")

@@ -94,6 +94,9 @@ class ChainClient:
         self._clock = (time.monotonic(), chain_time)
         return chain_time
 
+    def forget_clock(self) -> None:
+        self._clock = (-10.0, 0)
+
     def estimate_time(self) -> int:
         """The chain's clock without a round trip, from the last reading (at most a second old)."""
         read_at, chain_time = self._clock

@@ -63,19 +63,22 @@ bearer_key = HTTPBearer(
 
 
 def get_caller(
-    session: Annotated[Session, Depends(get_session)],
+    runtime: Annotated[Runtime, Depends(get_runtime)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_key)],
 ) -> Caller:
     if credentials is None:
         raise Unauthenticated("send your API key as `Authorization: Bearer <key>`")
-    row = session.execute(
-        select(Participant)
-        .join(ApiKey, ApiKey.participant_id == Participant.id)
-        .where(ApiKey.key_hash == hash_api_key(credentials.credentials), ApiKey.revoked_at.is_(None))
-    ).scalar_one_or_none()
-    if row is None:
-        raise Unauthenticated("the API key is not valid")
-    return Caller(participant_id=row.id, name=row.name, role=row.role, address=row.address)
+    # A session of its own, closed at once: a request must not hold a pooled connection while it
+    # waits for a worker thread, or a burst of requests starves the relayers and the indexer.
+    with runtime.database.sessions() as session:
+        row = session.execute(
+            select(Participant)
+            .join(ApiKey, ApiKey.participant_id == Participant.id)
+            .where(ApiKey.key_hash == hash_api_key(credentials.credentials), ApiKey.revoked_at.is_(None))
+        ).scalar_one_or_none()
+        if row is None:
+            raise Unauthenticated("the API key is not valid")
+        return Caller(participant_id=row.id, name=row.name, role=row.role, address=row.address)
 
 
 def require_roles(*roles: str) -> object:

@@ -14,6 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from service.settings import PROJECT_ROOT
 
+# More connections than the web server's worker threads (40) plus the relayers and the indexer, so
+# that no request ever waits for a connection another waiting request holds.
+POOL_SIZE = 48
+POOL_OVERFLOW = 32
+
 
 def _normalise_url(url: str) -> str:
     # psycopg 3 is the installed driver; plain postgresql:// URLs would ask for psycopg2.
@@ -25,7 +30,12 @@ def _normalise_url(url: str) -> str:
 def create_database_engine(url: str) -> Engine:
     url = _normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -37,7 +47,7 @@ def create_database_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_pre_ping=True)
 
 
 class Database:

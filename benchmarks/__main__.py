@@ -1,0 +1,413 @@
+"""`python -m benchmarks [--quick] [--profile]`: every benchmark, a table, and benchmarks/results.json.
+
+Sections: the chain's ceiling, gas per operation against the ERC-3525 reference, end-to-end transfers
+through the API (SQLite and PostgreSQL, 1/16/64 clients), and ledger size / lineage depth. A section that
+fails is reported as such (its error in `errors`) and the others still run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks.ceiling import CeilingConfig, run_ceiling
+from benchmarks.common import anvil_version, load_average, rounded
+from benchmarks.e2e import E2EConfig, no_profiler, run_e2e
+from benchmarks.gas import run_gas
+from benchmarks.profile import record
+from benchmarks.scale import ScaleConfig, run_scale
+from benchmarks.service_proc import postgres_database
+from service.chain.compiler import compile_cascade
+from service.settings import PROJECT_ROOT, Settings
+
+RESULTS_PATH = PROJECT_ROOT / "benchmarks" / "results.json"
+BENCH_CACHE = PROJECT_ROOT / "build" / "benchmarks"
+
+
+@dataclass(frozen=True)
+class Mode:
+    name: str
+    ceiling: CeilingConfig
+    e2e: E2EConfig
+    scale: ScaleConfig
+
+
+QUICK = Mode(
+    "quick",
+    CeilingConfig(transactions=2_000, senders=100, automine_transactions=300, timeout_seconds=60),
+    E2EConfig(operations_per_client={1: 20, 16: 3, 64: 2}, time_bound_seconds=20),
+    ScaleConfig(
+        levels=(1_000, 10_000),
+        bulk_holders=10,
+        clients=16,
+        operations_per_client=3,
+        lineage_requests=20,
+        lineage_depth=50,
+        chunk_pieces=10_000,
+        setup_bound_seconds=90,
+        index_bound_seconds=90,
+        time_bound_seconds=20,
+    ),
+)
+FULL = Mode(
+    "full",
+    CeilingConfig(transactions=10_000, senders=100, automine_transactions=1_000, timeout_seconds=120),
+    E2EConfig(operations_per_client={1: 100, 16: 20, 64: 10}, time_bound_seconds=90),
+    ScaleConfig(
+        levels=(1_000, 100_000),
+        bulk_holders=50,
+        clients=16,
+        operations_per_client=10,
+        lineage_requests=50,
+        lineage_depth=50,
+        chunk_pieces=10_000,
+        setup_bound_seconds=300,
+        index_bound_seconds=300,
+        time_bound_seconds=60,
+    ),
+)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _git_state() -> dict[str, Any]:
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10, check=False
+        ).stdout.rstrip()
+
+    changed = [
+        line[3:]
+        for line in git("status", "--porcelain").splitlines()
+        if not line[3:].startswith("benchmarks/") and line[3:] != "Makefile"
+    ]
+    return {"commit": git("rev-parse", "--short", "HEAD").strip(), "changed_outside_benchmarks": changed}
+
+
+class Run:
+    def __init__(self, mode: Mode, work_dir: Path, profile: bool) -> None:
+        self.mode = mode
+        self.work_dir = work_dir
+        self.profile = profile
+        self.results: dict[str, Any] = {}
+        self.errors: dict[str, str] = {}
+        self.seconds: dict[str, float] = {}
+        self.profiles: dict[str, Any] = {}
+
+    def section(self, name: str, body: Callable[[], None]) -> None:
+        log(f"== {name}")
+        started = time.perf_counter()
+        try:
+            body()
+        except Exception as error:
+            self.errors[name] = f"{type(error).__name__}: {error}"
+            log(f"!! {name} failed: {error}")
+            log(traceback.format_exc(limit=6))
+        self.seconds[name] = round(time.perf_counter() - started, 1)
+
+    def profiler(self, pid: int, label: str) -> AbstractContextManager[Any]:
+        if not self.profile or label not in ("sqlite-16", "sqlite-64"):
+            return no_profiler(pid, label)
+        return record(pid, self.work_dir, label, self.profiles)
+
+
+@contextmanager
+def _work_dir(keep: bool) -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="cascade-bench-"))
+    failed = True
+    try:
+        yield path
+        failed = False
+    finally:
+        if keep or failed:
+            log(f"logs and data kept in {path}")
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer operations, well under a minute")
+    parser.add_argument(
+        "--profile", action="store_true", help="sample the service with py-spy (SQLite, 16 and 64 clients)"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, databases)")
+    parser.add_argument("--output", type=Path, default=RESULTS_PATH)
+    args = parser.parse_args(argv)
+    mode = QUICK if args.quick else FULL
+    wall_started = time.perf_counter()
+    load_before = load_average()
+    with _work_dir(args.keep) as work_dir:
+        run = Run(mode, work_dir, args.profile)
+        artifacts: dict[str, Any] = {}
+
+        def compile_contracts() -> None:
+            artifacts.update(compile_cascade(Settings().artifacts_dir))
+
+        def ceiling() -> None:
+            run.results["ceiling"] = run_ceiling(mode.ceiling, work_dir)
+
+        def gas() -> None:
+            run.results["gas"] = run_gas(artifacts, BENCH_CACHE, work_dir)
+
+        def e2e_sqlite() -> None:
+            rows, info = run_e2e("sqlite", None, mode.e2e, work_dir, log, run.profiler)
+            run.results.setdefault("e2e", []).extend(rows)
+            run.results.setdefault("e2e_info", []).append(info)
+
+        def e2e_postgres() -> None:
+            with postgres_database() as url:
+                rows, info = run_e2e("postgresql", url, mode.e2e, work_dir, log, run.profiler)
+            run.results.setdefault("e2e", []).extend(rows)
+            run.results.setdefault("e2e_info", []).append(info)
+
+        def scale() -> None:
+            rows, info = run_scale(mode.scale, work_dir, log)
+            run.results["scale"] = rows
+            run.results["scale_info"] = info
+
+        run.section("compile", compile_contracts)
+        run.section("ceiling", ceiling)
+        run.section("gas", gas)
+        run.section("e2e-sqlite", e2e_sqlite)
+        run.section("e2e-postgresql", e2e_postgres)
+        run.section("scale", scale)
+        output = assemble(run, time.perf_counter() - wall_started, load_before)
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(output, indent=2) + "\n")
+        print(render(output))
+        print(f"\nresults: {args.output}")
+    return 1 if run.errors else 0
+
+
+def assemble(run: Run, wall_seconds: float, load_before: list[float]) -> dict[str, Any]:
+    results = run.results
+    ceiling = results.get("ceiling", {})
+    batched = ceiling.get("batched", {})
+    automine = ceiling.get("automine_sequential", {})
+    ceiling_tps = batched.get("tps")
+    e2e = results.get("e2e", [])
+    sqlite_64 = next((row for row in e2e if row["db"] == "sqlite" and row["clients"] == 64), None)
+    gas = results.get("gas", {})
+    notes = _notes(run, results, load_before)
+    return {
+        "mode": run.mode.name,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "anvil": anvil_version(),
+            "load_average_before": load_before,
+            "load_average_after": load_average(),
+        },
+        "git": _git_state(),
+        "wall_seconds": round(wall_seconds, 1),
+        "section_seconds": run.seconds,
+        "ceiling_tps": rounded(ceiling_tps),
+        "ceiling_mode": (
+            "anvil --no-mining, evm_mine after every 100 transactions; pre-signed plain ETH transfers "
+            "(eth-account), 100 senders, one transaction per sender per block, JSON-RPC batches of 100 "
+            "over one kept-alive httpx client; clock from first send until every receipt is in; "
+            "median of 3 runs"
+        ),
+        "ceiling_automine_sequential_tps": rounded(automine.get("tps")),
+        "ceiling": ceiling,
+        "e2e": e2e,
+        "e2e_ratio_64": (
+            round(sqlite_64["tps"] / ceiling_tps, 4)
+            if sqlite_64 and ceiling_tps and sqlite_64["tps"]
+            else None
+        ),
+        "e2e_info": results.get("e2e_info", []),
+        "gas": gas.get("table", {}),
+        "split_ratio": rounded(gas.get("split_ratio"), 3),
+        "gas_info": {key: value for key, value in gas.items() if key not in ("table", "split_ratio")},
+        "scale": results.get("scale", []),
+        "scale_info": results.get("scale_info", {}),
+        "profile": run.profiles or None,
+        "errors": run.errors,
+        "notes": notes,
+    }
+
+
+def _notes(run: Run, results: dict[str, Any], load_before: list[float]) -> list[str]:
+    notes = [
+        "All processes (Anvil, the service, the load generator, PostgreSQL) share this machine's "
+        f"{os.cpu_count()} cores, which other work also used: load average {load_before} before the run. "
+        "Figures are single runs; expect 10-20% run-to-run spread.",
+        "e2e: the service runs as `cascade serve` (a child process, default settings) attached to a fresh "
+        "Anvil in automine mode (how the service runs its own chain); clients are asyncio tasks on httpx in "
+        "one process. A transfer counts when the API answers 201, i.e. after its block is mined and indexed. "
+        "Latency percentiles are over confirmed transfers only; errors are counted separately.",
+        "e2e_ratio_64 divides by the batched no-mining ceiling; ceiling_automine_sequential_tps is the "
+        "chain's limit for one transaction at a time in the mode the service uses.",
+        "gas: direct calls by the holder (no forwarder) on a fresh chain, first operation of its kind for "
+        "its accounts (cold storage, recipient holding nothing). Cascade's issue also stores the voucher "
+        "record; the reference mint stores only the token. split_via_forwarder is the same split relayed "
+        "through the ERC-2771 forwarder. settlement_payout_per_piece is the marginal gas of one more piece "
+        "in a payout batch. reference = ERC3525BaseMock from @solvprotocol/erc-3525 (own OpenZeppelin "
+        "4.9.6), same solc and optimizer settings; null where it has no such operation.",
+        "scale: pieces = note.tokenCount() on chain when measured (the index had caught up); bulk pieces are "
+        "made directly on chain by own-wallet holders, lineage and client pieces too (the index is the "
+        "same whoever sends); lineage_p50_ms is the median of sequential GETs of a 51-piece lineage.",
+    ]
+    if run.mode.name == "quick":
+        notes.append("quick mode: fewer operations per measurement, so tails (p95/p99) rest on few samples.")
+    changed = _git_state()["changed_outside_benchmarks"]
+    if changed:
+        notes.append(
+            f"measured on a working tree with uncommitted changes outside benchmarks/: {changed[:10]}"
+        )
+    for row in results.get("e2e", []):
+        if row["errors"] or row["hit_time_bound"]:
+            notes.append(
+                f"e2e {row['db']} {row['clients']} clients: {row['errors']} failed of {row['attempted']} "
+                f"(statuses {row['statuses']}){'; hit the time bound' if row['hit_time_bound'] else ''}."
+            )
+    for info in results.get("e2e_info", []):
+        integrity = info.get("integrity", {})
+        if integrity.get("executed_but_not_confirmed"):
+            notes.append(
+                f"e2e {info['db']}: {integrity['executed_but_not_confirmed']} transfers happened on chain "
+                "although their request did not get a 201."
+            )
+        if integrity.get("reconciliation_clean") is False or integrity.get("reconciliation_error"):
+            notes.append(f"e2e {info['db']}: reconciliation after the run: {integrity}")
+    for info in [*results.get("e2e_info", []), results.get("scale_info", {})]:
+        log_summary = info.get("service_log", {})
+        if log_summary.get("tracebacks"):
+            notes.append(
+                f"service log ({info.get('db')}): {log_summary['tracebacks']} tracebacks, e.g. "
+                f"{log_summary['examples'][:3]}"
+            )
+    for row in results.get("scale", []):
+        if not row.get("reached_target"):
+            notes.append(
+                f"scale: the {row['target_pieces']}-piece level was not reached within the set-up bound; "
+                f"measured at {row['pieces']} pieces instead."
+            )
+            break
+    for name, error in run.errors.items():
+        notes.append(f"section {name} failed: {error}")
+    return notes
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> str:
+    cells = [[("-" if value is None else str(value)) for value in row] for row in rows]
+    widths = [
+        max(len(header), *(len(row[index]) for row in cells)) if cells else len(header)
+        for index, header in enumerate(headers)
+    ]
+    lines = ["  ".join(header.rjust(width) for header, width in zip(headers, widths, strict=True))]
+    lines.append("  ".join("-" * width for width in widths))
+    lines += [
+        "  ".join(value.rjust(width) for value, width in zip(row, widths, strict=True)) for row in cells
+    ]
+    return "\n".join(lines)
+
+
+def _cpu(row: dict[str, Any]) -> str:
+    cpu = row.get("cpu_ms_per_transfer") or {}
+    if cpu.get("service") is None:
+        return "-"
+    return f"{cpu['service']} + {cpu.get('anvil')}"
+
+
+def render(output: dict[str, Any]) -> str:
+    parts = [
+        f"Cascade benchmarks ({output['mode']}, {output['date']}, {output['machine']['cores']} cores, "
+        f"anvil {output['machine']['anvil']}, wall {output['wall_seconds']} s)",
+        "",
+        f"ceiling: {output['ceiling_tps']} tx/s (no-mining, batches of 100)   "
+        f"automine one at a time: {output['ceiling_automine_sequential_tps']} tx/s",
+        "",
+        "end to end (REST API, confirmed transfers)",
+        _table(
+            [
+                "db",
+                "clients",
+                "tps",
+                "p50 ms",
+                "p95 ms",
+                "p99 ms",
+                "ok",
+                "errors",
+                "cpu ms/transfer svc+anvil",
+            ],
+            [
+                [
+                    row["db"],
+                    row["clients"],
+                    row["tps"],
+                    row["p50_ms"],
+                    row["p95_ms"],
+                    row["p99_ms"],
+                    row["confirmed"],
+                    row["errors"],
+                    _cpu(row),
+                ]
+                for row in output["e2e"]
+            ],
+        ),
+        f"e2e_ratio_64 (sqlite, 64 clients / ceiling): {output['e2e_ratio_64']}",
+        "",
+        "gas (direct calls)",
+        _table(
+            ["operation", "cascade", "reference", "ratio"],
+            [
+                [
+                    name,
+                    values.get("cascade"),
+                    values.get("reference"),
+                    round(values["cascade"] / values["reference"], 3)
+                    if values.get("cascade") and values.get("reference")
+                    else None,
+                ]
+                for name, values in output["gas"].items()
+            ],
+        ),
+        f"split_ratio (cascade / reference, split to a new holder): {output['split_ratio']}",
+        "",
+        "scale (16 clients; lineage of 51 pieces)",
+        _table(
+            ["pieces", "depth", "tps", "lineage p50 ms", "transfer p50 ms", "reached"],
+            [
+                [
+                    row["pieces"],
+                    row["depth"],
+                    row["tps"],
+                    row["lineage_p50_ms"],
+                    row["transfer_p50_ms"],
+                    row["reached_target"],
+                ]
+                for row in output["scale"]
+            ],
+        ),
+        "",
+        "section seconds: "
+        + ", ".join(f"{name} {seconds}" for name, seconds in output["section_seconds"].items()),
+    ]
+    if output["errors"]:
+        parts += ["", "errors:"] + [f"  {name}: {error}" for name, error in output["errors"].items()]
+    parts += ["", "notes:"] + [f"  - {note}" for note in output["notes"]]
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

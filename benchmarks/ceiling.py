@@ -1,0 +1,155 @@
+"""The chain's own limit: pre-signed plain transfers sent straight to a fresh Anvil.
+
+Main figure: Anvil with `--no-mining`, `evm_mine` after every batch of 100 transactions, each batch one
+JSON-RPC request over a kept-alive connection, one transaction per sender per block (the pattern
+TOOLCHAIN.md found free of stuck nonces). The clock runs from the first send until every receipt is in.
+Second figure, for comparison with the service: automine (the mode the service runs Anvil in), one
+transaction at a time from one sender, send then poll for its receipt.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import (
+    BenchAnvil,
+    BenchError,
+    RawTransaction,
+    Rpc,
+    address_of,
+    bench_key,
+    free_port,
+    sign_with_eth_account,
+)
+
+BATCH_SIZE = 100
+REPETITIONS = 3
+RECEIPT_BATCH = 500
+SINK = "0x000000000000000000000000000000000000bEEF"
+
+
+@dataclass(frozen=True)
+class CeilingConfig:
+    transactions: int
+    senders: int
+    automine_transactions: int
+    timeout_seconds: float
+
+
+def _presign(count: int, senders: int, label: str) -> list[RawTransaction]:
+    """Transaction i comes from sender i % senders with nonce i // senders: one per sender per batch."""
+    keys = [bench_key(label, index) for index in range(senders)]
+    return [sign_with_eth_account(keys[i % senders], i // senders, SINK, 1, 21_000) for i in range(count)]
+
+
+def _collect_receipts(rpc: Rpc, hashes: list[str], deadline: float) -> list[dict[str, Any]]:
+    receipts: dict[str, dict[str, Any]] = {}
+    missing = list(hashes)
+    while missing:
+        if time.monotonic() > deadline:
+            raise BenchError(f"{len(missing)} of {len(hashes)} receipts still missing at the deadline")
+        still: list[str] = []
+        for start in range(0, len(missing), RECEIPT_BATCH):
+            chunk = missing[start : start + RECEIPT_BATCH]
+            for tx_hash, item in zip(
+                chunk, rpc.batch([("eth_getTransactionReceipt", [h]) for h in chunk]), strict=True
+            ):
+                if item.get("result"):
+                    receipts[tx_hash] = item["result"]
+                else:
+                    still.append(tx_hash)
+        if still:
+            rpc.call("evm_mine")  # anything left in the pool goes into one more block
+        missing = still
+    return [receipts[tx_hash] for tx_hash in hashes]
+
+
+def _batched_run(rpc: Rpc, config: CeilingConfig, label: str) -> dict[str, Any]:
+    rpc.set_balances(address_of(bench_key(label, index)) for index in range(config.senders))
+    sign_started = time.perf_counter()
+    transactions = _presign(config.transactions, config.senders, label)
+    sign_seconds = time.perf_counter() - sign_started
+    deadline = time.monotonic() + config.timeout_seconds
+    rejected: list[str] = []
+    started = time.perf_counter()
+    for start in range(0, len(transactions), BATCH_SIZE):
+        batch = transactions[start : start + BATCH_SIZE]
+        items = rpc.batch([("eth_sendRawTransaction", ["0x" + tx.raw.hex()]) for tx in batch])
+        rejected += [str(item["error"]) for item in items if "error" in item]
+        rpc.call("evm_mine")
+        if time.monotonic() > deadline:
+            raise BenchError("ceiling run exceeded its time bound while sending")
+    receipts = _collect_receipts(rpc, [tx.hash for tx in transactions], deadline)
+    elapsed = time.perf_counter() - started
+    if rejected:
+        raise BenchError(f"anvil rejected {len(rejected)} ceiling transactions, e.g. {rejected[0]}")
+    return {
+        "tps": config.transactions / elapsed,
+        "seconds": elapsed,
+        "failed": sum(1 for receipt in receipts if int(receipt["status"], 16) != 1),
+        "blocks": len({receipt["blockNumber"] for receipt in receipts}),
+        "presign_rate_per_s": config.transactions / sign_seconds,
+    }
+
+
+def _batched_no_mining(config: CeilingConfig, log_dir: Path) -> dict[str, Any]:
+    """Median of REPETITIONS runs, each on a fresh Anvil."""
+    runs = []
+    for repetition in range(REPETITIONS):
+        anvil = BenchAnvil(free_port(), no_mining=True, log_path=log_dir / f"anvil-ceiling-{repetition}.log")
+        anvil.start()
+        rpc = Rpc(anvil.rpc_url)
+        try:
+            runs.append(_batched_run(rpc, config, f"ceiling-{repetition}"))
+        finally:
+            rpc.close()
+            anvil.stop()
+    rates = sorted(run["tps"] for run in runs)
+    return {
+        "tps": rates[len(rates) // 2],
+        "tps_runs": [round(run["tps"], 1) for run in runs],
+        "transactions": config.transactions,
+        "senders": config.senders,
+        "batch_size": BATCH_SIZE,
+        "blocks": runs[0]["blocks"],
+        "failed": sum(run["failed"] for run in runs),
+        "presign_rate_per_s": round(runs[0]["presign_rate_per_s"]),
+    }
+
+
+def _automine_sequential(config: CeilingConfig, log_dir: Path) -> dict[str, Any]:
+    anvil = BenchAnvil(free_port(), log_path=log_dir / "anvil-ceiling-automine.log")
+    anvil.start()
+    rpc = Rpc(anvil.rpc_url)
+    try:
+        key = bench_key("ceiling-automine", 0)
+        rpc.set_balances([address_of(key)])
+        transactions = [
+            sign_with_eth_account(key, nonce, SINK, 1, 21_000)
+            for nonce in range(config.automine_transactions)
+        ]
+        deadline = time.monotonic() + config.timeout_seconds
+        started = time.perf_counter()
+        for tx in transactions:
+            rpc.call("eth_sendRawTransaction", ["0x" + tx.raw.hex()])
+            polls = 0
+            while rpc.call("eth_getTransactionReceipt", [tx.hash]) is None:
+                polls += 1
+                if time.monotonic() > deadline:
+                    raise BenchError(f"automine left {tx.hash} unmined (stalled mining?)")
+                if polls > 20:
+                    time.sleep(0.001)
+        elapsed = time.perf_counter() - started
+    finally:
+        rpc.close()
+        anvil.stop()
+    return {"tps": len(transactions) / elapsed, "transactions": len(transactions), "seconds": elapsed}
+
+
+def run_ceiling(config: CeilingConfig, log_dir: Path) -> dict[str, Any]:
+    batched = _batched_no_mining(config, log_dir)
+    automine = _automine_sequential(config, log_dir)
+    return {"batched": batched, "automine_sequential": automine}

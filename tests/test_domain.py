@@ -146,3 +146,27 @@ def test_issuance_terms() -> None:
         compute_issuance_terms(CNY, 150, 100, date(2027, 1, 1), now)
     with pytest.raises(InvalidAmount):
         compute_issuance_terms(CNY, 100, 200, date(2027, 1, 1), now)
+
+
+def test_forward_request_digest_matches_eip712_encoding() -> None:
+    """The hand-rolled EIP-712 digest signs exactly what eth-account's generic encoder would."""
+    from eth_account import Account
+    from eth_account.messages import _hash_eip191_message, encode_typed_data
+
+    from service.chain.forwarder import ForwardRequest
+
+    wallet = Account.create()
+    request = ForwardRequest(
+        sender=wallet.address,
+        target="0x5FbDB2315678afecb367f032d93F642f64180aa3",
+        gas=400_000,
+        nonce=7,
+        deadline=1_900_000_000,
+        data=bytes.fromhex("deadbeef") * 9,
+    )
+    forwarder = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512"
+    generic = _hash_eip191_message(encode_typed_data(full_message=request.typed_data(31337, forwarder)))
+    assert request.digest(31337, forwarder) == generic
+    signature = request.sign(wallet.key, 31337, forwarder)
+    assert request.recover_signer(signature, 31337, forwarder) == wallet.address
+    assert request.recover_signer(b"\x00" * 65, 31337, forwarder) != wallet.address

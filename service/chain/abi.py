@@ -52,6 +52,29 @@ def _normalise(kind: str, value: Any) -> Any:
     return value
 
 
+def _is_word(kind: str) -> bool:
+    """Types whose ABI encoding is exactly one 32-byte word in place."""
+    return kind in ("address", "bool") or (kind.startswith(("uint", "bytes")) and kind != "bytes")
+
+
+def _decode_word(kind: str, word: bytes) -> Any:
+    """One static word, decoded without eth-abi's generic machinery (the indexer decodes every log).
+
+    Indexed dynamic values (strings, arrays) arrive as their keccak hash, a bytes32 word too.
+    """
+    if kind == "address":
+        return to_checksum_address(word[12:])
+    if kind.startswith("uint"):
+        return int.from_bytes(word, "big")
+    if kind == "bool":
+        return word[-1] != 0
+    if kind.startswith("bytes") and kind != "bytes":
+        return "0x" + word[: int(kind[5:])].hex()
+    if kind.startswith("int"):
+        return int.from_bytes(word, "big", signed=True)
+    return "0x" + word.hex()
+
+
 @dataclass(frozen=True)
 class ErrorSpec:
     name: str
@@ -132,10 +155,15 @@ class EventCatalog:
         plain = [arg for arg in spec.inputs if not arg["indexed"]]
         args: dict[str, Any] = {}
         for arg, topic in zip(indexed, topics[1:], strict=True):
-            args[arg["name"]] = _normalise(arg["type"], abi_decode([canonical_type(arg)], topic)[0])
-        values = abi_decode([canonical_type(arg) for arg in plain], bytes.fromhex(log["data"][2:]))
-        for arg, value in zip(plain, values, strict=True):
-            args[arg["name"]] = _normalise(arg["type"], value)
+            args[arg["name"]] = _decode_word(arg["type"], topic)
+        data = bytes.fromhex(log["data"][2:])
+        if all(_is_word(arg["type"]) for arg in plain):
+            for index, arg in enumerate(plain):
+                args[arg["name"]] = _decode_word(arg["type"], data[32 * index : 32 * index + 32])
+        else:
+            values = abi_decode([canonical_type(arg) for arg in plain], data)
+            for arg, value in zip(plain, values, strict=True):
+                args[arg["name"]] = _normalise(arg["type"], value)
         return DecodedEvent(
             name=spec.name,
             address=to_checksum_address(log["address"]),

@@ -31,9 +31,31 @@ _FORWARD_REQUEST_TYPEHASH = keccak(
     text="ForwardRequest(address from,address to,uint256 value,uint256 gas,uint256 nonce,"
     "uint48 deadline,bytes data)"
 )
+EIP712_DOMAIN_TYPE = [
+    {"name": "name", "type": "string"},
+    {"name": "version", "type": "string"},
+    {"name": "chainId", "type": "uint256"},
+    {"name": "verifyingContract", "type": "address"},
+]
 _DOMAIN_TYPEHASH = keccak(
     text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
 )
+
+
+def build_typed_data(
+    domain: tuple[str, str, int, str],
+    primary_type: str,
+    fields: list[dict[str, str]],
+    message: dict[str, Any],
+) -> dict[str, Any]:
+    """EIP-712 typed data, as eth_signTypedData_v4 takes it, for a (name, version, chainId, contract) domain."""
+    name, version, chain_id, contract = domain
+    return {
+        "types": {"EIP712Domain": EIP712_DOMAIN_TYPE, primary_type: fields},
+        "primaryType": primary_type,
+        "domain": {"name": name, "version": version, "chainId": chain_id, "verifyingContract": contract},
+        "message": message,
+    }
 
 
 @lru_cache(maxsize=16)
@@ -58,33 +80,17 @@ class ForwardRequest:
     value: int = 0
 
     def typed_data(self, chain_id: int, forwarder: str) -> dict[str, Any]:
-        return {
-            "types": {
-                "EIP712Domain": [
-                    {"name": "name", "type": "string"},
-                    {"name": "version", "type": "string"},
-                    {"name": "chainId", "type": "uint256"},
-                    {"name": "verifyingContract", "type": "address"},
-                ],
-                "ForwardRequest": FORWARD_REQUEST_TYPE,
-            },
-            "primaryType": "ForwardRequest",
-            "domain": {
-                "name": FORWARDER_NAME,
-                "version": FORWARDER_VERSION,
-                "chainId": chain_id,
-                "verifyingContract": to_checksum_address(forwarder),
-            },
-            "message": {
-                "from": to_checksum_address(self.sender),
-                "to": to_checksum_address(self.target),
-                "value": self.value,
-                "gas": self.gas,
-                "nonce": self.nonce,
-                "deadline": self.deadline,
-                "data": "0x" + self.data.hex(),
-            },
+        message = {
+            "from": to_checksum_address(self.sender),
+            "to": to_checksum_address(self.target),
+            "value": self.value,
+            "gas": self.gas,
+            "nonce": self.nonce,
+            "deadline": self.deadline,
+            "data": "0x" + self.data.hex(),
         }
+        domain = (FORWARDER_NAME, FORWARDER_VERSION, chain_id, to_checksum_address(forwarder))
+        return build_typed_data(domain, "ForwardRequest", FORWARD_REQUEST_TYPE, message)
 
     def digest(self, chain_id: int, forwarder: str) -> bytes:
         """The EIP-712 digest, hashed directly: eth-account's generic typed-data encoder costs

@@ -15,6 +15,7 @@ from service.api.common import participant_ref
 from service.api.relay import relay_as
 from service.cash.service import fetch_cash_token
 from service.chain.abi import encode_call
+from service.chain.forwarder import build_typed_data
 from service.db.models import FinancingQuote, FinancingTerms, Participant
 from service.domain.money import fetch_currency, format_minor, parse_amount_minor, require_unit_multiple
 from service.domain.pricing import ROUNDING, DayCount, QuoteBasis, compute_days, compute_quote
@@ -130,25 +131,9 @@ def withdraw_terms(session: Session, caller: Caller, terms_id: int) -> Financing
 
 
 def quote_typed_data(chain_id: int, desk: str, message: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "Quote": QUOTE_TYPE,
-        },
-        "primaryType": "Quote",
-        "domain": {
-            "name": DESK_DOMAIN_NAME,
-            "version": DESK_DOMAIN_VERSION,
-            "chainId": chain_id,
-            "verifyingContract": desk,
-        },
-        "message": message,
-    }
+    return build_typed_data(
+        (DESK_DOMAIN_NAME, DESK_DOMAIN_VERSION, chain_id, desk), "Quote", QUOTE_TYPE, message
+    )
 
 
 def _quote_message(

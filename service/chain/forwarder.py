@@ -48,7 +48,7 @@ def build_typed_data(
     fields: list[dict[str, str]],
     message: dict[str, Any],
 ) -> dict[str, Any]:
-    """EIP-712 typed data, as eth_signTypedData_v4 takes it, for a (name, version, chainId, contract) domain."""
+    """EIP-712 typed data as eth_signTypedData_v4 takes it; `domain` is (name, version, chainId, contract)."""
     name, version, chain_id, contract = domain
     return {
         "types": {"EIP712Domain": EIP712_DOMAIN_TYPE, primary_type: fields},

@@ -436,10 +436,11 @@ class Indexer:
                 projection.apply(event)
             hashes = {event.block_number: event.block_hash for event in events}
             hashes[end] = end_block["hash"]
-            for number, block_hash in hashes.items():
-                session.merge(
-                    IndexedBlock(chain_id=self.chain_id, block_number=number, block_hash=block_hash)
-                )
+            # Blocks past the checkpoint were never indexed (a rollback deletes its rows), so plain inserts.
+            session.add_all(
+                IndexedBlock(chain_id=self.chain_id, block_number=number, block_hash=block_hash)
+                for number, block_hash in hashes.items()
+            )
             checkpoint = session.get(ChainCheckpoint, self.chain_id)
             if checkpoint is None:
                 checkpoint = ChainCheckpoint(

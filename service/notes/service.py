@@ -86,6 +86,7 @@ class PlannedTransfer:
     from_token_id: int
     into_token_id: int | None
     calldata: bytes
+    voucher_id: int
 
 
 def plan_transfer(
@@ -128,7 +129,9 @@ def plan_transfer(
         calldata = encode_call(MERGE_SIGNATURE, [token_id, into.token_id, amount_minor])
     else:
         calldata = encode_call(SPLIT_SIGNATURE, [token_id, recipient.address, amount_minor])
-    return PlannedTransfer(sender, recipient, currency, amount_minor, token_id, body.into_token_id, calldata)
+    return PlannedTransfer(
+        sender, recipient, currency, amount_minor, token_id, body.into_token_id, calldata, voucher.id
+    )
 
 
 def prepare_signing_request(
@@ -159,7 +162,25 @@ def transfer(
         runtime, plan.sender, "note.transfer", runtime.chain.deployment.note, plan.calldata, signed=signed
     )
 
-    return describe_transfer(session, runtime, receipt, receipt.events)
+    # Everything but the new token and the remaining value is known from the plan: no database reads.
+    [moved] = events_named(receipt.events, "TransferValue")
+    return TransferOut(
+        kind="split" if events_named(receipt.events, "NoteSplit") else "merge",
+        token_id=int(moved.args["_toTokenId"]),
+        from_token_id=token_id,
+        voucher_id=plan.voucher_id,
+        amount=format_minor(plan.amount_minor, plan.currency),
+        remaining=format_minor(fetch_value_at(runtime, token_id, receipt.block_number), plan.currency),
+        to_participant_id=plan.recipient.id,
+        transaction_hash=receipt.transaction_hash,
+        block_number=receipt.block_number,
+    )
+
+
+def fetch_value_at(runtime: Runtime, token_id: int, block_number: int) -> int:
+    """A token's value right after `block_number`: exact even if later transfers already moved it."""
+    note = runtime.chain.deployment.note
+    return int(runtime.chain.read(note, "balanceOf(uint256)", [token_id], ["uint256"], block=block_number))
 
 
 def describe_transfer(
@@ -180,15 +201,7 @@ def describe_transfer(
     recipient = participants_repository.fetch_participant_by_address(session, target.holder_address)
     assert voucher is not None and recipient is not None
     currency = fetch_currency(voucher.currency)
-    remaining_minor = int(
-        runtime.chain.read(
-            runtime.chain.deployment.note,
-            "balanceOf(uint256)",
-            [from_token_id],
-            ["uint256"],
-            block=receipt.block_number,
-        )
-    )
+    remaining_minor = fetch_value_at(runtime, from_token_id, receipt.block_number)
     return TransferOut(
         kind="split" if events_named(events, "NoteSplit") else "merge",
         token_id=to_token_id,

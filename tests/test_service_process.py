@@ -216,3 +216,16 @@ def test_cli_financing_and_settlement_commands(live_server: tuple[str, str]) -> 
     )
     report = _cli(url, carmaker.key, "settlement", "report", "--voucher", str(voucher["id"]), "--csv")
     assert report.splitlines()[0].startswith("voucher_id,kind,token_id") and "settlement_funding" in report
+
+
+def test_embedded_anvil_refuses_a_port_already_in_use() -> None:
+    """Otherwise its readiness probe would be answered by the other process and state would mix."""
+    import socket
+
+    from service.chain.anvil import AnvilProcess
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        with pytest.raises(RuntimeError, match="in use"):
+            AnvilProcess(busy.getsockname()[1]).start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -15,6 +16,16 @@ from service.settings import PROJECT_ROOT
 
 ANVIL_BINARY = PROJECT_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
 _PR_SET_PDEATHSIG = 1
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def _die_with_parent() -> None:
@@ -55,6 +66,12 @@ class AnvilProcess:
     def start(self, timeout_seconds: float = 30.0) -> None:
         if not ANVIL_BINARY.exists():
             raise RuntimeError(f"anvil not found at {ANVIL_BINARY}; run `make setup` (npm install)")
+        if not _port_is_free(self.port):
+            # Otherwise the readiness probe would be answered by whatever already listens there.
+            raise RuntimeError(
+                f"port {self.port} is in use (another Cascade or Anvil?): stop it, or set ANVIL_PORT, "
+                "or attach to that chain with CHAIN_RPC_URL"
+            )
         if self.state_path is not None:
             self.state_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115

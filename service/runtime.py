@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -39,7 +39,6 @@ class Runtime:
     submitter: Submitter
     key_vault: KeyVault
     anvil: AnvilProcess | None = None
-    closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
         self.submitter.stop()

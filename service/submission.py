@@ -46,6 +46,8 @@ logger = logging.getLogger(__name__)
 # "participant_id:key" of the HTTP request being served, set by the idempotency middleware, so that
 # every transaction the request causes is journaled under it and a retry after a crash can find it.
 current_request_key: ContextVar[str | None] = ContextVar("current_request_key", default=None)
+# "submitted" is no longer written (a sent transaction stays "signed" until indexed); rows of older
+# versions may still carry it.
 UNFINISHED_STATES = ("signed", "submitted")
 # Batches stay well inside a 30M block gas limit: each request reserves its forwarded gas.
 MAX_BATCH_REQUESTS = 48

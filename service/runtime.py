@@ -110,10 +110,11 @@ def ensure_deployment(
     artifacts: dict[str, Artifact],
     progress: Progress = _quiet,
     terms: SettlementTerms | None = None,
+    external_cash: dict[str, str] | None = None,
 ) -> Deployment:
     deployment = load_deployment(database, rpc, chain_id)
     if deployment is None:
-        deployment = deploy_cascade(rpc, chain_id, operator, artifacts, progress, terms)
+        deployment = deploy_cascade(rpc, chain_id, operator, artifacts, progress, terms, external_cash)
         record_deployment(database, deployment)
     return deployment
 
@@ -151,7 +152,9 @@ def start_runtime(
         progress("contracts: compiling (cached by source hash)")
         artifacts = compile_cascade(settings.artifacts_dir)
         terms = SettlementTerms(settings.settlement_grace_seconds, settings.settlement_default_after_seconds)
-        deployment = ensure_deployment(database, rpc, chain_id, operator, artifacts, progress, terms)
+        deployment = ensure_deployment(
+            database, rpc, chain_id, operator, artifacts, progress, terms, settings.external_cash
+        )
         chain = ChainClient(rpc, chain_id, artifacts, deployment, operator, relayers)
         indexer = Indexer(database, chain)
         submitter = Submitter(database, chain, indexer, settings.forward_request_ttl_seconds)

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     settlement_default_after_seconds: int = Field(
         default=30 * 86_400, alias="SETTLEMENT_DEFAULT_AFTER_SECONDS"
     )
+    cash_tokens: str | None = Field(
+        default=None,
+        alias="CASH_TOKENS",
+        description="Settlement cash by currency, `CNY=0x...,USD=0x...`; unset: the deployment makes test tokens.",
+    )
     quote_ttl_seconds: int = Field(default=300, alias="QUOTE_TTL_SECONDS")
     forward_request_ttl_seconds: int = Field(default=3600, alias="FORWARD_REQUEST_TTL_SECONDS")
 
@@ -51,6 +56,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'cascade.db'}"
+
+    @property
+    def external_cash(self) -> dict[str, str]:
+        pairs = [item.split("=", 1) for item in (self.cash_tokens or "").split(",") if item.strip()]
+        return {currency.strip().upper(): address.strip() for currency, address in pairs}
 
     @property
     def anvil_state_path(self) -> Path:

@@ -229,3 +229,46 @@ def test_embedded_anvil_refuses_a_port_already_in_use() -> None:
         busy.listen()
         with pytest.raises(RuntimeError, match="in use"):
             AnvilProcess(busy.getsockname()[1]).start()
+
+
+def test_deployment_uses_the_operators_own_settlement_cash(
+    anvil: Any, artifacts: Any, fresh_chain: None
+) -> None:
+    """In production the operator names its stablecoin by address instead of getting test tokens."""
+    from service.chain.deploy import _deploy, deploy_cascade
+    from service.chain.rpc import JsonRpc
+    from service.chain.transactions import TransactionSender
+    from service.settings import ANVIL_DEV_KEYS
+
+    settings = Settings(CASH_TOKENS="cny=0x0000000000000000000000000000000000000000")
+    assert settings.external_cash == {"CNY": "0x0000000000000000000000000000000000000000"}
+    rpc = JsonRpc(anvil.rpc_url)
+    try:
+        operator = TransactionSender(rpc, 31337, ANVIL_DEV_KEYS[0])
+        stablecoin, _ = _deploy(
+            rpc,
+            operator,
+            artifacts["SettlementToken"],
+            ["string", "string", "uint8", "address", "address"],
+            ["Operator CNY", "oCNY", 2, operator.address, operator.address],
+        )
+        deployment = deploy_cascade(rpc, 31337, operator, artifacts, external_cash={"CNY": stablecoin})
+    finally:
+        rpc.close()
+    assert deployment.addresses["cash:CNY"] == stablecoin and "cash:USD" not in deployment.addresses
+    from eth_abi import decode
+
+    from service.chain.abi import encode_call
+
+    for user in ("desk", "programme", "vault"):
+        raw = JsonRpc(anvil.rpc_url).request(
+            "eth_call",
+            [
+                {
+                    "to": deployment.addresses[user],
+                    "data": "0x" + encode_call("cashTokenOf(bytes8)", [b"CNY".ljust(8, b"\0")]).hex(),
+                },
+                "latest",
+            ],
+        )
+        assert decode(["address"], bytes.fromhex(raw[2:]))[0].lower() == stablecoin.lower()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from eth_abi import encode as abi_encode
@@ -71,7 +71,10 @@ def deploy_cascade(
     artifacts: dict[str, Artifact],
     progress: Progress = lambda _message: None,
     terms: SettlementTerms | None = None,
+    external_cash: Mapping[str, str] | None = None,
 ) -> Deployment:
+    """Deploys everything; settlement cash is `external_cash` (currency -> token address, e.g. the
+    operator's stablecoins) when given, else test tokens for CASH_CURRENCIES that admins can mint."""
     terms = terms or SettlementTerms()
     admin = operator.address
     progress("deploying ParticipantRegistry")
@@ -100,23 +103,26 @@ def deploy_cascade(
         ["address", "address", "address", "uint256", "uint256"],
         [note, forwarder, admin, terms.grace_seconds, terms.default_after_seconds],
     )
-    for currency in CASH_CURRENCIES:
+    cash_tokens = dict(external_cash or {})
+    for currency in CASH_CURRENCIES if not cash_tokens else ():
         progress(f"deploying settlement cash {currency}")
-        cash, _ = _deploy(
+        cash_tokens[currency], _ = _deploy(
             rpc,
             operator,
             artifacts["SettlementToken"],
             ["string", "string", "uint8", "address", "address"],
             [f"Cascade {currency}", currency, NOTE_VALUE_DECIMALS, forwarder, admin],
         )
-        addresses[cash_name(currency)] = cash
+    for currency, cash in cash_tokens.items():
+        progress(f"registering settlement cash {currency} at {cash}")
+        addresses[cash_name(currency)] = to_checksum_address(cash)
         for user in ("desk", "programme", "vault"):
             _transact(
                 rpc,
                 operator,
                 addresses[user],
                 "setCashToken(bytes8,address)",
-                [currency_code(currency), cash],
+                [currency_code(currency), to_checksum_address(cash)],
             )
     progress("granting roles")
     for redeemer in ("programme", "vault"):

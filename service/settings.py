@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     cash_tokens: str | None = Field(
         default=None,
         alias="CASH_TOKENS",
-        description="Settlement cash by currency, `CNY=0x...,USD=0x...`; unset: the deployment makes test tokens.",
+        description="Settlement cash by currency, `CNY=0x...,USD=0x...`; unset: test tokens are deployed.",
     )
     quote_ttl_seconds: int = Field(default=300, alias="QUOTE_TTL_SECONDS")
     forward_request_ttl_seconds: int = Field(default=3600, alias="FORWARD_REQUEST_TTL_SECONDS")

@@ -98,7 +98,7 @@ def to_out(session: Session, runtime: Runtime, record: EarlyPaymentProgrammeReco
 def open_programme(
     session: Session, runtime: Runtime, caller: Caller, voucher_id: int, body: ProgrammeCreate
 ) -> EarlyPaymentProgrammeRecord:
-    voucher, _notes = require_visible_voucher(session, caller, voucher_id)
+    voucher = require_visible_voucher(session, caller, voucher_id)
     if voucher.obligor_address != caller.address:
         raise NotObligor(
             "only the voucher's obligor opens early-payment programmes on it", voucher_id=voucher_id
@@ -146,7 +146,7 @@ def quote_early_payment(
     session: Session, runtime: Runtime, caller: Caller, programme_id: int, amount: str
 ) -> EarlyPaymentQuoteOut:
     record = _require_record(session, programme_id)
-    voucher, _notes = require_visible_voucher(session, caller, record.voucher_id)
+    voucher = require_visible_voucher(session, caller, record.voucher_id)
     currency = fetch_currency(voucher.currency)
     amount_minor = parse_amount_minor(amount, currency)
     require_unit_multiple(amount_minor, voucher.unit_minor, currency)

@@ -34,6 +34,23 @@ def fetch_movements_of_voucher(session: Session, voucher_id: int) -> Sequence[Va
     ).all()
 
 
+def holds_piece_of(session: Session, address: str, voucher_id: int) -> bool:
+    """Whether `address` holds (or has held) any piece of the voucher: one indexed lookup."""
+    query = (
+        select(Note.token_id).where(Note.voucher_id == voucher_id, Note.holder_address == address).limit(1)
+    )
+    return session.scalar(query) is not None
+
+
+def fetch_token_ids_with_value(session: Session, voucher_id: int) -> list[int]:
+    query = (
+        select(Note.token_id)
+        .where(Note.voucher_id == voucher_id, Note.value_minor > 0)
+        .order_by(Note.token_id)
+    )
+    return list(session.scalars(query).all())
+
+
 def fetch_voucher_ids_held_by(session: Session, address: str) -> set[int]:
     return set(
         session.scalars(select(Note.voucher_id).where(Note.holder_address == address).distinct()).all()

@@ -72,7 +72,7 @@ def load_note(session: Session, caller: Caller, token_id: int) -> tuple[Note, Vo
 
 def read_note(session: Session, caller: Caller, token_id: int) -> NoteOut:
     note, voucher = load_note(session, caller, token_id)
-    if not can_view_voucher(caller, voucher, repository.fetch_notes_of_voucher(session, voucher.id)):
+    if not can_view_voucher(session, caller, voucher):
         raise NoteNotFound(f"note {token_id} does not exist", token_id=token_id)
     return to_out(session, note, voucher)
 
@@ -95,7 +95,7 @@ def plan_transfer(
     """Loads and checks everything; the contract re-checks it all, this just fails earlier and clearer."""
     note, voucher = load_note(session, caller, token_id)
     if note.holder_address != caller.address:
-        if can_view_voucher(caller, voucher, repository.fetch_notes_of_voucher(session, voucher.id)):
+        if can_view_voucher(session, caller, voucher):
             raise NotHolder(f"note {token_id} is not held by you", token_id=token_id)
         raise NoteNotFound(f"note {token_id} does not exist", token_id=token_id)
     sender = participants_repository.fetch_participant(session, caller.participant_id)

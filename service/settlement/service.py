@@ -18,6 +18,7 @@ from service.domain.money import fetch_currency, format_minor, parse_amount_mino
 from service.domain.settlement import SettlementStatus, compute_settlement_status
 from service.errors import Forbidden, NotHolder, NotObligor, SettlementNotMatured
 from service.financing.service import chain_now
+from service.notes import repository as notes_repository
 from service.notes.service import load_note
 from service.participants import repository as participants_repository
 from service.runtime import Runtime
@@ -74,7 +75,7 @@ def to_out(runtime: Runtime, voucher: Voucher) -> SettlementOut:
 
 
 def read_settlement(session: Session, runtime: Runtime, caller: Caller, voucher_id: int) -> SettlementOut:
-    voucher, _notes = require_visible_voucher(session, caller, voucher_id)
+    voucher = require_visible_voucher(session, caller, voucher_id)
     return to_out(runtime, voucher)
 
 
@@ -82,7 +83,7 @@ def fund(
     session: Session, runtime: Runtime, caller: Caller, voucher_id: int, body: FundingCreate
 ) -> SettlementOut:
     """The obligor pays cash into the voucher's settlement, at once or in parts, early or late."""
-    voucher, _notes = require_visible_voucher(session, caller, voucher_id)
+    voucher = require_visible_voucher(session, caller, voucher_id)
     if voucher.obligor_address != caller.address:
         raise NotObligor("only the voucher's obligor funds its settlement", voucher_id=voucher_id)
     obligor = participants_repository.fetch_participant(session, caller.participant_id)
@@ -104,7 +105,7 @@ def run_payouts(
     session: Session, runtime: Runtime, caller: Caller, voucher_id: int, body: PayoutRun
 ) -> PayoutRunOut:
     """Pays every piece with value, in batches, from the cash available (pro rata if partly funded)."""
-    voucher, notes = require_visible_voucher(session, caller, voucher_id)
+    voucher = require_visible_voucher(session, caller, voucher_id)
     if not caller.is_admin and voucher.obligor_address != caller.address:
         raise Forbidden("settlement is run by an admin or the voucher's obligor")
     due_at = voucher.due_at.replace(tzinfo=UTC)
@@ -113,7 +114,7 @@ def run_payouts(
         raise SettlementNotMatured(
             f"voucher {voucher_id} matures on {due_at.isoformat()}", due_at=due_at.isoformat()
         )
-    token_ids = [note.token_id for note in notes if note.value_minor > 0]
+    token_ids = notes_repository.fetch_token_ids_with_value(session, voucher_id)
     session.commit()
     hashes: list[str] = []
     paid = pieces = 0
@@ -163,7 +164,7 @@ def claim(session: Session, runtime: Runtime, caller: Caller, token_id: int) -> 
 
 
 def build_report(session: Session, runtime: Runtime, caller: Caller, voucher_id: int) -> SettlementReport:
-    voucher, _notes = require_visible_voucher(session, caller, voucher_id)
+    voucher = require_visible_voucher(session, caller, voucher_id)
     currency = fetch_currency(voucher.currency)
     movements = session.scalars(
         select(CashMovement)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
@@ -10,7 +9,7 @@ from sqlalchemy.orm import Session
 from service.api.auth import Caller
 from service.api.common import participant_ref
 from service.chain.abi import encode_call
-from service.db.models import Note, Participant, ValueMovement, Voucher, VoucherDocument
+from service.db.models import Participant, ValueMovement, Voucher, VoucherDocument
 from service.domain.money import fetch_currency, format_minor, parse_amount_minor
 from service.domain.notes import LineageNode, build_lineage, compute_holdings_by_holder, compute_outstanding
 from service.domain.vouchers import compute_issuance_terms
@@ -107,31 +106,29 @@ def issue_voucher(session: Session, runtime: Runtime, caller: Caller, body: Vouc
     return voucher_id
 
 
-def require_visible_voucher(
-    session: Session, caller: Caller, voucher_id: int
-) -> tuple[Voucher, Sequence[Note]]:
+def require_visible_voucher(session: Session, caller: Caller, voucher_id: int) -> Voucher:
     voucher = repository.fetch_voucher(session, voucher_id)
-    notes = notes_repository.fetch_notes_of_voucher(session, voucher_id) if voucher else []
-    if voucher is None or not can_view_voucher(caller, voucher, notes):
+    if voucher is None or not can_view_voucher(session, caller, voucher):
         # Invisible and unknown vouchers look the same, so ids leak nothing.
         raise VoucherNotFound(f"voucher {voucher_id} does not exist", voucher_id=voucher_id)
-    return voucher, notes
+    return voucher
 
 
-def can_view_voucher(caller: Caller, voucher: Voucher, notes: Sequence[Note]) -> bool:
+def can_view_voucher(session: Session, caller: Caller, voucher: Voucher) -> bool:
     """Admins, the obligor and anyone who holds or has held a piece of the voucher."""
     if caller.is_admin or caller.address == voucher.obligor_address:
         return True
-    return any(note.holder_address == caller.address for note in notes)
+    return notes_repository.holds_piece_of(session, caller.address, voucher.id)
 
 
-def to_out(session: Session, voucher: Voucher, notes: Sequence[Note]) -> VoucherOut:
+def to_out(session: Session, voucher: Voucher) -> VoucherOut:
     currency = fetch_currency(voucher.currency)
     document = repository.fetch_document(session, voucher.id)
     known = participants_repository.fetch_participants_by_addresses(
         session, {voucher.obligor_address, voucher.initial_holder_address}
     )
-    outstanding = compute_outstanding([notes_repository.to_piece(note) for note in notes])
+    # Face less redeemed equals the sum of the pieces (the contract's invariant; `reconcile` checks it).
+    outstanding = voucher.face_value_minor - voucher.redeemed_minor
     return VoucherOut(
         id=voucher.id,
         obligor=participant_ref(voucher.obligor_address, known),
@@ -153,8 +150,7 @@ def to_out(session: Session, voucher: Voucher, notes: Sequence[Note]) -> Voucher
 
 
 def read_voucher(session: Session, caller: Caller, voucher_id: int) -> VoucherOut:
-    voucher, notes = require_visible_voucher(session, caller, voucher_id)
-    return to_out(session, voucher, notes)
+    return to_out(session, require_visible_voucher(session, caller, voucher_id))
 
 
 def list_vouchers(session: Session, caller: Caller) -> list[VoucherOut]:
@@ -163,14 +159,12 @@ def list_vouchers(session: Session, caller: Caller) -> list[VoucherOut]:
     else:
         held = notes_repository.fetch_voucher_ids_held_by(session, caller.address)
         vouchers = repository.fetch_vouchers(session, ids=held, obligor_address=caller.address)
-    return [
-        to_out(session, voucher, notes_repository.fetch_notes_of_voucher(session, voucher.id))
-        for voucher in vouchers
-    ]
+    return [to_out(session, voucher) for voucher in vouchers]
 
 
 def read_lineage(session: Session, caller: Caller, voucher_id: int) -> LineageOut:
-    voucher, notes = require_visible_voucher(session, caller, voucher_id)
+    voucher = require_visible_voucher(session, caller, voucher_id)
+    notes = notes_repository.fetch_notes_of_voucher(session, voucher_id)
     currency = fetch_currency(voucher.currency)
     pieces = [notes_repository.to_piece(note) for note in notes]
     by_token = {note.token_id: note for note in notes}

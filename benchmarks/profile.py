@@ -1,6 +1,7 @@
 """Optional sampling of the service process with py-spy during one load run (`--profile`).
 
-Two recordings at once: on-CPU samples (where the interpreter's time goes) and all samples including
+Two recordings at once: samples of the thread holding the GIL (where the interpreter's time goes;
+py-spy's plain "active" view also counts threads blocked in a socket read) and all samples including
 idle threads (where a request's wall time goes: waiting for the chain, the database, a lock). Both are
 summarised by category of the innermost recognisable frame, and by thread for the wall-time view.
 """
@@ -163,7 +164,7 @@ def record(pid: int, out_dir: Path, label: str, results: dict[str, Any]) -> Iter
     ]
     recorders = [
         subprocess.Popen(
-            [*common, "--output", str(cpu_path)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            [*common, "--gil", "--output", str(cpu_path)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         ),
         subprocess.Popen(
             [*common, "--idle", "--output", str(wall_path)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE

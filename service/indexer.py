@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 LOG_RANGE_BLOCKS = 2_000
 FORK_SEARCH_PAGE = 64
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+# Event arguments naming a note whose row the projection may update.
+_TOKEN_ARGUMENTS = frozenset({"_tokenId", "_fromTokenId", "_toTokenId", "tokenId"})
 
 
 class _Projection:
@@ -47,6 +49,18 @@ class _Projection:
         self._vouchers: dict[int, Voucher] = {}
         self._split_children: set[int] = set()
         self._block_times: dict[int, datetime] = {}
+
+    def preload(self, events: list[DecodedEvent]) -> None:
+        """Loads every existing note the events touch in one query rather than one query per note."""
+        token_ids = {
+            int(value)
+            for event in events
+            for name, value in event.args.items()
+            if name in _TOKEN_ARGUMENTS and value
+        }
+        if token_ids:
+            for note in self._session.scalars(select(Note).where(Note.token_id.in_(token_ids))):
+                self._notes[note.token_id] = note
 
     def note(self, token_id: int) -> Note:
         if token_id not in self._notes:
@@ -299,9 +313,13 @@ class Indexer:
         return self._chain.chain_id
 
     def fetch_checkpoint(self) -> tuple[int, str] | None:
-        with self._database.sessions() as session:
-            checkpoint = session.get(ChainCheckpoint, self.chain_id)
-            return (checkpoint.block_number, checkpoint.block_hash) if checkpoint else None
+        with self._database.engine.connect() as connection:
+            row = connection.execute(
+                select(ChainCheckpoint.block_number, ChainCheckpoint.block_hash).where(
+                    ChainCheckpoint.chain_id == self.chain_id
+                )
+            ).one_or_none()
+        return (row.block_number, row.block_hash) if row else None
 
     def sync_to(self, target_block: int | None = None, target_hash: str | None = None) -> int:
         """Indexes up to `target_block` (default: the chain head); returns the indexed block.
@@ -311,12 +329,8 @@ class Indexer:
         """
         with self._lock:
             checkpoint = self.fetch_checkpoint()
-            if (
-                target_hash is not None
-                and target_block is not None
-                and self._is_indexed(target_block, target_hash)
-            ):
-                return checkpoint[0] if checkpoint else target_block
+            if checkpoint is not None and self._covers(checkpoint, target_block, target_hash):
+                return checkpoint[0]
             calls: list[tuple[str, list[object]]] = [("eth_blockNumber", [])]
             if checkpoint is not None:
                 calls.append(("eth_getBlockByNumber", [hex(checkpoint[0]), False]))
@@ -324,17 +338,26 @@ class Indexer:
             head = int(answers[0], 16)
             target = head if target_block is None else min(target_block, head)
             start = self._start_block(checkpoint, answers[1] if checkpoint is not None else None)
+            indexed = start - 1
             while start <= target:
                 end = min(start + LOG_RANGE_BLOCKS - 1, target)
                 self._apply_range(start, end)
-                start = end + 1
-            checkpoint = self.fetch_checkpoint()
-            return checkpoint[0] if checkpoint else target
+                indexed, start = end, end + 1
+            return indexed
+
+    def _covers(self, checkpoint: tuple[int, str], target_block: int | None, target_hash: str | None) -> bool:
+        if target_block is None or target_hash is None or checkpoint[0] < target_block:
+            return False
+        return checkpoint == (target_block, target_hash) or self._is_indexed(target_block, target_hash)
 
     def _is_indexed(self, number: int, block_hash: str) -> bool:
-        with self._database.sessions() as session:
-            row = session.get(IndexedBlock, (self.chain_id, number))
-            return row is not None and row.block_hash == block_hash
+        with self._database.engine.connect() as connection:
+            found = connection.execute(
+                select(IndexedBlock.block_hash).where(
+                    IndexedBlock.chain_id == self.chain_id, IndexedBlock.block_number == number
+                )
+            ).scalar_one_or_none()
+        return found == block_hash
 
     def _start_block(self, checkpoint: tuple[int, str] | None, block: dict[str, Any] | None) -> int:
         """The next block to index, after rolling back to the fork point if the chain reorganised.
@@ -432,6 +455,7 @@ class Indexer:
         events, end_block = self._chain.fetch_logs_and_block(start, end)
         with self._database.sessions() as session, session.begin(), session.no_autoflush:
             projection = _Projection(session, self._chain)
+            projection.preload(events)
             for event in events:
                 projection.apply(event)
             hashes = {event.block_number: event.block_hash for event in events}

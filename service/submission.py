@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from service.chain.abi import DecodedEvent
 from service.chain.client import ChainClient, Receipt
@@ -108,23 +108,23 @@ class Submitter:
     def _journal(
         self, transaction: SignedTransaction, entries: list[tuple[str, int | None, str | None]]
     ) -> list[int]:
-        with self._database.transaction() as session:
-            operations = [
-                Operation(
-                    kind=kind,
-                    participant_id=participant_id,
-                    idempotency_key=request_key,
-                    state="signed",
-                    sender_address=transaction.sender,
-                    nonce=transaction.nonce,
-                    transaction_hash=transaction.hash,
-                    raw_transaction="0x" + transaction.raw.hex(),
-                )
-                for kind, participant_id, request_key in entries
-            ]
-            session.add_all(operations)
-            session.flush()
-            return [operation.id for operation in operations]
+        rows = [
+            {
+                "kind": kind,
+                "participant_id": participant_id,
+                "idempotency_key": request_key,
+                "state": "signed",
+                "sender_address": transaction.sender,
+                "nonce": transaction.nonce,
+                "transaction_hash": transaction.hash,
+                "raw_transaction": "0x" + transaction.raw.hex(),
+            }
+            for kind, participant_id, request_key in entries
+        ]
+        # Core, not ORM objects: this runs once per relayed batch, on the hot path.
+        statement = insert(Operation).returning(Operation.id, sort_by_parameter_order=True)
+        with self._database.engine.begin() as connection:
+            return list(connection.execute(statement, rows).scalars())
 
     def _mark(
         self,
@@ -139,8 +139,8 @@ class Submitter:
             values["block_number"] = block_number
         if error_code is not None:
             values["error_code"] = error_code
-        with self._database.transaction() as session:
-            session.execute(update(Operation).where(Operation.id.in_(operation_ids)).values(**values))
+        with self._database.engine.begin() as connection:
+            connection.execute(update(Operation).where(Operation.id.in_(operation_ids)).values(**values))
 
     def _send_and_index(
         self,

@@ -168,5 +168,52 @@ def test_forward_request_digest_matches_eip712_encoding() -> None:
     generic = _hash_eip191_message(encode_typed_data(full_message=request.typed_data(31337, forwarder)))
     assert request.digest(31337, forwarder) == generic
     signature = request.sign(wallet.key, 31337, forwarder)
+    assert signature == bytes(Account.unsafe_sign_hash(generic, wallet.key).signature)
     assert request.recover_signer(signature, 31337, forwarder) == wallet.address
-    assert request.recover_signer(b"\x00" * 65, 31337, forwarder) != wallet.address
+    assert request.recover_signer(b"\x00" * 65, 31337, forwarder) is None
+
+
+def test_recover_refuses_what_the_forwarder_refuses() -> None:
+    """A malleable (high-s) twin and a v outside 27/28 recover to nobody, as in OpenZeppelin's ECDSA."""
+    from eth_account import Account
+
+    from service.chain.forwarder import recover_digest_signer, sign_digest
+
+    wallet = Account.create()
+    digest = bytes(range(32))
+    signature = sign_digest(digest, wallet.key)
+    assert recover_digest_signer(digest, signature) == wallet.address
+    order = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+    high_s = (order - int.from_bytes(signature[32:64], "big")).to_bytes(32, "big")
+    twin = signature[:32] + high_s + bytes([55 - signature[64]])  # the same point, the other parity
+    assert Account._recover_hash(digest, signature=twin) == wallet.address  # valid for plain ecrecover
+    assert recover_digest_signer(digest, twin) is None
+    assert recover_digest_signer(digest, signature[:64] + bytes([signature[64] - 27])) is None
+    assert recover_digest_signer(digest, signature[:64]) is None
+
+
+@pytest.mark.parametrize("to", ["0x5FbDB2315678afecb367f032d93F642f64180aa3", ""])
+def test_transaction_signing_matches_eth_account(to: str) -> None:
+    """The hand-built EIP-1559 transaction is byte for byte what eth-account signs (call and creation)."""
+    from eth_account import Account
+
+    from service.chain.transactions import sign_dynamic_fee_transaction
+
+    wallet = Account.create()
+    fields = {"nonce": 41, "maxPriorityFeePerGas": 3, "maxFeePerGas": 2 * 10**9 + 1, "gas": 612_345}
+    data = bytes.fromhex("a9059cbb") + bytes(range(64))
+    transaction = {"chainId": 31337, "value": 0, "data": data, "type": 2, **fields}
+    if to:
+        transaction["to"] = to
+    expected = wallet.sign_transaction(transaction)
+    raw = sign_dynamic_fee_transaction(
+        wallet.key,
+        chain_id=31337,
+        nonce=41,
+        max_priority_fee_per_gas=3,
+        max_fee_per_gas=2 * 10**9 + 1,
+        gas=612_345,
+        to=to,
+        data=data,
+    )
+    assert raw == bytes(expected.raw_transaction)

@@ -8,6 +8,7 @@ from eth_account.messages import encode_typed_data
 from sqlalchemy import update
 
 from service.db.models import Note
+from service.errors import NoteNotFound
 from service.ledger.reconcile import reconcile
 from service.runtime import Runtime
 from tests.conftest import SeedLedger, register, transfer
@@ -87,3 +88,28 @@ def test_participant_listing_is_admin_only(seed: SeedLedger) -> None:
     assert names[-6:] == ["Carmaker", "T1", "A", "B", "C", "Bank"]
     assert seed.a.get("/v1/participants").status_code == 403
     assert seed.a.get(f"/v1/participants/{seed.c.participant_id}").json()["name"] == "C"
+
+
+def test_value_after_a_block_from_the_index_equals_the_chain(seed: SeedLedger, runtime: Runtime) -> None:
+    """The fallback for nodes without historical state: movements summed up to a block give the value
+    the chain reports at that block, for the source piece and a piece merged into later."""
+    from service.notes.repository import compute_value_after_block
+
+    root = seed.voucher["root_token_id"]
+    first = transfer(seed.t1, root, seed.a, "30000000.00")
+    transfer(seed.t1, root, seed.b, "20000000.00")
+    later = transfer(seed.a, first["token_id"], seed.c, "10000000.00")
+    transfer(seed.t1, root, seed.c, "5000000.00", into_token_id=later["token_id"])
+    runtime.indexer.sync_to()
+    note = runtime.chain.deployment.note
+    head = int(runtime.rpc.request("eth_blockNumber"), 16)
+    with runtime.database.sessions() as session:
+        for block in range(first["block_number"] - 1, head + 1):
+            for token_id in (root, first["token_id"], later["token_id"]):
+                try:
+                    on_chain = runtime.chain.read(
+                        note, "balanceOf(uint256)", [token_id], ["uint256"], block=block
+                    )
+                except NoteNotFound:  # not minted yet at that block
+                    on_chain = 0
+                assert compute_value_after_block(session, token_id, block) == on_chain, (block, token_id)

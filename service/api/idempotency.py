@@ -20,8 +20,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.api.auth import hash_api_key
-from service.db.models import ApiKey, IdempotencyRecord
+from service.api.auth import CALLER_STATE_KEY, Caller, fetch_caller
+from service.db.models import IdempotencyRecord
 from service.db.session import Database
 from service.errors import IdempotencyKeyReused, IdempotencyRequestInProgress, InvalidRequest, LedgerError
 from service.recovery import settle_request
@@ -41,16 +41,11 @@ def compute_fingerprint(method: str, path: str, query: str, body: bytes) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _participant_of(database: Database, authorization: str) -> int | None:
+def _caller_of(database: Database, authorization: str) -> Caller | None:
     scheme, _, secret = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not secret:
+    if scheme.lower() != "bearer" or not secret.strip():
         return None
-    with database.sessions() as session:
-        return session.scalar(
-            select(ApiKey.participant_id).where(
-                ApiKey.key_hash == hash_api_key(secret.strip()), ApiKey.revoked_at.is_(None)
-            )
-        )
+    return fetch_caller(database, secret.strip())
 
 
 def _reserve(database: Database, participant_id: int, key: str, fingerprint: str) -> IdempotencyRecord | None:
@@ -136,12 +131,15 @@ class IdempotencyMiddleware:
             return
         body = await _read_body(receive)
         database: Database = scope["app"].state.runtime.database
-        participant_id = await to_thread.run_sync(
-            _participant_of, database, headers.get(b"authorization", b"").decode(errors="replace")
+        caller = await to_thread.run_sync(
+            _caller_of, database, headers.get(b"authorization", b"").decode(errors="replace")
         )
-        if participant_id is None:  # unauthenticated: the endpoint answers 401 anyway
+        if caller is None:  # unauthenticated: the endpoint answers 401 anyway
             await self.app(scope, _replay_body(body), send)
             return
+        # The endpoint's authentication reuses this lookup instead of repeating it.
+        scope.setdefault("state", {})[CALLER_STATE_KEY] = caller
+        participant_id = caller.participant_id
         fingerprint = compute_fingerprint(
             "POST", scope["path"], scope.get("query_string", b"").decode(), body
         )

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from eth_utils import to_checksum_address
-
+from service.chain.abi import checksum_address
 from service.chain.client import Receipt
 from service.chain.forwarder import FORWARDED_CALL_GAS, ForwardRequest
 from service.db.models import Participant
@@ -28,8 +27,8 @@ def relay_as(
     if signed is not None:
         nonce, deadline, signature = signed
         request = ForwardRequest(
-            sender=to_checksum_address(participant.address),
-            target=to_checksum_address(target),
+            sender=checksum_address(participant.address),
+            target=checksum_address(target),
             gas=FORWARDED_CALL_GAS,
             nonce=nonce,
             deadline=deadline,

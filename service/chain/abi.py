@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from eth_abi import decode as abi_decode
@@ -11,14 +12,25 @@ from eth_abi import encode as abi_encode
 from eth_utils import keccak, to_checksum_address
 
 
+@lru_cache(maxsize=512)
 def selector(signature: str) -> bytes:
     return keccak(text=signature)[:4]
 
 
+@lru_cache(maxsize=65_536)
+def checksum_address(address: str | bytes) -> str:
+    """`to_checksum_address`, remembered: it hashes, and the same few addresses recur in every log."""
+    return str(to_checksum_address(address))
+
+
 def encode_call(signature: str, args: Iterable[Any]) -> bytes:
     """`signature` is the canonical form, e.g. `transferFrom(uint256,address,uint256)`."""
-    types = _split_types(signature[signature.index("(") + 1 : -1])
-    return selector(signature) + abi_encode(types, list(args))
+    return selector(signature) + abi_encode(_argument_types(signature), list(args))
+
+
+@lru_cache(maxsize=512)
+def _argument_types(signature: str) -> list[str]:
+    return _split_types(signature[signature.index("(") + 1 : -1])
 
 
 def _split_types(text: str) -> list[str]:
@@ -46,7 +58,7 @@ def canonical_type(item: dict[str, Any]) -> str:
 
 def _normalise(kind: str, value: Any) -> Any:
     if kind == "address":
-        return to_checksum_address(value)
+        return checksum_address(value)
     if isinstance(value, bytes) and kind.startswith("bytes"):
         return "0x" + value.hex()
     return value
@@ -63,7 +75,7 @@ def _decode_word(kind: str, word: bytes) -> Any:
     Indexed dynamic values (strings, arrays) arrive as their keccak hash, a bytes32 word too.
     """
     if kind == "address":
-        return to_checksum_address(word[12:])
+        return checksum_address(word[12:])
     if kind.startswith("uint"):
         return int.from_bytes(word, "big")
     if kind == "bool":
@@ -128,7 +140,9 @@ class DecodedEvent:
 @dataclass(frozen=True)
 class _EventSpec:
     name: str
-    inputs: tuple[dict[str, Any], ...]
+    indexed: tuple[tuple[str, str], ...]  # (name, type) of the topics after the first
+    plain: tuple[tuple[str, str], ...]  # (name, type) of the data
+    plain_all_words: bool
 
 
 class EventCatalog:
@@ -141,9 +155,12 @@ class EventCatalog:
                 if item["type"] != "event" or item.get("anonymous"):
                     continue
                 signature = f"{item['name']}({','.join(canonical_type(arg) for arg in item['inputs'])})"
-                indexed_count = sum(1 for arg in item["inputs"] if arg["indexed"])
-                self._specs[(keccak(text=signature), indexed_count)] = _EventSpec(
-                    item["name"], tuple(item["inputs"])
+                indexed = tuple((arg["name"], arg["type"]) for arg in item["inputs"] if arg["indexed"])
+                plain = tuple(
+                    (arg["name"], canonical_type(arg)) for arg in item["inputs"] if not arg["indexed"]
+                )
+                self._specs[(keccak(text=signature), len(indexed))] = _EventSpec(
+                    item["name"], indexed, plain, all(_is_word(kind) for _name, kind in plain)
                 )
 
     def decode(self, log: dict[str, Any]) -> DecodedEvent | None:
@@ -151,22 +168,20 @@ class EventCatalog:
         spec = self._specs.get((topics[0], len(topics) - 1)) if topics else None
         if spec is None:
             return None
-        indexed = [arg for arg in spec.inputs if arg["indexed"]]
-        plain = [arg for arg in spec.inputs if not arg["indexed"]]
         args: dict[str, Any] = {}
-        for arg, topic in zip(indexed, topics[1:], strict=True):
-            args[arg["name"]] = _decode_word(arg["type"], topic)
+        for (name, kind), topic in zip(spec.indexed, topics[1:], strict=True):
+            args[name] = _decode_word(kind, topic)
         data = bytes.fromhex(log["data"][2:])
-        if all(_is_word(arg["type"]) for arg in plain):
-            for index, arg in enumerate(plain):
-                args[arg["name"]] = _decode_word(arg["type"], data[32 * index : 32 * index + 32])
+        if spec.plain_all_words:
+            for index, (name, kind) in enumerate(spec.plain):
+                args[name] = _decode_word(kind, data[32 * index : 32 * index + 32])
         else:
-            values = abi_decode([canonical_type(arg) for arg in plain], data)
-            for arg, value in zip(plain, values, strict=True):
-                args[arg["name"]] = _normalise(arg["type"], value)
+            values = abi_decode([kind for _name, kind in spec.plain], data)
+            for (name, kind), value in zip(spec.plain, values, strict=True):
+                args[name] = _normalise(kind, value)
         return DecodedEvent(
             name=spec.name,
-            address=to_checksum_address(log["address"]),
+            address=checksum_address(log["address"]),
             args=args,
             block_number=int(log["blockNumber"], 16),
             block_hash=log["blockHash"],

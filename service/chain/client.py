@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eth_abi import decode as abi_decode
-from eth_utils import to_checksum_address
 
-from service.chain.abi import DecodedEvent, ErrorCatalog, EventCatalog, encode_call
+from service.chain.abi import DecodedEvent, ErrorCatalog, EventCatalog, checksum_address, encode_call
 from service.chain.compiler import Artifact
 from service.chain.forwarder import EXECUTE_BATCH_SIGNATURE, FORWARDED_CALL_GAS, ForwardRequest
 from service.chain.revert import decode_revert
@@ -151,15 +150,15 @@ class ChainClient:
         OpenZeppelin's forwarder replaces the callee's revert reason with `FailedCall()`; simulating
         the call with the sender appended (ERC-2771) recovers the real custom error first.
         """
-        payload = data + bytes.fromhex(to_checksum_address(sender)[2:])
+        payload = data + bytes.fromhex(checksum_address(sender)[2:])
         return self.call(target, payload, sender=self.deployment.forwarder)
 
     def build_forward_request(
         self, sender: str, target: str, data: bytes, ttl_seconds: int, nonce: int | None = None
     ) -> ForwardRequest:
         return ForwardRequest(
-            sender=to_checksum_address(sender),
-            target=to_checksum_address(target),
+            sender=checksum_address(sender),
+            target=checksum_address(target),
             gas=FORWARDED_CALL_GAS,
             nonce=self.fetch_forwarder_nonce(sender) if nonce is None else nonce,
             deadline=self.estimate_time() + ttl_seconds,

@@ -12,12 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import rlp
+from coincurve import PrivateKey
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_account.typed_transactions import TypedTransaction
-from eth_utils import to_checksum_address
+from eth_utils import keccak
 from hexbytes import HexBytes
 
+from service.chain.abi import checksum_address
 from service.chain.rpc import JsonRpc
 from service.errors import ChainUnavailable
 
@@ -27,6 +30,41 @@ STUCK_AFTER_SECONDS = 0.5
 REPLACE_AFTER_SECONDS = 10.0
 MAX_REPLACEMENTS = 3
 GAS_PRICE_TTL_SECONDS = 2.0
+
+
+def sign_dynamic_fee_transaction(
+    private_key: bytes,
+    *,
+    chain_id: int,
+    nonce: int,
+    max_priority_fee_per_gas: int,
+    max_fee_per_gas: int,
+    gas: int,
+    to: str,
+    data: bytes,
+) -> bytes:
+    """The raw bytes of a signed EIP-1559 (type 2) transaction with no value and no access list.
+
+    Built directly (RLP and libsecp256k1): eth-account's generic path costs about half a
+    millisecond a transaction, on the relay's hot path. An empty `to` creates a contract. A test
+    checks the bytes against eth-account's.
+    """
+    fields = [
+        chain_id,
+        nonce,
+        max_priority_fee_per_gas,
+        max_fee_per_gas,
+        gas,
+        bytes.fromhex(to[2:]) if to else b"",
+        0,
+        data,
+        [],
+    ]
+    signing_hash = keccak(b"\x02" + rlp.encode(fields))
+    signature = PrivateKey(private_key).sign_recoverable(signing_hash, hasher=None)
+    r, s, y_parity = signature[:32], signature[32:64], signature[64]
+    signed = [*fields, y_parity, int.from_bytes(r, "big"), int.from_bytes(s, "big")]
+    return b"\x02" + rlp.encode(signed)
 
 
 @dataclass(frozen=True)
@@ -44,6 +82,7 @@ class TransactionSender:
         self._rpc = rpc
         self._chain_id = chain_id
         self._account: LocalAccount = Account.from_key(private_key)
+        self._private_key = bytes(self._account.key)
         self._next_nonce: int | None = None
         self._gas_price = 0
         self._gas_price_at = -GAS_PRICE_TTL_SECONDS
@@ -79,7 +118,7 @@ class TransactionSender:
     def replace(self, stuck: SignedTransaction) -> SignedTransaction:
         """The same call under the same nonce with twice the fees: a node drops the stuck one for it."""
         fields = TypedTransaction.from_bytes(HexBytes(stuck.raw)).as_dict()
-        to = to_checksum_address(fields["to"]) if fields.get("to") else ""
+        to = checksum_address(fields["to"]) if fields.get("to") else ""
         return self._sign(
             stuck.nonce,
             to,
@@ -92,27 +131,17 @@ class TransactionSender:
     def _sign(
         self, nonce: int, to: str, data: bytes, gas: int, max_fee: int, priority_fee: int
     ) -> SignedTransaction:
-        transaction: dict[str, Any] = {
-            "chainId": self._chain_id,
-            "nonce": nonce,
-            "value": 0,
-            "data": data,
-            "gas": gas,
-            "maxFeePerGas": max_fee,
-            "maxPriorityFeePerGas": priority_fee,
-            "type": 2,
-        }
-        if to:  # an empty target means contract creation, which has no `to` at all
-            transaction["to"] = to_checksum_address(to)
-        signed = self._account.sign_transaction(transaction)
-        return SignedTransaction(
-            bytes(signed.raw_transaction),
-            "0x" + signed.hash.hex(),
-            nonce,
-            self.address,
-            max_fee,
-            priority_fee,
+        raw = sign_dynamic_fee_transaction(
+            self._private_key,
+            chain_id=self._chain_id,
+            nonce=nonce,
+            max_priority_fee_per_gas=priority_fee,
+            max_fee_per_gas=max_fee,
+            gas=gas,
+            to=to,
+            data=data,
         )
+        return SignedTransaction(raw, "0x" + keccak(raw).hex(), nonce, self.address, max_fee, priority_fee)
 
     def send(self, transaction: SignedTransaction) -> None:
         try:

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.db.models import Note, ValueMovement
+from service.db.models import Note, ValueMovement, Voucher
 from service.domain.notes import Piece
 
 
 def fetch_note(session: Session, token_id: int) -> Note | None:
     return session.get(Note, token_id)
+
+
+def fetch_note_with_voucher(session: Session, token_id: int) -> tuple[Note, Voucher] | None:
+    """A note and its voucher in one round trip."""
+    row = session.execute(
+        select(Note, Voucher).join(Voucher, Voucher.id == Note.voucher_id).where(Note.token_id == token_id)
+    ).one_or_none()
+    return (row[0], row[1]) if row else None
 
 
 def fetch_notes_of_holder(session: Session, address: str, include_empty: bool) -> Sequence[Note]:
@@ -32,6 +40,25 @@ def fetch_movements_of_voucher(session: Session, voucher_id: int) -> Sequence[Va
         .where(ValueMovement.voucher_id == voucher_id)
         .order_by(ValueMovement.block_number, ValueMovement.log_index)
     ).all()
+
+
+def compute_value_after_block(session: Session, token_id: int, block_number: int) -> int:
+    """A note's value after `block_number`, summed from its indexed value movements.
+
+    A whole-token transfer (`token_transfer`) moves the holder, not value, so it does not count.
+    """
+    movements = (ValueMovement.block_number <= block_number) & (ValueMovement.kind != "token_transfer")
+    received = session.scalar(
+        select(func.coalesce(func.sum(ValueMovement.value_minor), 0)).where(
+            movements, ValueMovement.to_token_id == token_id
+        )
+    )
+    sent = session.scalar(
+        select(func.coalesce(func.sum(ValueMovement.value_minor), 0)).where(
+            movements, ValueMovement.from_token_id == token_id
+        )
+    )
+    return int(received or 0) - int(sent or 0)
 
 
 def holds_piece_of(session: Session, address: str, voucher_id: int) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -28,6 +29,7 @@ from service.submission import split_by_request
 from service.vouchers import repository as vouchers_repository
 from service.vouchers.service import can_view_voucher
 
+logger = logging.getLogger(__name__)
 SPLIT_SIGNATURE = "transferFrom(uint256,address,uint256)"
 MERGE_SIGNATURE = "transferFrom(uint256,uint256,uint256)"
 
@@ -63,11 +65,10 @@ def list_holdings(session: Session, caller: Caller, include_empty: bool) -> list
 
 
 def load_note(session: Session, caller: Caller, token_id: int) -> tuple[Note, Voucher]:
-    note = repository.fetch_note(session, token_id)
-    voucher = vouchers_repository.fetch_voucher(session, note.voucher_id) if note else None
-    if note is None or voucher is None:
+    found = repository.fetch_note_with_voucher(session, token_id)
+    if found is None:
         raise NoteNotFound(f"note {token_id} does not exist", token_id=token_id)
-    return note, voucher
+    return found
 
 
 def read_note(session: Session, caller: Caller, token_id: int) -> NoteOut:
@@ -98,8 +99,10 @@ def plan_transfer(
         if can_view_voucher(session, caller, voucher):
             raise NotHolder(f"note {token_id} is not held by you", token_id=token_id)
         raise NoteNotFound(f"note {token_id} does not exist", token_id=token_id)
-    sender = participants_repository.fetch_participant(session, caller.participant_id)
-    recipient = participants_repository.fetch_participant(session, body.to_participant_id)
+    participants = participants_repository.fetch_participants_by_ids(
+        session, {caller.participant_id, body.to_participant_id}
+    )
+    sender, recipient = participants.get(caller.participant_id), participants.get(body.to_participant_id)
     if recipient is None:
         raise ParticipantNotFound(
             f"participant {body.to_participant_id} does not exist", participant_id=body.to_participant_id
@@ -170,17 +173,30 @@ def transfer(
         from_token_id=token_id,
         voucher_id=plan.voucher_id,
         amount=format_minor(plan.amount_minor, plan.currency),
-        remaining=format_minor(fetch_value_at(runtime, token_id, receipt.block_number), plan.currency),
+        remaining=format_minor(
+            fetch_value_at(session, runtime, token_id, receipt.block_number), plan.currency
+        ),
         to_participant_id=plan.recipient.id,
         transaction_hash=receipt.transaction_hash,
         block_number=receipt.block_number,
     )
 
 
-def fetch_value_at(runtime: Runtime, token_id: int, block_number: int) -> int:
-    """A token's value right after `block_number`: exact even if later transfers already moved it."""
+def fetch_value_at(session: Session, runtime: Runtime, token_id: int, block_number: int) -> int:
+    """A token's value right after `block_number` (indexed): exact even if later transfers moved it.
+
+    Asked of the chain at that block; a node that no longer has the block's state (pruned, or an
+    Anvil restarted from its state file) refuses, and then the index's movements up to the block
+    give the same figure.
+    """
     note = runtime.chain.deployment.note
-    return int(runtime.chain.read(note, "balanceOf(uint256)", [token_id], ["uint256"], block=block_number))
+    try:
+        return int(
+            runtime.chain.read(note, "balanceOf(uint256)", [token_id], ["uint256"], block=block_number)
+        )
+    except RuntimeError as error:
+        logger.info("no state at block %s (%s): value of %s from the index", block_number, error, token_id)
+        return repository.compute_value_after_block(session, token_id, block_number)
 
 
 def describe_transfer(
@@ -201,7 +217,7 @@ def describe_transfer(
     recipient = participants_repository.fetch_participant_by_address(session, target.holder_address)
     assert voucher is not None and recipient is not None
     currency = fetch_currency(voucher.currency)
-    remaining_minor = fetch_value_at(runtime, from_token_id, receipt.block_number)
+    remaining_minor = fetch_value_at(session, runtime, from_token_id, receipt.block_number)
     return TransferOut(
         kind="split" if events_named(events, "NoteSplit") else "merge",
         token_id=to_token_id,

@@ -15,6 +15,11 @@ def fetch_participant(session: Session, participant_id: int) -> Participant | No
     return session.get(Participant, participant_id)
 
 
+def fetch_participants_by_ids(session: Session, participant_ids: set[int]) -> dict[int, Participant]:
+    rows = session.scalars(select(Participant).where(Participant.id.in_(participant_ids))).all()
+    return {row.id: row for row in rows}
+
+
 def fetch_participant_by_address(session: Session, address: str) -> Participant | None:
     # Addresses are stored EIP-55 checksummed, so the unique index answers this directly.
     return session.scalars(

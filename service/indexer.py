@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from service.chain.abi import DecodedEvent
@@ -39,14 +39,31 @@ ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 _TOKEN_ARGUMENTS = frozenset({"_tokenId", "_fromTokenId", "_toTokenId", "tokenId"})
 
 
-class _Projection:
-    """Applies one batch of decoded events to the session, in chain order."""
+Row = dict[str, Any]
+# Columns of a note or voucher that events change after its creation.
+_MUTABLE_COLUMNS = {
+    "notes": ("voucher_id", "holder_address", "value_minor", "parent_token_id", "root_token_id", "depth"),
+    "vouchers": ("redeemed_minor", "status"),
+}
 
-    def __init__(self, session: Session, chain: ChainClient) -> None:
-        self._session = session
+
+class _Projection:
+    """Applies one range of decoded events, in chain order, to rows held in memory, then writes what
+    changed with a handful of Core statements: ORM objects cost more than the rest of a relayed batch.
+    """
+
+    def __init__(self, connection: Connection, chain: ChainClient) -> None:
+        self._connection = connection
         self._chain = chain
-        self._notes: dict[int, Note] = {}
-        self._vouchers: dict[int, Voucher] = {}
+        self._notes: dict[int, Row] = {}
+        self._new_notes: set[int] = set()
+        self._changed_notes: set[int] = set()
+        self._vouchers: dict[int, Row] = {}
+        self._new_vouchers: set[int] = set()
+        self._changed_vouchers: set[int] = set()
+        self._movements: list[Row] = []
+        self._cash_movements: list[Row] = []
+        self._programmes: list[Row] = []
         self._split_children: set[int] = set()
         self._block_times: dict[int, datetime] = {}
 
@@ -59,23 +76,38 @@ class _Projection:
             if name in _TOKEN_ARGUMENTS and value
         }
         if token_ids:
-            for note in self._session.scalars(select(Note).where(Note.token_id.in_(token_ids))):
-                self._notes[note.token_id] = note
+            query = select(Note.__table__).where(Note.token_id.in_(token_ids))
+            for row in self._connection.execute(query).mappings():
+                self._notes[row["token_id"]] = dict(row)
 
-    def note(self, token_id: int) -> Note:
+    def note(self, token_id: int) -> Row:
         if token_id not in self._notes:
-            found = self._session.get(Note, token_id)
+            found = (
+                self._connection.execute(select(Note.__table__).where(Note.token_id == token_id))
+                .mappings()
+                .one_or_none()
+            )
             if found is None:
                 raise RuntimeError(f"event for token {token_id} that was never minted in the index")
-            self._notes[token_id] = found
+            self._notes[token_id] = dict(found)
         return self._notes[token_id]
 
-    def voucher(self, slot: int) -> Voucher | None:
+    def change_note(self, token_id: int, **values: object) -> Row:
+        note = self.note(token_id)
+        note.update(values)
+        self._changed_notes.add(token_id)
+        return note
+
+    def voucher(self, slot: int) -> Row | None:
         if slot not in self._vouchers:
-            found = self._session.get(Voucher, slot)
+            found = (
+                self._connection.execute(select(Voucher.__table__).where(Voucher.id == slot))
+                .mappings()
+                .one_or_none()
+            )
             if found is None:
                 return None
-            self._vouchers[slot] = found
+            self._vouchers[slot] = dict(found)
         return self._vouchers[slot]
 
     def block_time(self, block_number: int) -> datetime:
@@ -86,19 +118,51 @@ class _Projection:
         return self._block_times[block_number]
 
     def movement(self, event: DecodedEvent, **fields: object) -> None:
-        self._session.add(
-            ValueMovement(
-                transaction_hash=event.transaction_hash,
-                log_index=event.log_index,
-                block_number=event.block_number,
+        self._movements.append(
+            {
+                "transaction_hash": event.transaction_hash,
+                "log_index": event.log_index,
+                "block_number": event.block_number,
                 **fields,
-            )
+            }
         )
 
     def apply(self, event: DecodedEvent) -> None:
         handler = getattr(self, f"_on_{event.name}", None)
         if handler is not None:
             handler(event)
+
+    def write(self) -> None:
+        """Everything the events changed, in a few statements (executemany where there are several)."""
+        self._write_rows(Voucher, Voucher.id, self._vouchers, self._new_vouchers, self._changed_vouchers)
+        self._write_rows(Note, Note.token_id, self._notes, self._new_notes, self._changed_notes)
+        for table, rows in (
+            (ValueMovement, self._movements),
+            (CashMovement, self._cash_movements),
+            (EarlyPaymentProgrammeRecord, self._programmes),
+        ):
+            if rows:
+                self._connection.execute(insert(table), rows)
+
+    def _write_rows(
+        self, table: Any, key: Any, rows: dict[int, Row], created: set[int], changed: set[int]
+    ) -> None:
+        """Inserts the rows created in this range; updates the mutable columns of the others changed."""
+        if created:
+            self._connection.execute(insert(table), [rows[row_key] for row_key in sorted(created)])
+        updated = sorted(changed - created)
+        if not updated:
+            return
+        columns = _MUTABLE_COLUMNS[table.__tablename__]
+        self._connection.execute(
+            update(table)
+            .where(key == bindparam("row_key"))
+            .values({column: bindparam(column) for column in columns}),
+            [
+                {"row_key": row_key, **{column: rows[row_key][column] for column in columns}}
+                for row_key in updated
+            ],
+        )
 
     def _on_ParticipantVerified(self, event: DecodedEvent) -> None:
         self._set_verified(event.args["account"], True)
@@ -107,7 +171,7 @@ class _Projection:
         self._set_verified(event.args["account"], False)
 
     def _set_verified(self, address: str, verified: bool) -> None:
-        self._session.execute(
+        self._connection.execute(
             update(Participant).where(Participant.address == address).values(verified=verified)
         )
 
@@ -115,51 +179,52 @@ class _Projection:
         token_id = event.args["_tokenId"]
         sender, receiver = event.args["_from"], event.args["_to"]
         if sender == ZERO_ADDRESS:
-            note = Note(
-                token_id=token_id,
-                voucher_id=0,
-                holder_address=receiver,
-                value_minor=0,
-                parent_token_id=None,
-                root_token_id=token_id,
-                depth=0,
-                created_transaction_hash=event.transaction_hash,
-                created_block_number=event.block_number,
-            )
-            self._session.add(note)
-            self._notes[token_id] = note
+            self._notes[token_id] = {
+                "token_id": token_id,
+                "voucher_id": 0,
+                "holder_address": receiver,
+                "value_minor": 0,
+                "parent_token_id": None,
+                "root_token_id": token_id,
+                "depth": 0,
+                "created_transaction_hash": event.transaction_hash,
+                "created_block_number": event.block_number,
+            }
+            self._new_notes.add(token_id)
             return
-        note = self.note(token_id)
-        note.holder_address = receiver
+        note = self.change_note(token_id, holder_address=receiver)
         self.movement(
             event,
-            voucher_id=note.voucher_id,
+            voucher_id=note["voucher_id"],
             kind="token_transfer",
             from_token_id=token_id,
             to_token_id=token_id,
             from_address=sender,
             to_address=receiver,
-            value_minor=note.value_minor,
+            value_minor=note["value_minor"],
         )
 
     def _on_SlotChanged(self, event: DecodedEvent) -> None:
-        self.note(event.args["_tokenId"]).voucher_id = event.args["_newSlot"]
+        self.change_note(event.args["_tokenId"], voucher_id=event.args["_newSlot"])
 
     def _on_NoteSplit(self, event: DecodedEvent) -> None:
-        note = self.note(event.args["tokenId"])
-        note.parent_token_id = event.args["parentTokenId"]
-        note.root_token_id = event.args["rootTokenId"]
-        note.depth = event.args["depth"]
-        self._split_children.add(note.token_id)
+        token_id = event.args["tokenId"]
+        self.change_note(
+            token_id,
+            parent_token_id=event.args["parentTokenId"],
+            root_token_id=event.args["rootTokenId"],
+            depth=event.args["depth"],
+        )
+        self._split_children.add(token_id)
 
     def _on_TransferValue(self, event: DecodedEvent) -> None:
         from_id, to_id, value = event.args["_fromTokenId"], event.args["_toTokenId"], event.args["_value"]
-        source = self.note(from_id) if from_id else None
-        target = self.note(to_id) if to_id else None
+        source = self.change_note(from_id) if from_id else None
+        target = self.change_note(to_id) if to_id else None
         if source is not None:
-            source.value_minor -= value
+            source["value_minor"] -= value
         if target is not None:
-            target.value_minor += value
+            target["value_minor"] += value
         if source is None:
             kind = "issue"
         elif target is None:
@@ -170,51 +235,56 @@ class _Projection:
         assert anchor is not None
         self.movement(
             event,
-            voucher_id=anchor.voucher_id,
+            voucher_id=anchor["voucher_id"],
             kind=kind,
             from_token_id=from_id or None,
             to_token_id=to_id or None,
-            from_address=source.holder_address if source else None,
-            to_address=target.holder_address if target else None,
+            from_address=source["holder_address"] if source else None,
+            to_address=target["holder_address"] if target else None,
             value_minor=value,
         )
 
     def _on_VoucherIssued(self, event: DecodedEvent) -> None:
         args = event.args
         currency = bytes.fromhex(args["currency"][2:]).rstrip(b"\0").decode()
-        voucher = Voucher(
-            id=args["slot"],
-            obligor_address=args["obligor"],
-            initial_holder_address=args["holder"],
-            currency=currency,
-            face_value_minor=args["faceValue"],
-            unit_minor=args["unit"],
-            redeemed_minor=0,
-            root_token_id=args["tokenId"],
-            issued_at=self.block_time(event.block_number),
-            due_at=datetime.fromtimestamp(args["maturityAt"], UTC),
-            document_hash=args["documentHash"],
-            status="active",
-            issue_transaction_hash=event.transaction_hash,
-            issue_block_number=event.block_number,
-        )
-        self._session.add(voucher)
-        self._vouchers[voucher.id] = voucher
+        slot = args["slot"]
+        self._vouchers[slot] = {
+            "id": slot,
+            "obligor_address": args["obligor"],
+            "initial_holder_address": args["holder"],
+            "currency": currency,
+            "face_value_minor": args["faceValue"],
+            "unit_minor": args["unit"],
+            "redeemed_minor": 0,
+            "root_token_id": args["tokenId"],
+            "issued_at": self.block_time(event.block_number),
+            "due_at": datetime.fromtimestamp(args["maturityAt"], UTC),
+            "document_hash": args["documentHash"],
+            "status": "active",
+            "issue_transaction_hash": event.transaction_hash,
+            "issue_block_number": event.block_number,
+        }
+        self._new_vouchers.add(slot)
 
     def _on_NoteRedeemed(self, event: DecodedEvent) -> None:
         voucher = self.voucher(event.args["slot"])
         if voucher is not None:
-            voucher.redeemed_minor += event.args["value"]
+            voucher["redeemed_minor"] += event.args["value"]
+            self._changed_vouchers.add(voucher["id"])
 
     def cash_movement(self, event: DecodedEvent, **fields: object) -> None:
-        self._session.add(
-            CashMovement(
-                transaction_hash=event.transaction_hash,
-                log_index=event.log_index,
-                block_number=event.block_number,
-                occurred_at=self.block_time(event.block_number),
+        # executemany binds every row with the same columns: absent ones get their defaults here.
+        defaults: Row = {"token_id": None, "payer_address": None, "payee_address": None}
+        defaults |= {"cash_minor": 0, "value_minor": 0}
+        self._cash_movements.append(
+            {
+                **defaults,
+                "transaction_hash": event.transaction_hash,
+                "log_index": event.log_index,
+                "block_number": event.block_number,
+                "occurred_at": self.block_time(event.block_number),
                 **fields,
-            )
+            }
         )
 
     def _on_SettlementFunded(self, event: DecodedEvent) -> None:
@@ -253,7 +323,7 @@ class _Projection:
         args = event.args
         self.cash_movement(
             event,
-            voucher_id=self.note(args["tokenId"]).voucher_id,
+            voucher_id=self.note(args["tokenId"])["voucher_id"],
             kind="early_payment",
             token_id=args["tokenId"],
             payee_address=args["holder"],
@@ -265,7 +335,7 @@ class _Projection:
         args = event.args
         self.cash_movement(
             event,
-            voucher_id=self.note(args["tokenId"]).voucher_id,
+            voucher_id=self.note(args["tokenId"])["voucher_id"],
             kind="financing",
             token_id=args["financierTokenId"],
             payer_address=args["financier"],
@@ -276,25 +346,26 @@ class _Projection:
 
     def _on_EarlyPaymentProgrammeOpened(self, event: DecodedEvent) -> None:
         args = event.args
-        self._session.add(
-            EarlyPaymentProgrammeRecord(
-                id=args["programmeId"],
-                voucher_id=args["slot"],
-                obligor_address=args["obligor"],
-                rate_bps=args["rateBps"],
-                basis_days=args["basisDays"],
-                quoting=args["quoting"],
-                budget_minor=args["budget"],
-                cutoff_at=datetime.fromtimestamp(args["cutoffAt"], UTC),
-                opened_transaction_hash=event.transaction_hash,
-                opened_block_number=event.block_number,
-            )
+        self._programmes.append(
+            {
+                "id": args["programmeId"],
+                "voucher_id": args["slot"],
+                "obligor_address": args["obligor"],
+                "rate_bps": args["rateBps"],
+                "basis_days": args["basisDays"],
+                "quoting": args["quoting"],
+                "budget_minor": args["budget"],
+                "cutoff_at": datetime.fromtimestamp(args["cutoffAt"], UTC),
+                "opened_transaction_hash": event.transaction_hash,
+                "opened_block_number": event.block_number,
+            }
         )
 
     def _on_VoucherRedeemed(self, event: DecodedEvent) -> None:
         voucher = self.voucher(event.args["slot"])
         if voucher is not None:
-            voucher.status = "redeemed"
+            voucher["status"] = "redeemed"
+            self._changed_vouchers.add(voucher["id"])
 
 
 class Indexer:
@@ -420,7 +491,7 @@ class Indexer:
         """
         fork_block = self._chain.fetch_block(fork_point)
         assert fork_block is not None
-        with self._database.sessions() as session, session.begin():
+        with self._database.transaction() as session:
             session.execute(delete(ValueMovement).where(ValueMovement.block_number > fork_point))
             session.execute(delete(CashMovement).where(CashMovement.block_number > fork_point))
             session.execute(
@@ -445,7 +516,7 @@ class Indexer:
 
     def _refresh_verifications(self) -> None:
         registry = self._chain.deployment.registry
-        with self._database.sessions() as session, session.begin():
+        with self._database.transaction() as session:
             for participant in session.scalars(select(Participant).where(Participant.role != "admin")):
                 participant.verified = bool(
                     self._chain.read(registry, "isVerified(address)", [participant.address], ["bool"])
@@ -453,28 +524,32 @@ class Indexer:
 
     def _apply_range(self, start: int, end: int) -> None:
         events, end_block = self._chain.fetch_logs_and_block(start, end)
-        with self._database.sessions() as session, session.begin(), session.no_autoflush:
-            projection = _Projection(session, self._chain)
+        hashes = {event.block_number: event.block_hash for event in events}
+        hashes[end] = end_block["hash"]
+        with self._database.connection_transaction() as connection:
+            projection = _Projection(connection, self._chain)
             projection.preload(events)
             for event in events:
                 projection.apply(event)
-            hashes = {event.block_number: event.block_hash for event in events}
-            hashes[end] = end_block["hash"]
+            projection.write()
             # Blocks past the checkpoint were never indexed (a rollback deletes its rows), so plain inserts.
-            session.add_all(
-                IndexedBlock(chain_id=self.chain_id, block_number=number, block_hash=block_hash)
-                for number, block_hash in hashes.items()
+            connection.execute(
+                insert(IndexedBlock),
+                [
+                    {"chain_id": self.chain_id, "block_number": number, "block_hash": block_hash}
+                    for number, block_hash in sorted(hashes.items())
+                ],
             )
-            checkpoint = session.get(ChainCheckpoint, self.chain_id)
-            if checkpoint is None:
-                checkpoint = ChainCheckpoint(
-                    chain_id=self.chain_id, block_number=end, block_hash=end_block["hash"]
-                )
-                session.add(checkpoint)
-            else:
-                checkpoint.block_number = end
-                checkpoint.block_hash = end_block["hash"]
-                checkpoint.updated_at = datetime.now(UTC)
+            checkpoint = {
+                "block_number": end,
+                "block_hash": end_block["hash"],
+                "updated_at": datetime.now(UTC),
+            }
+            moved = connection.execute(
+                update(ChainCheckpoint).where(ChainCheckpoint.chain_id == self.chain_id).values(checkpoint)
+            )
+            if moved.rowcount == 0:
+                connection.execute(insert(ChainCheckpoint).values(chain_id=self.chain_id, **checkpoint))
 
     # ------------------------------------------------------------------------------- background
 

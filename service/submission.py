@@ -123,7 +123,7 @@ class Submitter:
         ]
         # Core, not ORM objects: this runs once per relayed batch, on the hot path.
         statement = insert(Operation).returning(Operation.id, sort_by_parameter_order=True)
-        with self._database.engine.begin() as connection:
+        with self._database.connection_transaction() as connection:
             return list(connection.execute(statement, rows).scalars())
 
     def _mark(
@@ -139,7 +139,7 @@ class Submitter:
             values["block_number"] = block_number
         if error_code is not None:
             values["error_code"] = error_code
-        with self._database.engine.begin() as connection:
+        with self._database.connection_transaction() as connection:
             connection.execute(update(Operation).where(Operation.id.in_(operation_ids)).values(**values))
 
     def _send_and_index(

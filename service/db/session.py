@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.settings import PROJECT_ROOT
@@ -57,12 +58,34 @@ class Database:
             Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_database_engine(self.url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time, and a writer that finds the file locked sleeps in SQLite's
+        # busy handler (1, 2, 5, 10... ms) before it looks again. The service's own background writers
+        # (journal, indexer) queue on this lock instead, which hands over the moment it is released.
+        # PostgreSQL locks rows, not the database: nothing to queue for.
+        self._write_lock = threading.Lock() if self.url.startswith("sqlite") else None
+
+    @contextmanager
+    def _writer(self) -> Iterator[None]:
+        if self._write_lock is None:
+            yield
+            return
+        with self._write_lock:
+            yield
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A unit of work for code that owns its own transaction (indexer, journal, CLI)."""
-        with self.sessions() as session, session.begin():
+        """A unit of work for code that owns its own transaction (indexer, journal, CLI).
+
+        Never nest it, nor open it while the same thread has written in another, uncommitted session.
+        """
+        with self._writer(), self.sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def connection_transaction(self) -> Iterator[Connection]:
+        """`transaction` without the ORM, for Core statements on the hot path."""
+        with self._writer(), self.engine.begin() as connection:
+            yield connection
 
     def migrate(self) -> None:
         upgrade_database(self.url)

@@ -66,3 +66,30 @@ def test_dropped_transaction_is_sent_again(seed: SeedLedger, runtime: Runtime) -
         runtime.rpc.request("evm_setAutomine", [True])
         receipt, succeeded = runtime.chain.await_mined(sender, transaction, 10)
     assert succeeded and receipt.transaction_hash == transaction.hash
+
+
+def test_a_slow_node_is_waited_for_not_nudged_into_empty_blocks(seed: SeedLedger, runtime: Runtime) -> None:
+    """Receipts that usually take 0.4 s (Anvil with a large state) raise the nudge threshold: a block that
+    comes after 1 s is awaited, where the 0.5 s floor would have mined an extra, empty block."""
+    import threading
+
+    from service.chain.transactions import STUCK_AFTER_SECONDS
+
+    sender = runtime.chain.operator
+    assert sender.stuck_after_seconds == STUCK_AFTER_SECONDS
+    for _ in range(10):
+        sender._record_receipt_wait(0.4)
+    assert 1.5 < sender.stuck_after_seconds < 2.0
+    nudges: list[float] = []
+    runtime.rpc.request("evm_setAutomine", [False])
+    try:
+        with sender.lock:
+            transaction = sender.sign(runtime.chain.deployment.note, encode_call("pause()", []), 200_000)
+            sender.send(transaction)
+            miner = threading.Timer(1.0, runtime.rpc.request, args=("evm_mine",))
+            miner.start()
+            receipt = sender.wait_for_receipt(transaction.hash, 10, unstick=lambda: nudges.append(1.0))
+            miner.join()
+    finally:
+        runtime.rpc.request("evm_setAutomine", [True])
+    assert receipt["transactionHash"] == transaction.hash and nudges == []

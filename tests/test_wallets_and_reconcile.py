@@ -91,8 +91,9 @@ def test_participant_listing_is_admin_only(seed: SeedLedger) -> None:
 
 
 def test_value_after_a_block_from_the_index_equals_the_chain(seed: SeedLedger, runtime: Runtime) -> None:
-    """The fallback for nodes without historical state: movements summed up to a block give the value
-    the chain reports at that block, for the source piece and a piece merged into later."""
+    """A transfer's `remaining` comes from the index (no historical state needed from the node): the
+    indexed value less later movements equals what the chain reports at every block, for the source
+    piece, a piece split off it and a piece merged into later."""
     from service.notes.repository import compute_value_after_block
 
     root = seed.voucher["root_token_id"]

@@ -24,8 +24,11 @@ from service.chain.abi import checksum_address
 from service.chain.rpc import JsonRpc
 from service.errors import ChainUnavailable
 
-# A transaction with no receipt after this long is nudged (re-sent if dropped, a block mined on Anvil)...
+# A transaction with no receipt after this long is nudged (re-sent if dropped, a block mined on Anvil),
+# or after STUCK_AFTER_TYPICAL times the usual wait if that is longer: a node that takes 300 ms a block
+# (Anvil with a large state) is slow, not stuck, and every nudge would cost it one more (empty) block.
 STUCK_AFTER_SECONDS = 0.5
+STUCK_AFTER_TYPICAL = 5.0
 # ...and after this long replaced by the same call with higher fees.
 REPLACE_AFTER_SECONDS = 10.0
 MAX_REPLACEMENTS = 3
@@ -86,6 +89,7 @@ class TransactionSender:
         self._next_nonce: int | None = None
         self._gas_price = 0
         self._gas_price_at = -GAS_PRICE_TTL_SECONDS
+        self._typical_receipt_seconds = 0.0
         self.lock = threading.RLock()
 
     @property
@@ -158,15 +162,24 @@ class TransactionSender:
     ) -> dict[str, Any]:
         started = time.monotonic()
         deadline = started + timeout_seconds
-        next_unstick = started + STUCK_AFTER_SECONDS
+        next_unstick = started + self.stuck_after_seconds
         delay = 0.001
         while time.monotonic() < deadline:
             receipt = self._rpc.request("eth_getTransactionReceipt", [transaction_hash])
             if receipt is not None:
+                self._record_receipt_wait(time.monotonic() - started)
                 return dict(receipt)
             if unstick is not None and time.monotonic() >= next_unstick:
                 unstick()
-                next_unstick = time.monotonic() + STUCK_AFTER_SECONDS
+                next_unstick = time.monotonic() + self.stuck_after_seconds
             time.sleep(delay)
             delay = min(delay * 2, 0.05)
         raise ChainUnavailable(f"transaction {transaction_hash} was not mined within {timeout_seconds}s")
+
+    @property
+    def stuck_after_seconds(self) -> float:
+        return max(STUCK_AFTER_SECONDS, STUCK_AFTER_TYPICAL * self._typical_receipt_seconds)
+
+    def _record_receipt_wait(self, seconds: float) -> None:
+        """Moving average of how long receipts take, so that the nudge waits for a slow node."""
+        self._typical_receipt_seconds += (seconds - self._typical_receipt_seconds) * 0.2

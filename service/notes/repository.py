@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from service.db.models import Note, ValueMovement, Voucher
@@ -43,22 +43,33 @@ def fetch_movements_of_voucher(session: Session, voucher_id: int) -> Sequence[Va
 
 
 def compute_value_after_block(session: Session, token_id: int, block_number: int) -> int:
-    """A note's value after `block_number`, summed from its indexed value movements.
-
-    A whole-token transfer (`token_transfer`) moves the holder, not value, so it does not count.
+    """A note's value right after `block_number`, which the index has reached: its indexed value less
+    what moved in later blocks. Exact even after later transfers moved it, and independent of the
+    node keeping old state; one statement, so one snapshot of the index. A whole-token transfer
+    (`token_transfer`) moves the holder, not value, so it does not count.
     """
-    movements = (ValueMovement.block_number <= block_number) & (ValueMovement.kind != "token_transfer")
-    received = session.scalar(
-        select(func.coalesce(func.sum(ValueMovement.value_minor), 0)).where(
-            movements, ValueMovement.to_token_id == token_id
-        )
+    later = (
+        (ValueMovement.block_number > block_number)
+        & (ValueMovement.kind != "token_transfer")
+        & ((ValueMovement.from_token_id == token_id) | (ValueMovement.to_token_id == token_id))
     )
-    sent = session.scalar(
-        select(func.coalesce(func.sum(ValueMovement.value_minor), 0)).where(
-            movements, ValueMovement.from_token_id == token_id
+    net_later = (
+        select(
+            func.coalesce(
+                func.sum(
+                    case(
+                        (ValueMovement.to_token_id == token_id, ValueMovement.value_minor),
+                        else_=-ValueMovement.value_minor,
+                    )
+                ),
+                0,
+            )
         )
+        .where(later)
+        .scalar_subquery()
     )
-    return int(received or 0) - int(sent or 0)
+    value = session.scalar(select(Note.value_minor - net_later).where(Note.token_id == token_id))
+    return int(value or 0)
 
 
 def holds_piece_of(session: Session, address: str, voucher_id: int) -> bool:

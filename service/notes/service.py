@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -29,7 +28,6 @@ from service.submission import split_by_request
 from service.vouchers import repository as vouchers_repository
 from service.vouchers.service import can_view_voucher
 
-logger = logging.getLogger(__name__)
 SPLIT_SIGNATURE = "transferFrom(uint256,address,uint256)"
 MERGE_SIGNATURE = "transferFrom(uint256,uint256,uint256)"
 
@@ -174,29 +172,12 @@ def transfer(
         voucher_id=plan.voucher_id,
         amount=format_minor(plan.amount_minor, plan.currency),
         remaining=format_minor(
-            fetch_value_at(session, runtime, token_id, receipt.block_number), plan.currency
+            repository.compute_value_after_block(session, token_id, receipt.block_number), plan.currency
         ),
         to_participant_id=plan.recipient.id,
         transaction_hash=receipt.transaction_hash,
         block_number=receipt.block_number,
     )
-
-
-def fetch_value_at(session: Session, runtime: Runtime, token_id: int, block_number: int) -> int:
-    """A token's value right after `block_number` (indexed): exact even if later transfers moved it.
-
-    Asked of the chain at that block; a node that no longer has the block's state (pruned, or an
-    Anvil restarted from its state file) refuses, and then the index's movements up to the block
-    give the same figure.
-    """
-    note = runtime.chain.deployment.note
-    try:
-        return int(
-            runtime.chain.read(note, "balanceOf(uint256)", [token_id], ["uint256"], block=block_number)
-        )
-    except RuntimeError as error:
-        logger.info("no state at block %s (%s): value of %s from the index", block_number, error, token_id)
-        return repository.compute_value_after_block(session, token_id, block_number)
 
 
 def describe_transfer(
@@ -217,7 +198,7 @@ def describe_transfer(
     recipient = participants_repository.fetch_participant_by_address(session, target.holder_address)
     assert voucher is not None and recipient is not None
     currency = fetch_currency(voucher.currency)
-    remaining_minor = fetch_value_at(session, runtime, from_token_id, receipt.block_number)
+    remaining_minor = repository.compute_value_after_block(session, from_token_id, receipt.block_number)
     return TransferOut(
         kind="split" if events_named(events, "NoteSplit") else "merge",
         token_id=to_token_id,

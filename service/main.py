@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.api.auth import ApiKeyCache
 from service.api.common import ErrorBody
 from service.api.idempotency import MAX_KEY_LENGTH, IdempotencyMiddleware
 from service.cash.endpoints import router as cash_router
@@ -157,6 +158,7 @@ def create_app(runtime: Runtime | None = None, settings: Settings | None = None)
     )
     if runtime is not None:
         app.state.runtime = runtime
+    app.state.api_keys = ApiKeyCache()
     app.add_exception_handler(LedgerError, _ledger_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

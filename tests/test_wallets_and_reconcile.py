@@ -114,3 +114,28 @@ def test_value_after_a_block_from_the_index_equals_the_chain(seed: SeedLedger, r
                 except NoteNotFound:  # not minted yet at that block
                     on_chain = 0
                 assert compute_value_after_block(session, token_id, block) == on_chain, (block, token_id)
+
+
+def test_a_key_revoked_in_the_database_stops_working_when_its_cache_entry_expires(
+    seed: SeedLedger, runtime: Runtime
+) -> None:
+    """Keys are looked up once per cache period, not per request; revocation by hand (the API has no
+    revocation) takes effect within that period, and an unknown key is never remembered as valid."""
+    import time
+    from datetime import UTC, datetime
+
+    from service.api.auth import ApiKeyCache
+    from service.db.models import ApiKey
+
+    seed.c.client.app.state.api_keys = ApiKeyCache(ttl_seconds=0.3)
+    assert seed.c.get("/v1/participants/me").status_code == 200
+    with runtime.database.transaction() as session:
+        session.execute(
+            update(ApiKey)
+            .where(ApiKey.participant_id == seed.c.participant_id)
+            .values(revoked_at=datetime.now(UTC))
+        )
+    time.sleep(0.35)
+    refused = seed.c.get("/v1/participants/me")
+    assert refused.status_code == 401 and refused.json()["code"] == "unauthenticated"
+    assert seed.b.get("/v1/participants/me").status_code == 200

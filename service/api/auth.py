@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -12,6 +14,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from service.db.models import ApiKey, Participant
 from service.db.session import Database
@@ -71,9 +74,40 @@ bearer_key = HTTPBearer(
 
 # Where the idempotency middleware leaves the caller it already looked up, in the request's scope state.
 CALLER_STATE_KEY = "cascade_caller"
+# How long a looked-up key is trusted without asking the database again. A key's participant, name and
+# role never change and the API revokes nothing; a key revoked in the database (`revoked_at`) by hand
+# stops working within this time.
+API_KEY_CACHE_SECONDS = 10.0
+API_KEY_CACHE_ENTRIES = 10_000
 
 
-def fetch_caller(database: Database, secret: str) -> Caller | None:
+class ApiKeyCache:
+    """Callers of recently used API keys, by key hash: one database lookup per key per few seconds
+    instead of one per request (and the worker-thread hop it needs). Unknown keys are not cached, so a
+    key works the moment it is created."""
+
+    def __init__(self, ttl_seconds: float = API_KEY_CACHE_SECONDS) -> None:
+        self._ttl_seconds = ttl_seconds
+        self._entries: dict[str, tuple[float, Caller]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key_hash: str) -> Caller | None:
+        entry = self._entries.get(key_hash)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, key_hash: str, caller: Caller) -> None:
+        with self._lock:
+            if len(self._entries) >= API_KEY_CACHE_ENTRIES:
+                now = time.monotonic()
+                self._entries = {key: entry for key, entry in self._entries.items() if entry[0] >= now}
+                if len(self._entries) >= API_KEY_CACHE_ENTRIES:
+                    self._entries.clear()
+            self._entries[key_hash] = (time.monotonic() + self._ttl_seconds, caller)
+
+
+def fetch_caller(database: Database, key_hash: str) -> Caller | None:
     """The participant an API key belongs to; one indexed lookup on a connection of its own.
 
     Closed at once: a request must not hold a pooled connection while it waits for a worker thread,
@@ -82,7 +116,7 @@ def fetch_caller(database: Database, secret: str) -> Caller | None:
     query = (
         select(Participant.id, Participant.name, Participant.role, Participant.address)
         .join(ApiKey, ApiKey.participant_id == Participant.id)
-        .where(ApiKey.key_hash == hash_api_key(secret), ApiKey.revoked_at.is_(None))
+        .where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
     )
     with database.engine.connect() as connection:
         row = connection.execute(query).one_or_none()
@@ -91,7 +125,18 @@ def fetch_caller(database: Database, secret: str) -> Caller | None:
     return Caller(participant_id=row.id, name=row.name, role=row.role, address=row.address)
 
 
-def get_caller(
+async def resolve_caller(cache: ApiKeyCache, database: Database, secret: str) -> Caller | None:
+    """The caller of an API key: from the cache, or looked up in a worker thread and remembered."""
+    key_hash = hash_api_key(secret)
+    caller = cache.get(key_hash)
+    if caller is None:
+        caller = await run_in_threadpool(fetch_caller, database, key_hash)
+        if caller is not None:
+            cache.put(key_hash, caller)
+    return caller
+
+
+async def get_caller(
     request: Request,
     runtime: Annotated[Runtime, Depends(get_runtime)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_key)],
@@ -100,14 +145,14 @@ def get_caller(
         raise Unauthenticated("send your API key as `Authorization: Bearer <key>`")
     caller: Caller | None = request.scope.get("state", {}).get(CALLER_STATE_KEY)
     if caller is None:
-        caller = fetch_caller(runtime.database, credentials.credentials)
+        caller = await resolve_caller(request.app.state.api_keys, runtime.database, credentials.credentials)
     if caller is None:
         raise Unauthenticated("the API key is not valid")
     return caller
 
 
 def require_roles(*roles: str) -> object:
-    def check(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+    async def check(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
         if caller.role not in roles:
             raise Forbidden(
                 f"this needs one of the roles {', '.join(roles)}; your key has role {caller.role}",

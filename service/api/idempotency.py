@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.api.auth import CALLER_STATE_KEY, Caller, fetch_caller
+from service.api.auth import CALLER_STATE_KEY, Caller, resolve_caller
 from service.db.models import IdempotencyRecord
 from service.db.session import Database
 from service.errors import IdempotencyKeyReused, IdempotencyRequestInProgress, InvalidRequest, LedgerError
@@ -41,11 +41,11 @@ def compute_fingerprint(method: str, path: str, query: str, body: bytes) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _caller_of(database: Database, authorization: str) -> Caller | None:
+async def _caller_of(scope: Scope, database: Database, authorization: str) -> Caller | None:
     scheme, _, secret = authorization.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         return None
-    return fetch_caller(database, secret.strip())
+    return await resolve_caller(scope["app"].state.api_keys, database, secret.strip())
 
 
 def _reserve(database: Database, participant_id: int, key: str, fingerprint: str) -> IdempotencyRecord | None:
@@ -131,8 +131,8 @@ class IdempotencyMiddleware:
             return
         body = await _read_body(receive)
         database: Database = scope["app"].state.runtime.database
-        caller = await to_thread.run_sync(
-            _caller_of, database, headers.get(b"authorization", b"").decode(errors="replace")
+        caller = await _caller_of(
+            scope, database, headers.get(b"authorization", b"").decode(errors="replace")
         )
         if caller is None:  # unauthenticated: the endpoint answers 401 anyway
             await self.app(scope, _replay_body(body), send)

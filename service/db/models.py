@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -104,13 +105,18 @@ class ValueMovement(Base):
     """Every change of value or holder, one row per chain log (idempotent by transaction and index)."""
 
     __tablename__ = "value_movements"
-    __table_args__ = (UniqueConstraint("transaction_hash", "log_index", name="uq_movement_log"),)
+    # A note's movements after a block (a transfer's remaining value): token first, then block.
+    __table_args__ = (
+        UniqueConstraint("transaction_hash", "log_index", name="uq_movement_log"),
+        Index("ix_value_movements_from_token_block", "from_token_id", "block_number"),
+        Index("ix_value_movements_to_token_block", "to_token_id", "block_number"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     voucher_id: Mapped[int] = mapped_column(BigInteger, index=True)
     kind: Mapped[str] = mapped_column(String(20))
-    from_token_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
-    to_token_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    from_token_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    to_token_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     from_address: Mapped[str | None] = mapped_column(String(42), nullable=True)
     to_address: Mapped[str | None] = mapped_column(String(42), nullable=True)
     value_minor: Mapped[int] = mapped_column(BigInteger, default=0)

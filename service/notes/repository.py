@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.db.models import Note, ValueMovement, Voucher
@@ -48,27 +49,26 @@ def compute_value_after_block(session: Session, token_id: int, block_number: int
     node keeping old state; one statement, so one snapshot of the index. A whole-token transfer
     (`token_transfer`) moves the holder, not value, so it does not count.
     """
-    later = (
-        (ValueMovement.block_number > block_number)
-        & (ValueMovement.kind != "token_transfer")
-        & ((ValueMovement.from_token_id == token_id) | (ValueMovement.to_token_id == token_id))
-    )
-    net_later = (
-        select(
-            func.coalesce(
-                func.sum(
-                    case(
-                        (ValueMovement.to_token_id == token_id, ValueMovement.value_minor),
-                        else_=-ValueMovement.value_minor,
-                    )
-                ),
-                0,
+
+    def moved_later(token_column: Any) -> Any:
+        return (
+            select(func.coalesce(func.sum(ValueMovement.value_minor), 0))
+            .where(
+                token_column == token_id,
+                ValueMovement.block_number > block_number,
+                ValueMovement.kind != "token_transfer",
             )
+            .scalar_subquery()
         )
-        .where(later)
-        .scalar_subquery()
+
+    # Two index range scans (token, then block), one for each direction.
+    value = session.scalar(
+        select(
+            Note.value_minor
+            - moved_later(ValueMovement.to_token_id)
+            + moved_later(ValueMovement.from_token_id)
+        ).where(Note.token_id == token_id)
     )
-    value = session.scalar(select(Note.value_minor - net_later).where(Note.token_id == token_id))
     return int(value or 0)
 
 

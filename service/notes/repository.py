@@ -25,23 +25,27 @@ _NOTE_WITH_VOUCHER = (
 )
 
 
+_NOTES, _MOVEMENTS = Note.__table__, ValueMovement.__table__
+
+
 def _moved_after(token_column: Any) -> Any:
     """Value moved into or out of (by `token_column`) a note after a block, whole-token moves aside."""
     return (
-        select(func.coalesce(func.sum(ValueMovement.value_minor), 0))
+        select(func.coalesce(func.sum(_MOVEMENTS.c.value_minor), 0))
         .where(
             token_column == bindparam("token_id"),
-            ValueMovement.block_number > bindparam("block_number"),
-            ValueMovement.kind != "token_transfer",
+            _MOVEMENTS.c.block_number > bindparam("block_number"),
+            _MOVEMENTS.c.kind != "token_transfer",
         )
         .scalar_subquery()
     )
 
 
-# Two index range scans (token, then block), one for each direction.
+# Two index range scans (token, then block), one for each direction. Plain Core (table columns, run on
+# the session's connection): it reads no ORM objects, and the ORM execution path would double its cost.
 _VALUE_AFTER_BLOCK = select(
-    Note.value_minor - _moved_after(ValueMovement.to_token_id) + _moved_after(ValueMovement.from_token_id)
-).where(Note.token_id == bindparam("token_id"))
+    _NOTES.c.value_minor - _moved_after(_MOVEMENTS.c.to_token_id) + _moved_after(_MOVEMENTS.c.from_token_id)
+).where(_NOTES.c.token_id == bindparam("token_id"))
 
 
 def fetch_note_with_voucher(session: Session, token_id: int) -> tuple[Note, Voucher] | None:
@@ -75,7 +79,8 @@ def compute_value_after_block(session: Session, token_id: int, block_number: int
     node keeping old state; one statement, so one snapshot of the index. A whole-token transfer
     (`token_transfer`) moves the holder, not value, so it does not count.
     """
-    value = session.scalar(_VALUE_AFTER_BLOCK, {"token_id": token_id, "block_number": block_number})
+    parameters = {"token_id": token_id, "block_number": block_number}
+    value = session.connection().execute(_VALUE_AFTER_BLOCK, parameters).scalar()
     return int(value or 0)
 
 

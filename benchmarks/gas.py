@@ -15,14 +15,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import solcx
 from eth_abi import encode as abi_encode
 from eth_account import Account
 
 from benchmarks.common import BenchAnvil, BenchError, free_port
 from benchmarks.finance_gas import measure_finance
 from service.chain.abi import encode_call
-from service.chain.compiler import COMPILER_SETTINGS, SOLC_SHIM, Artifact
+from service.chain.compiler import COMPILER_SETTINGS, Artifact, compile_standard_json
 from service.chain.deploy import deploy_cascade
 from service.chain.forwarder import FORWARDED_CALL_GAS, ForwardRequest
 from service.chain.rpc import JsonRpc
@@ -60,24 +59,12 @@ def compile_reference(cache_dir: Path) -> tuple[Artifact, float, bool]:
     cached = cache_path.exists()
     if not cached:
         mock_path = REFERENCE_ROOT / "mocks" / "ERC3525BaseMock.sol"
-        output = solcx.compile_standard(
-            {
-                "language": "Solidity",
-                "sources": {REFERENCE_MOCK: {"content": mock_path.read_text()}},
-                "settings": _reference_settings(),
-            },
-            base_path=str(PROJECT_ROOT),
-            allow_paths=[str(PROJECT_ROOT)],
-            solc_binary=SOLC_SHIM,
-        )
-        errors = [error for error in output.get("errors", []) if error.get("severity") == "error"]
-        if errors:
-            raise BenchError(
-                "reference compilation failed:\n" + "\n".join(e["formattedMessage"] for e in errors)
-            )
-        data = output["contracts"][REFERENCE_MOCK]["ERC3525BaseMock"]
+        try:
+            contracts = compile_standard_json({REFERENCE_MOCK: mock_path.read_text()}, _reference_settings())
+        except RuntimeError as error:
+            raise BenchError(f"reference compilation failed: {error}") from error
         cache_dir.mkdir(parents=True, exist_ok=True)
-        cache_path.write_text(json.dumps({"abi": data["abi"], "bytecode": data["evm"]["bytecode"]["object"]}))
+        cache_path.write_text(json.dumps(contracts["ERC3525BaseMock"]))
     data = json.loads(cache_path.read_text())
     return Artifact("ERC3525BaseMock", data["abi"], data["bytecode"]), time.perf_counter() - started, cached
 

@@ -107,9 +107,7 @@ class _Projection:
     def note(self, token_id: int) -> Row:
         if token_id not in self._notes:
             found = (
-                self._connection.execute(select(Note.__table__).where(Note.token_id == token_id))
-                .mappings()
-                .one_or_none()
+                self._connection.execute(_NOTES_BY_IDS, {"token_ids": [token_id]}).mappings().one_or_none()
             )
             if found is None:
                 raise RuntimeError(f"event for token {token_id} that was never minted in the index")

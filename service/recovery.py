@@ -33,9 +33,7 @@ def _recovered_response(
     if len(applied) == 1 and applied[0].kind == "note.transfer" and participant is not None:
         receipt = runtime.chain.fetch_receipt(applied[0].transaction_hash or "")
         with runtime.database.sessions() as session:
-            return 201, rebuild_transfer_response(session, runtime, participant, receipt).model_dump(
-                mode="json"
-            )
+            return 201, rebuild_transfer_response(session, participant, receipt).model_dump(mode="json")
     error = IdempotencyRequestRecovered(
         "the request was interrupted after reaching the chain; it is not run again",
         transaction_hashes=[op.transaction_hash for op in applied],

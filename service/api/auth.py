@@ -108,11 +108,9 @@ class ApiKeyCache:
 
 
 def fetch_caller(database: Database, key_hash: str) -> Caller | None:
-    """The participant an API key belongs to; one indexed lookup on a connection of its own.
-
-    Closed at once: a request must not hold a pooled connection while it waits for a worker thread,
-    or a burst of requests starves the relayers and the indexer.
-    """
+    """The participant an API key belongs to; one indexed lookup on a connection of its own, returned
+    to the pool at once rather than held for the rest of the request (a burst of requests would
+    otherwise starve the relayers and the indexer of connections)."""
     query = (
         select(Participant.id, Participant.name, Participant.role, Participant.address)
         .join(ApiKey, ApiKey.participant_id == Participant.id)

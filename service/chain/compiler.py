@@ -49,31 +49,39 @@ def compute_source_hash(files: list[Path]) -> str:
     return digest.hexdigest()[:16]
 
 
+def compile_standard_json(sources: dict[str, str], settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Runs solc (the shim) on `sources` (path -> text); returns `{contract: {abi, bytecode}}`.
+
+    Imports resolve from the project root (node_modules through the remappings in `settings`).
+    """
+    output = solcx.compile_standard(
+        {
+            "language": "Solidity",
+            "sources": {path: {"content": text} for path, text in sources.items()},
+            "settings": settings,
+        },
+        base_path=str(PROJECT_ROOT),
+        allow_paths=[str(PROJECT_ROOT)],
+        solc_binary=SOLC_SHIM,
+    )
+    errors = [error for error in output.get("errors", []) if error.get("severity") == "error"]
+    if errors:
+        raise RuntimeError(
+            "solidity compilation failed:\n" + "\n".join(e["formattedMessage"] for e in errors)
+        )
+    return {
+        name: {"abi": data["abi"], "bytecode": data["evm"]["bytecode"]["object"]}
+        for unit in output["contracts"].values()
+        for name, data in unit.items()
+    }
+
+
 def compile_sources(files: list[Path], cache_dir: Path) -> dict[str, Artifact]:
     """Compiles `files` (or loads the cached result) and returns artifacts by contract name."""
     cache_path = cache_dir / f"{compute_source_hash(files)}.json"
     if not cache_path.exists():
-        standard_input = {
-            "language": "Solidity",
-            "sources": {str(path.relative_to(PROJECT_ROOT)): {"content": path.read_text()} for path in files},
-            "settings": COMPILER_SETTINGS,
-        }
-        output = solcx.compile_standard(
-            standard_input,
-            base_path=str(PROJECT_ROOT),
-            allow_paths=[str(PROJECT_ROOT)],
-            solc_binary=SOLC_SHIM,
-        )
-        errors = [error for error in output.get("errors", []) if error.get("severity") == "error"]
-        if errors:
-            raise RuntimeError(
-                "solidity compilation failed:\n" + "\n".join(e["formattedMessage"] for e in errors)
-            )
-        contracts = {
-            name: {"abi": data["abi"], "bytecode": data["evm"]["bytecode"]["object"]}
-            for unit in output["contracts"].values()
-            for name, data in unit.items()
-        }
+        sources = {str(path.relative_to(PROJECT_ROOT)): path.read_text() for path in files}
+        contracts = compile_standard_json(sources, COMPILER_SETTINGS)
         cache_dir.mkdir(parents=True, exist_ok=True)
         temporary = cache_path.with_suffix(".tmp")
         temporary.write_text(json.dumps(contracts))

@@ -45,8 +45,9 @@ def sign_dynamic_fee_transaction(
     gas: int,
     to: str,
     data: bytes,
+    value: int = 0,
 ) -> bytes:
-    """The raw bytes of a signed EIP-1559 (type 2) transaction with no value and no access list.
+    """The raw bytes of a signed EIP-1559 (type 2) transaction with no access list.
 
     Built directly (RLP and libsecp256k1): eth-account's generic path costs about half a
     millisecond a transaction, on the relay's hot path. An empty `to` creates a contract. A test
@@ -59,7 +60,7 @@ def sign_dynamic_fee_transaction(
         max_fee_per_gas,
         gas,
         bytes.fromhex(to[2:]) if to else b"",
-        0,
+        value,
         data,
         [],
     ]

@@ -163,62 +163,53 @@ def transfer(
         runtime, plan.sender, "note.transfer", runtime.chain.deployment.note, plan.calldata, signed=signed
     )
 
-    # Everything but the new token and the remaining value is known from the plan: no database reads.
-    [moved] = events_named(receipt.events, "TransferValue")
-    return TransferOut(
-        kind="split" if events_named(receipt.events, "NoteSplit") else "merge",
-        token_id=int(moved.args["_toTokenId"]),
-        from_token_id=token_id,
-        voucher_id=plan.voucher_id,
-        amount=format_minor(plan.amount_minor, plan.currency),
-        remaining=format_minor(
-            repository.compute_value_after_block(session, token_id, receipt.block_number), plan.currency
-        ),
-        to_participant_id=plan.recipient.id,
-        transaction_hash=receipt.transaction_hash,
-        block_number=receipt.block_number,
-    )
+    # The voucher, currency and recipient are known from the plan: no database reads for them.
+    return _transfer_out(session, receipt, receipt.events, plan.voucher_id, plan.currency, plan.recipient.id)
 
 
-def describe_transfer(
-    session: Session, runtime: Runtime, receipt: Receipt, events: list[DecodedEvent]
-) -> TransferOut:
-    """The answer to a transfer, from its own events and the chain as of its block."""
+def describe_transfer(session: Session, receipt: Receipt, events: list[DecodedEvent]) -> TransferOut:
+    """The answer to a transfer, from its own events and the index as of its block."""
     [moved] = events_named(events, "TransferValue")
-    from_token_id, to_token_id, amount_minor = (
-        int(moved.args["_fromTokenId"]),
-        int(moved.args["_toTokenId"]),
-        int(moved.args["_value"]),
-    )
     session.expire_all()
-    source = repository.fetch_note(session, from_token_id)
-    target = repository.fetch_note(session, to_token_id)
+    source = repository.fetch_note(session, int(moved.args["_fromTokenId"]))
+    target = repository.fetch_note(session, int(moved.args["_toTokenId"]))
     assert source is not None and target is not None
     voucher = vouchers_repository.fetch_voucher(session, source.voucher_id)
     recipient = participants_repository.fetch_participant_by_address(session, target.holder_address)
     assert voucher is not None and recipient is not None
-    currency = fetch_currency(voucher.currency)
+    return _transfer_out(session, receipt, events, voucher.id, fetch_currency(voucher.currency), recipient.id)
+
+
+def _transfer_out(
+    session: Session,
+    receipt: Receipt,
+    events: list[DecodedEvent],
+    voucher_id: int,
+    currency: Currency,
+    recipient_id: int,
+) -> TransferOut:
+    """What a transfer answers: the value moved and what the source kept, right after its block."""
+    [moved] = events_named(events, "TransferValue")
+    from_token_id = int(moved.args["_fromTokenId"])
     remaining_minor = repository.compute_value_after_block(session, from_token_id, receipt.block_number)
     return TransferOut(
         kind="split" if events_named(events, "NoteSplit") else "merge",
-        token_id=to_token_id,
+        token_id=int(moved.args["_toTokenId"]),
         from_token_id=from_token_id,
-        voucher_id=voucher.id,
-        amount=format_minor(amount_minor, currency),
+        voucher_id=voucher_id,
+        amount=format_minor(int(moved.args["_value"]), currency),
         remaining=format_minor(remaining_minor, currency),
-        to_participant_id=recipient.id,
+        to_participant_id=recipient_id,
         transaction_hash=receipt.transaction_hash,
         block_number=receipt.block_number,
     )
 
 
-def rebuild_transfer_response(
-    session: Session, runtime: Runtime, sender: Participant, receipt: Receipt
-) -> TransferOut:
+def rebuild_transfer_response(session: Session, sender: Participant, receipt: Receipt) -> TransferOut:
     """A transfer's answer rebuilt after a crash, from the relay transaction that carried it."""
     for (signer, _nonce), (succeeded, events) in split_by_request(receipt).items():
         if succeeded and signer == sender.address.lower() and events_named(events, "TransferValue"):
-            return describe_transfer(session, runtime, receipt, events)
+            return describe_transfer(session, receipt, events)
     raise NoteNotFound("the transfer is not in its transaction", transaction_hash=receipt.transaction_hash)
 
 

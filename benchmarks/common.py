@@ -303,6 +303,19 @@ def processes_named(name: str) -> list[int]:
     return pids
 
 
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (the service's worker processes)."""
+    tree, index = [pid], 0
+    while index < len(tree):
+        for task in Path(f"/proc/{tree[index]}/task").glob("*/children"):
+            try:
+                tree += [int(child) for child in task.read_text().split()]
+            except OSError:
+                continue
+        index += 1
+    return tree
+
+
 class CpuMeter:
     """CPU used by a set of processes between `start` and `stop`, per unit of work."""
 

@@ -27,6 +27,7 @@ from benchmarks.common import (
     chain_activity,
     load_average,
     minted_token,
+    process_tree,
     processes_named,
 )
 from benchmarks.loadgen import Client, run_transfers
@@ -107,7 +108,7 @@ def run_e2e(
             log(f"  e2e {db}: {count} client(s) x {operations} transfers")
             meter = CpuMeter(
                 {
-                    "service": [stack.service.pid or 0],
+                    "service": process_tree(stack.service.pid or 0),
                     "anvil": [stack.anvil.pid or 0],
                     **({"postgres (whole server)": processes_named("postgres")} if database_url else {}),
                 }

@@ -161,6 +161,7 @@ def record(pid: int, out_dir: Path, label: str, results: dict[str, Any]) -> Iter
         "200",
         "--nonblocking",
         "--threads",
+        "--subprocesses",
     ]
     recorders = [
         subprocess.Popen(

@@ -74,7 +74,8 @@ class ServiceProcess:
             if self._process.poll() is not None:
                 raise BenchError(f"the service exited with {self._process.returncode}:\n{self.log_tail()}")
             try:
-                if httpx.get(f"{self.url}/v1/health", timeout=5).status_code == 200 and key_path.exists():
+                health = httpx.get(f"{self.url}/v1/health", timeout=5)
+                if health.status_code == 200 and key_path.exists() and _all_workers_serving(health.json()):
                     return key_path.read_text().strip()
             except httpx.HTTPError:
                 pass
@@ -110,6 +111,12 @@ class ServiceProcess:
             if short not in examples:
                 examples.append(short)
         return {"tracebacks": tracebacks, "error_lines": len(errors), "examples": examples[:8]}
+
+
+def _all_workers_serving(health: dict[str, Any]) -> bool:
+    """Load must not start while some workers are still starting: their share would go to the others."""
+    workers = health.get("workers") or {}
+    return int(workers.get("serving", 0)) >= int(workers.get("configured", 1))
 
 
 @contextmanager

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import sys
@@ -71,29 +70,13 @@ def _bootstrap_admin(settings: Settings, runtime: Runtime) -> None:
     console.print(secret, highlight=False)
 
 
-# Collections of the youngest generation after this many net allocations (CPython's default: 700), and
-# of each older one after this many of the one below (default: 10, 10).
-GC_THRESHOLDS = (50_000, 50, 100)
-
-
-def tune_garbage_collector() -> None:
-    """Fewer, cheaper collections for a long-running server.
-
-    Everything start-up built (compiled ABIs, SQLAlchemy's mappers and caches, FastAPI's routes) lives
-    as long as the process, so it is moved out of the collector's view (`gc.freeze`), and young
-    collections run every 50,000 allocations rather than every 700: a request allocates thousands of
-    short-lived objects, and under load the default collections' pauses were a large part of the latency
-    tail (p99 at 16 clients about 190 ms with the defaults, about 135 ms with these; `make bench`).
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
-
-
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="HTTP port.")] = 8000,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=16, help="Worker processes (default: WORKERS, else 2).")
+    ] = None,
 ) -> None:
     """Starts the API (and, unless CHAIN_RPC_URL is set, its own Anvil chain)."""
     import uvicorn
@@ -101,9 +84,11 @@ def serve(
     from service.main import create_app
     from service.recovery import recover_interrupted_requests
     from service.runtime import start_runtime
+    from service.workers import tune_garbage_collector
 
     settings = Settings()
-    runtime = start_runtime(settings, _progress)
+    count = workers or settings.workers
+    runtime = start_runtime(settings, _progress, background_indexer=count == 1)
     try:
         recovered = recover_interrupted_requests(runtime)
         if recovered:
@@ -111,9 +96,24 @@ def serve(
         _bootstrap_admin(settings, runtime)
         console.print(
             f"[green]Cascade is up:[/green] http://{host}:{port}  (API docs: http://{host}:{port}/docs)"
+            + (f", {count} worker processes" if count > 1 else "")
         )
-        tune_garbage_collector()
-        uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning")
+        if count == 1:
+            tune_garbage_collector()
+            uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning")
+            return
+        # The workers attach to this process's chain and take over the journal and the indexer.
+        runtime.close(keep_chain=True)
+        os.environ["WORKERS"] = str(count)
+        os.environ["CHAIN_RPC_URL"] = runtime.anvil.rpc_url if runtime.anvil else settings.chain_rpc_url or ""
+        uvicorn.run(
+            "service.workers:create_worker_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=count,
+            log_level="warning",
+        )
     finally:
         runtime.close()
 

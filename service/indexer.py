@@ -30,6 +30,7 @@ from service.db.models import (
 )
 from service.db.session import Database
 from service.errors import ChainUnavailable
+from service.locks import LockDirectory
 
 logger = logging.getLogger(__name__)
 LOG_RANGE_BLOCKS = 2_000
@@ -387,10 +388,12 @@ class _Projection:
 
 
 class Indexer:
-    def __init__(self, database: Database, chain: ChainClient) -> None:
+    def __init__(self, database: Database, chain: ChainClient, locks: LockDirectory) -> None:
         self._database = database
         self._chain = chain
-        self._lock = threading.Lock()
+        # One indexer at a time across the service's worker processes; each reads the checkpoint
+        # again once it holds the lock, so a range another worker indexed meanwhile is not applied twice.
+        self._lock = locks.shared("indexer")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.reorgs_detected = 0
@@ -412,7 +415,7 @@ class Indexer:
         With `target_hash` (a receipt's block), a block already indexed under that very hash needs
         no round trip to the node: another writer's sync covered it.
         """
-        with self._lock:
+        with self._lock.hold():
             checkpoint = self.fetch_checkpoint()
             if checkpoint is not None and self._covers(checkpoint, target_block, target_hash):
                 return checkpoint[0]

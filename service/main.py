@@ -23,10 +23,11 @@ from service.ledger.endpoints import router as ledger_router
 from service.notes.endpoints import router as notes_router
 from service.participants.endpoints import router as participants_router
 from service.recovery import recover_interrupted_requests
-from service.runtime import Runtime, start_runtime
+from service.runtime import Runtime, serving_lock_name, start_runtime
 from service.settings import Settings
 from service.settlement.endpoints import router as settlement_router
 from service.vouchers.endpoints import router as vouchers_router
+from service.workers import tune_garbage_collector
 
 logger = logging.getLogger(__name__)
 
@@ -132,8 +133,11 @@ def _complete_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def create_app(runtime: Runtime | None = None, settings: Settings | None = None) -> FastAPI:
-    """With a runtime the caller owns it (tests); without one the app starts and stops its own."""
+def create_app(
+    runtime: Runtime | None = None, settings: Settings | None = None, worker_slot: int | None = None
+) -> FastAPI:
+    """With a runtime the caller owns it (tests); without one the app starts and stops its own, as
+    worker `worker_slot` of `cascade serve --workers N` if given."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -141,9 +145,12 @@ def create_app(runtime: Runtime | None = None, settings: Settings | None = None)
             app.state.runtime = runtime
             yield
             return
-        owned = start_runtime(settings or Settings())
+        owned = start_runtime(settings or Settings(), worker_slot=worker_slot)
         recover_interrupted_requests(owned)
         app.state.runtime = owned
+        if worker_slot is not None:
+            owned.locks.try_hold_forever(serving_lock_name(worker_slot))
+            tune_garbage_collector()
         try:
             yield
         finally:

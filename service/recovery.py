@@ -64,7 +64,7 @@ def settle_request(runtime: Runtime, record_id: int, participant_id: int, key: s
     outcome = resolve_request(runtime, participant_id, key)
     with runtime.database.transaction() as session:
         stored = session.get(IdempotencyRecord, record_id)
-        if stored is None:
+        if stored is None or stored.state == "completed":  # answered meanwhile, by its own request
             return
         if outcome is None:
             session.delete(stored)
@@ -80,6 +80,10 @@ def recover_interrupted_requests(runtime: Runtime) -> int:
         interrupted = session.scalars(
             select(IdempotencyRecord).where(IdempotencyRecord.state.in_(("in_progress", "unknown")))
         ).all()
+    settled = 0
     for record in interrupted:
-        settle_request(runtime, record.id, record.participant_id, record.key)
-    return len(interrupted)
+        # Still running in another worker process: not interrupted.
+        if not runtime.locks.requests.is_running(f"{record.participant_id}:{record.key}"):
+            settle_request(runtime, record.id, record.participant_id, record.key)
+            settled += 1
+    return settled

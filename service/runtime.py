@@ -18,6 +18,7 @@ from service.chain.transactions import TransactionSender
 from service.db.models import DeployedContract
 from service.db.session import Database
 from service.indexer import Indexer
+from service.locks import LockDirectory
 from service.settings import ANVIL_CHAIN_ID, ANVIL_DEV_KEYS, Settings
 from service.submission import Submitter
 
@@ -38,14 +39,18 @@ class Runtime:
     indexer: Indexer
     submitter: Submitter
     key_vault: KeyVault
+    locks: LockDirectory
     anvil: AnvilProcess | None = None
+    # This process's slot among `cascade serve --workers N`'s workers; None: the only process.
+    worker_slot: int | None = None
 
-    def close(self) -> None:
+    def close(self, *, keep_chain: bool = False) -> None:
+        """Stops everything; with `keep_chain` its own Anvil keeps running (for the worker processes)."""
         self.submitter.stop()
         self.indexer.stop()
         self.rpc.close()
         self.database.dispose()
-        if self.anvil is not None:
+        if self.anvil is not None and not keep_chain:
             self.anvil.stop()
 
 
@@ -119,10 +124,41 @@ def ensure_deployment(
     return deployment
 
 
+def claim_worker_slot(locks: LockDirectory, workers: int) -> int | None:
+    """The first free slot among `workers`, held until this process ends (a restarted worker takes
+    the slot its dead predecessor left); None if every slot is taken."""
+    return next((slot for slot in range(workers) if locks.try_hold_forever(f"worker-{slot}")), None)
+
+
+def serving_lock_name(slot: int) -> str:
+    """Held by the worker of `slot` once it has started and serves requests."""
+    return f"worker-{slot}-serving"
+
+
+def count_serving_workers(locks: LockDirectory, workers: int) -> int:
+    return sum(locks.is_held(serving_lock_name(slot)) for slot in range(workers))
+
+
+def relayers_of_slot(
+    relayers: list[TransactionSender], slot: int | None, workers: int
+) -> list[TransactionSender]:
+    """A worker's share of the relayer pool: every `workers`-th, from its slot (at least one)."""
+    if slot is None or workers <= 1:
+        return relayers
+    return relayers[slot::workers] or [relayers[slot % len(relayers)]]
+
+
 def start_runtime(
-    settings: Settings, progress: Progress = _quiet, *, background_indexer: bool = True
+    settings: Settings,
+    progress: Progress = _quiet,
+    *,
+    background_indexer: bool = True,
+    worker_slot: int | None = None,
 ) -> Runtime:
+    """`worker_slot`: this process is one of `settings.workers` worker processes and relays through
+    its share of the relayers; None: it relays through all of them."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    locks = LockDirectory(settings.locks_dir)
     progress(f"database: migrating {settings.resolved_database_url.split('@')[-1]}")
     database = Database(settings.resolved_database_url)
     database.migrate()
@@ -147,8 +183,8 @@ def start_runtime(
     try:
         chain_id = wait_for_chain(rpc)
         operator_key, relayer_keys = _account_keys(settings, chain_id)
-        operator = TransactionSender(rpc, chain_id, operator_key)
-        relayers = [TransactionSender(rpc, chain_id, key) for key in relayer_keys]
+        operator = TransactionSender(rpc, chain_id, operator_key, locks)
+        relayers = [TransactionSender(rpc, chain_id, key, locks) for key in relayer_keys]
         progress("contracts: compiling (cached by source hash)")
         artifacts = compile_cascade(settings.artifacts_dir)
         terms = SettlementTerms(settings.settlement_grace_seconds, settings.settlement_default_after_seconds)
@@ -156,8 +192,8 @@ def start_runtime(
             database, rpc, chain_id, operator, artifacts, progress, terms, settings.external_cash
         )
         chain = ChainClient(rpc, chain_id, artifacts, deployment, operator, relayers)
-        indexer = Indexer(database, chain)
-        submitter = Submitter(database, chain, indexer, settings.forward_request_ttl_seconds)
+        indexer = Indexer(database, chain, locks)
+        submitter = Submitter(database, chain, indexer, settings.forward_request_ttl_seconds, locks)
         indexer.reorg_listeners += [submitter.forget_nonces, chain.forget_clock]
         vault = KeyVault(
             load_or_create_master_key(
@@ -170,7 +206,7 @@ def start_runtime(
         if resumed:
             progress(f"journal: finished {resumed} operation(s) left in flight")
         indexer.sync_to()
-        submitter.start()
+        submitter.start(relayers_of_slot(relayers, worker_slot, settings.workers))
         if background_indexer:
             indexer.start(settings.indexer_poll_seconds)
     except BaseException:
@@ -178,4 +214,4 @@ def start_runtime(
         if anvil is not None:
             anvil.stop()
         raise
-    return Runtime(settings, database, rpc, chain, indexer, submitter, vault, anvil)
+    return Runtime(settings, database, rpc, chain, indexer, submitter, vault, locks, anvil, worker_slot)

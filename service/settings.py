@@ -38,6 +38,13 @@ class Settings(BaseSettings):
         description="Comma-separated keys of the gas-paying relayers.",
     )
     relayer_count: int = Field(default=2, ge=1, le=4, alias="RELAYER_COUNT")
+    workers: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        alias="WORKERS",
+        description="Worker processes of `cascade serve`; each relays through its share of the relayers.",
+    )
     indexer_poll_seconds: float = Field(default=0.5, alias="INDEXER_POLL_SECONDS")
     settlement_grace_seconds: int = Field(default=7 * 86_400, alias="SETTLEMENT_GRACE_SECONDS")
     settlement_default_after_seconds: int = Field(
@@ -65,6 +72,11 @@ class Settings(BaseSettings):
     @property
     def anvil_state_path(self) -> Path:
         return self.data_dir / "anvil-state.json"
+
+    @property
+    def locks_dir(self) -> Path:
+        """Lock files the worker processes coordinate through (accounts, indexer, requests)."""
+        return self.data_dir / "locks"
 
     @property
     def master_key_path(self) -> Path:

@@ -41,6 +41,7 @@ from service.errors import (
     StaleRequest,
 )
 from service.indexer import Indexer
+from service.locks import LockDirectory, SharedLock
 
 logger = logging.getLogger(__name__)
 # "participant_id:key" of the HTTP request being served, set by the idempotency middleware, so that
@@ -83,15 +84,24 @@ class _Pending:
 
 
 class Submitter:
-    def __init__(self, database: Database, chain: ChainClient, indexer: Indexer, ttl_seconds: int) -> None:
+    def __init__(
+        self,
+        database: Database,
+        chain: ChainClient,
+        indexer: Indexer,
+        ttl_seconds: int,
+        locks: LockDirectory,
+    ) -> None:
         self._database = database
         self._chain = chain
         self._indexer = indexer
         self._ttl_seconds = ttl_seconds
+        self._locks = locks
         self._operator_lock = threading.Lock()
-        self._participant_locks: dict[str, threading.Lock] = {}
+        self._participant_locks: dict[str, SharedLock] = {}
         # Each participant's next forwarder nonce, known after its last request went through. Only
-        # read and written under that participant's lock; forgotten whenever an outcome is unclear.
+        # read and written under that participant's lock; forgotten whenever an outcome is unclear,
+        # or when another worker process relayed for the participant since.
         self._forwarder_nonces: dict[str, int] = {}
         self._participant_locks_guard = threading.Lock()
         self._queue: queue.Queue[object] = queue.Queue()
@@ -99,10 +109,11 @@ class Submitter:
 
     # ----------------------------------------------------------------------------- lifecycle
 
-    def start(self) -> None:
+    def start(self, relayers: list[TransactionSender] | None = None) -> None:
+        """Relays through `relayers` (default: all); a worker process runs its share of the pool."""
         if self._relay_threads:
             return
-        for relayer in self._chain.relayers:
+        for relayer in self._chain.relayers if relayers is None else relayers:
             thread = threading.Thread(
                 target=self._relay_loop, args=(relayer,), name=f"relay-{relayer.address[:8]}"
             )
@@ -220,7 +231,7 @@ class Submitter:
         self, kind: str, participant_id: int | None, to: str, data: bytes, gas: int = 1_000_000
     ) -> Receipt:
         operator = self._chain.operator
-        with self._operator_lock, operator.lock:
+        with self._operator_lock, operator.hold():
             transaction = self._chain.sign_operator_call(to, data, gas)
             operation_ids = self._journal(transaction, [(kind, participant_id, current_request_key.get())])
             receipt, succeeded = self._send_and_index(operator, transaction, operation_ids)
@@ -234,9 +245,15 @@ class Submitter:
 
     @contextmanager
     def _participant_lock(self, address: str) -> Iterator[None]:
+        """One request per participant at a time, across worker processes (its forwarder nonce)."""
+        address = address.lower()
         with self._participant_locks_guard:
-            lock = self._participant_locks.setdefault(address.lower(), threading.Lock())
-        with lock:
+            lock = self._participant_locks.get(address)
+            if lock is None:
+                lock = self._participant_locks[address] = self._locks.shared(f"participant-{address}")
+        with lock.hold() as unchanged:
+            if not unchanged:
+                self._forwarder_nonces.pop(address, None)
             yield
 
     def prepare_forward_request(self, sender: str, target: str, data: bytes) -> ForwardRequest:
@@ -364,7 +381,7 @@ class Submitter:
                         pending.done.set()
 
     def _relay_batch(self, relayer: TransactionSender, pendings: list[_Pending]) -> None:
-        with relayer.lock:
+        with relayer.hold():
             transaction = self._chain.sign_relay(relayer, [(p.request, p.signature) for p in pendings])
             operation_ids = self._journal(
                 transaction, [(p.kind, p.participant_id, p.request_key) for p in pendings]
@@ -421,8 +438,11 @@ class Submitter:
                 bytes.fromhex(first.raw_transaction[2:]), transaction_hash, first.nonce or 0, sender.address
             )
             try:
-                with sender.lock:
-                    self._send_and_index(sender, transaction, ids, resumed=True)
+                with sender.hold():
+                    # Another worker may have been sending it until we got the account: look again.
+                    ids = self._unfinished(ids)
+                    if ids:
+                        self._send_and_index(sender, transaction, ids, resumed=True)
             except ChainUnavailable:
                 raise  # the node is away: the outcome stays unknown, to be finished later
             except (RuntimeError, LedgerError) as error:
@@ -432,6 +452,16 @@ class Submitter:
                 self._mark(ids, "failed", error_code="superseded")
             finally:
                 sender.reset_nonce()
+
+    def _unfinished(self, operation_ids: list[int]) -> list[int]:
+        with self._database.sessions() as session:
+            return list(
+                session.scalars(
+                    select(Operation.id).where(
+                        Operation.id.in_(operation_ids), Operation.state.in_(UNFINISHED_STATES)
+                    )
+                ).all()
+            )
 
     def fetch_operations_of_request(self, request_key: str) -> list[Operation]:
         with self._database.sessions() as session:

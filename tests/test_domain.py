@@ -223,7 +223,7 @@ def test_server_garbage_collector_tuning_is_applied_and_reversible() -> None:
     """`cascade serve` freezes start-up objects and collects the young generation less often."""
     import gc
 
-    from service.cli import GC_THRESHOLDS, tune_garbage_collector
+    from service.workers import GC_THRESHOLDS, tune_garbage_collector
 
     before = gc.get_threshold()
     try:

@@ -13,7 +13,9 @@ import signal
 import subprocess
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -34,14 +36,18 @@ RETRYABLE = {409, 423, 500, 502, 503, 504}
 class ServiceProcess:
     """`cascade serve` as a user runs it, attached to a test-owned chain."""
 
-    def __init__(self, data_dir: Path, rpc_url: str, database_url: str | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, rpc_url: str, database_url: str | None = None, workers: int = 2
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.workers = workers
         self.env = {
             **os.environ,
             "CASCADE_DATA_DIR": str(data_dir),
             "CHAIN_RPC_URL": rpc_url,
             "INDEXER_POLL_SECONDS": "0.2",
+            "WORKERS": str(workers),
         }
         if database_url:
             self.env["DATABASE_URL"] = database_url
@@ -59,13 +65,29 @@ class ServiceProcess:
         while time.monotonic() < deadline:
             assert self.process.poll() is None, f"service exited: {self.log.read_text()[-3000:]}"
             try:
-                if httpx.get(f"{self.url}/v1/health", timeout=1).status_code == 200:
+                if self.serving_workers() == self.workers:
                     self.starts += 1
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
         raise AssertionError(f"service did not start: {self.log.read_text()[-3000:]}")
+
+    def serving_workers(self) -> int:
+        health = httpx.get(f"{self.url}/v1/health", timeout=1)
+        return int(health.json()["workers"]["serving"]) if health.status_code == 200 else 0
+
+    def wait_for_all_workers(self, timeout_seconds: float = 90) -> None:
+        """Until every worker (a killed one's replacement too) serves."""
+        deadline = time.monotonic() + timeout_seconds
+        while len(self.worker_pids()) != self.workers or self.serving_workers() != self.workers:
+            assert time.monotonic() < deadline, f"workers {self.worker_pids()} are not all serving"
+            time.sleep(0.2)
+
+    def worker_pids(self) -> list[int]:
+        assert self.process is not None
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        return [int(pid) for pid in children if _is_worker(int(pid))]
 
     def kill(self) -> None:
         assert self.process is not None
@@ -88,6 +110,15 @@ class ServiceProcess:
         return subprocess.run(
             [CASCADE, "reconcile"], env=self.env, capture_output=True, text=True, timeout=300
         )
+
+
+def _is_worker(pid: int) -> bool:
+    """uvicorn's workers are multiprocessing children (not Anvil, not its resource tracker)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return False
+    return "multiprocessing.spawn" in command and "spawn_main" in command
 
 
 @pytest.fixture
@@ -226,12 +257,12 @@ def assert_exactly_once(ledger: Ledger, accepted: list[str], total: int, piece_a
         assert holdings(ledger, holder["api_key"]) == [Decimal(piece_amount) - per_client]
 
 
-@pytest.mark.parametrize("seed", [7, 42])
+@pytest.mark.parametrize(("seed", "workers"), [(7, 1), (42, 2), (11, 2)])
 def test_sigkill_at_random_points_loses_nothing_and_applies_nothing_twice(
-    chain: AnvilProcess, tmp_path: Path, seed: int
+    chain: AnvilProcess, tmp_path: Path, seed: int, workers: int
 ) -> None:
     rng = random.Random(seed)
-    service = ServiceProcess(tmp_path / "service", chain.rpc_url)
+    service = ServiceProcess(tmp_path / "service", chain.rpc_url, workers=workers)
     service.start()
     try:
         ledger = set_up_ledger(service, clients=4, piece_amount="1000.00")
@@ -270,6 +301,75 @@ def test_anvil_restart_from_its_state_file_mid_run(chain: AnvilProcess, tmp_path
             thread.join(timeout=300)
         assert not errors, errors[:5]
         assert_exactly_once(ledger, accepted, 90, "500.00")
+    finally:
+        service.stop()
+    report = service.reconcile()
+    assert report.returncode == 0, report.stderr
+
+
+def test_sigkill_of_one_worker_loses_nothing_and_it_is_replaced(chain: AnvilProcess, tmp_path: Path) -> None:
+    """One of two workers dies mid-run; uvicorn starts another, which finishes what it left in flight."""
+    rng = random.Random(5)
+    service = ServiceProcess(tmp_path / "service", chain.rpc_url, workers=2)
+    service.start()
+    try:
+        ledger = set_up_ledger(service, clients=6, piece_amount="1000.00")
+        accepted: list[str] = []
+        errors: list[str] = []
+        threads = run_clients(ledger, 30, 5, accepted, errors)
+        killed = []
+        for _ in range(2):
+            time.sleep(rng.uniform(0.3, 1.0))
+            service.wait_for_all_workers()
+            victim = rng.choice(service.worker_pids())
+            os.kill(victim, signal.SIGKILL)
+            killed.append(victim)
+        for thread in threads:
+            thread.join(timeout=300)
+        assert not errors, errors[:5]
+        assert_exactly_once(ledger, accepted, 6 * 30, "1000.00")
+        service.wait_for_all_workers()
+        assert not set(killed) & set(service.worker_pids())
+    finally:
+        service.stop()
+    report = service.reconcile()
+    assert report.returncode == 0, report.stderr
+
+
+def test_workers_share_one_idempotency_key_and_one_piece(chain: AnvilProcess, tmp_path: Path) -> None:
+    """Across worker processes: one key sent from many connections has one effect, and many spends
+    of one piece never move more than it holds; the losers get 409 or 422, never a 5xx."""
+    service = ServiceProcess(tmp_path / "service", chain.rpc_url, workers=2)
+    service.start()
+    try:
+        ledger = set_up_ledger(service, clients=2, piece_amount="10.00")
+        spender, piece = ledger.holders[0], ledger.pieces[0]
+        path = f"/v1/notes/{piece}/transfers"
+
+        def post(body: dict[str, Any], idempotency_key: str | None) -> httpx.Response:
+            headers = {"Authorization": f"Bearer {spender['api_key']}"}
+            if idempotency_key:
+                headers["Idempotency-Key"] = idempotency_key
+            with httpx.Client(timeout=120) as client:  # a connection of its own: any worker may take it
+                return client.post(f"{service.url}{path}", json=body, headers=headers)
+
+        body = {"to_participant_id": ledger.recipient["id"], "amount": "1.00"}
+        with ThreadPoolExecutor(max_workers=24) as pool:
+            same_key = list(pool.map(lambda _: post(body, "one-key"), range(24)))
+        statuses = Counter(response.status_code for response in same_key)
+        assert set(statuses) <= {201, 409}, same_key[0].text
+        effects = {response.json()["token_id"] for response in same_key if response.status_code == 201}
+        assert len(effects) == 1
+        assert holdings(ledger, ledger.recipient["api_key"]) == [Decimal("1.00")]
+
+        spend = {"to_participant_id": ledger.recipient["id"], "amount": "3.00"}
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            spends = list(pool.map(lambda _: post(spend, None), range(16)))
+        assert all(response.status_code < 500 for response in spends), [r.text for r in spends][:3]
+        won = [response for response in spends if response.status_code == 201]
+        assert len(won) == 3  # 9.00 left: three spends of 3.00
+        assert all(r.status_code in (409, 422) for r in spends if r.status_code != 201)
+        assert holdings(ledger, spender["api_key"]) == []
     finally:
         service.stop()
     report = service.reconcile()

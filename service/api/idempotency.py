@@ -1,9 +1,10 @@
 """`Idempotency-Key` on every POST: the same key and body replay the first response; another body gets 409.
 
 Done once, as ASGI middleware, so no endpoint can forget it. The key is reserved (per participant)
-in its own committed transaction before the request runs, so concurrent requests with one key race
-on a unique constraint and exactly one of them does the work; the others get the stored response,
-or 409 while the first is still running. A request refused with a 4xx releases its key: nothing
+in its own committed transaction before the request runs, and a lock of the key
+(`service.locks.RequestLocks`, shared by the worker processes) is held while it runs, so of
+concurrent requests with one key exactly one does the work; the others get 409 while it runs, and
+the stored response afterwards. A request refused with a 4xx releases its key: nothing
 happened, so a corrected retry with the same key may run. A request that ends in a 5xx (or whose
 process dies) may or may not have reached the chain: its key is kept, and the next retry first
 settles what it did from the journal (`service.recovery`), then replays or runs it.
@@ -111,8 +112,6 @@ async def _send_error(send: Send, error: LedgerError) -> None:
 class IdempotencyMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        # Requests of this process still running: a reservation not in here has lost its request.
-        self._running: set[str] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -145,49 +144,51 @@ class IdempotencyMiddleware:
         )
         request_key = f"{participant_id}:{key}"
         runtime = scope["app"].state.runtime
-        while (
-            earlier := await to_thread.run_sync(_reserve, database, participant_id, key, fingerprint)
-        ) is not None:
-            if earlier.request_fingerprint != fingerprint:
-                await _send_error(
-                    send, IdempotencyKeyReused("this Idempotency-Key was used with a different request")
-                )
-                return
-            if earlier.state == "completed":
-                replayed = ((b"idempotent-replayed", b"true"),)
-                await _send_json(send, earlier.response_status or 200, earlier.response_body, replayed)
-                return
-            if request_key in self._running:
+        captured: list[Message] = []
+        # The key's lock is taken before the reservation and held until the answer is stored, by
+        # whichever worker process runs the request: a reservation whose lock is free lost its request.
+        with runtime.locks.requests.running(request_key) as ours:
+            if not ours:
                 await _send_error(
                     send, IdempotencyRequestInProgress("a request with this Idempotency-Key is still running")
                 )
                 return
-            # Its request died (crash, or an answer that never came): settle what it did, then look again.
+            while (
+                earlier := await to_thread.run_sync(_reserve, database, participant_id, key, fingerprint)
+            ) is not None:
+                if earlier.request_fingerprint != fingerprint:
+                    await _send_error(
+                        send, IdempotencyKeyReused("this Idempotency-Key was used with a different request")
+                    )
+                    return
+                if earlier.state == "completed":
+                    replayed = ((b"idempotent-replayed", b"true"),)
+                    await _send_json(send, earlier.response_status or 200, earlier.response_body, replayed)
+                    return
+                # Its request died (crash, or an answer that never came): settle what it did, look again.
+                try:
+                    await to_thread.run_sync(settle_request, runtime, earlier.id, participant_id, key)
+                except LedgerError as error:  # e.g. the node is away: the outcome stays unknown for now
+                    await _send_error(send, error)
+                    return
+
+            async def capture(message: Message) -> None:
+                captured.append(message)
+
+            token = current_request_key.set(request_key)
             try:
-                await to_thread.run_sync(settle_request, runtime, earlier.id, participant_id, key)
-            except LedgerError as error:  # e.g. the node is away: the outcome stays unknown for now
-                await _send_error(send, error)
-                return
-
-        captured: list[Message] = []
-
-        async def capture(message: Message) -> None:
-            captured.append(message)
-
-        token = current_request_key.set(request_key)
-        self._running.add(request_key)
-        try:
-            await self.app(scope, _replay_body(body), capture)
-        except BaseException:
-            await to_thread.run_sync(_finish, database, participant_id, key, None, None)
-            raise
-        finally:
-            current_request_key.reset(token)
-            self._running.discard(request_key)
-        status = next(int(m["status"]) for m in captured if m["type"] == "http.response.start")
-        response_body = b"".join(m.get("body", b"") for m in captured if m["type"] == "http.response.body")
-        stored = json.loads(response_body) if status < 400 and response_body else None
-        await to_thread.run_sync(_finish, database, participant_id, key, status, stored)
+                await self.app(scope, _replay_body(body), capture)
+            except BaseException:
+                await to_thread.run_sync(_finish, database, participant_id, key, None, None)
+                raise
+            finally:
+                current_request_key.reset(token)
+            status = next(int(m["status"]) for m in captured if m["type"] == "http.response.start")
+            response_body = b"".join(
+                m.get("body", b"") for m in captured if m["type"] == "http.response.body"
+            )
+            stored = json.loads(response_body) if status < 400 and response_body else None
+            await to_thread.run_sync(_finish, database, participant_id, key, status, stored)
         for message in captured:
             await send(message)
 

@@ -46,7 +46,7 @@ def _deploy(
     rpc: JsonRpc, sender: TransactionSender, artifact: Artifact, types: list[str], args: list[object]
 ) -> tuple[str, int]:
     data = bytes.fromhex(artifact.bytecode) + abi_encode(types, args)
-    with sender.lock:
+    with sender.hold():
         signed = sender.sign("", data, 8_000_000)
         sender.send(signed)
         receipt = sender.wait_for_receipt(signed.hash)
@@ -56,7 +56,7 @@ def _deploy(
 
 
 def _transact(rpc: JsonRpc, sender: TransactionSender, to: str, signature: str, args: list[object]) -> None:
-    with sender.lock:
+    with sender.hold():
         signed = sender.sign(to, encode_call(signature, args), 500_000)
         sender.send(signed)
         receipt = sender.wait_for_receipt(signed.hash)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from hexbytes import HexBytes
 from service.chain.abi import checksum_address
 from service.chain.rpc import JsonRpc
 from service.errors import ChainUnavailable
+from service.locks import LockDirectory
 
 # A transaction with no receipt after this long is nudged (re-sent if dropped, a block mined on Anvil),
 # or after STUCK_AFTER_TYPICAL times the usual wait if that is longer: a node that takes 300 ms a block
@@ -82,7 +84,9 @@ class SignedTransaction:
 
 
 class TransactionSender:
-    def __init__(self, rpc: JsonRpc, chain_id: int, private_key: str | bytes) -> None:
+    def __init__(
+        self, rpc: JsonRpc, chain_id: int, private_key: str | bytes, locks: LockDirectory | None = None
+    ) -> None:
         self._rpc = rpc
         self._chain_id = chain_id
         self._account: LocalAccount = Account.from_key(private_key)
@@ -92,17 +96,39 @@ class TransactionSender:
         self._gas_price_at = -GAS_PRICE_TTL_SECONDS
         self._typical_receipt_seconds = 0.0
         self.lock = threading.RLock()
+        # The service's other worker processes send from this account too (recovery, a shared operator).
+        self._shared = locks.shared(f"account-{self.address.lower()}") if locks is not None else None
+        self._holding = False
 
     @property
     def address(self) -> str:
         return str(self._account.address)
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Sole use of the account, across the service's processes, from signing until the receipt is in.
+
+        If another process sent from it since this one last did, the nonce is read afresh.
+        """
+        with self.lock:
+            if self._shared is None or self._holding:  # re-entered by the holding thread
+                yield
+                return
+            with self._shared.hold() as unchanged:
+                if not unchanged:
+                    self._next_nonce = None
+                self._holding = True
+                try:
+                    yield
+                finally:
+                    self._holding = False
 
     def reset_nonce(self) -> None:
         with self.lock:
             self._next_nonce = None
 
     def sign(self, to: str, data: bytes, gas: int) -> SignedTransaction:
-        """Assigns the next nonce; callers hold `lock` from signing until the receipt is in."""
+        """Assigns the next nonce; callers `hold()` the account from signing until the receipt is in."""
         with self.lock:
             if self._next_nonce is None:
                 self._next_nonce = int(

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+
+class WorkersOut(BaseModel):
+    configured: int = Field(description="Worker processes `cascade serve` runs (WORKERS).")
+    serving: int = Field(description="Of those, how many are up and serving (restarted ones included).")
 
 
 class HealthOut(BaseModel):
@@ -14,6 +19,7 @@ class HealthOut(BaseModel):
     pending_operations: int
     paused: bool
     contracts: dict[str, str]
+    workers: WorkersOut
 
 
 class PauseOut(BaseModel):

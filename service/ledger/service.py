@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from service.chain.abi import encode_call
-from service.ledger.schemas import HealthOut, PauseOut
-from service.runtime import Runtime
+from service.ledger.schemas import HealthOut, PauseOut, WorkersOut
+from service.runtime import Runtime, count_serving_workers
 
 
 def fetch_paused(runtime: Runtime) -> bool:
@@ -24,7 +24,15 @@ def read_health(runtime: Runtime) -> HealthOut:
         pending_operations=runtime.submitter.count_pending(),
         paused=fetch_paused(runtime),
         contracts=dict(runtime.chain.deployment.addresses),
+        workers=_read_workers(runtime),
     )
+
+
+def _read_workers(runtime: Runtime) -> WorkersOut:
+    configured = runtime.settings.workers
+    if runtime.worker_slot is None:  # the only process: the one answering
+        return WorkersOut(configured=1, serving=1)
+    return WorkersOut(configured=configured, serving=count_serving_workers(runtime.locks, configured))
 
 
 def set_paused(runtime: Runtime, paused: bool, by: int) -> PauseOut:

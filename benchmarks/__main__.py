@@ -251,9 +251,11 @@ def _notes(run: Run, results: dict[str, Any], load_before: list[float]) -> list[
         "All processes (Anvil, the service, the load generator, PostgreSQL) share this machine's "
         f"{os.cpu_count()} cores, which other work also used: load average {load_before} before the run. "
         "Figures are single runs; expect 10-20% run-to-run spread.",
-        "e2e: the service runs as `cascade serve` (a child process, default settings) attached to a fresh "
-        "Anvil in automine mode (how the service runs its own chain); clients are asyncio tasks on httpx in "
-        "one process. A transfer counts when the API answers 201, i.e. after its block is mined and indexed. "
+        "e2e: the service runs as `cascade serve` (a child process, default settings: WORKERS="
+        f"{Settings().workers} worker processes; load starts once all serve) attached to a fresh Anvil in "
+        "automine mode (how the service runs its own chain); clients are asyncio tasks, each on a kept-alive "
+        "HTTP/1.1 connection of its own, in one process (the kernel hands each connection to one worker). "
+        "A transfer counts when the API answers 201, i.e. after its block is mined and indexed. "
         "Latency percentiles are over confirmed transfers only; errors are counted separately.",
         "e2e_ratio_64 divides by the batched no-mining ceiling; ceiling_automine_sequential_tps is the "
         "chain's limit for one transaction at a time in the mode the service uses.",

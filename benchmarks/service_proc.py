@@ -20,7 +20,7 @@ import httpx
 import psycopg
 
 from benchmarks.common import BenchAnvil, BenchError, Rpc, free_port
-from service.chain.anvil import _die_with_parent
+from service.processes import die_with_parent
 from service.settings import PROJECT_ROOT
 
 POSTGRES_ADMIN_URL = os.environ.get("CASCADE_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -65,7 +65,7 @@ class ServiceProcess:
             env=env,
             stdout=log,
             stderr=log,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
         log.close()
         deadline = time.monotonic() + timeout_seconds

@@ -88,7 +88,7 @@ def serve(
 
     settings = Settings()
     count = workers or settings.workers
-    runtime = start_runtime(settings, _progress, background_indexer=count == 1)
+    runtime = start_runtime(settings, _progress, serving=count == 1)
     try:
         recovered = recover_interrupted_requests(runtime)
         if recovered:
@@ -123,7 +123,7 @@ def deploy() -> None:
     """Compiles and deploys the contracts (if not deployed on this chain yet) and prints their addresses."""
     from service.runtime import start_runtime
 
-    runtime = start_runtime(Settings(), _progress, background_indexer=False)
+    runtime = start_runtime(Settings(), _progress, serving=False)
     try:
         print(
             json.dumps({"chain_id": runtime.chain.chain_id, **runtime.chain.deployment.addresses}, indent=2)
@@ -138,7 +138,7 @@ def reconcile() -> None:
     from service.ledger.reconcile import reconcile as run_reconcile
     from service.runtime import start_runtime
 
-    runtime = start_runtime(Settings(), _progress, background_indexer=False)
+    runtime = start_runtime(Settings(), _progress, serving=False)
     try:
         report = run_reconcile(runtime)
     finally:

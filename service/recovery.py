@@ -22,6 +22,7 @@ from service.db.models import IdempotencyRecord, Operation, Participant
 from service.errors import IdempotencyRequestRecovered
 from service.notes.service import rebuild_transfer_response
 from service.runtime import Runtime
+from service.submission import request_key_of
 
 logger = logging.getLogger(__name__)
 APPLIED_STATES = ("mined", "indexed")
@@ -48,7 +49,7 @@ def resolve_request(runtime: Runtime, participant_id: int, key: str) -> tuple[in
     Transactions it left with an unknown outcome are first finished (found mined, or re-sent), so
     the answer is definite: a retry either replays the effect or runs afresh, never both.
     """
-    request_key = f"{participant_id}:{key}"
+    request_key = request_key_of(participant_id, key)
     runtime.submitter.finish_operations(runtime.submitter.fetch_operations_of_request(request_key))
     operations = runtime.submitter.fetch_operations_of_request(request_key)
     applied = [op for op in operations if op.state in APPLIED_STATES and op.error_code is None]
@@ -83,7 +84,7 @@ def recover_interrupted_requests(runtime: Runtime) -> int:
     settled = 0
     for record in interrupted:
         # Still running in another worker process: not interrupted.
-        if not runtime.locks.requests.is_running(f"{record.participant_id}:{record.key}"):
+        if not runtime.locks.requests.is_running(request_key_of(record.participant_id, record.key)):
             settle_request(runtime, record.id, record.participant_id, record.key)
             settled += 1
     return settled

@@ -45,7 +45,8 @@ class Runtime:
     worker_slot: int | None = None
 
     def close(self, *, keep_chain: bool = False) -> None:
-        """Stops everything; with `keep_chain` its own Anvil keeps running (for the worker processes)."""
+        """Stops everything (again, if called again); with `keep_chain` its own Anvil keeps running,
+        for `cascade serve`'s worker processes."""
         self.submitter.stop()
         self.indexer.stop()
         self.rpc.close()
@@ -152,10 +153,12 @@ def start_runtime(
     settings: Settings,
     progress: Progress = _quiet,
     *,
-    background_indexer: bool = True,
+    serving: bool = True,
     worker_slot: int | None = None,
 ) -> Runtime:
-    """`worker_slot`: this process is one of `settings.workers` worker processes and relays through
+    """`serving`: this process answers requests, so it runs the relayers and the background indexer
+    (not for one-off commands, nor for `cascade serve`'s parent when workers serve).
+    `worker_slot`: this process is one of `settings.workers` worker processes and relays through
     its share of the relayers; None: it relays through all of them."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     locks = LockDirectory(settings.locks_dir)
@@ -206,8 +209,8 @@ def start_runtime(
         if resumed:
             progress(f"journal: finished {resumed} operation(s) left in flight")
         indexer.sync_to()
-        submitter.start(relayers_of_slot(relayers, worker_slot, settings.workers))
-        if background_indexer:
+        if serving:
+            submitter.start(relayers_of_slot(relayers, worker_slot, settings.workers))
             indexer.start(settings.indexer_poll_seconds)
     except BaseException:
         rpc.close()

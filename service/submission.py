@@ -47,6 +47,13 @@ logger = logging.getLogger(__name__)
 # "participant_id:key" of the HTTP request being served, set by the idempotency middleware, so that
 # every transaction the request causes is journaled under it and a retry after a crash can find it.
 current_request_key: ContextVar[str | None] = ContextVar("current_request_key", default=None)
+
+
+def request_key_of(participant_id: int, idempotency_key: str) -> str:
+    """How a request is named in the journal and its lock: keys are per participant."""
+    return f"{participant_id}:{idempotency_key}"
+
+
 # "submitted" is no longer written (a sent transaction stays "signed" until indexed); rows of older
 # versions may still carry it.
 UNFINISHED_STATES = ("signed", "submitted")

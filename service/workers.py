@@ -10,19 +10,16 @@ one request in flight across all of them, and an Idempotency-Key's request runs 
 
 from __future__ import annotations
 
-import ctypes
 import gc
-import os
 import signal
-import sys
 
 from fastapi import FastAPI
 
 from service.locks import LockDirectory
+from service.processes import die_with_parent
 from service.runtime import claim_worker_slot
 from service.settings import Settings
 
-_PR_SET_PDEATHSIG = 1
 # Collections of the youngest generation after this many net allocations (CPython's default: 700), and
 # of each older one after this many of the one below (default: 10, 10).
 GC_THRESHOLDS = (50_000, 50, 100)
@@ -42,23 +39,11 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def _die_with_parent() -> None:
-    """A worker must not outlive `cascade serve` (killed with SIGKILL, say): the kernel kills it too.
-
-    Its unfinished work is in the journal; the next start finishes it.
-    """
-    parent = os.getppid()
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the request took effect
-        sys.exit(1)
-
-
 def create_worker_app() -> FastAPI:
     """uvicorn's app factory in each worker process (settings from the environment the parent set)."""
     from service.main import create_app
 
-    _die_with_parent()
+    die_with_parent(signal.SIGKILL)  # killed with `cascade serve`; the journal has its unfinished work
     settings = Settings()
     slot = claim_worker_slot(LockDirectory(settings.locks_dir), settings.workers)
     return create_app(settings=settings, worker_slot=slot)

@@ -26,7 +26,7 @@ from service.db.models import IdempotencyRecord
 from service.db.session import Database
 from service.errors import IdempotencyKeyReused, IdempotencyRequestInProgress, InvalidRequest, LedgerError
 from service.recovery import settle_request
-from service.submission import current_request_key
+from service.submission import current_request_key, request_key_of
 
 MAX_KEY_LENGTH = 200
 
@@ -142,7 +142,7 @@ class IdempotencyMiddleware:
         fingerprint = compute_fingerprint(
             "POST", scope["path"], scope.get("query_string", b"").decode(), body
         )
-        request_key = f"{participant_id}:{key}"
+        request_key = request_key_of(participant_id, key)
         runtime = scope["app"].state.runtime
         captured: list[Message] = []
         # The key's lock is taken before the reservation and held until the answer is stored, by

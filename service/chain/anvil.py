@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import socket
@@ -12,10 +11,10 @@ from pathlib import Path
 
 import httpx
 
+from service.processes import die_with_parent
 from service.settings import PROJECT_ROOT
 
 ANVIL_BINARY = PROJECT_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
-_PR_SET_PDEATHSIG = 1
 
 
 def _port_is_free(port: int) -> bool:
@@ -26,12 +25,6 @@ def _port_is_free(port: int) -> bool:
         except OSError:
             return False
         return True
-
-
-def _die_with_parent() -> None:
-    # Anvil must not outlive a service killed with SIGKILL: it gets SIGTERM and dumps its state.
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class AnvilProcess:
@@ -76,7 +69,7 @@ class AnvilProcess:
             self.state_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self._process = subprocess.Popen(
-            self.command(), stdout=log, stderr=log, preexec_fn=_die_with_parent, start_new_session=True
+            self.command(), stdout=log, stderr=log, preexec_fn=die_with_parent, start_new_session=True
         )
         self._wait_ready(timeout_seconds)
 

@@ -2,8 +2,8 @@
 
 web3.py's HTTPProvider costs 1-2 ms a call here, and even httpx spends most of a local call in its
 own layers, against about 0.2 ms for a plain kept-alive `http.client` connection
-(../shared/TOOLCHAIN.md). A transfer makes several calls, so they go through this; web3.py and
-eth-account still do the signing and typed-data hashing.
+(../shared/TOOLCHAIN.md). A transfer makes several calls, so they go through this (signing and
+EIP-712 hashing are in `transactions` and `forwarder`, on libsecp256k1 directly).
 """
 
 from __future__ import annotations

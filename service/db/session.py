@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from service.locks import LockDirectory, SharedLock
+from service.locks import LockDirectory
 from service.settings import PROJECT_ROOT
 
 # More connections than the web server's worker threads (40) plus the relayers and the indexer, so
@@ -55,33 +54,17 @@ def create_database_engine(url: str) -> Engine:
 class Database:
     def __init__(self, url: str) -> None:
         self.url = _normalise_url(url)
-        if self.url.startswith("sqlite:///"):
-            Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_database_engine(self.url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time, and a writer that finds the file locked sleeps in SQLite's
         # busy handler (1, 2, 5, 10... ms) before it looks again. The service's own writers (journal,
         # indexer), in all its worker processes, queue on a file lock beside the database instead,
         # which hands over the moment it is released. PostgreSQL locks rows: nothing to queue for.
-        self._write_lock: SharedLock | threading.Lock | None = None
-        database_file = Path(self.url.removeprefix("sqlite:///"))
-        if self.url.startswith("sqlite:///") and database_file.name not in ("", ":memory:"):
-            self._write_lock = LockDirectory(database_file.parent / "locks").shared(
-                f"sqlite-writer-{database_file.name}"
-            )
-        elif self.url.startswith("sqlite"):
-            self._write_lock = threading.Lock()  # in memory: one process
-
-    @contextmanager
-    def _writer(self) -> Iterator[None]:
-        if self._write_lock is None:
-            yield
-        elif isinstance(self._write_lock, SharedLock):
-            with self._write_lock.hold():
-                yield
-        else:
-            with self._write_lock:
-                yield
+        self._writer: Callable[[], AbstractContextManager[object]] = nullcontext
+        if self.url.startswith("sqlite:///"):
+            database_file = Path(self.url.removeprefix("sqlite:///"))
+            locks = LockDirectory(database_file.parent / "locks")  # creates the database's directory too
+            self._writer = locks.shared(f"sqlite-writer-{database_file.name}").hold
+        self.engine = create_database_engine(self.url)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -74,6 +74,11 @@ _MARK = (
         updated_at=bindparam("updated_at"),
         block_number=func.coalesce(bindparam("block_number", type_=BigInteger), Operation.block_number),
         error_code=func.coalesce(bindparam("error_code", type_=String), Operation.error_code),
+        # The version that was mined, when a replaced transaction's earlier version is the one that ran.
+        transaction_hash=func.coalesce(
+            bindparam("transaction_hash", type_=String), Operation.transaction_hash
+        ),
+        raw_transaction=func.coalesce(bindparam("raw_transaction", type_=String), Operation.raw_transaction),
     )
 )
 
@@ -163,6 +168,7 @@ class Submitter:
         *,
         block_number: int | None = None,
         error_code: str | None = None,
+        mined: SignedTransaction | None = None,
     ) -> None:
         parameters = {
             "ids": operation_ids,
@@ -170,6 +176,8 @@ class Submitter:
             "updated_at": utc_now(),
             "block_number": block_number,
             "error_code": error_code,
+            "transaction_hash": mined.hash if mined else None,
+            "raw_transaction": "0x" + mined.raw.hex() if mined else None,
         }
         with self._database.connection_transaction() as connection:
             connection.execute(_MARK, parameters)
@@ -180,56 +188,82 @@ class Submitter:
         transaction: SignedTransaction,
         operation_ids: list[int],
         resumed: bool = False,
+        replaced: Sequence[SignedTransaction] = (),
     ) -> tuple[Receipt, bool]:
-        """Sends a journaled transaction; returns its receipt (indexed) and whether it succeeded."""
+        """Sends a journaled transaction; returns its receipt (indexed) and whether it succeeded.
+
+        `resumed`: a previous process journaled it (and `replaced`, the versions it replaced under the
+        same nonce) and may have sent any of them before dying: one that was mined is the one that ran.
+        """
+        versions = [*replaced, transaction]
         try:
-            if not (resumed and self._chain.is_mined(transaction.hash)):  # after a crash it may be mined
+            mined = self._mined_version(versions) if resumed else None
+            if mined is None:
                 sender.send(transaction)
-            receipt, succeeded = self._await_or_replace(sender, transaction, operation_ids)
+            else:
+                versions = [mined]
+            receipt, succeeded, mined = self._await_or_replace(sender, versions, operation_ids)
         except (RuntimeError, LedgerError):
             # Unknown outcome (node gone, nonce trouble): the journal keeps it for resume().
             sender.reset_nonce()
             raise
         if not succeeded:
-            self._mark(operation_ids, "failed", block_number=receipt.block_number, error_code="reverted")
+            self._mark(
+                operation_ids, "failed", block_number=receipt.block_number, error_code="reverted", mined=mined
+            )
             return receipt, False
         # "signed" until indexed: a crash in between leaves it to resume(), which finds the receipt.
         self._indexer.sync_to(receipt.block_number, receipt.block_hash)
-        self._mark(operation_ids, "indexed", block_number=receipt.block_number)
+        self._mark(operation_ids, "indexed", block_number=receipt.block_number, mined=mined)
         return receipt, True
 
+    def _mined_version(self, versions: Sequence[SignedTransaction]) -> SignedTransaction | None:
+        return next((version for version in versions if self._chain.is_mined(version.hash)), None)
+
     def _await_or_replace(
-        self, sender: TransactionSender, transaction: SignedTransaction, operation_ids: list[int]
-    ) -> tuple[Receipt, bool]:
+        self, sender: TransactionSender, versions: list[SignedTransaction], operation_ids: list[int]
+    ) -> tuple[Receipt, bool, SignedTransaction]:
         """Waits for the receipt; a transaction stuck that long is replaced under the same nonce.
 
-        Every version stays journaled (the latest hash on the rows); whichever one is mined, the
-        nonce makes sure only one of them runs.
+        Every version stays journaled (the latest as the row's transaction, the earlier ones as
+        replaced); whichever one is mined, the nonce makes sure only one of them runs. Returns the
+        receipt, whether the transaction succeeded, and the version that was mined.
         """
-        versions = [transaction]
+        versions = list(versions)
         while True:
             try:
-                return self._chain.await_mined(sender, versions[-1], REPLACE_AFTER_SECONDS)
+                return (*self._chain.await_mined(sender, versions[-1], REPLACE_AFTER_SECONDS), versions[-1])
             except ChainUnavailable:
-                for version in versions:
-                    if self._chain.is_mined(version.hash):
-                        return self._chain.await_mined(sender, version, REPLACE_AFTER_SECONDS)
+                if (mined := self._mined_version(versions)) is not None:
+                    return (*self._chain.await_mined(sender, mined, REPLACE_AFTER_SECONDS), mined)
                 if len(versions) > MAX_REPLACEMENTS:
                     raise
             replacement = sender.replace(versions[-1])
             logger.warning(
                 "transaction %s is stuck: replacing it with %s", versions[-1].hash, replacement.hash
             )
-            self._record_replacement(operation_ids, replacement)
-            sender.send(replacement)
+            self._record_replacement(operation_ids, replacement, versions)
+            try:
+                sender.send(replacement)
+            except RuntimeError:
+                # Refused: an earlier version was mined meanwhile (its nonce is used), or worse.
+                if (mined := self._mined_version(versions)) is not None:
+                    return (*self._chain.await_mined(sender, mined, REPLACE_AFTER_SECONDS), mined)
+                raise
             versions.append(replacement)
 
-    def _record_replacement(self, operation_ids: list[int], replacement: SignedTransaction) -> None:
+    def _record_replacement(
+        self, operation_ids: list[int], replacement: SignedTransaction, replaced: list[SignedTransaction]
+    ) -> None:
         with self._database.transaction() as session:
             session.execute(
                 update(Operation)
                 .where(Operation.id.in_(operation_ids))
-                .values(transaction_hash=replacement.hash, raw_transaction="0x" + replacement.raw.hex())
+                .values(
+                    transaction_hash=replacement.hash,
+                    raw_transaction="0x" + replacement.raw.hex(),
+                    replaced_transactions=" ".join("0x" + version.raw.hex() for version in replaced),
+                )
             )
 
     # ----------------------------------------------------------------------------- operator calls
@@ -444,12 +478,16 @@ class Submitter:
             transaction = SignedTransaction(
                 bytes.fromhex(first.raw_transaction[2:]), transaction_hash, first.nonce or 0, sender.address
             )
+            replaced = [
+                SignedTransaction.from_raw(bytes.fromhex(raw[2:]), first.nonce or 0, sender.address)
+                for raw in (first.replaced_transactions or "").split()
+            ]
             try:
                 with sender.hold():
                     # Another worker may have been sending it until we got the account: look again.
                     ids = self._unfinished(ids)
                     if ids:
-                        self._send_and_index(sender, transaction, ids, resumed=True)
+                        self._send_and_index(sender, transaction, ids, resumed=True, replaced=replaced)
             except ChainUnavailable:
                 raise  # the node is away: the outcome stays unknown, to be finished later
             except (RuntimeError, LedgerError) as error:

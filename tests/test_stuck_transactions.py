@@ -2,48 +2,62 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from eth_utils import keccak
+from sqlalchemy import select
 
 from service.chain.abi import encode_call
+from service.chain.client import Receipt
+from service.chain.transactions import SignedTransaction
+from service.db.models import Operation
 from service.runtime import Runtime
 from tests.conftest import SeedLedger
 
 pytestmark = pytest.mark.integration
 
 
-def test_stuck_relay_transaction_is_replaced_with_higher_fees(
-    seed: SeedLedger, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Mining stops (as Anvil's automine can); the service replaces its transaction, then it lands."""
+def _pause_while_stuck(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch, before_replacing: Callable[[SignedTransaction], None]
+) -> Receipt:
+    """Pauses the ledger with mining stopped (as Anvil's automine can stop); when the service gives up
+    waiting and replaces its transaction, `before_replacing` decides what the node did meanwhile."""
     import service.submission as submission
 
     monkeypatch.setattr(submission, "REPLACE_AFTER_SECONDS", 1.0)
     runtime.rpc.request("evm_setAutomine", [False])
     sender = runtime.chain.operator
-    calls = {"replacements": 0}
     original_replace = sender.replace
 
-    def replace_and_resume_mining(stuck):  # type: ignore[no-untyped-def]
-        calls["replacements"] += 1
-        runtime.rpc.request("anvil_dropTransaction", [stuck.hash])  # the node lost it, as a stuck node does
+    def replace(stuck: SignedTransaction) -> SignedTransaction:
+        before_replacing(stuck)
         runtime.rpc.request("evm_setAutomine", [True])
         return original_replace(stuck)
 
-    monkeypatch.setattr(sender, "replace", replace_and_resume_mining)
+    monkeypatch.setattr(sender, "replace", replace)
     monkeypatch.setattr(runtime.chain, "await_mined", _without_unstick(runtime.chain.await_mined))
-    receipt = runtime.submitter.submit_operator_call(
+    return runtime.submitter.submit_operator_call(
         "test.pause", None, runtime.chain.deployment.note, encode_call("pause()", [])
     )
-    assert calls["replacements"] == 1
+
+
+def test_stuck_relay_transaction_is_replaced_with_higher_fees(
+    seed: SeedLedger, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The node lost the stuck transaction; its replacement lands."""
+    stuck_ones: list[str] = []
+
+    def drop(stuck: SignedTransaction) -> None:
+        stuck_ones.append(stuck.hash)
+        runtime.rpc.request("anvil_dropTransaction", [stuck.hash])
+
+    receipt = _pause_while_stuck(runtime, monkeypatch, drop)
+    assert len(stuck_ones) == 1 and receipt.transaction_hash != stuck_ones[0]
     assert runtime.chain.read(runtime.chain.deployment.note, "paused()", [], ["bool"]) is True
     assert receipt.block_number > 0
-    with runtime.database.sessions() as session:
-        from sqlalchemy import select
-
-        from service.db.models import Operation
-
-        [operation] = session.scalars(select(Operation).where(Operation.kind == "test.pause")).all()
-        assert operation.state == "indexed" and operation.transaction_hash == receipt.transaction_hash
+    operation = _pause_operation(runtime)
+    assert operation.state == "indexed" and operation.transaction_hash == receipt.transaction_hash
 
 
 def _without_unstick(await_mined):  # type: ignore[no-untyped-def]
@@ -93,3 +107,54 @@ def test_a_slow_node_is_waited_for_not_nudged_into_empty_blocks(seed: SeedLedger
     finally:
         runtime.rpc.request("evm_setAutomine", [True])
     assert receipt["transactionHash"] == transaction.hash and nudges == []
+
+
+def _pause_operation(runtime: Runtime) -> Operation:
+    with runtime.database.sessions() as session:
+        [operation] = session.scalars(select(Operation).where(Operation.kind == "test.pause")).all()
+        return operation
+
+
+def test_stuck_version_mined_as_its_replacement_goes_out_completes_once(
+    seed: SeedLedger, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The node refuses the replacement because the stuck version was mined after all: the operation
+    completes with the version that ran, and the journal names that one."""
+    stuck_ones: list[str] = []
+
+    def mine(stuck: SignedTransaction) -> None:
+        stuck_ones.append(stuck.hash)
+        runtime.rpc.request("evm_mine")
+
+    receipt = _pause_while_stuck(runtime, monkeypatch, mine)
+    assert receipt.transaction_hash == stuck_ones[0]
+    assert runtime.chain.read(runtime.chain.deployment.note, "paused()", [], ["bool"]) is True
+    operation = _pause_operation(runtime)
+    assert operation.state == "indexed"
+    assert operation.transaction_hash == receipt.transaction_hash
+    assert operation.raw_transaction is not None
+    assert "0x" + keccak(bytes.fromhex(operation.raw_transaction[2:])).hex() == receipt.transaction_hash
+
+
+def test_start_up_finds_the_replaced_version_that_was_mined(seed: SeedLedger, runtime: Runtime) -> None:
+    """The process died right after journaling a replacement, and the version it replaced is the one
+    that was mined: start-up completes the operation with that one instead of calling it superseded."""
+    sender = runtime.chain.operator
+    submitter = runtime.submitter
+    note = runtime.chain.deployment.note
+    with sender.lock:
+        first = runtime.chain.sign_operator_call(note, encode_call("pause()", []), 200_000)
+        operation_ids = submitter._journal(first, [("test.pause", None, None)])
+        sender.send(first)
+        runtime.chain.await_mined(sender, first, 10)
+        replacement = sender.replace(first)  # signed and journaled, never sent: the process died here
+        submitter._record_replacement(operation_ids, replacement, [first])
+    journaled = _pause_operation(runtime)
+    assert journaled.state == "signed" and journaled.transaction_hash == replacement.hash
+
+    assert submitter.resume() == 1
+
+    operation = _pause_operation(runtime)
+    assert operation.state == "indexed", operation.error_code
+    assert operation.transaction_hash == first.hash
+    assert runtime.chain.read(note, "paused()", [], ["bool"]) is True

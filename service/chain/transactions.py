@@ -82,6 +82,10 @@ class SignedTransaction:
     max_fee_per_gas: int = 0
     max_priority_fee_per_gas: int = 0
 
+    @classmethod
+    def from_raw(cls, raw: bytes, nonce: int, sender: str) -> SignedTransaction:
+        return cls(raw, "0x" + keccak(raw).hex(), nonce, sender)
+
 
 class TransactionSender:
     def __init__(

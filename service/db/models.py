@@ -183,6 +183,9 @@ class Operation(Base):
     nonce: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     transaction_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
     raw_transaction: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Versions this transaction replaced under the same nonce (raw, space-separated, oldest first):
+    # whichever of them was mined is the one that ran, even if the process died before it knew.
+    replaced_transactions: Mapped[str | None] = mapped_column(Text, nullable=True)
     block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     error_code: Mapped[str | None] = mapped_column(String(60), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)

@@ -53,9 +53,17 @@ def anvil_version() -> str:
 class BenchAnvil(AnvilProcess):
     """The service's own Anvil command line (gas limit, code size), optionally without automine."""
 
-    def __init__(self, port: int, *, no_mining: bool = False, log_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        port: int,
+        *,
+        no_mining: bool = False,
+        log_path: Path | None = None,
+        extra_arguments: Sequence[str] = (),
+    ) -> None:
         super().__init__(port, log_path=log_path)
         self.no_mining = no_mining
+        self.extra_arguments = list(extra_arguments)
 
     @property
     def pid(self) -> int | None:
@@ -66,7 +74,7 @@ class BenchAnvil(AnvilProcess):
         command = super().command()
         if self.no_mining:
             command.append("--no-mining")
-        return command
+        return command + self.extra_arguments
 
 
 class RpcError(BenchError):

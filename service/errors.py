@@ -86,6 +86,11 @@ class MaturityInPast(LedgerError):
     code = "maturity_in_past"
 
 
+class MaturityTooFar(LedgerError):
+    status_code = 422
+    code = "maturity_too_far"
+
+
 class SelfTransfer(LedgerError):
     status_code = 422
     code = "self_transfer"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from service.chain.abi import encode_call
 from service.db.models import Note, Voucher
-from service.errors import InsufficientValue, NotHolder
+from service.errors import InsufficientValue, MaturityTooFar, NotHolder
 from service.runtime import Runtime
 from tests.conftest import SeedLedger, transfer
 
@@ -309,6 +309,13 @@ def test_reverts_decode_into_the_same_errors(
     )
     with pytest.raises(NotHolder):
         runtime.chain.simulate_forwarded(seed.a.address, note, steal)
+    beyond_uint40 = encode_call(
+        "issue(address,address,bytes8,uint256,uint256,uint256,bytes32)",
+        [seed.carmaker.address, seed.t1.address, b"CNY".ljust(8, b"\0"), 100, 100, 2**40, bytes(32)],
+    )
+    with pytest.raises(MaturityTooFar) as too_far:
+        runtime.chain.call(note, beyond_uint40, sender=runtime.chain.operator.address)
+    assert too_far.value.details["error"] == "NoteMaturityTooFar"
 
 
 def test_revert_meanings_cover_every_custom_error(runtime: Runtime) -> None:

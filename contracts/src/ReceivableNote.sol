@@ -150,9 +150,8 @@ contract ReceivableNote is IReceivableNote, IERC3525Metadata, AccessControl, Pau
         if (faceValue == 0 || faceValue > type(uint96).max || faceValue % unit != 0) {
             revert NoteInvalidFaceValue(faceValue, unit);
         }
-        if (maturityAt <= block.timestamp || maturityAt > type(uint40).max) {
-            revert NoteMaturityInPast(maturityAt, block.timestamp);
-        }
+        if (maturityAt <= block.timestamp) revert NoteMaturityInPast(maturityAt, block.timestamp);
+        if (maturityAt > type(uint40).max) revert NoteMaturityTooFar(maturityAt, type(uint40).max);
         _requireVerified(obligor);
         _requireVerified(holder);
 

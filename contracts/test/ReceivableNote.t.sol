@@ -186,7 +186,7 @@ contract ReceivableNoteTest is NoteTestBase {
     function test_RevertWhen_IssueMaturityAboveUint40() public {
         uint256 far = uint256(type(uint40).max) + 1;
         vm.prank(admin);
-        vm.expectRevert(abi.encodeWithSelector(IReceivableNote.NoteMaturityInPast.selector, far, block.timestamp));
+        vm.expectRevert(abi.encodeWithSelector(IReceivableNote.NoteMaturityTooFar.selector, far, type(uint40).max));
         note.issue(obligor, alice, CURRENCY, FACE, UNIT, far, DOC_HASH);
     }
 

@@ -54,6 +54,7 @@ REVERT_MEANINGS: dict[str, ErrorFactory] = {
     "NoteApprovalToHolder": _as(errors.InvalidRequest, "{holder} cannot approve itself"),
     "NoteEtherNotAccepted": _as(errors.InvalidRequest, "notes accept no ether"),
     "NoteMaturityInPast": _as(errors.MaturityInPast, "maturity {maturityAt} is not after {nowAt}"),
+    "NoteMaturityTooFar": _as(errors.MaturityTooFar, "maturity {maturityAt} is after {latestAt}"),
     "NoteInvalidFaceValue": _as(errors.InvalidAmount, "face value {faceValue} is invalid for unit {unit}"),
     "NoteInvalidUnit": _as(errors.InvalidAmount, "minimum split unit {unit} is invalid"),
     "NoteUnknownVoucher": _as(errors.VoucherNotFound, "voucher {slot} does not exist"),

@@ -80,6 +80,8 @@ interface IReceivableNote {
     error NoteEtherNotAccepted(uint256 amount);
     /// @dev The maturity `maturityAt` is not after the current time `nowAt`.
     error NoteMaturityInPast(uint256 maturityAt, uint256 nowAt);
+    /// @dev The maturity `maturityAt` is beyond `latestAt`, the last second a voucher stores (uint40).
+    error NoteMaturityTooFar(uint256 maturityAt, uint256 latestAt);
     /// @dev The face value is zero, above the supported maximum, or not a multiple of the unit.
     error NoteInvalidFaceValue(uint256 faceValue, uint256 unit);
     /// @dev The minimum split unit is zero.

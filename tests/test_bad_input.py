@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -10,10 +11,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from service.api.idempotency import compute_fingerprint
 from service.chain.abi import encode_call
-from service.db.models import Note, Voucher
+from service.db.models import IdempotencyRecord, Note, Voucher
 from service.errors import InsufficientValue, MaturityTooFar, NotHolder
 from service.runtime import Runtime
+from service.submission import request_key_of
 from tests.conftest import SeedLedger, transfer
 
 pytestmark = pytest.mark.integration
@@ -341,6 +344,37 @@ def test_idempotent_transfer(seed: SeedLedger, runtime: Runtime, piece: dict[str
             "idempotency_key_reused",
         )
     assert [note["value"] for note in seed.c.get("/v1/notes").json()] == ["1000000.00"]
+
+
+def test_key_of_a_running_request_tells_another_body_from_a_retry(
+    seed: SeedLedger, runtime: Runtime, piece: dict[str, Any]
+) -> None:
+    """While a request runs under a key (here: held as another worker would), a retry of the same body
+    hears it is in progress, and another body that the key is taken, as it would once the first ended."""
+    path = f"/v1/notes/{piece['token_id']}/transfers"
+    body = {"to_participant_id": seed.c.participant_id, "amount": "1000000.00"}
+    key = "running-elsewhere"
+    with runtime.locks.requests.running(request_key_of(seed.a.participant_id, key)) as ours:
+        assert ours
+        with runtime.database.transaction() as session:
+            session.add(
+                IdempotencyRecord(
+                    participant_id=seed.a.participant_id,
+                    key=key,
+                    request_fingerprint=compute_fingerprint("POST", path, "", json.dumps(body).encode()),
+                    state="in_progress",
+                )
+            )
+        with unchanged(runtime):
+            headers = {"Idempotency-Key": key}
+            expect_error(
+                seed.a.post(path, json=body, headers=headers), 409, "idempotency_request_in_progress"
+            )
+            expect_error(
+                seed.a.post(path, json={**body, "amount": "2000000.00"}, headers=headers),
+                409,
+                "idempotency_key_reused",
+            )
 
 
 def test_failed_request_releases_its_idempotency_key(seed: SeedLedger, piece: dict[str, Any]) -> None:

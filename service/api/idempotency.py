@@ -65,15 +65,33 @@ def _reserve(database: Database, participant_id: int, key: str, fingerprint: str
             return None
         except IntegrityError:
             pass
-        with database.sessions() as session:
-            record = session.scalars(
-                select(IdempotencyRecord).where(
-                    IdempotencyRecord.participant_id == participant_id, IdempotencyRecord.key == key
-                )
-            ).one_or_none()
+        record = _fetch_record(database, participant_id, key)
         if record is not None:
             return record
         # the first request failed and released the key in between: try to reserve it again
+
+
+def _fetch_record(database: Database, participant_id: int, key: str) -> IdempotencyRecord | None:
+    with database.sessions() as session:
+        return session.scalars(
+            select(IdempotencyRecord).where(
+                IdempotencyRecord.participant_id == participant_id, IdempotencyRecord.key == key
+            )
+        ).one_or_none()
+
+
+def _refusal_while_running(
+    database: Database, participant_id: int, key: str, fingerprint: str
+) -> LedgerError:
+    """Why a request whose key another request is running cannot run: another body, or just not yet.
+
+    The running request takes the key's lock before it reserves the key, so for a moment there may be
+    no reservation to compare with: that is "in progress" too.
+    """
+    running = _fetch_record(database, participant_id, key)
+    if running is not None and running.request_fingerprint != fingerprint:
+        return IdempotencyKeyReused("this Idempotency-Key was used with a different request")
+    return IdempotencyRequestInProgress("a request with this Idempotency-Key is still running")
 
 
 def _finish(database: Database, participant_id: int, key: str, status: int | None, body: Any) -> None:
@@ -149,9 +167,10 @@ class IdempotencyMiddleware:
         # whichever worker process runs the request: a reservation whose lock is free lost its request.
         with runtime.locks.requests.running(request_key) as ours:
             if not ours:
-                await _send_error(
-                    send, IdempotencyRequestInProgress("a request with this Idempotency-Key is still running")
+                refusal = await to_thread.run_sync(
+                    _refusal_while_running, database, participant_id, key, fingerprint
                 )
+                await _send_error(send, refusal)
                 return
             while (
                 earlier := await to_thread.run_sync(_reserve, database, participant_id, key, fingerprint)

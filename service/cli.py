@@ -79,6 +79,18 @@ def serve(
     ] = None,
 ) -> None:
     """Starts the API (and, unless CHAIN_RPC_URL is set, its own Anvil chain)."""
+    from service.db.instance import DatabaseServedElsewhere, serving_database
+
+    settings = Settings()
+    try:
+        with serving_database(settings.resolved_database_url):
+            _serve(settings, host, port, workers or settings.workers)
+    except DatabaseServedElsewhere as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+
+
+def _serve(settings: Settings, host: str, port: int, count: int) -> None:
     import uvicorn
 
     from service.main import create_app
@@ -86,8 +98,6 @@ def serve(
     from service.runtime import start_runtime
     from service.workers import tune_garbage_collector
 
-    settings = Settings()
-    count = workers or settings.workers
     runtime = start_runtime(settings, _progress, serving=count == 1)
     try:
         recovered = recover_interrupted_requests(runtime)

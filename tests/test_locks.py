@@ -5,9 +5,14 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+import pytest
+
+from service.db.instance import DatabaseServedElsewhere, serving_database
 from service.locks import LockDirectory
 from service.runtime import (
     claim_worker_slot,
@@ -15,6 +20,8 @@ from service.runtime import (
     relayers_of_slot,
     serving_lock_name,
 )
+from service.settings import PROJECT_ROOT
+from tests.conftest import free_port
 
 _fork = multiprocessing.get_context("fork")
 
@@ -114,3 +121,47 @@ def test_worker_slots_and_their_share_of_relayers(tmp_path: Path) -> None:
     assert relayers_of_slot(relayers, 2, 4) == ["r2"]  # type: ignore[arg-type]
     assert relayers_of_slot(relayers, 3, 4) == ["r0"]  # type: ignore[arg-type]
     assert relayers_of_slot(relayers, None, 2) == relayers  # type: ignore[arg-type]
+
+
+_HOLD_DATABASE = """
+import sys, time
+from service.db.instance import serving_database
+with serving_database(sys.argv[1]):
+    print("held", flush=True)
+    time.sleep(600)
+"""
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_one_service_per_database_until_it_dies(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A second `cascade serve` on a database another one serves is refused with a clear message, and
+    the database is free again once the first dies, even by SIGKILL."""
+    url = (
+        f"sqlite:///{tmp_path / 'cascade.db'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_DATABASE, url], stdout=subprocess.PIPE, cwd=PROJECT_ROOT
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == b"held"
+        with pytest.raises(DatabaseServedElsewhere), serving_database(url, wait_seconds=0.5):
+            pass
+        second = subprocess.run(
+            [str(PROJECT_ROOT / ".venv" / "bin" / "cascade"), "serve", "--port", str(free_port())],
+            env={**os.environ, "CASCADE_DATA_DIR": str(tmp_path / "second"), "DATABASE_URL": url},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert second.returncode == 1
+        assert "another `cascade serve` is serving this database" in second.stderr
+        assert not (tmp_path / "second" / "anvil-state.json").exists()  # refused before starting anything
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    with serving_database(url):
+        pass

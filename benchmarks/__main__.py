@@ -203,7 +203,14 @@ def assemble(run: Run, wall_seconds: float, load_before: list[float]) -> dict[st
     automine = ceiling.get("automine_sequential", {})
     ceiling_tps = batched.get("tps")
     e2e = results.get("e2e", [])
-    sqlite_64 = next((row for row in e2e if row["db"] == "sqlite" and row["clients"] == 64), None)
+    sqlite_64 = next(
+        (
+            row
+            for row in e2e
+            if row["db"] == "sqlite" and row["clients"] == 64 and not row["idempotency_keys"]
+        ),
+        None,
+    )
     gas = results.get("gas", {})
     notes = _notes(run, results, load_before)
     return {
@@ -256,7 +263,8 @@ def _notes(run: Run, results: dict[str, Any], load_before: list[float]) -> list[
         "automine mode (how the service runs its own chain); clients are asyncio tasks, each on a kept-alive "
         "HTTP/1.1 connection of its own, in one process (the kernel hands each connection to one worker). "
         "A transfer counts when the API answers 201, i.e. after its block is mined and indexed. "
-        "Latency percentiles are over confirmed transfers only; errors are counted separately.",
+        "Latency percentiles are over confirmed transfers only; errors are counted separately. "
+        "keys = yes: every request carries a fresh Idempotency-Key.",
         "e2e_ratio_64 divides by the batched no-mining ceiling; ceiling_automine_sequential_tps is the "
         "chain's limit for one transaction at a time in the mode the service uses.",
         "gas: direct calls by the holder (no forwarder) on a fresh chain, first operation of its kind for "
@@ -344,6 +352,7 @@ def render(output: dict[str, Any]) -> str:
             [
                 "db",
                 "clients",
+                "keys",
                 "tps",
                 "p50 ms",
                 "p95 ms",
@@ -356,6 +365,7 @@ def render(output: dict[str, Any]) -> str:
                 [
                     row["db"],
                     row["clients"],
+                    "yes" if row["idempotency_keys"] else "no",
                     row["tps"],
                     row["p50_ms"],
                     row["p95_ms"],

@@ -46,10 +46,18 @@ Profiler = Callable[[int, str], AbstractContextManager[Any]]
 class E2EConfig:
     operations_per_client: dict[int, int]
     time_bound_seconds: float
+    # Client counts measured once more with an Idempotency-Key on every request.
+    keyed_client_counts: tuple[int, ...] = (16,)
 
     @property
     def client_counts(self) -> list[int]:
         return sorted(self.operations_per_client)
+
+    @property
+    def runs(self) -> list[tuple[int, bool]]:
+        return [(count, False) for count in self.client_counts] + [
+            (count, True) for count in self.keyed_client_counts
+        ]
 
 
 def no_profiler(_pid: int, _label: str) -> AbstractContextManager[Any]:
@@ -99,13 +107,16 @@ def run_e2e(
         pieces = give_pieces(stack, "e2e", participants, obligor, PIECE_MINOR)
         info["index_wait_seconds"] = round(api.wait_indexed(60), 2)
         info["setup_seconds"] = round(time.perf_counter() - started, 2)
-        for count in config.client_counts:
+        for count, keyed in config.runs:
             clients = [
                 Client(participant.key, token)
                 for participant, token in zip(participants[:count], pieces, strict=False)
             ]
             operations = config.operations_per_client[count]
-            log(f"  e2e {db}: {count} client(s) x {operations} transfers")
+            log(
+                f"  e2e {db}: {count} client(s) x {operations} transfers"
+                + (", Idempotency-Key" if keyed else "")
+            )
             meter = CpuMeter(
                 {
                     "service": process_tree(stack.service.pid or 0),
@@ -115,15 +126,16 @@ def run_e2e(
             )
             meter.start()
             first_block = block_number(stack.rpc) + 1
-            with profiler(stack.service.pid or 0, f"{db}-{count}"):
+            with profiler(stack.service.pid or 0, f"{db}-{count}" + ("-keyed" if keyed else "")):
                 result = run_transfers(
-                    stack.service.url, clients, sink.id, AMOUNT, operations, config.time_bound_seconds
+                    stack.service.url, clients, sink.id, AMOUNT, operations, config.time_bound_seconds, keyed
                 )
             health = api.health()
             rows.append(
                 {
                     "db": db,
                     **result.summary(),
+                    "idempotency_keys": keyed,
                     "cpu_ms_per_transfer": meter.per_unit_ms(result.confirmed),
                     "chain": chain_activity(stack.rpc, first_block, block_number(stack.rpc)),
                     "pending_operations_after": health.get("pending_operations"),

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -133,6 +134,7 @@ async def _client_loop(
     operations: int,
     deadline: float,
     result: LoadResult,
+    idempotency_keys: bool,
 ) -> None:
     headers = {"Authorization": f"Bearer {client.key}"}
     body = {"to_participant_id": recipient_id, "amount": amount}
@@ -141,6 +143,8 @@ async def _client_loop(
             result.hit_time_bound = True
             return
         result.attempted += 1
+        if idempotency_keys:  # as a careful client sends them: one fresh key per transfer
+            headers["Idempotency-Key"] = f"bench-{uuid.uuid4().hex}"
         started = time.perf_counter()
         try:
             status, content = await connection.request(
@@ -167,6 +171,7 @@ async def _run(
     amount: str,
     operations: int,
     time_bound_seconds: float,
+    idempotency_keys: bool,
 ) -> LoadResult:
     result = LoadResult(clients=len(clients))
     connections = [KeptAliveConnection(base_url, max(60.0, time_bound_seconds + 30)) for _ in clients]
@@ -192,7 +197,9 @@ async def _run(
         deadline = time.monotonic() + time_bound_seconds
         await asyncio.gather(
             *(
-                _client_loop(connection, client, recipient_id, amount, operations, deadline, result)
+                _client_loop(
+                    connection, client, recipient_id, amount, operations, deadline, result, idempotency_keys
+                )
                 for connection, client in zip(connections, clients, strict=True)
             )
         )
@@ -210,9 +217,20 @@ def run_transfers(
     amount: str,
     operations_per_client: int,
     time_bound_seconds: float,
+    idempotency_keys: bool = False,
 ) -> LoadResult:
+    """Each client transfers `amount` from its piece, one request at a time; with `idempotency_keys`,
+    every request carries a fresh Idempotency-Key (the service then journals and stores its answer)."""
     return asyncio.run(
-        _run(base_url, clients, recipient_id, amount, operations_per_client, time_bound_seconds)
+        _run(
+            base_url,
+            clients,
+            recipient_id,
+            amount,
+            operations_per_client,
+            time_bound_seconds,
+            idempotency_keys,
+        )
     )
 
 

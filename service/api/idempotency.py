@@ -17,7 +17,7 @@ import json
 from typing import Any
 
 from anyio import to_thread
-from sqlalchemy import delete, select
+from sqlalchemy import Delete, Update, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -49,19 +49,32 @@ async def _caller_of(scope: Scope, database: Database, authorization: str) -> Ca
     return await resolve_caller(scope["app"].state.api_keys, database, secret.strip())
 
 
+# Every keyed request runs these two writes, so they are Core statements built once, not ORM units of work.
+_OF_KEY = (IdempotencyRecord.participant_id == bindparam("participant")) & (
+    IdempotencyRecord.key == bindparam("idempotency_key")
+)
+_RESERVE = insert(IdempotencyRecord).values(
+    participant_id=bindparam("participant"),
+    key=bindparam("idempotency_key"),
+    request_fingerprint=bindparam("fingerprint"),
+    state="in_progress",
+)
+_FORGET = delete(IdempotencyRecord).where(_OF_KEY)
+_COMPLETE = (
+    update(IdempotencyRecord)
+    .where(_OF_KEY)
+    .values(state="completed", response_status=bindparam("status"), response_body=bindparam("body"))
+)
+_MARK_UNKNOWN = update(IdempotencyRecord).where(_OF_KEY).values(state="unknown")
+
+
 def _reserve(database: Database, participant_id: int, key: str, fingerprint: str) -> IdempotencyRecord | None:
     """Reserves the key; returns the earlier record instead if the key is taken."""
+    parameters = {"participant": participant_id, "idempotency_key": key, "fingerprint": fingerprint}
     while True:
         try:
-            with database.transaction() as session:
-                session.add(
-                    IdempotencyRecord(
-                        participant_id=participant_id,
-                        key=key,
-                        request_fingerprint=fingerprint,
-                        state="in_progress",
-                    )
-                )
+            with database.connection_transaction() as connection:
+                connection.execute(_RESERVE, parameters)
             return None
         except IntegrityError:
             pass
@@ -96,18 +109,17 @@ def _refusal_while_running(
 
 def _finish(database: Database, participant_id: int, key: str, status: int | None, body: Any) -> None:
     """Stores a 2xx answer; forgets a 4xx (nothing happened); marks a 5xx or a crash as unknown."""
-    with database.transaction() as session:
-        selector = (IdempotencyRecord.participant_id == participant_id) & (IdempotencyRecord.key == key)
-        if status is not None and 400 <= status < 500:
-            session.execute(delete(IdempotencyRecord).where(selector))
-            return
-        record = session.scalars(select(IdempotencyRecord).where(selector)).one()
-        if status is None or status >= 500:
-            record.state = "unknown"
-            return
-        record.state = "completed"
-        record.response_status = status
-        record.response_body = body
+    parameters: dict[str, Any] = {"participant": participant_id, "idempotency_key": key}
+    statement: Delete | Update
+    if status is not None and 400 <= status < 500:
+        statement = _FORGET
+    elif status is None or status >= 500:
+        statement = _MARK_UNKNOWN
+    else:
+        statement = _COMPLETE
+        parameters.update(status=status, body=body)
+    with database.connection_transaction() as connection:
+        connection.execute(statement, parameters)
 
 
 async def _send_json(

@@ -74,7 +74,8 @@ _MARK = (
         updated_at=bindparam("updated_at"),
         block_number=func.coalesce(bindparam("block_number", type_=BigInteger), Operation.block_number),
         error_code=func.coalesce(bindparam("error_code", type_=String), Operation.error_code),
-        # The version that was mined, when a replaced transaction's earlier version is the one that ran.
+        # The version that ran, when it is not the one the rows name (an earlier one of a replaced
+        # transaction): otherwise null, and the rows keep theirs.
         transaction_hash=func.coalesce(
             bindparam("transaction_hash", type_=String), Operation.transaction_hash
         ),
@@ -168,7 +169,7 @@ class Submitter:
         *,
         block_number: int | None = None,
         error_code: str | None = None,
-        mined: SignedTransaction | None = None,
+        ran_instead: SignedTransaction | None = None,
     ) -> None:
         parameters = {
             "ids": operation_ids,
@@ -176,8 +177,8 @@ class Submitter:
             "updated_at": utc_now(),
             "block_number": block_number,
             "error_code": error_code,
-            "transaction_hash": mined.hash if mined else None,
-            "raw_transaction": "0x" + mined.raw.hex() if mined else None,
+            "transaction_hash": ran_instead.hash if ran_instead else None,
+            "raw_transaction": "0x" + ran_instead.raw.hex() if ran_instead else None,
         }
         with self._database.connection_transaction() as connection:
             connection.execute(_MARK, parameters)
@@ -197,24 +198,30 @@ class Submitter:
         """
         versions = [*replaced, transaction]
         try:
-            mined = self._mined_version(versions) if resumed else None
-            if mined is None:
+            ran_instead = self._mined_version(versions) if resumed else None
+            if ran_instead is None:
                 sender.send(transaction)
+                receipt, succeeded, ran_instead = self._await_or_replace(sender, versions, operation_ids)
             else:
-                versions = [mined]
-            receipt, succeeded, mined = self._await_or_replace(sender, versions, operation_ids)
+                receipt, succeeded = self._chain.await_mined(sender, ran_instead, REPLACE_AFTER_SECONDS)
+                if ran_instead is transaction:
+                    ran_instead = None
         except (RuntimeError, LedgerError):
             # Unknown outcome (node gone, nonce trouble): the journal keeps it for resume().
             sender.reset_nonce()
             raise
         if not succeeded:
             self._mark(
-                operation_ids, "failed", block_number=receipt.block_number, error_code="reverted", mined=mined
+                operation_ids,
+                "failed",
+                block_number=receipt.block_number,
+                error_code="reverted",
+                ran_instead=ran_instead,
             )
             return receipt, False
         # "signed" until indexed: a crash in between leaves it to resume(), which finds the receipt.
         self._indexer.sync_to(receipt.block_number, receipt.block_hash)
-        self._mark(operation_ids, "indexed", block_number=receipt.block_number, mined=mined)
+        self._mark(operation_ids, "indexed", block_number=receipt.block_number, ran_instead=ran_instead)
         return receipt, True
 
     def _mined_version(self, versions: Sequence[SignedTransaction]) -> SignedTransaction | None:
@@ -222,20 +229,26 @@ class Submitter:
 
     def _await_or_replace(
         self, sender: TransactionSender, versions: list[SignedTransaction], operation_ids: list[int]
-    ) -> tuple[Receipt, bool, SignedTransaction]:
+    ) -> tuple[Receipt, bool, SignedTransaction | None]:
         """Waits for the receipt; a transaction stuck that long is replaced under the same nonce.
 
-        Every version stays journaled (the latest as the row's transaction, the earlier ones as
+        Every version stays journaled (the latest as the rows' transaction, the earlier ones as
         replaced); whichever one is mined, the nonce makes sure only one of them runs. Returns the
-        receipt, whether the transaction succeeded, and the version that was mined.
+        receipt, whether the transaction succeeded, and the version that ran if it is not the rows'.
         """
         versions = list(versions)
+        journaled = versions[-1]
+
+        def outcome(mined: SignedTransaction) -> tuple[Receipt, bool, SignedTransaction | None]:
+            receipt, succeeded = self._chain.await_mined(sender, mined, REPLACE_AFTER_SECONDS)
+            return receipt, succeeded, None if mined is journaled else mined
+
         while True:
             try:
-                return (*self._chain.await_mined(sender, versions[-1], REPLACE_AFTER_SECONDS), versions[-1])
+                return outcome(versions[-1])
             except ChainUnavailable:
                 if (mined := self._mined_version(versions)) is not None:
-                    return (*self._chain.await_mined(sender, mined, REPLACE_AFTER_SECONDS), mined)
+                    return outcome(mined)
                 if len(versions) > MAX_REPLACEMENTS:
                     raise
             replacement = sender.replace(versions[-1])
@@ -243,12 +256,13 @@ class Submitter:
                 "transaction %s is stuck: replacing it with %s", versions[-1].hash, replacement.hash
             )
             self._record_replacement(operation_ids, replacement, versions)
+            journaled = replacement
             try:
                 sender.send(replacement)
             except RuntimeError:
                 # Refused: an earlier version was mined meanwhile (its nonce is used), or worse.
                 if (mined := self._mined_version(versions)) is not None:
-                    return (*self._chain.await_mined(sender, mined, REPLACE_AFTER_SECONDS), mined)
+                    return outcome(mined)
                 raise
             versions.append(replacement)
 

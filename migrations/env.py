@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from service.db.models import Base
-from service.db.session import _normalise_url
+from service.db.session import normalise_database_url
 from service.settings import Settings
 
 config = context.config
@@ -15,7 +15,7 @@ target_metadata = Base.metadata
 
 def _url() -> str:
     configured = config.get_main_option("sqlalchemy.url")
-    return _normalise_url(configured or Settings().resolved_database_url)
+    return normalise_database_url(configured or Settings().resolved_database_url)
 
 
 def run_migrations_offline() -> None:

@@ -21,6 +21,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import NullPool
 
+from service.db.session import normalise_database_url
+
 # A lock a killed predecessor held may take a moment to be released (PostgreSQL notices the closed
 # connection, the kernel closes the file): a restart waits this long before giving up.
 WAIT_SECONDS = 10.0
@@ -74,7 +76,7 @@ def _try_flock(descriptor: int) -> bool:
 @contextmanager
 def _advisory_lock(database_url: str, wait_seconds: float) -> Iterator[None]:
     # A connection of its own, outside any pool and any transaction, open for the whole service life.
-    engine = create_engine(database_url, poolclass=NullPool)
+    engine = create_engine(normalise_database_url(database_url), poolclass=NullPool)
     try:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             _retry_until(

@@ -21,7 +21,7 @@ POOL_SIZE = 48
 POOL_OVERFLOW = 32
 
 
-def _normalise_url(url: str) -> str:
+def normalise_database_url(url: str) -> str:
     # psycopg 3 is the installed driver; plain postgresql:// URLs would ask for psycopg2.
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
@@ -29,7 +29,7 @@ def _normalise_url(url: str) -> str:
 
 
 def create_database_engine(url: str) -> Engine:
-    url = _normalise_url(url)
+    url = normalise_database_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -53,7 +53,7 @@ def create_database_engine(url: str) -> Engine:
 
 class Database:
     def __init__(self, url: str) -> None:
-        self.url = _normalise_url(url)
+        self.url = normalise_database_url(url)
         # SQLite has one writer at a time, and a writer that finds the file locked sleeps in SQLite's
         # busy handler (1, 2, 5, 10... ms) before it looks again. The service's own writers (journal,
         # indexer), in all its worker processes, queue on a file lock beside the database instead,
@@ -91,7 +91,7 @@ class Database:
 def alembic_config(url: str) -> Config:
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
-    config.set_main_option("sqlalchemy.url", _normalise_url(url).replace("%", "%%"))
+    config.set_main_option("sqlalchemy.url", normalise_database_url(url).replace("%", "%%"))
     return config
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -59,6 +60,11 @@ def request_key_of(participant_id: int, idempotency_key: str) -> str:
 UNFINISHED_STATES = ("signed", "submitted")
 # Batches stay well inside a 30M block gas limit: each request reserves its forwarded gas.
 MAX_BATCH_REQUESTS = 48
+# How long a relayer waits for requests still on their way to its queue, in receipts of its own: about
+# two blocks, within these bounds.
+LINGER_RECEIPTS = 2.0
+LINGER_MIN_SECONDS = 0.05
+LINGER_MAX_SECONDS = 1.0
 # Longest a request waits for its relay before answering 503 (its outcome is then settled on retry).
 RELAY_WAIT_SECONDS = 90.0
 _STOP = object()
@@ -82,6 +88,38 @@ _MARK = (
         raw_transaction=func.coalesce(bindparam("raw_transaction", type_=String), Operation.raw_transaction),
     )
 )
+
+
+class _Arrivals:
+    """Requests on their way to the relay queue: simulated, built and signed under their participant's
+    lock. A relayer about to send waits for them (see `Submitter._relay_loop`)."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._guard = threading.Lock()
+
+    @property
+    def expected(self) -> int:
+        return self._count
+
+    @contextmanager
+    def on_the_way(self) -> Iterator[Callable[[], None]]:
+        """Counts a request until it calls the yielded `arrived` (once queued) or the block ends."""
+        with self._guard:
+            self._count += 1
+        counted = True
+
+        def arrived() -> None:
+            nonlocal counted
+            if counted:
+                counted = False
+                with self._guard:
+                    self._count -= 1
+
+        try:
+            yield arrived
+        finally:
+            arrived()
 
 
 @dataclass
@@ -118,6 +156,8 @@ class Submitter:
         self._forwarder_nonces: dict[str, int] = {}
         self._participant_locks_guard = threading.Lock()
         self._queue: queue.Queue[object] = queue.Queue()
+        self._arrivals = _Arrivals()
+        self._gathering = threading.Lock()
         self._relay_threads: list[threading.Thread] = []
 
     # ----------------------------------------------------------------------------- lifecycle
@@ -333,19 +373,19 @@ class Submitter:
         date, say after a reorganisation), it is rebuilt from fresh readings and relayed once more.
         A request the participant signed itself is checked against the chain and never rebuilt.
         """
-        with self._participant_lock(sender):
+        with self._participant_lock(sender), self._arrivals.on_the_way() as arrived:
             self._chain.simulate_forwarded(sender, target, data)
             if signed_request is not None:
                 self._check_request(signed_request)
-                return self._relay_one(kind, participant_id, signed_request, sign)
+                return self._relay_one(kind, participant_id, signed_request, sign, arrived)
             try:
                 nonce = self._forwarder_nonces.get(sender.lower())
                 request = self._chain.build_forward_request(sender, target, data, self._ttl_seconds, nonce)
-                return self._relay_one(kind, participant_id, request, sign)
+                return self._relay_one(kind, participant_id, request, sign, arrived)
             except (StaleRequest, RequestExpired):
                 self._chain.forget_clock()
                 request = self._chain.build_forward_request(sender, target, data, self._ttl_seconds)
-                return self._relay_one(kind, participant_id, request, sign)
+                return self._relay_one(kind, participant_id, request, sign, arrived)
 
     def _relay_one(
         self,
@@ -353,6 +393,7 @@ class Submitter:
         participant_id: int | None,
         request: ForwardRequest,
         sign: Callable[[ForwardRequest], bytes],
+        arrived: Callable[[], None],
     ) -> Receipt:
         """Signs, queues and waits for one request; the caller holds its participant's lock."""
         sender = request.sender.lower()
@@ -366,6 +407,7 @@ class Submitter:
             raise ChainUnavailable("the relayers are not running")
         pending = _Pending(kind, participant_id, request, signature, current_request_key.get())
         self._queue.put(pending)
+        arrived()  # after the put: a relayer that still counts it finds it queued
         if not pending.done.wait(RELAY_WAIT_SECONDS):
             self._forwarder_nonces.pop(sender, None)
             # Still journaled: a retry with the same Idempotency-Key learns the outcome.
@@ -409,20 +451,12 @@ class Submitter:
 
     def _relay_loop(self, relayer: TransactionSender) -> None:
         while True:
-            first = self._queue.get()
-            if first is _STOP:
+            # One relayer gathers at a time, so that requests it waits for are not taken by another,
+            # idle one; the others meanwhile send what they gathered.
+            with self._gathering:
+                pendings = self._gather(relayer)
+            if pendings is None:
                 return
-            batch = [first]
-            while len(batch) < MAX_BATCH_REQUESTS:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is _STOP:
-                    self._queue.put(_STOP)  # leave it for this loop's next turn
-                    break
-                batch.append(item)
-            pendings = [item for item in batch if isinstance(item, _Pending)]
             try:
                 self._relay_batch(relayer, pendings)
             except Exception as error:  # every waiting request must hear back, whatever happened
@@ -434,6 +468,46 @@ class Submitter:
                     if not pending.done.is_set():
                         pending.error = failure
                         pending.done.set()
+
+    def _gather(self, relayer: TransactionSender) -> list[_Pending] | None:
+        """The next batch from the queue (None: stop), after waiting for requests on their way."""
+        first = self._queue.get()
+        if first is _STOP:
+            return None
+        batch = [first]
+        linger_until = time.monotonic() + self._linger_seconds(relayer)
+        while len(batch) < MAX_BATCH_REQUESTS:
+            wait_seconds = self._wait_for_arrivals(linger_until)
+            try:
+                item = self._queue.get(timeout=wait_seconds)
+            except queue.Empty:
+                if wait_seconds > 0:
+                    continue  # still on their way, and time left: look again
+                break
+            if item is _STOP:
+                self._queue.put(_STOP)  # leave it for this loop's next turn
+                break
+            batch.append(item)
+        return [item for item in batch if isinstance(item, _Pending)]
+
+    @staticmethod
+    def _linger_seconds(relayer: TransactionSender) -> float:
+        typical = LINGER_RECEIPTS * relayer.typical_receipt_seconds
+        return min(LINGER_MAX_SECONDS, max(LINGER_MIN_SECONDS, typical))
+
+    def _wait_for_arrivals(self, linger_until: float) -> float:
+        """How long to wait for the queue's next item: not at all when no request is on its way.
+
+        Requests on their way (simulating and signing, which on a busy node waits for the block being
+        mined) would otherwise miss this transaction and wait a whole block for the next: at 30,000
+        pieces (70 ms blocks) 16 clients went from 53 to 63-83 transfers/s with a third fewer blocks,
+        and at 16 clients on a small ledger the blocks fell from about 440 to 240-350 per 1,600
+        transfers. With nothing on its way, the batch goes at once (one client waits for nobody).
+        """
+        if self._arrivals.expected <= 0:
+            return 0.0
+        # In short slices, so that the last arrival ends the wait rather than the deadline.
+        return max(0.0, min(linger_until - time.monotonic(), 0.005))
 
     def _relay_batch(self, relayer: TransactionSender, pendings: list[_Pending]) -> None:
         with relayer.hold():

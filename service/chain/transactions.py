@@ -208,6 +208,11 @@ class TransactionSender:
         raise ChainUnavailable(f"transaction {transaction_hash} was not mined within {timeout_seconds}s")
 
     @property
+    def typical_receipt_seconds(self) -> float:
+        """Moving average of how long this account's receipts took to come (0 before the first)."""
+        return self._typical_receipt_seconds
+
+    @property
     def stuck_after_seconds(self) -> float:
         return max(STUCK_AFTER_SECONDS, STUCK_AFTER_TYPICAL * self._typical_receipt_seconds)
 

@@ -13,11 +13,10 @@ No service, database or index is involved: whatever grows here is the node's own
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Sequence
 from contextlib import ExitStack
 
-from benchmarks.common import BenchAnvil, Rpc, free_port, median, rounded
+from benchmarks.common import BenchAnvil, DirectSender, FastSigner, Rpc, bench_key, empty_block_ms, free_port
 from service.chain.abi import encode_call
 from service.chain.compiler import compile_standard_json
 
@@ -39,7 +38,7 @@ FILL_GAS = 48_000_000
 DEFAULT_LEVELS = (1_000, 100_000, 300_000, 600_000)
 
 
-def _deploy_filler(rpc: Rpc) -> str:
+def measure(rpc: Rpc, levels: Sequence[int]) -> dict[int, float | None]:
     compiled = compile_standard_json(
         {"StorageFiller.sol": FILLER_SOURCE},
         {
@@ -47,51 +46,19 @@ def _deploy_filler(rpc: Rpc) -> str:
             "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object"]}},
         },
     )
-    sender = rpc.call("eth_accounts")[0]
-    transaction_hash = rpc.call(
-        "eth_sendTransaction",
-        [{"from": sender, "data": "0x" + compiled["StorageFiller"]["bytecode"], "gas": hex(1_000_000)}],
-    )
-    return str(_receipt(rpc, transaction_hash)["contractAddress"])
-
-
-def _receipt(rpc: Rpc, transaction_hash: str) -> dict[str, object]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        receipt = rpc.call("eth_getTransactionReceipt", [transaction_hash])
-        if receipt is not None:
-            return dict(receipt)
-        time.sleep(0.05)
-    raise TimeoutError(f"transaction {transaction_hash} not mined in 60 s")
-
-
-def _empty_block_ms(rpc: Rpc) -> float | None:
-    timings = []
-    for _ in range(3):
-        started = time.perf_counter()
-        rpc.call("evm_mine")
-        timings.append((time.perf_counter() - started) * 1000)
-    return rounded(median(timings))
-
-
-def measure(rpc: Rpc, levels: Sequence[int]) -> dict[int, float | None]:
-    filler = _deploy_filler(rpc)
-    sender = rpc.call("eth_accounts")[0]
+    signer = FastSigner(bench_key("anvil-blocks", 0))
+    rpc.set_balances([signer.address])
+    direct = DirectSender(rpc)
+    deployed = direct.transact(signer, "", bytes.fromhex(compiled["StorageFiller"]["bytecode"]), 1_000_000)
+    filler = str(deployed["contractAddress"])
     written = 0
     figures: dict[int, float | None] = {}
     for level in sorted(levels):
         while written < level:
             count = min(SLOTS_PER_TRANSACTION, level - written)
-            data = "0x" + encode_call("fill(uint256,uint256)", [written, count]).hex()
-            _receipt(
-                rpc,
-                rpc.call(
-                    "eth_sendTransaction",
-                    [{"from": sender, "to": filler, "data": data, "gas": hex(FILL_GAS)}],
-                ),
-            )
+            direct.transact(signer, filler, encode_call("fill(uint256,uint256)", [written, count]), FILL_GAS)
             written += count
-        figures[level] = _empty_block_ms(rpc)
+        figures[level] = empty_block_ms(rpc)
         print(f"  {level:>9,} slots: {figures[level]} ms per empty block", flush=True)
     return figures
 

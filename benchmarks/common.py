@@ -354,6 +354,16 @@ class CpuMeter:
         return {name: (round(seconds * 1000 / units, 2) if units else None) for name, seconds in used.items()}
 
 
+def empty_block_ms(rpc: Rpc) -> float | None:
+    """What the node takes to mine an empty block at its current state size (median of three)."""
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        rpc.call("evm_mine")
+        timings.append((time.perf_counter() - started) * 1000)
+    return rounded(median(timings))
+
+
 def block_number(rpc: Rpc) -> int:
     return int(rpc.call("eth_blockNumber"), 16)
 

@@ -28,6 +28,7 @@ from benchmarks.common import (
     bench_key,
     block_number,
     chain_activity,
+    empty_block_ms,
     load_average,
     median,
     minted_token,
@@ -158,7 +159,7 @@ def run_scale(
                 "fill_seconds": round(fill_seconds, 1),
                 "index_wait_seconds": round(index_seconds, 1),
             }
-            empty_block_ms = _empty_block_ms(stack.rpc)
+            empty_block = empty_block_ms(stack.rpc)
             for depth in (1, config.lineage_depth):
                 lineage, tree = timed_gets(
                     stack.service.url,
@@ -194,7 +195,7 @@ def run_scale(
                         "confirmed": summary["confirmed"],
                         "errors": summary["errors"],
                         "statuses": summary["statuses"],
-                        "anvil_empty_block_ms": empty_block_ms,
+                        "anvil_empty_block_ms": empty_block,
                         "chain": chain_activity(stack.rpc, first_block, block_number(stack.rpc)),
                         "load_average": load_average(),
                     }
@@ -205,16 +206,6 @@ def run_scale(
         info["bulk_create_seconds"] = round(bulk_seconds, 1)
         info["bulk_create_tps"] = round(bulk_created / bulk_seconds, 1) if bulk_seconds else None
     return rows, info
-
-
-def _empty_block_ms(rpc: Rpc) -> float | None:
-    """What Anvil takes to mine an empty block at this state size (median of three)."""
-    timings = []
-    for _ in range(3):
-        started = time.perf_counter()
-        rpc.call("evm_mine")
-        timings.append((time.perf_counter() - started) * 1000)
-    return rounded(median(timings))
 
 
 def _count_nodes(nodes: list[dict[str, Any]]) -> int:

@@ -25,7 +25,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 _COUNTER_BYTES = 8
 
 
-def _try_lock(descriptor: int) -> bool:
+def try_lock(descriptor: int) -> bool:
     """Takes the file's lock if it is free; False if another open file holds it."""
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -60,7 +60,7 @@ class LockDirectory:
     def try_hold_forever(self, name: str) -> bool:
         """Takes `name` for the rest of this process's life if it is free; False if another holds it."""
         descriptor = os.open(self.file_of(name), os.O_RDWR | os.O_CREAT, 0o600)
-        if not _try_lock(descriptor):
+        if not try_lock(descriptor):
             os.close(descriptor)
             return False
         return True  # the descriptor stays open: the kernel releases the lock when the process ends
@@ -72,7 +72,7 @@ class LockDirectory:
         except FileNotFoundError:
             return False
         try:
-            return not _try_lock(descriptor)
+            return not try_lock(descriptor)
         finally:
             os.close(descriptor)
 
@@ -125,7 +125,7 @@ class RequestLocks:
         path = self.file_of(request_key)
         while True:
             descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-            if not _try_lock(descriptor):
+            if not try_lock(descriptor):
                 os.close(descriptor)
                 yield False
                 return
@@ -146,7 +146,7 @@ class RequestLocks:
         except FileNotFoundError:
             return False
         try:
-            if not _try_lock(descriptor):
+            if not try_lock(descriptor):
                 return True
             # Free: its holder died (or just finished). Left behind by a dead process: tidy it away.
             if os.fstat(descriptor).st_nlink > 0:

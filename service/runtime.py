@@ -162,9 +162,10 @@ def start_runtime(
     its share of the relayers; None: it relays through all of them."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     locks = LockDirectory(settings.locks_dir)
-    progress(f"database: migrating {settings.resolved_database_url.split('@')[-1]}")
     database = Database(settings.resolved_database_url)
-    database.migrate()
+    if worker_slot is None:  # a worker's parent (`cascade serve`) migrated before starting it
+        progress(f"database: migrating {settings.resolved_database_url.split('@')[-1]}")
+        database.migrate()
 
     anvil: AnvilProcess | None = None
     rpc_url = settings.chain_rpc_url

@@ -238,14 +238,12 @@ class Submitter:
         """
         versions = [*replaced, transaction]
         try:
-            ran_instead = self._mined_version(versions) if resumed else None
-            if ran_instead is None:
+            mined = self._mined_version(versions) if resumed else None
+            if mined is None:
                 sender.send(transaction)
-                receipt, succeeded, ran_instead = self._await_or_replace(sender, versions, operation_ids)
-            else:
-                receipt, succeeded = self._chain.await_mined(sender, ran_instead, REPLACE_AFTER_SECONDS)
-                if ran_instead is transaction:
-                    ran_instead = None
+            receipt, succeeded, ran_instead = self._await_or_replace(
+                sender, [mined] if mined else versions, transaction, operation_ids
+            )
         except (RuntimeError, LedgerError):
             # Unknown outcome (node gone, nonce trouble): the journal keeps it for resume().
             sender.reset_nonce()
@@ -268,16 +266,19 @@ class Submitter:
         return next((version for version in versions if self._chain.is_mined(version.hash)), None)
 
     def _await_or_replace(
-        self, sender: TransactionSender, versions: list[SignedTransaction], operation_ids: list[int]
+        self,
+        sender: TransactionSender,
+        versions: list[SignedTransaction],
+        journaled: SignedTransaction,
+        operation_ids: list[int],
     ) -> tuple[Receipt, bool, SignedTransaction | None]:
-        """Waits for the receipt; a transaction stuck that long is replaced under the same nonce.
+        """Waits for the last of `versions`; one stuck that long is replaced under the same nonce.
 
-        Every version stays journaled (the latest as the rows' transaction, the earlier ones as
-        replaced); whichever one is mined, the nonce makes sure only one of them runs. Returns the
-        receipt, whether the transaction succeeded, and the version that ran if it is not the rows'.
+        Every version stays journaled (`journaled`, the latest, as the rows' transaction, the earlier
+        ones as replaced); whichever one is mined, the nonce makes sure only one of them runs. Returns
+        the receipt, whether the transaction succeeded, and the version that ran if it is not the rows'.
         """
         versions = list(versions)
-        journaled = versions[-1]
 
         def outcome(mined: SignedTransaction) -> tuple[Receipt, bool, SignedTransaction | None]:
             receipt, succeeded = self._chain.await_mined(sender, mined, REPLACE_AFTER_SECONDS)

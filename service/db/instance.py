@@ -9,7 +9,6 @@ dies, however it dies. One-off commands (`reconcile`, `deploy`) and the scripts 
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import time
@@ -22,6 +21,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import NullPool
 
 from service.db.session import normalise_database_url
+from service.locks import try_lock
 
 # A lock a killed predecessor held may take a moment to be released (PostgreSQL notices the closed
 # connection, the kernel closes the file): a restart waits this long before giving up.
@@ -59,18 +59,10 @@ def _sqlite_lock(database_path: Path, wait_seconds: float) -> Iterator[None]:
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        _retry_until(lambda: _try_flock(descriptor), wait_seconds, lambda: _refusal(str(lock_path)))
+        _retry_until(lambda: try_lock(descriptor), wait_seconds, lambda: _refusal(str(lock_path)))
         yield
     finally:
         os.close(descriptor)  # releases the lock
-
-
-def _try_flock(descriptor: int) -> bool:
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
 
 
 @contextmanager

@@ -3,6 +3,8 @@
 The chain is the source of truth: everything in `vouchers`, `notes` and `value_movements` is a
 projection of contract events and can be rebuilt. A block is applied together with the checkpoint
 that covers it, in one database transaction, so a crash re-applies nothing and skips nothing.
+The same transaction moves the journal's operations whose transactions it applied from `signed` to
+`indexed`, so a relayer waiting for its block needs no write of its own.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from service.chain.abi import DecodedEvent
-from service.chain.client import ChainClient
+from service.chain.client import ChainClient, Receipt
 from service.db.models import (
     CashMovement,
     ChainCheckpoint,
     EarlyPaymentProgrammeRecord,
     IndexedBlock,
     Note,
+    Operation,
     Participant,
     ValueMovement,
     Voucher,
@@ -67,6 +70,15 @@ _CHECKPOINT = select(ChainCheckpoint.block_number, ChainCheckpoint.block_hash).w
 )
 _INDEXED_HASH = select(IndexedBlock.block_hash).where(
     IndexedBlock.chain_id == bindparam("chain_id"), IndexedBlock.block_number == bindparam("block_number")
+)
+# Only in-flight operations are `signed`, so the state's index keeps this from scanning the journal.
+_MARK_INDEXED = (
+    update(Operation)
+    .where(
+        Operation.state == "signed",
+        Operation.transaction_hash.in_(bindparam("transaction_hashes", expanding=True)),
+    )
+    .values(state="indexed", block_number=bindparam("block_number"), updated_at=bindparam("updated_at"))
 )
 # SET takes the columns given at execution (block number, hash, time).
 _MOVE_CHECKPOINT = update(ChainCheckpoint).where(ChainCheckpoint.chain_id == bindparam("checkpoint_chain_id"))
@@ -433,6 +445,11 @@ class Indexer:
                 indexed, start = end, end + 1
             return indexed
 
+    def marks_operations_of(self, receipt: Receipt) -> bool:
+        """Whether applying the receipt's block marks the journal's operations of its transaction."""
+        indexed = self._chain.indexed_addresses
+        return any(event.address in indexed for event in receipt.events)
+
     def _covers(self, checkpoint: tuple[int, str], target_block: int | None, target_hash: str | None) -> bool:
         if target_block is None or target_hash is None or checkpoint[0] < target_block:
             return False
@@ -562,6 +579,15 @@ class Indexer:
             moved = connection.execute(_MOVE_CHECKPOINT, {"checkpoint_chain_id": self.chain_id, **checkpoint})
             if moved.rowcount == 0:
                 connection.execute(insert(ChainCheckpoint), {"chain_id": self.chain_id, **checkpoint})
+            for block_number, transaction_hashes in _transactions_by_block(events).items():
+                connection.execute(
+                    _MARK_INDEXED,
+                    {
+                        "transaction_hashes": sorted(transaction_hashes),
+                        "block_number": block_number,
+                        "updated_at": checkpoint["updated_at"],
+                    },
+                )
 
     # ------------------------------------------------------------------------------- background
 
@@ -586,6 +612,15 @@ class Indexer:
                 logger.warning("indexer: %s", error.message)
             except Exception:  # the loop must outlive a flaky node; the next poll retries
                 logger.exception("indexer poll failed")
+
+
+def _transactions_by_block(events: list[DecodedEvent]) -> dict[int, set[str]]:
+    """The transactions that logged an indexed event, by block: they ran (a reverted one logs
+    nothing). One that logged none of them is left `signed` for its relayer to mark."""
+    found: dict[int, set[str]] = {}
+    for event in events:
+        found.setdefault(event.block_number, set()).add(event.transaction_hash.lower())
+    return found
 
 
 def _replay_movements(session: Session) -> None:

@@ -258,8 +258,12 @@ class Submitter:
             )
             return receipt, False
         # "signed" until indexed: a crash in between leaves it to resume(), which finds the receipt.
+        # The indexer marks the rows as it applies the block (in the same database transaction), by
+        # the hashes of the transactions that logged its events: not when another version than the
+        # rows' ran (a replaced transaction), nor when the transaction logged none of its events.
         self._indexer.sync_to(receipt.block_number, receipt.block_hash)
-        self._mark(operation_ids, "indexed", block_number=receipt.block_number, ran_instead=ran_instead)
+        if ran_instead is not None or not self._indexer.marks_operations_of(receipt):
+            self._mark(operation_ids, "indexed", block_number=receipt.block_number, ran_instead=ran_instead)
         return receipt, True
 
     def _mined_version(self, versions: Sequence[SignedTransaction]) -> SignedTransaction | None:

@@ -89,3 +89,36 @@ def test_interrupted_issuance_is_not_repeated(seed: SeedLedger, runtime: Runtime
 def test_transfer_response_is_rebuilt_identically(seed: SeedLedger, runtime: Runtime) -> None:
     moved = transfer(seed.t1, seed.voucher["root_token_id"], seed.a, "2000000.00")
     assert moved["remaining"] == "98000000.00" and moved["kind"] == "split"
+
+
+def test_the_indexer_marks_the_operations_of_the_block_it_applies(
+    seed: SeedLedger, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A transfer's journal row turns `indexed` in the database transaction that applies its block, so
+    there is no moment when the block is indexed and its operation still looks unfinished; a relayer
+    writes the mark itself only for a transaction that logged none of the indexed events (test cash)."""
+    from service.submission import Submitter
+    from tests.test_financing import credit
+
+    relayer_marks: list[str] = []
+    original_mark = Submitter._mark
+
+    def spy(self: Submitter, operation_ids: list[int], state: str, **fields: object) -> None:
+        relayer_marks.append(state)
+        original_mark(self, operation_ids, state, **fields)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Submitter, "_mark", spy)
+    moved = transfer(seed.t1, seed.voucher["root_token_id"], seed.a, "1000000.00")
+    assert relayer_marks == []
+    credit(seed.admin, seed.bank, "5.00")
+    assert relayer_marks == ["indexed"]
+
+    with runtime.database.sessions() as session:
+        latest = {
+            operation.kind: operation
+            for operation in session.scalars(select(Operation).order_by(Operation.id))
+        }
+    transferred, credited = latest["note.transfer"], latest["cash.credit"]
+    assert (transferred.state, transferred.block_number) == ("indexed", moved["block_number"])
+    assert transferred.transaction_hash == moved["transaction_hash"]
+    assert credited.state == "indexed" and credited.block_number is not None

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from service.api.auth import AdminDep, CallerDep, RuntimeDep, SessionDep
+from service.api.routing import LedgerRouter
 from service.cash import service
 from service.cash.schemas import CashBalance, CashCredit, CashCreditOut
 
-router = APIRouter(prefix="/v1/cash", tags=["cash"])
+router = LedgerRouter(prefix="/v1/cash", tags=["cash"])
 
 
 @router.get("", response_model=list[CashBalance])

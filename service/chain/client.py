@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from eth_abi import decode as abi_decode
@@ -123,18 +124,30 @@ class ChainClient:
     def fetch_forwarder_nonce(self, account: str) -> int:
         return int(self.read(self.deployment.forwarder, "nonces(address)", [account], ["uint256"]))
 
+    @cached_property
+    def indexed_addresses(self) -> tuple[str, ...]:
+        """The contracts whose events the indexer applies (checksummed, as decoded events name them)."""
+        return tuple(
+            checksum_address(self.deployment.addresses[name])
+            for name in INDEXED_CONTRACTS
+            if name in self.deployment.addresses
+        )
+
     def fetch_logs_and_block(
         self, from_block: int, to_block: int
     ) -> tuple[list[DecodedEvent], dict[str, Any]]:
         """The indexed contracts' events in a block range, and the range's last block, in one round trip."""
-        addresses = [
-            self.deployment.addresses[name] for name in INDEXED_CONTRACTS if name in self.deployment.addresses
-        ]
         logs, block = self.rpc.batch(
             [
                 (
                     "eth_getLogs",
-                    [{"fromBlock": hex(from_block), "toBlock": hex(to_block), "address": addresses}],
+                    [
+                        {
+                            "fromBlock": hex(from_block),
+                            "toBlock": hex(to_block),
+                            "address": self.indexed_addresses,
+                        }
+                    ],
                 ),
                 ("eth_getBlockByNumber", [hex(to_block), False]),
             ]

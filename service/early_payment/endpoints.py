@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from service.api.auth import CallerDep, RuntimeDep, SessionDep
 from service.api.common import IdPath
+from service.api.routing import LedgerRouter
 from service.early_payment import service
 from service.early_payment.schemas import (
     ClosureOut,
@@ -18,7 +19,7 @@ from service.early_payment.schemas import (
     RedemptionOut,
 )
 
-router = APIRouter(tags=["early payment"])
+router = LedgerRouter(tags=["early payment"])
 
 
 @router.post(

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
-
 from service.api.auth import Caller, CallerDep, RuntimeDep, SessionDep, require_roles
 from service.api.common import IdPath
+from service.api.routing import LedgerRouter
 from service.financing import repository, service
 from service.financing.schemas import ExecutionOut, QuoteCreate, QuoteOut, TermsCreate, TermsOut
 
-router = APIRouter(tags=["financing"])
+router = LedgerRouter(tags=["financing"])
 FinancierDep = Annotated[Caller, require_roles("financier")]
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from service.api.auth import AdminDep, RuntimeDep
+from service.api.routing import LedgerRouter
 from service.ledger import service
 from service.ledger.reconcile import reconcile
 from service.ledger.schemas import HealthOut, PauseOut, ReconcileOut
 
-router = APIRouter(prefix="/v1", tags=["ledger"])
+router = LedgerRouter(prefix="/v1", tags=["ledger"])
 
 
 @router.get("/health", response_model=HealthOut)

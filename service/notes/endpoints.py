@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from service.api.auth import CallerDep, RuntimeDep, SessionDep
 from service.api.common import IdPath
+from service.api.routing import LedgerRouter
 from service.notes import service
 from service.notes.schemas import NoteOut, SigningRequestOut, TransferCreate, TransferIntent, TransferOut
 
-router = APIRouter(prefix="/v1/notes", tags=["notes"])
+router = LedgerRouter(prefix="/v1/notes", tags=["notes"])
 
 
 @router.get("", response_model=list[NoteOut])

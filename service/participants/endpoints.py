@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from service.api.auth import AdminDep, CallerDep, RuntimeDep, SessionDep
 from service.api.common import IdPath
+from service.api.routing import LedgerRouter
 from service.errors import ParticipantNotFound
 from service.participants import repository, service
 from service.participants.schemas import ParticipantCreate, ParticipantCreated, ParticipantOut
 
-router = APIRouter(prefix="/v1/participants", tags=["participants"])
+router = LedgerRouter(prefix="/v1/participants", tags=["participants"])
 
 
 @router.post("", status_code=201, response_model=ParticipantCreated)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import PlainTextResponse
 
 from service.api.auth import CallerDep, RuntimeDep, SessionDep
 from service.api.common import IdPath
+from service.api.routing import LedgerRouter
 from service.settlement import service
 from service.settlement.schemas import (
     ClaimOut,
@@ -19,7 +20,7 @@ from service.settlement.schemas import (
     SettlementReport,
 )
 
-router = APIRouter(tags=["settlement"])
+router = LedgerRouter(tags=["settlement"])
 
 
 @router.get("/v1/vouchers/{voucher_id}/settlement", response_model=SettlementOut)

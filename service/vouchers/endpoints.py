@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
-
 from service.api.auth import Caller, CallerDep, RuntimeDep, SessionDep, require_roles
 from service.api.common import IdPath
+from service.api.routing import LedgerRouter
 from service.vouchers import service
 from service.vouchers.schemas import LineageOut, VoucherCreate, VoucherOut
 
-router = APIRouter(prefix="/v1/vouchers", tags=["vouchers"])
+router = LedgerRouter(prefix="/v1/vouchers", tags=["vouchers"])
 IssuerDep = Annotated[Caller, require_roles("admin", "obligor")]
 
 

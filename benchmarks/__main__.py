@@ -1,4 +1,5 @@
-"""`python -m benchmarks [--quick] [--profile]`: every benchmark, a table, and benchmarks/results.json.
+"""`python -m benchmarks [--quick] [--profile] [--only ...] [--e2e-clients ...]`: the benchmarks, a table,
+and benchmarks/results.json.
 
 Sections: the chain's ceiling, gas per operation against the ERC-3525 reference, end-to-end transfers
 through the API (SQLite and PostgreSQL, 1/16/64 clients), and ledger size / lineage depth. A section that
@@ -19,7 +20,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -149,9 +150,25 @@ def main(argv: list[str] | None = None) -> int:
         "--profile", action="store_true", help="sample the service with py-spy (SQLite, 16 and 64 clients)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, databases)")
-    parser.add_argument("--output", type=Path, default=RESULTS_PATH)
+    parser.add_argument(
+        "--only",
+        type=_section_names,
+        help=f"run only these sections, comma-separated ({', '.join(SECTIONS)}); results are then "
+        "written only with --output",
+    )
+    parser.add_argument(
+        "--e2e-clients",
+        type=_client_operations,
+        help="end to end client counts and transfers per client, e.g. 16:100,64:30 (a keyed run "
+        "follows for the mode's keyed counts among them)",
+    )
+    parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
     mode = QUICK if args.quick else FULL
+    if args.e2e_clients:
+        mode = replace(mode, e2e=_with_clients(mode.e2e, args.e2e_clients))
+    sections = args.only or SECTIONS
+    output_path = args.output or (None if args.only else RESULTS_PATH)
     wall_started = time.perf_counter()
     load_before = load_average()
     with _work_dir(args.keep) as work_dir:
@@ -183,18 +200,51 @@ def main(argv: list[str] | None = None) -> int:
             run.results["scale"] = rows
             run.results["scale_info"] = info
 
+        bodies = {
+            "ceiling": ceiling,
+            "gas": gas,
+            "e2e-sqlite": e2e_sqlite,
+            "e2e-postgresql": e2e_postgres,
+            "scale": scale,
+        }
         run.section("compile", compile_contracts)
-        run.section("ceiling", ceiling)
-        run.section("gas", gas)
-        run.section("e2e-sqlite", e2e_sqlite)
-        run.section("e2e-postgresql", e2e_postgres)
-        run.section("scale", scale)
+        for name in sections:
+            run.section(name, bodies[name])
         output = assemble(run, time.perf_counter() - wall_started, load_before)
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(json.dumps(output, indent=2) + "\n")
         print(render(output))
-        print(f"\nresults: {args.output}")
+        if output_path is not None:
+            output_path.parent.mkdir(parents=True, exist_ok=True)
+            output_path.write_text(json.dumps(output, indent=2) + "\n")
+            print(f"\nresults: {output_path}")
     return 1 if run.errors else 0
+
+
+SECTIONS = ("ceiling", "gas", "e2e-sqlite", "e2e-postgresql", "scale")
+
+
+def _section_names(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in SECTIONS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown section(s) {unknown}; choose from {', '.join(SECTIONS)}")
+    return names
+
+
+def _client_operations(text: str) -> dict[int, int]:
+    """`16:100,64:30` -> {16: 100, 64: 30}."""
+    try:
+        pairs = [item.split(":") for item in text.split(",") if item.strip()]
+        operations = {int(clients): int(count) for clients, count in pairs}
+    except ValueError as error:
+        raise argparse.ArgumentTypeError("expected CLIENTS:TRANSFERS pairs, e.g. 16:100,64:30") from error
+    if not operations or min(operations) < 1 or min(operations.values()) < 1:
+        raise argparse.ArgumentTypeError("client counts and transfers per client must be at least 1")
+    return operations
+
+
+def _with_clients(config: E2EConfig, operations: dict[int, int]) -> E2EConfig:
+    keyed = tuple(count for count in config.keyed_client_counts if count in operations)
+    return replace(config, operations_per_client=operations, keyed_client_counts=keyed)
 
 
 def assemble(run: Run, wall_seconds: float, load_before: list[float]) -> dict[str, Any]:
@@ -341,81 +391,93 @@ def _cpu(row: dict[str, Any]) -> str:
 
 
 def render(output: dict[str, Any]) -> str:
+    ran = output["section_seconds"]
     parts = [
         f"Cascade benchmarks ({output['mode']}, {output['date']}, {output['machine']['cores']} cores, "
         f"anvil {output['machine']['anvil']}, wall {output['wall_seconds']} s)",
         "",
-        f"ceiling: {output['ceiling_tps']} tx/s (no-mining, batches of 100)   "
-        f"automine one at a time: {output['ceiling_automine_sequential_tps']} tx/s",
-        "",
-        "end to end (REST API, confirmed transfers)",
-        _table(
-            [
-                "db",
-                "clients",
-                "keys",
-                "tps",
-                "p50 ms",
-                "p95 ms",
-                "p99 ms",
-                "ok",
-                "errors",
-                "cpu ms/transfer svc+anvil",
-            ],
-            [
-                [
-                    row["db"],
-                    row["clients"],
-                    "yes" if row["idempotency_keys"] else "no",
-                    row["tps"],
-                    row["p50_ms"],
-                    row["p95_ms"],
-                    row["p99_ms"],
-                    row["confirmed"],
-                    row["errors"],
-                    _cpu(row),
-                ]
-                for row in output["e2e"]
-            ],
-        ),
-        f"e2e_ratio_64 (sqlite, 64 clients / ceiling): {output['e2e_ratio_64']}",
-        "",
-        "gas (direct calls)",
-        _table(
-            ["operation", "cascade", "reference", "ratio"],
-            [
-                [
-                    name,
-                    values.get("cascade"),
-                    values.get("reference"),
-                    round(values["cascade"] / values["reference"], 3)
-                    if values.get("cascade") and values.get("reference")
-                    else None,
-                ]
-                for name, values in output["gas"].items()
-            ],
-        ),
-        f"split_ratio (cascade / reference, split to a new holder): {output['split_ratio']}",
-        "",
-        "scale (16 clients; lineage of 51 pieces)",
-        _table(
-            ["pieces", "depth", "tps", "lineage p50 ms", "transfer p50 ms", "reached"],
-            [
-                [
-                    row["pieces"],
-                    row["depth"],
-                    row["tps"],
-                    row["lineage_p50_ms"],
-                    row["transfer_p50_ms"],
-                    row["reached_target"],
-                ]
-                for row in output["scale"]
-            ],
-        ),
-        "",
-        "section seconds: "
-        + ", ".join(f"{name} {seconds}" for name, seconds in output["section_seconds"].items()),
     ]
+    if "ceiling" in ran:
+        parts += [
+            f"ceiling: {output['ceiling_tps']} tx/s (no-mining, batches of 100)   "
+            f"automine one at a time: {output['ceiling_automine_sequential_tps']} tx/s",
+            "",
+        ]
+    if "e2e-sqlite" in ran or "e2e-postgresql" in ran:
+        parts += [
+            "end to end (REST API, confirmed transfers)",
+            _table(
+                [
+                    "db",
+                    "clients",
+                    "keys",
+                    "tps",
+                    "p50 ms",
+                    "p95 ms",
+                    "p99 ms",
+                    "ok",
+                    "errors",
+                    "cpu ms/transfer svc+anvil",
+                ],
+                [
+                    [
+                        row["db"],
+                        row["clients"],
+                        "yes" if row["idempotency_keys"] else "no",
+                        row["tps"],
+                        row["p50_ms"],
+                        row["p95_ms"],
+                        row["p99_ms"],
+                        row["confirmed"],
+                        row["errors"],
+                        _cpu(row),
+                    ]
+                    for row in output["e2e"]
+                ],
+            ),
+            f"e2e_ratio_64 (sqlite, 64 clients / ceiling): {output['e2e_ratio_64']}",
+            "",
+        ]
+    if "gas" in ran:
+        parts += [
+            "gas (direct calls)",
+            _table(
+                ["operation", "cascade", "reference", "ratio"],
+                [
+                    [
+                        name,
+                        values.get("cascade"),
+                        values.get("reference"),
+                        round(values["cascade"] / values["reference"], 3)
+                        if values.get("cascade") and values.get("reference")
+                        else None,
+                    ]
+                    for name, values in output["gas"].items()
+                ],
+            ),
+            f"split_ratio (cascade / reference, split to a new holder): {output['split_ratio']}",
+            "",
+        ]
+    if "scale" in ran:
+        parts += [
+            "scale (16 clients; lineage of 51 pieces)",
+            _table(
+                ["pieces", "depth", "tps", "lineage p50 ms", "transfer p50 ms", "reached"],
+                [
+                    [
+                        row["pieces"],
+                        row["depth"],
+                        row["tps"],
+                        row["lineage_p50_ms"],
+                        row["transfer_p50_ms"],
+                        row["reached_target"],
+                    ]
+                    for row in output["scale"]
+                ],
+            ),
+            "",
+        ]
+    parts.append("section seconds: " + ", ".join(f"{name} {seconds}" for name, seconds in ran.items()))
     if output["errors"]:
         parts += ["", "errors:"] + [f"  {name}: {error}" for name, error in output["errors"].items()]
     parts += ["", "notes:"] + [f"  - {note}" for note in output["notes"]]

@@ -173,10 +173,7 @@ def run_scale(
                 first_block = block_number(stack.rpc) + 1
                 result = run_transfers(
                     stack.service.url,
-                    [
-                        Client(p.key, token)
-                        for p, token in zip(setup.clients, setup.client_pieces[depth], strict=True)
-                    ],
+                    _clients(setup, depth),
                     setup.sink.id,
                     UNIT,
                     config.operations_per_client,
@@ -219,15 +216,19 @@ def _warm_up_relayers(stack: Stack, setup: _SetUp, config: ScaleConfig) -> None:
     (`service.submission`). Without this the first depth measured carried that adaptation (17 against
     27 transfers/s for depth 1 and 50 at 100,000 pieces).
     """
-    clients = [Client(p.key, token) for p, token in zip(setup.clients, setup.client_pieces[1], strict=True)]
     run_transfers(
         stack.service.url,
-        clients,
+        _clients(setup, 1),
         setup.sink.id,
         UNIT,
         WARM_UP_TRANSFERS_PER_CLIENT,
         config.time_bound_seconds,
     )
+
+
+def _clients(setup: _SetUp, depth: int) -> list[Client]:
+    """The load generator's clients, each transferring from its piece at `depth`."""
+    return [Client(p.key, token) for p, token in zip(setup.clients, setup.client_pieces[depth], strict=True)]
 
 
 def _count_nodes(nodes: list[dict[str, Any]]) -> int:

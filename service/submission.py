@@ -314,8 +314,8 @@ class Submitter:
     def _record_replacement(
         self, operation_ids: list[int], replacement: SignedTransaction, replaced: list[SignedTransaction]
     ) -> None:
-        with self._database.transaction() as session:
-            session.execute(
+        with self._database.connection_transaction() as connection:
+            connection.execute(
                 update(Operation)
                 .where(Operation.id.in_(operation_ids))
                 .values(

@@ -87,9 +87,7 @@ def _reserve(database: Database, participant_id: int, key: str, fingerprint: str
 def _fetch_record(database: Database, participant_id: int, key: str) -> IdempotencyRecord | None:
     with database.sessions() as session:
         return session.scalars(
-            select(IdempotencyRecord).where(
-                IdempotencyRecord.participant_id == participant_id, IdempotencyRecord.key == key
-            )
+            select(IdempotencyRecord).where(_OF_KEY), {"participant": participant_id, "idempotency_key": key}
         ).one_or_none()
 
 

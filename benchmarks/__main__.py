@@ -1,9 +1,10 @@
 """`python -m benchmarks [--quick] [--profile] [--only ...] [--e2e-clients ...]`: the benchmarks, a table,
 and benchmarks/results.json.
 
-Sections: the chain's ceiling, gas per operation against the ERC-3525 reference, end-to-end transfers
-through the API (SQLite and PostgreSQL, 1/16/64 clients), and ledger size / lineage depth. A section that
-fails is reported as such (its error in `errors`) and the others still run.
+Sections: the chain's ceiling (plain transfers), the chain's ceiling for note splits relayed in batches,
+gas per operation against the ERC-3525 reference, end-to-end transfers through the API (SQLite and
+PostgreSQL, 1/16/64 clients), and ledger size / lineage depth. A section that fails is reported as such
+(its error in `errors`) and the others still run.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from benchmarks.ceiling import CeilingConfig, run_ceiling
 from benchmarks.common import anvil_version, load_average, rounded
 from benchmarks.e2e import E2EConfig, no_profiler, run_e2e
 from benchmarks.gas import run_gas
+from benchmarks.note_ceiling import NoteCeilingConfig, run_note_ceiling
 from benchmarks.profile import record
 from benchmarks.scale import ScaleConfig, run_scale
 from benchmarks.service_proc import postgres_database
@@ -43,6 +45,7 @@ BENCH_CACHE = PROJECT_ROOT / "build" / "benchmarks"
 class Mode:
     name: str
     ceiling: CeilingConfig
+    note_ceiling: NoteCeilingConfig
     e2e: E2EConfig
     scale: ScaleConfig
 
@@ -50,6 +53,15 @@ class Mode:
 QUICK = Mode(
     "quick",
     CeilingConfig(transactions=2_000, senders=100, automine_transactions=300, timeout_seconds=60),
+    NoteCeilingConfig(
+        transfers=600,
+        holders=64,
+        batch_requests=50,
+        requests_per_block=200,
+        automine_batch_requests=16,
+        automine_transfers=320,
+        timeout_seconds=60,
+    ),
     E2EConfig(operations_per_client={1: 20, 16: 3, 64: 2}, time_bound_seconds=20),
     ScaleConfig(
         levels=(1_000, 10_000),
@@ -67,6 +79,15 @@ QUICK = Mode(
 FULL = Mode(
     "full",
     CeilingConfig(transactions=10_000, senders=100, automine_transactions=1_000, timeout_seconds=120),
+    NoteCeilingConfig(
+        transfers=3_000,
+        holders=64,
+        batch_requests=50,
+        requests_per_block=200,
+        automine_batch_requests=16,
+        automine_transfers=1_600,
+        timeout_seconds=120,
+    ),
     # Enough transfers per run that p99 does not rest on a handful of samples (960 at 16 clients).
     E2EConfig(operations_per_client={1: 100, 16: 60, 64: 20}, time_bound_seconds=90),
     ScaleConfig(
@@ -181,6 +202,10 @@ def main(argv: list[str] | None = None) -> int:
         def ceiling() -> None:
             run.results["ceiling"] = run_ceiling(mode.ceiling, work_dir)
 
+        def note_ceiling() -> None:
+            plain = run.results.get("ceiling", {}).get("batched", {}).get("tps")
+            run.results["note_ceiling"] = run_note_ceiling(mode.note_ceiling, work_dir, plain)
+
         def gas() -> None:
             run.results["gas"] = run_gas(artifacts, BENCH_CACHE, work_dir)
 
@@ -202,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
 
         bodies = {
             "ceiling": ceiling,
+            "note-ceiling": note_ceiling,
             "gas": gas,
             "e2e-sqlite": e2e_sqlite,
             "e2e-postgresql": e2e_postgres,
@@ -219,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if run.errors else 0
 
 
-SECTIONS = ("ceiling", "gas", "e2e-sqlite", "e2e-postgresql", "scale")
+SECTIONS = ("ceiling", "note-ceiling", "gas", "e2e-sqlite", "e2e-postgresql", "scale")
 
 
 def _section_names(text: str) -> tuple[str, ...]:
@@ -286,6 +312,8 @@ def assemble(run: Run, wall_seconds: float, load_before: list[float]) -> dict[st
         ),
         "ceiling_automine_sequential_tps": rounded(automine.get("tps")),
         "ceiling": ceiling,
+        "note_ceiling_tps": results.get("note_ceiling", {}).get("tps"),
+        "note_ceiling": results.get("note_ceiling", {}),
         "e2e": e2e,
         "e2e_ratio_64": (
             round(sqlite_64["tps"] / ceiling_tps, 4)
@@ -318,6 +346,12 @@ def _notes(run: Run, results: dict[str, Any], load_before: list[float]) -> list[
         "keys = yes: every request carries a fresh Idempotency-Key.",
         "e2e_ratio_64 divides by the batched no-mining ceiling; ceiling_automine_sequential_tps is the "
         "chain's limit for one transaction at a time in the mode the service uses.",
+        "note ceiling: the service's own operation (a note split signed as an ERC-2771 forward request, "
+        "relayed in executeBatch) pre-signed by the harness and sent straight to Anvil with the service "
+        "stopped; budget_at_half_ceiling = (cores - Anvil's cores at half the plain ceiling, at the note "
+        "ceiling's CPU per transfer) / that rate: what every other part of a transfer (HTTP, "
+        "authentication, plan, simulation, signing, journal, index, and the load generator) may cost "
+        "for e2e_ratio_64 to reach 0.5.",
         "gas: direct calls by the holder (no forwarder) on a fresh chain, first operation of its kind for "
         "its accounts (cold storage, recipient holding nothing). Cascade's issue also stores the voucher "
         "record; the reference mint stores only the token. split_via_forwarder is the same split relayed "
@@ -390,6 +424,26 @@ def _cpu(row: dict[str, Any]) -> str:
     return f"{cpu['service']} + {cpu.get('anvil')}"
 
 
+def _render_note_ceiling(note_ceiling: dict[str, Any]) -> str:
+    if not note_ceiling:
+        return "note ceiling: -"
+    lines = [
+        f"note ceiling: {note_ceiling['tps']} transfers/s (note splits pre-signed as forward requests, "
+        f"{note_ceiling['batch_requests']} per executeBatch, {note_ceiling['requests_per_block']} per block; "
+        f"Anvil {note_ceiling['anvil_cpu_ms_per_transfer']} ms CPU each)   automine, "
+        f"{note_ceiling['automine_batch_requests']} per batch: {note_ceiling['automine_tps']} transfers/s "
+        f"(Anvil {note_ceiling['automine_anvil_cpu_ms_per_transfer']} ms CPU each)"
+    ]
+    budget = note_ceiling.get("budget_at_half_ceiling")
+    if budget:
+        lines.append(
+            f"at half the ceiling ({budget['transfers_per_second']} transfers/s) the chain alone needs "
+            f"{budget['anvil_cores']} of {budget['cores']} cores at its best, leaving "
+            f"{budget['cpu_ms_left_per_transfer']} ms of CPU per transfer for everything else"
+        )
+    return "\n".join(lines)
+
+
 def render(output: dict[str, Any]) -> str:
     ran = output["section_seconds"]
     parts = [
@@ -403,6 +457,8 @@ def render(output: dict[str, Any]) -> str:
             f"automine one at a time: {output['ceiling_automine_sequential_tps']} tx/s",
             "",
         ]
+    if "note-ceiling" in ran:
+        parts += [_render_note_ceiling(output["note_ceiling"]), ""]
     if "e2e-sqlite" in ran or "e2e-postgresql" in ran:
         parts += [
             "end to end (REST API, confirmed transfers)",

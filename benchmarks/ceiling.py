@@ -45,7 +45,7 @@ def _presign(count: int, senders: int, label: str) -> list[RawTransaction]:
     return [sign_with_eth_account(keys[i % senders], i // senders, SINK, 1, 21_000) for i in range(count)]
 
 
-def _collect_receipts(rpc: Rpc, hashes: list[str], deadline: float) -> list[dict[str, Any]]:
+def collect_receipts(rpc: Rpc, hashes: list[str], deadline: float) -> list[dict[str, Any]]:
     receipts: dict[str, dict[str, Any]] = {}
     missing = list(hashes)
     while missing:
@@ -82,7 +82,7 @@ def _batched_run(rpc: Rpc, config: CeilingConfig, label: str) -> dict[str, Any]:
         rpc.call("evm_mine")
         if time.monotonic() > deadline:
             raise BenchError("ceiling run exceeded its time bound while sending")
-    receipts = _collect_receipts(rpc, [tx.hash for tx in transactions], deadline)
+    receipts = collect_receipts(rpc, [tx.hash for tx in transactions], deadline)
     elapsed = time.perf_counter() - started
     if rejected:
         raise BenchError(f"anvil rejected {len(rejected)} ceiling transactions, e.g. {rejected[0]}")

@@ -7,17 +7,27 @@ FORGE := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
 PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: setup run test test-contracts test-python fuzz lint bench bench-quick clean
+.PHONY: setup run test test-contracts test-python fuzz lint bench bench-quick constraints clean
 
 setup: $(PY_STAMP) $(NPM_STAMP)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(PY_STAMP): pyproject.toml | $(BIN)/python
+$(PY_STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --constraint constraints.txt -e '.[dev]'
 	touch $@
+
+# Pins constraints.txt to the newest releases pyproject.toml admits (in a scratch venv); run `make test` after.
+LOCK_VENV := build/constraints-venv
+constraints:
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/pip install --quiet -e '.[dev]'
+	{ head -n 2 constraints.txt; $(LOCK_VENV)/bin/pip freeze --exclude-editable; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	rm -rf $(LOCK_VENV)
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

@@ -25,10 +25,14 @@ def run_off_the_loop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     if inspect.iscoroutinefunction(endpoint):
         return endpoint
 
-    @functools.wraps(endpoint)  # FastAPI reads the parameters and annotations through __wrapped__
+    @functools.wraps(endpoint)
     async def in_thread_pool(*args: Any, **kwargs: Any) -> Any:
         return await run_in_threadpool(endpoint, *args, **kwargs)
 
+    # The endpoint's signature with its annotations resolved in the endpoint's own module: older FastAPI
+    # releases (0.118 was checked) resolve string annotations against the globals of the function they
+    # are given, this module's for the wrapper, and then take unresolved dependencies for query fields.
+    in_thread_pool.__signature__ = inspect.signature(endpoint, eval_str=True)  # type: ignore[attr-defined]
     return in_thread_pool
 
 

@@ -55,7 +55,7 @@ QUICK = Mode(
     CeilingConfig(transactions=2_000, senders=100, automine_transactions=300, timeout_seconds=60),
     NoteCeilingConfig(
         transfers=600,
-        holders=64,
+        holders=16,
         batch_requests=50,
         requests_per_block=200,
         automine_batch_requests=16,
@@ -64,7 +64,7 @@ QUICK = Mode(
     ),
     E2EConfig(operations_per_client={1: 20, 16: 3, 64: 2}, time_bound_seconds=20),
     ScaleConfig(
-        levels=(1_000, 10_000),
+        levels=(1_000, 5_000),
         bulk_holders=10,
         clients=16,
         operations_per_client=3,

@@ -192,33 +192,6 @@ def test_recover_refuses_what_the_forwarder_refuses() -> None:
     assert recover_digest_signer(digest, signature[:64]) is None
 
 
-@pytest.mark.parametrize("to", ["0x5FbDB2315678afecb367f032d93F642f64180aa3", ""])
-def test_transaction_signing_matches_eth_account(to: str) -> None:
-    """The hand-built EIP-1559 transaction is byte for byte what eth-account signs (call and creation)."""
-    from eth_account import Account
-
-    from service.chain.transactions import sign_dynamic_fee_transaction
-
-    wallet = Account.create()
-    fields = {"nonce": 41, "maxPriorityFeePerGas": 3, "maxFeePerGas": 2 * 10**9 + 1, "gas": 612_345}
-    data = bytes.fromhex("a9059cbb") + bytes(range(64))
-    transaction = {"chainId": 31337, "value": 0, "data": data, "type": 2, **fields}
-    if to:
-        transaction["to"] = to
-    expected = wallet.sign_transaction(transaction)
-    raw = sign_dynamic_fee_transaction(
-        wallet.key,
-        chain_id=31337,
-        nonce=41,
-        max_priority_fee_per_gas=3,
-        max_fee_per_gas=2 * 10**9 + 1,
-        gas=612_345,
-        to=to,
-        data=data,
-    )
-    assert raw == bytes(expected.raw_transaction)
-
-
 def test_server_garbage_collector_tuning_is_applied_and_reversible() -> None:
     """`cascade serve` freezes start-up objects and collects the young generation less often."""
     import gc

@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
-from eth_account import Account
+
+from service.chain.accounts import address_of, generate_private_key
 
 
 def load_or_create_master_key(configured: str | None, path: Path) -> bytes:
@@ -29,8 +30,8 @@ class KeyVault:
 
     def create_account(self) -> tuple[str, str]:
         """Returns (address, encrypted private key) of a fresh account."""
-        account = Account.create()
-        return account.address, self.encrypt(account.key)
+        private_key = generate_private_key()
+        return address_of(private_key), self.encrypt(private_key)
 
     def encrypt(self, private_key: bytes) -> str:
         return self._fernet.encrypt(private_key).decode()

@@ -15,13 +15,10 @@ from typing import Any
 
 import rlp
 from coincurve import PrivateKey
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
-from eth_account.typed_transactions import TypedTransaction
 from eth_utils import keccak
-from hexbytes import HexBytes
 
 from service.chain.abi import checksum_address
+from service.chain.accounts import address_of, private_key_bytes
 from service.chain.rpc import JsonRpc
 from service.errors import ChainUnavailable
 from service.locks import LockDirectory
@@ -74,6 +71,32 @@ def sign_dynamic_fee_transaction(
 
 
 @dataclass(frozen=True)
+class DynamicFeeFields:
+    """What `replace` needs back from a signed type-2 transaction."""
+
+    to: str
+    data: bytes
+    gas: int
+    max_fee_per_gas: int
+    max_priority_fee_per_gas: int
+
+
+def decode_dynamic_fee_transaction(raw: bytes) -> DynamicFeeFields:
+    """The fields of a transaction `sign_dynamic_fee_transaction` made (the inverse of its encoding)."""
+    if raw[:1] != b"\x02":
+        raise ValueError(f"not an EIP-1559 transaction (type byte {raw[:1].hex() or 'missing'})")
+    fields = rlp.decode(raw[1:])
+    _chain_id, _nonce, priority_fee, max_fee, gas, to, _value, data = fields[:8]
+    return DynamicFeeFields(
+        to=checksum_address(to) if to else "",
+        data=bytes(data),
+        gas=int.from_bytes(gas, "big"),
+        max_fee_per_gas=int.from_bytes(max_fee, "big"),
+        max_priority_fee_per_gas=int.from_bytes(priority_fee, "big"),
+    )
+
+
+@dataclass(frozen=True)
 class SignedTransaction:
     raw: bytes
     hash: str
@@ -93,8 +116,8 @@ class TransactionSender:
     ) -> None:
         self._rpc = rpc
         self._chain_id = chain_id
-        self._account: LocalAccount = Account.from_key(private_key)
-        self._private_key = bytes(self._account.key)
+        self._private_key = private_key_bytes(private_key)
+        self._address = address_of(self._private_key)
         self._next_nonce: int | None = None
         self._gas_price = 0
         self._gas_price_at = -GAS_PRICE_TTL_SECONDS
@@ -106,7 +129,7 @@ class TransactionSender:
 
     @property
     def address(self) -> str:
-        return str(self._account.address)
+        return self._address
 
     @contextmanager
     def hold(self) -> Iterator[None]:
@@ -152,15 +175,14 @@ class TransactionSender:
 
     def replace(self, stuck: SignedTransaction) -> SignedTransaction:
         """The same call under the same nonce with twice the fees: a node drops the stuck one for it."""
-        fields = TypedTransaction.from_bytes(HexBytes(stuck.raw)).as_dict()
-        to = checksum_address(fields["to"]) if fields.get("to") else ""
+        fields = decode_dynamic_fee_transaction(stuck.raw)
         return self._sign(
             stuck.nonce,
-            to,
-            bytes(fields["data"]),
-            int(fields["gas"]),
-            int(fields["maxFeePerGas"]) * 2 + 1,
-            int(fields["maxPriorityFeePerGas"]) * 2 + 1,
+            fields.to,
+            fields.data,
+            fields.gas,
+            fields.max_fee_per_gas * 2 + 1,
+            fields.max_priority_fee_per_gas * 2 + 1,
         )
 
     def _sign(

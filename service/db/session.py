@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.locks import LockDirectory
 from service.settings import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 # More connections than the web server's worker threads (40) plus the relayers and the indexer, so
 # that no request ever waits for a connection another waiting request holds.
@@ -89,6 +90,8 @@ class Database:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config  # only the process that migrates pays Alembic's import
+
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
     config.set_main_option("sqlalchemy.url", normalise_database_url(url).replace("%", "%%"))
@@ -96,4 +99,6 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade_database(url: str) -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(url), "head")

@@ -6,8 +6,6 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from eth_account import Account
-from eth_account.messages import encode_typed_data
 from sqlalchemy.orm import Session
 
 from service.api.auth import Caller
@@ -15,7 +13,7 @@ from service.api.common import participant_ref
 from service.api.relay import relay_as
 from service.cash.service import fetch_cash_token
 from service.chain.abi import encode_call
-from service.chain.forwarder import build_typed_data
+from service.chain.forwarder import build_typed_data, sign_typed_data
 from service.db.models import FinancingQuote, FinancingTerms, Participant
 from service.domain.money import fetch_currency, format_minor, parse_amount_minor, require_unit_multiple
 from service.domain.pricing import ROUNDING, DayCount, QuoteBasis, compute_days, compute_quote
@@ -269,9 +267,7 @@ def create_quote(
     )
     assert financier.encrypted_private_key is not None
     key = runtime.key_vault.decrypt(financier.encrypted_private_key)
-    quote.signature = (
-        "0x" + bytes(Account.sign_message(encode_typed_data(full_message=typed), key).signature).hex()
-    )
+    quote.signature = sign_typed_data(typed, key)
     session.add(quote)
     session.flush()
     return quote

@@ -98,12 +98,12 @@ def run_note_ceiling(
             )
             for _ in range(REPETITIONS)
         ]
-    best = sorted(runs, key=lambda run: run["tps"])[len(runs) // 2]
+    median_run = sorted(runs, key=lambda run: run["tps"])[len(runs) // 2]
     return {
-        "tps": rounded(best["tps"]),
+        "tps": rounded(median_run["tps"]),
         "tps_runs": [rounded(run["tps"]) for run in runs],
-        "anvil_cpu_ms_per_transfer": best["anvil_cpu_ms_per_transfer"],
-        "gas_per_transfer": best["gas_per_transfer"],
+        "anvil_cpu_ms_per_transfer": median_run["anvil_cpu_ms_per_transfer"],
+        "gas_per_transfer": median_run["gas_per_transfer"],
         "transfers": config.transfers,
         "holders": config.holders,
         "batch_requests": config.batch_requests,
@@ -112,7 +112,7 @@ def run_note_ceiling(
         "automine_anvil_cpu_ms_per_transfer": automine["anvil_cpu_ms_per_transfer"],
         "automine_batch_requests": config.automine_batch_requests,
         "budget_at_half_ceiling": compute_budget(
-            plain_ceiling_tps, best["anvil_cpu_ms_per_transfer"], os.cpu_count() or 1
+            plain_ceiling_tps, median_run["anvil_cpu_ms_per_transfer"], os.cpu_count() or 1
         ),
         "service_log": info.get("service_log"),
     }

@@ -306,7 +306,8 @@ def assemble(run: Run, wall_seconds: float, load_before: list[float]) -> dict[st
         "ceiling_tps": rounded(ceiling_tps),
         "ceiling_mode": (
             "anvil --no-mining, evm_mine after every 100 transactions; pre-signed plain ETH transfers "
-            "(eth-account), 100 senders, one transaction per sender per block, JSON-RPC batches of 100 "
+            "(the harness's signer, checked byte for byte against eth-account), 100 senders, one "
+            "transaction per sender per block, JSON-RPC batches of 100 "
             "over one kept-alive httpx client; clock from first send until every receipt is in; "
             "median of 3 runs"
         ),

@@ -139,8 +139,9 @@ class RawTransaction:
 
 class FastSigner:
     """EIP-1559 signing with the service's own signer (rlp and coincurve): about ten times
-    eth-account's rate. Used only to create set-up data (the scale benchmark's pieces); `self_check`
-    proves it produces byte-for-byte what eth-account produces before it is trusted.
+    eth-account's rate. Used for pre-signed load (the ceilings) and set-up data (the scale benchmark's
+    pieces); `self_check` proves it produces byte-for-byte what eth-account produces before it is
+    trusted.
     """
 
     def __init__(self, private_key: bytes, chain_id: int = CHAIN_ID) -> None:
@@ -182,22 +183,6 @@ class FastSigner:
         )
         if mine.raw != bytes(theirs.raw_transaction):
             raise BenchError("FastSigner does not match eth-account; refusing to use it")
-
-
-def sign_with_eth_account(private_key: bytes, nonce: int, to: str, value: int, gas: int) -> RawTransaction:
-    signed = Account.from_key(private_key).sign_transaction(
-        {
-            "chainId": CHAIN_ID,
-            "nonce": nonce,
-            "to": to_checksum_address(to),
-            "value": value,
-            "gas": gas,
-            "maxFeePerGas": MAX_FEE_WEI,
-            "maxPriorityFeePerGas": 1,
-            "type": 2,
-        }
-    )
-    return RawTransaction(bytes(signed.raw_transaction), "0x" + signed.hash.hex())
 
 
 # --------------------------------------------------------------------------------------- statistics

@@ -56,9 +56,6 @@ QUICK = Mode(
     NoteCeilingConfig(
         transfers=600,
         holders=16,
-        batch_requests=50,
-        requests_per_block=200,
-        automine_batch_requests=16,
         automine_transfers=320,
         timeout_seconds=60,
     ),
@@ -82,9 +79,6 @@ FULL = Mode(
     NoteCeilingConfig(
         transfers=3_000,
         holders=64,
-        batch_requests=50,
-        requests_per_block=200,
-        automine_batch_requests=16,
         automine_transfers=1_600,
         timeout_seconds=120,
     ),

@@ -20,14 +20,14 @@ from benchmarks.common import (
     FastSigner,
     RawTransaction,
     Rpc,
-    address_of,
-    bench_key,
+    checked_signers,
+    collect_receipts,
     free_port,
+    send_block,
 )
 
 BATCH_SIZE = 100
 REPETITIONS = 3
-RECEIPT_BATCH = 500
 SINK = "0x000000000000000000000000000000000000bEEF"
 
 
@@ -39,62 +39,28 @@ class CeilingConfig:
     timeout_seconds: float
 
 
-def _signers(label: str, count: int) -> list[FastSigner]:
-    """Harness signers (libsecp256k1 and rlp), each first checked byte for byte against eth-account,
-    which signs about 600 transactions a second here: 50 s of pre-signing in a full run."""
-    signers = [FastSigner(bench_key(label, index)) for index in range(count)]
-    for signer in signers:
-        signer.self_check()
-    return signers
+def _presign(count: int, signers: list[FastSigner]) -> list[RawTransaction]:
+    """Transaction i comes from sender i % senders with nonce i // senders: one per sender per batch.
 
-
-def _presign(count: int, senders: int, label: str) -> list[RawTransaction]:
-    """Transaction i comes from sender i % senders with nonce i // senders: one per sender per batch."""
-    signers = _signers(label, senders)
+    The harness's signer, not eth-account, which signs about 600 a second here (50 s of a full run)."""
+    senders = len(signers)
     return [signers[i % senders].sign(i // senders, SINK, b"", 21_000, value=1) for i in range(count)]
 
 
-def collect_receipts(rpc: Rpc, hashes: list[str], deadline: float) -> list[dict[str, Any]]:
-    receipts: dict[str, dict[str, Any]] = {}
-    missing = list(hashes)
-    while missing:
-        if time.monotonic() > deadline:
-            raise BenchError(f"{len(missing)} of {len(hashes)} receipts still missing at the deadline")
-        still: list[str] = []
-        for start in range(0, len(missing), RECEIPT_BATCH):
-            chunk = missing[start : start + RECEIPT_BATCH]
-            for tx_hash, item in zip(
-                chunk, rpc.batch([("eth_getTransactionReceipt", [h]) for h in chunk]), strict=True
-            ):
-                if item.get("result"):
-                    receipts[tx_hash] = item["result"]
-                else:
-                    still.append(tx_hash)
-        if still:
-            rpc.call("evm_mine")  # anything left in the pool goes into one more block
-        missing = still
-    return [receipts[tx_hash] for tx_hash in hashes]
-
-
 def _batched_run(rpc: Rpc, config: CeilingConfig, label: str) -> dict[str, Any]:
-    rpc.set_balances(address_of(bench_key(label, index)) for index in range(config.senders))
+    signers = checked_signers(label, config.senders)
+    rpc.set_balances(signer.address for signer in signers)
     sign_started = time.perf_counter()
-    transactions = _presign(config.transactions, config.senders, label)
+    transactions = _presign(config.transactions, signers)
     sign_seconds = time.perf_counter() - sign_started
     deadline = time.monotonic() + config.timeout_seconds
-    rejected: list[str] = []
     started = time.perf_counter()
     for start in range(0, len(transactions), BATCH_SIZE):
-        batch = transactions[start : start + BATCH_SIZE]
-        items = rpc.batch([("eth_sendRawTransaction", ["0x" + tx.raw.hex()]) for tx in batch])
-        rejected += [str(item["error"]) for item in items if "error" in item]
-        rpc.call("evm_mine")
+        send_block(rpc, transactions[start : start + BATCH_SIZE])
         if time.monotonic() > deadline:
             raise BenchError("ceiling run exceeded its time bound while sending")
     receipts = collect_receipts(rpc, [tx.hash for tx in transactions], deadline)
     elapsed = time.perf_counter() - started
-    if rejected:
-        raise BenchError(f"anvil rejected {len(rejected)} ceiling transactions, e.g. {rejected[0]}")
     return {
         "tps": config.transactions / elapsed,
         "seconds": elapsed,
@@ -134,7 +100,7 @@ def _automine_sequential(config: CeilingConfig, log_dir: Path) -> dict[str, Any]
     anvil.start()
     rpc = Rpc(anvil.rpc_url)
     try:
-        [signer] = _signers("ceiling-automine", 1)
+        [signer] = checked_signers("ceiling-automine", 1)
         rpc.set_balances([signer.address])
         transactions = [
             signer.sign(nonce, SINK, b"", 21_000, value=1) for nonce in range(config.automine_transactions)

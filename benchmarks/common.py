@@ -9,7 +9,8 @@ import socket
 import statistics
 import subprocess
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ import httpx
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 
+from service.chain.abi import encode_call
+from service.chain.accounts import address_of
 from service.chain.anvil import ANVIL_BINARY, AnvilProcess
 from service.chain.transactions import sign_dynamic_fee_transaction
 
@@ -127,10 +130,6 @@ def bench_key(label: str, index: int) -> bytes:
     return keccak(text=f"cascade-bench/{label}/{index}")
 
 
-def address_of(private_key: bytes) -> str:
-    return str(Account.from_key(private_key).address)
-
-
 @dataclass(frozen=True)
 class RawTransaction:
     raw: bytes
@@ -145,7 +144,7 @@ class FastSigner:
     """
 
     def __init__(self, private_key: bytes, chain_id: int = CHAIN_ID) -> None:
-        self._private_key = private_key
+        self.private_key = private_key
         self.chain_id = chain_id
         self.address = address_of(private_key)
 
@@ -153,7 +152,7 @@ class FastSigner:
         self, nonce: int, to: str, data: bytes, gas: int, value: int = 0, max_fee: int = MAX_FEE_WEI
     ) -> RawTransaction:
         raw = sign_dynamic_fee_transaction(
-            self._private_key,
+            self.private_key,
             chain_id=self.chain_id,
             nonce=nonce,
             max_priority_fee_per_gas=1,
@@ -168,7 +167,7 @@ class FastSigner:
     def self_check(self) -> None:
         to = to_checksum_address("0x" + "42" * 20)
         mine = self.sign(7, to, b"\x01\x02", 123_456, value=5)
-        theirs = Account.from_key(self._private_key).sign_transaction(
+        theirs = Account.from_key(self.private_key).sign_transaction(
             {
                 "chainId": self.chain_id,
                 "nonce": 7,
@@ -223,6 +222,64 @@ def load_average() -> list[float]:
         return [round(value, 2) for value in os.getloadavg()]
     except OSError:
         return []
+
+
+RECEIPT_BATCH = 500
+
+
+@contextmanager
+def manual_mining(rpc: Rpc) -> Iterator[None]:
+    """Automine off for the block, so that `send_block` decides what goes into each block."""
+    rpc.call("evm_setAutomine", [False])
+    try:
+        yield
+    finally:
+        rpc.call("evm_setAutomine", [True])
+
+
+def send_block(rpc: Rpc, transactions: Sequence[RawTransaction]) -> None:
+    """Sends the transactions in one JSON-RPC batch and mines them into one block; a refusal fails the run."""
+    items = rpc.batch([("eth_sendRawTransaction", ["0x" + tx.raw.hex()]) for tx in transactions])
+    errors = [item["error"] for item in items if "error" in item]
+    if errors:
+        raise BenchError(f"anvil refused {len(errors)} of {len(transactions)} transactions, e.g. {errors[0]}")
+    rpc.call("evm_mine")
+
+
+def collect_receipts(rpc: Rpc, hashes: list[str], deadline: float) -> list[dict[str, Any]]:
+    receipts: dict[str, dict[str, Any]] = {}
+    missing = list(hashes)
+    while missing:
+        if time.monotonic() > deadline:
+            raise BenchError(f"{len(missing)} of {len(hashes)} receipts still missing at the deadline")
+        still: list[str] = []
+        for start in range(0, len(missing), RECEIPT_BATCH):
+            chunk = missing[start : start + RECEIPT_BATCH]
+            for tx_hash, item in zip(
+                chunk, rpc.batch([("eth_getTransactionReceipt", [h]) for h in chunk]), strict=True
+            ):
+                if item.get("result"):
+                    receipts[tx_hash] = item["result"]
+                else:
+                    still.append(tx_hash)
+        if still:
+            rpc.call("evm_mine")  # anything left in the pool goes into one more block
+        missing = still
+    return [receipts[tx_hash] for tx_hash in hashes]
+
+
+def token_count(rpc: Rpc, note: str) -> int:
+    """How many pieces the note contract has made (`tokenCount()`)."""
+    data = "0x" + encode_call("tokenCount()", []).hex()
+    return int(rpc.call("eth_call", [{"to": note, "data": data}, "latest"]), 16)
+
+
+def checked_signers(label: str, count: int) -> list[FastSigner]:
+    """`count` harness signers with repeatable keys, each checked against eth-account before use."""
+    signers = [FastSigner(bench_key(label, index)) for index in range(count)]
+    for signer in signers:
+        signer.self_check()
+    return signers
 
 
 class DirectSender:

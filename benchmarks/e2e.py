@@ -25,6 +25,7 @@ from benchmarks.common import (
     bench_key,
     block_number,
     chain_activity,
+    checked_signers,
     load_average,
     minted_token,
     process_tree,
@@ -80,6 +81,22 @@ def give_pieces(
         )
         for recipient in recipients
     ]
+
+
+def own_wallet_holders(
+    stack: Stack, label: str, obligor: Participant, count: int
+) -> list[tuple[FastSigner, int]]:
+    """`count` suppliers with wallets of their own (harness keys, checked against eth-account first, and
+    funded), each holding a voucher issued through the API: each signer with its voucher's root piece."""
+    signers = checked_signers(label, count)
+    stack.rpc.set_balances(signer.address for signer in signers)
+    holders = []
+    for index, signer in enumerate(signers):
+        participant = stack.api.register(f"{label} {index}", "supplier", address=signer.address)
+        holders.append(
+            (signer, int(stack.api.issue(obligor, participant, FACE_VALUE, UNIT)["root_token_id"]))
+        )
+    return holders
 
 
 def run_e2e(

@@ -24,23 +24,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.ceiling import collect_receipts
 from benchmarks.common import (
     BenchError,
+    CpuMeter,
     FastSigner,
     RawTransaction,
     Rpc,
-    bench_key,
-    process_cpu_seconds,
+    checked_signers,
+    collect_receipts,
+    manual_mining,
     rounded,
+    send_block,
+    token_count,
 )
-from benchmarks.e2e import FACE_VALUE, UNIT
+from benchmarks.e2e import SPLIT, own_wallet_holders
 from benchmarks.service_proc import Stack, service_stack
 from service.chain.abi import encode_call
-from service.chain.client import RELAY_GAS
-from service.chain.forwarder import EXECUTE_BATCH_SIGNATURE, FORWARDED_CALL_GAS, ForwardRequest
+from service.chain.forwarder import FORWARDED_CALL_GAS, ForwardRequest, encode_execute_batch, relay_batch_gas
 
-SPLIT = "transferFrom(uint256,address,uint256)"
 SPLIT_MINOR = 100
 REPETITIONS = 3
 RELAYERS = 4
@@ -51,11 +52,13 @@ DEADLINE_SECONDS = 86_400
 class NoteCeilingConfig:
     transfers: int
     holders: int
-    batch_requests: int
-    requests_per_block: int
-    automine_batch_requests: int
     automine_transfers: int
     timeout_seconds: float
+    # The batch shapes, the same in every mode: 50 requests to an executeBatch and 200 to a block for the
+    # chain's best case; 16 to a batch in automine, about what the relayers reach at 64 clients.
+    batch_requests: int = 50
+    requests_per_block: int = 200
+    automine_batch_requests: int = 16
 
 
 @dataclass
@@ -66,7 +69,6 @@ class _Chain:
     note: str
     forwarder: str
     holders: list[FastSigner]
-    holder_keys: list[bytes]
     roots: list[int]
     relayers: list[FastSigner]
     forward_nonces: list[int]
@@ -139,16 +141,9 @@ def _set_up(stack: Stack, config: NoteCeilingConfig) -> _Chain:
     api, rpc = stack.api, stack.rpc
     contracts = api.health()["contracts"]
     obligor = api.register("Obligor", "obligor")
-    holder_keys = [bench_key("note-ceiling", index) for index in range(config.holders)]
-    holders = [FastSigner(key) for key in holder_keys]
-    relayers = [FastSigner(bench_key("note-ceiling-relayer", index)) for index in range(RELAYERS)]
-    for signer in (*holders, *relayers):
-        signer.self_check()
-    rpc.set_balances(signer.address for signer in (*holders, *relayers))
-    roots = []
-    for index, signer in enumerate(holders):
-        participant = api.register(f"Holder {index}", "supplier", address=signer.address)
-        roots.append(int(api.issue(obligor, participant, FACE_VALUE, UNIT)["root_token_id"]))
+    holders, roots = zip(*own_wallet_holders(stack, "Holder", obligor, config.holders), strict=True)
+    relayers = checked_signers("note-ceiling-relayer", RELAYERS)
+    rpc.set_balances(signer.address for signer in relayers)
     forward_nonces = [_forward_nonce(rpc, contracts["forwarder"], signer.address) for signer in holders]
     relayer_nonces = [
         int(rpc.call("eth_getTransactionCount", [signer.address, "pending"]), 16) for signer in relayers
@@ -159,9 +154,8 @@ def _set_up(stack: Stack, config: NoteCeilingConfig) -> _Chain:
         int(rpc.call("eth_chainId"), 16),
         contracts["note"],
         contracts["forwarder"],
-        holders,
-        holder_keys,
-        roots,
+        list(holders),
+        list(roots),
         relayers,
         forward_nonces,
         relayer_nonces,
@@ -192,19 +186,17 @@ def _presign(chain: _Chain, transfers: int, batch_requests: int) -> list[RawTran
             data,
         )
         chain.forward_nonces[holder] += 1
-        signed.append((request, request.sign(chain.holder_keys[holder], chain.chain_id, chain.forwarder)))
+        signed.append(
+            (request, request.sign(chain.holders[holder].private_key, chain.chain_id, chain.forwarder))
+        )
     batches = []
     for number, start in enumerate(range(0, transfers, batch_requests)):
         chunk = signed[start : start + batch_requests]
         relayer = number % len(chain.relayers)
-        data = encode_call(
-            EXECUTE_BATCH_SIGNATURE,
-            [[request.as_tuple(signature) for request, signature in chunk], chain.relayers[relayer].address],
-        )
+        data = encode_execute_batch(chunk, chain.relayers[relayer].address)
+        nonce = chain.relayer_nonces[relayer]
         batches.append(
-            chain.relayers[relayer].sign(
-                chain.relayer_nonces[relayer], chain.forwarder, data, RELAY_GAS * len(chunk) + 100_000
-            )
+            chain.relayers[relayer].sign(nonce, chain.forwarder, data, relay_batch_gas(len(chunk)))
         )
         chain.relayer_nonces[relayer] += 1
     return batches
@@ -215,27 +207,24 @@ def _run(
 ) -> dict[str, Any]:
     """One run; `requests_per_block` None means automine with one batch at a time (send, then receipt)."""
     batches = _presign(chain, transfers, batch_requests)
-    tokens_before = _token_count(chain)
+    tokens_before = token_count(chain.rpc, chain.note)
     deadline = time.monotonic() + timeout_seconds
-    cpu_before = process_cpu_seconds(chain.anvil_pid)
+    cpu = CpuMeter({"anvil": [chain.anvil_pid] if chain.anvil_pid else []})
+    cpu.start()
     started = time.perf_counter()
     if requests_per_block is None:
         receipts = [_send_and_wait(chain.rpc, batch) for batch in batches]
     else:
         receipts = _send_mined(chain.rpc, batches, max(1, requests_per_block // batch_requests), deadline)
     elapsed = time.perf_counter() - started
-    cpu_after = process_cpu_seconds(chain.anvil_pid)
+    anvil_cpu_ms = cpu.per_unit_ms(transfers)["anvil"] if chain.anvil_pid else None
     failed = [receipt["transactionHash"] for receipt in receipts if int(receipt["status"], 16) != 1]
-    made = _token_count(chain) - tokens_before
+    made = token_count(chain.rpc, chain.note) - tokens_before
     if failed or made != transfers:
         raise BenchError(f"note ceiling: {len(failed)} batches failed, {made} of {transfers} pieces made")
     return {
         "tps": transfers / elapsed,
-        "anvil_cpu_ms_per_transfer": (
-            rounded((cpu_after - cpu_before) * 1000 / transfers, 3)
-            if cpu_before is not None and cpu_after is not None
-            else None
-        ),
+        "anvil_cpu_ms_per_transfer": anvil_cpu_ms,
         "gas_per_transfer": sum(int(receipt["gasUsed"], 16) for receipt in receipts) // transfers,
     }
 
@@ -243,30 +232,13 @@ def _run(
 def _send_mined(
     rpc: Rpc, batches: list[RawTransaction], per_block: int, deadline: float
 ) -> list[dict[str, Any]]:
-    rpc.call("evm_setAutomine", [False])
-    try:
+    with manual_mining(rpc):
         for start in range(0, len(batches), per_block):
-            items = rpc.batch(
-                [
-                    ("eth_sendRawTransaction", ["0x" + batch.raw.hex()])
-                    for batch in batches[start : start + per_block]
-                ]
-            )
-            errors = [item["error"] for item in items if "error" in item]
-            if errors:
-                raise BenchError(f"anvil refused {len(errors)} batches, e.g. {errors[0]}")
-            rpc.call("evm_mine")
+            send_block(rpc, batches[start : start + per_block])
         return collect_receipts(rpc, [batch.hash for batch in batches], deadline)
-    finally:
-        rpc.call("evm_setAutomine", [True])
 
 
 def _send_and_wait(rpc: Rpc, batch: RawTransaction) -> dict[str, Any]:
     """One batch, answered with its receipt once mined (no polling traffic of the harness's own)."""
     result: dict[str, Any] = rpc.call("eth_sendRawTransactionSync", ["0x" + batch.raw.hex()])
     return result
-
-
-def _token_count(chain: _Chain) -> int:
-    data = "0x" + encode_call("tokenCount()", []).hex()
-    return int(chain.rpc.call("eth_call", [{"to": chain.note, "data": data}, "latest"]), 16)

@@ -25,21 +25,23 @@ from benchmarks.common import (
     DirectSender,
     FastSigner,
     Rpc,
-    bench_key,
     block_number,
     chain_activity,
+    checked_signers,
     empty_block_ms,
     load_average,
+    manual_mining,
     median,
     minted_token,
     rounded,
+    send_block,
+    token_count,
 )
-from benchmarks.e2e import FACE_VALUE, UNIT, give_pieces
+from benchmarks.e2e import FACE_VALUE, SPLIT, UNIT, give_pieces, own_wallet_holders
 from benchmarks.loadgen import Client, run_transfers, timed_gets
 from benchmarks.service_proc import Participant, Stack, service_stack
 from service.chain.abi import encode_call
 
-SPLIT = "transferFrom(uint256,address,uint256)"
 UNIT_MINOR = 100
 BULK_BATCH = 500  # per block: Anvil 1.7.1's per-block cost grows with the state, so few big blocks
 BULK_GAS = 250_000
@@ -70,13 +72,6 @@ class _Holder:
     data: bytes
 
 
-def _token_count(rpc: Rpc, note: str) -> int:
-    return int(
-        rpc.call("eth_call", [{"to": note, "data": "0x" + encode_call("tokenCount()", []).hex()}, "latest"]),
-        16,
-    )
-
-
 def _chain_of_splits(
     direct: DirectSender, note: str, walkers: list[FastSigner], root: int, length: int
 ) -> int:
@@ -93,9 +88,8 @@ def _chain_of_splits(
 
 def _bulk_create(rpc: Rpc, note: str, holders: list[_Holder], count: int, deadline: float) -> int:
     """Creates up to `count` pieces (stopping at `deadline`); returns how many were sent and mined."""
-    rpc.call("evm_setAutomine", [False])
     sent = 0
-    try:
+    with manual_mining(rpc):
         while sent < count and time.monotonic() < deadline:
             size = min(BULK_BATCH, count - sent)
             batch = []
@@ -103,11 +97,7 @@ def _bulk_create(rpc: Rpc, note: str, holders: list[_Holder], count: int, deadli
                 holder = holders[(sent + index) % len(holders)]
                 batch.append(holder.signer.sign(holder.nonce, note, holder.data, BULK_GAS))
                 holder.nonce += 1
-            items = rpc.batch([("eth_sendRawTransaction", ["0x" + tx.raw.hex()]) for tx in batch])
-            errors = [item["error"] for item in items if "error" in item]
-            if errors:
-                raise BenchError(f"anvil refused {len(errors)} bulk transactions, e.g. {errors[0]}")
-            rpc.call("evm_mine")
+            send_block(rpc, batch)
             sent += size
         for _ in range(10):  # nothing may stay in the pool (TOOLCHAIN.md: stuck nonces)
             status = rpc.call("txpool_status")
@@ -116,8 +106,6 @@ def _bulk_create(rpc: Rpc, note: str, holders: list[_Holder], count: int, deadli
             rpc.call("evm_mine")
         else:
             raise BenchError(f"bulk transactions stuck in Anvil's pool: {status}")
-    finally:
-        rpc.call("evm_setAutomine", [True])
     return sent
 
 
@@ -138,7 +126,7 @@ def run_scale(
             reached = True
             level_started = time.perf_counter()
             index_seconds = 0.0
-            while (missing := target - _token_count(stack.rpc, setup.note)) > 0:
+            while (missing := target - token_count(stack.rpc, setup.note)) > 0:
                 if time.monotonic() >= deadline:
                     reached = False
                     break
@@ -150,7 +138,7 @@ def run_scale(
                 bulk_created += created
                 index_seconds += stack.api.wait_indexed(config.index_bound_seconds)
             index_seconds += stack.api.wait_indexed(config.index_bound_seconds)
-            pieces = _token_count(stack.rpc, setup.note)
+            pieces = token_count(stack.rpc, setup.note)
             fill_seconds = time.perf_counter() - level_started
             log(f"  scale: {pieces} pieces; measuring lineage and transfers")
             base = {
@@ -254,18 +242,11 @@ def _set_up(stack: Stack, config: ScaleConfig) -> _SetUp:
     obligor = api.register("Obligor", "obligor")
     sink = api.register("Sink", "supplier")
     clients = [api.register(f"Client {index}", "supplier") for index in range(config.clients)]
-    walkers = [FastSigner(bench_key("scale-walker", index)) for index in range(2)]
-    bulk = [FastSigner(bench_key("scale-bulk", index)) for index in range(config.bulk_holders)]
-    for signer in (*walkers, *bulk):
-        signer.self_check()
-    rpc.set_balances(signer.address for signer in (*walkers, *bulk))
+    walkers = checked_signers("scale-walker", 2)
+    rpc.set_balances(signer.address for signer in walkers)
     walker_participants = [
         api.register(f"Walker {index}", "supplier", address=signer.address)
         for index, signer in enumerate(walkers)
-    ]
-    bulk_participants = [
-        api.register(f"Bulk holder {index}", "supplier", address=signer.address)
-        for index, signer in enumerate(bulk)
     ]
     direct = DirectSender(rpc)
 
@@ -293,10 +274,10 @@ def _set_up(stack: Stack, config: ScaleConfig) -> _SetUp:
     ]
 
     # Bulk holders: each owns a voucher and splits its root to the next holder.
+    bulk = own_wallet_holders(stack, "Bulk holder", obligor, config.bulk_holders)
     holders = []
-    for index, (signer, participant) in enumerate(zip(bulk, bulk_participants, strict=True)):
-        _voucher, root = issue_to(participant)
-        receiver = bulk[(index + 1) % len(bulk)].address
+    for index, (signer, root) in enumerate(bulk):
+        receiver = bulk[(index + 1) % len(bulk)][0].address
         nonce = int(rpc.call("eth_getTransactionCount", [signer.address, "pending"]), 16)
         holders.append(_Holder(signer, root, nonce, encode_call(SPLIT, [root, receiver, UNIT_MINOR])))
     api.wait_indexed(config.index_bound_seconds)

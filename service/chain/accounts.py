@@ -7,7 +7,7 @@ service uses. Tests check these against eth-account.
 
 from __future__ import annotations
 
-from coincurve import PrivateKey
+from coincurve import PrivateKey, PublicKey
 from eth_utils import keccak
 
 from service.chain.abi import checksum_address
@@ -27,8 +27,11 @@ def private_key_bytes(private_key: str | bytes) -> bytes:
 
 def address_of(private_key: bytes) -> str:
     """The EIP-55 address of a private key."""
-    public_key = PrivateKey(private_key).public_key.format(compressed=False)[1:]
-    return checksum_address(keccak(public_key)[-20:])
+    return address_of_public_key(PrivateKey(private_key).public_key)
+
+
+def address_of_public_key(public_key: PublicKey) -> str:
+    return checksum_address(keccak(public_key.format(compressed=False)[1:])[-20:])
 
 
 def generate_private_key() -> bytes:

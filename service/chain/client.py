@@ -12,7 +12,13 @@ from eth_abi import decode as abi_decode
 
 from service.chain.abi import DecodedEvent, ErrorCatalog, EventCatalog, checksum_address, encode_call
 from service.chain.compiler import Artifact
-from service.chain.forwarder import EXECUTE_BATCH_SIGNATURE, FORWARDED_CALL_GAS, ForwardRequest
+from service.chain.forwarder import (
+    FORWARDED_CALL_GAS,
+    RELAY_GAS,
+    ForwardRequest,
+    encode_execute_batch,
+    relay_batch_gas,
+)
 from service.chain.revert import decode_revert
 from service.chain.rpc import JsonRpc, RevertError
 from service.chain.transactions import SignedTransaction, TransactionSender
@@ -21,8 +27,6 @@ from service.settings import ANVIL_CHAIN_ID
 
 # Contracts whose events the indexer follows, by deployment name.
 INDEXED_CONTRACTS = ("registry", "note", "desk", "programme", "vault")
-# Gas for the relayer's outer transaction: the forwarded call's gas plus the forwarder's own work.
-RELAY_GAS = FORWARDED_CALL_GAS + 150_000
 
 
 @dataclass(frozen=True)
@@ -186,11 +190,8 @@ class ChainClient:
         if len(requests) == 1:
             request, signature = requests[0]
             return relayer.sign(self.deployment.forwarder, request.encode_execute(signature), RELAY_GAS)
-        data = encode_call(
-            EXECUTE_BATCH_SIGNATURE,
-            [[request.as_tuple(signature) for request, signature in requests], relayer.address],
-        )
-        return relayer.sign(self.deployment.forwarder, data, RELAY_GAS * len(requests) + 100_000)
+        data = encode_execute_batch(requests, relayer.address)
+        return relayer.sign(self.deployment.forwarder, data, relay_batch_gas(len(requests)))
 
     def sign_operator_call(self, to: str, data: bytes, gas: int = 1_000_000) -> SignedTransaction:
         # Simulate first so a doomed call is refused with its reason and costs no nonce.

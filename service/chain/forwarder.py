@@ -11,6 +11,7 @@ from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
 from service.chain.abi import checksum_address, encode_call
+from service.chain.accounts import address_of_public_key
 
 FORWARDER_NAME = "CascadeForwarder"
 FORWARDER_VERSION = "1"
@@ -27,6 +28,10 @@ EXECUTE_SIGNATURE = "execute((address,address,uint256,uint256,uint48,bytes,bytes
 EXECUTE_BATCH_SIGNATURE = "executeBatch((address,address,uint256,uint256,uint48,bytes,bytes)[],address)"
 # Gas handed to the forwarded call; the forwarder refuses to run it with less.
 FORWARDED_CALL_GAS = 400_000
+# Gas for a relayer's transaction: the forwarded calls' gas plus the forwarder's own work per request,
+# and the batch's own overhead when there are several.
+RELAY_GAS = FORWARDED_CALL_GAS + 150_000
+BATCH_OVERHEAD_GAS = 100_000
 _FORWARD_REQUEST_TYPEHASH = keccak(
     text="ForwardRequest(address from,address to,uint256 value,uint256 gas,uint256 nonce,"
     "uint48 deadline,bytes data)"
@@ -127,7 +132,7 @@ def recover_digest_signer(digest: bytes, signature: bytes) -> str | None:
         )
     except ValueError:
         return None
-    return checksum_address(keccak(public_key.format(compressed=False)[1:])[-20:])
+    return address_of_public_key(public_key)
 
 
 @dataclass(frozen=True)
@@ -185,3 +190,15 @@ class ForwardRequest:
 
     def encode_execute(self, signature: bytes) -> bytes:
         return encode_call(EXECUTE_SIGNATURE, [self.as_tuple(signature)])
+
+
+def encode_execute_batch(requests: list[tuple[ForwardRequest, bytes]], refund_receiver: str) -> bytes:
+    """`executeBatch` of signed requests; with a refund receiver the forwarder skips an invalid one."""
+    return encode_call(
+        EXECUTE_BATCH_SIGNATURE,
+        [[request.as_tuple(signature) for request, signature in requests], refund_receiver],
+    )
+
+
+def relay_batch_gas(request_count: int) -> int:
+    return RELAY_GAS * request_count + BATCH_OVERHEAD_GAS

@@ -29,6 +29,7 @@ from typing import Any
 from benchmarks.ceiling import CeilingConfig, run_ceiling
 from benchmarks.common import anvil_version, load_average, rounded
 from benchmarks.e2e import E2EConfig, no_profiler, run_e2e
+from benchmarks.framework_floor import FloorConfig, run_framework_floor
 from benchmarks.gas import run_gas
 from benchmarks.note_ceiling import NoteCeilingConfig, run_note_ceiling
 from benchmarks.profile import record
@@ -46,6 +47,7 @@ class Mode:
     name: str
     ceiling: CeilingConfig
     note_ceiling: NoteCeilingConfig
+    floor: FloorConfig
     e2e: E2EConfig
     scale: ScaleConfig
 
@@ -59,6 +61,7 @@ QUICK = Mode(
         automine_transfers=320,
         timeout_seconds=60,
     ),
+    FloorConfig(clients=64, requests_per_client=20, time_bound_seconds=30),
     E2EConfig(operations_per_client={1: 20, 16: 3, 64: 2}, time_bound_seconds=20),
     ScaleConfig(
         levels=(1_000, 5_000),
@@ -82,6 +85,7 @@ FULL = Mode(
         automine_transfers=1_600,
         timeout_seconds=120,
     ),
+    FloorConfig(clients=64, requests_per_client=100, time_bound_seconds=60),
     # Enough transfers per run that p99 does not rest on a handful of samples (960 at 16 clients).
     E2EConfig(operations_per_client={1: 100, 16: 60, 64: 20}, time_bound_seconds=90),
     ScaleConfig(
@@ -200,6 +204,12 @@ def main(argv: list[str] | None = None) -> int:
             plain = run.results.get("ceiling", {}).get("batched", {}).get("tps")
             run.results["note_ceiling"] = run_note_ceiling(mode.note_ceiling, work_dir, plain)
 
+        def framework_floor() -> None:
+            budget = run.results.get("note_ceiling", {}).get("budget_at_half_ceiling") or {}
+            run.results["framework_floor"] = run_framework_floor(
+                mode.floor, work_dir, budget.get("cpu_ms_left_per_transfer")
+            )
+
         def gas() -> None:
             run.results["gas"] = run_gas(artifacts, BENCH_CACHE, work_dir)
 
@@ -222,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         bodies = {
             "ceiling": ceiling,
             "note-ceiling": note_ceiling,
+            "framework-floor": framework_floor,
             "gas": gas,
             "e2e-sqlite": e2e_sqlite,
             "e2e-postgresql": e2e_postgres,
@@ -239,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if run.errors else 0
 
 
-SECTIONS = ("ceiling", "note-ceiling", "gas", "e2e-sqlite", "e2e-postgresql", "scale")
+SECTIONS = ("ceiling", "note-ceiling", "framework-floor", "gas", "e2e-sqlite", "e2e-postgresql", "scale")
 
 
 def _section_names(text: str) -> tuple[str, ...]:
@@ -309,6 +320,7 @@ def assemble(run: Run, wall_seconds: float, load_before: list[float]) -> dict[st
         "ceiling": ceiling,
         "note_ceiling_tps": results.get("note_ceiling", {}).get("tps"),
         "note_ceiling": results.get("note_ceiling", {}),
+        "framework_floor": results.get("framework_floor", {}),
         "e2e": e2e,
         "e2e_ratio_64": (
             round(sqlite_64["tps"] / ceiling_tps, 4)
@@ -347,6 +359,10 @@ def _notes(run: Run, results: dict[str, Any], load_before: list[float]) -> list[
         "ceiling's CPU per transfer) / that rate: what every other part of a transfer (HTTP, "
         "authentication, plan, simulation, signing, journal, index, and the load generator) may cost "
         "for e2e_ratio_64 to reach 0.5.",
+        "framework floor: the transfer route with nothing behind it, served and loaded as in e2e; bare = "
+        "one async endpoint without dependencies, ledger_shape = the service's router (thread pool) and "
+        "dependency shape with stand-ins; cpu_ms_left_for_the_ledger = budget_at_half_ceiling minus "
+        "ledger_shape's server and load generator CPU per request.",
         "gas: direct calls by the holder (no forwarder) on a fresh chain, first operation of its kind for "
         "its accounts (cold storage, recipient holding nothing). Cascade's issue also stores the voucher "
         "record; the reference mint stores only the token. split_via_forwarder is the same split relayed "
@@ -439,6 +455,35 @@ def _render_note_ceiling(note_ceiling: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _render_framework_floor(floor: dict[str, Any]) -> str:
+    if not floor:
+        return "framework floor: -"
+    lines = [
+        f"framework floor (the transfer route answering at once, {floor['clients']} clients, "
+        f"{floor['workers']} workers)",
+        _table(
+            ["app", "requests/s", "p50 ms", "p99 ms", "cpu ms/request server+load generator"],
+            [
+                [
+                    name,
+                    app["tps"],
+                    app["p50_ms"],
+                    app["p99_ms"],
+                    f"{app['server_cpu_ms_per_request']} + {app['load_generator_cpu_ms_per_request']}",
+                ]
+                for name, app in floor["apps"].items()
+            ],
+        ),
+    ]
+    if floor.get("cpu_ms_left_for_the_ledger") is not None:
+        lines.append(
+            f"of the {floor['budget_at_half_ceiling_ms']} ms per transfer left at half the ceiling, the web "
+            f"stack's floor and the load generator leave {floor['cpu_ms_left_for_the_ledger']} ms for the "
+            "ledger's own work"
+        )
+    return "\n".join(lines)
+
+
 def render(output: dict[str, Any]) -> str:
     ran = output["section_seconds"]
     parts = [
@@ -454,6 +499,8 @@ def render(output: dict[str, Any]) -> str:
         ]
     if "note-ceiling" in ran:
         parts += [_render_note_ceiling(output["note_ceiling"]), ""]
+    if "framework-floor" in ran:
+        parts += [_render_framework_floor(output["framework_floor"]), ""]
     if "e2e-sqlite" in ran or "e2e-postgresql" in ran:
         parts += [
             "end to end (REST API, confirmed transfers)",

@@ -96,7 +96,7 @@ def _serve(settings: Settings, host: str, port: int, count: int) -> None:
     from service.main import create_app
     from service.recovery import recover_interrupted_requests
     from service.runtime import start_runtime
-    from service.workers import tune_garbage_collector
+    from service.workers import fork_workers, tune_garbage_collector
 
     runtime = start_runtime(settings, _progress, serving=count == 1)
     try:
@@ -116,6 +116,7 @@ def _serve(settings: Settings, host: str, port: int, count: int) -> None:
         runtime.close(keep_chain=True)
         os.environ["WORKERS"] = str(count)
         os.environ["CHAIN_RPC_URL"] = runtime.anvil.rpc_url if runtime.anvil else settings.chain_rpc_url or ""
+        fork_workers()
         uvicorn.run(
             "service.workers:create_worker_app",
             factory=True,

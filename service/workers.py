@@ -1,17 +1,20 @@
 """`cascade serve --workers N`: the API in N processes, one Python interpreter (and GIL) each.
 
 The parent prepares everything once (database, its own Anvil, contracts, journal, bootstrap admin),
-then uvicorn runs N workers on the one listening socket and restarts any that dies. Each worker
-takes a slot (a lock held for its life), relays through its share of the relayer accounts, and
-coordinates with the others through lock files in the data directory (`service.locks`): an account
-is sent from by one process at a time, the indexer runs in one process at a time, a participant has
-one request in flight across all of them, and an Idempotency-Key's request runs in one place.
+then uvicorn runs N workers, forked from it (`fork_workers`), on the one listening socket and restarts
+any that dies. Each worker takes a slot (a lock held for its life), relays through its share of the
+relayer accounts, and coordinates with the others through lock files in the data directory
+(`service.locks`): an account is sent from by one process at a time, the indexer runs in one process
+at a time, a participant has one request in flight across all of them, and an Idempotency-Key's
+request runs in one place.
 """
 
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import signal
+import threading
 
 from fastapi import FastAPI
 
@@ -37,6 +40,32 @@ def tune_garbage_collector() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
+
+
+def fork_workers() -> bool:
+    """Has uvicorn fork its worker processes from this one instead of spawning fresh interpreters.
+
+    uvicorn starts workers with multiprocessing's "spawn": each re-imports the whole service (about 2.5 s
+    of CPU here, both at once on two cores), on every start and every restart after a crash. A forked
+    worker inherits the imported modules. Forking is safe only from a process that runs no other thread
+    (a lock held elsewhere would stay held in the child): the parent has closed its runtime by then, and
+    this checks it. Returns whether workers will be forked (not on a platform without fork, nor with a
+    uvicorn that no longer starts them through `uvicorn._subprocess.spawn`).
+    """
+    import uvicorn._subprocess as uvicorn_subprocess
+
+    if (
+        "fork" not in multiprocessing.get_all_start_methods()
+        or not hasattr(uvicorn_subprocess, "spawn")
+        or threading.active_count() > 1
+    ):
+        return False
+    uvicorn_subprocess.spawn = multiprocessing.get_context("fork")  # type: ignore[assignment]
+    # What is here now lives in every worker: out of the collector's view, so that collections in the
+    # workers do not write to (and so copy) the pages they share with this process.
+    gc.collect()
+    gc.freeze()
+    return True
 
 
 def create_worker_app() -> FastAPI:

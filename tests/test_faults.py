@@ -87,7 +87,7 @@ class ServiceProcess:
     def worker_pids(self) -> list[int]:
         assert self.process is not None
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        return [int(pid) for pid in children if _is_worker(int(pid))]
+        return [int(pid) for pid in children if _is_worker(int(pid), self.process.pid)]
 
     def kill(self) -> None:
         assert self.process is not None
@@ -112,13 +112,13 @@ class ServiceProcess:
         )
 
 
-def _is_worker(pid: int) -> bool:
-    """uvicorn's workers are multiprocessing children (not Anvil, not its resource tracker)."""
+def _is_worker(pid: int, service_pid: int) -> bool:
+    """uvicorn's workers are forked from `cascade serve`, so they run its command line (Anvil does not)."""
     try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        commands = [Path(f"/proc/{each}/cmdline").read_bytes() for each in (pid, service_pid)]
     except OSError:
         return False
-    return "multiprocessing.spawn" in command and "spawn_main" in command
+    return commands[0] == commands[1]
 
 
 @pytest.fixture

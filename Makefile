@@ -52,7 +52,7 @@ fuzz: setup
 lint: setup
 	$(BIN)/ruff check service migrations tests scripts benchmarks
 	$(BIN)/ruff format --check service migrations tests scripts benchmarks
-	$(BIN)/mypy service
+	$(BIN)/mypy service benchmarks tests
 
 # Benchmarks (not part of `make test`): ceiling, gas, end to end, scale; writes benchmarks/results.json.
 bench: setup

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import TypedDict
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.domain.money import MAX_AMOUNT_MINOR, fetch_currency, format_minor, parse_amount_minor
+from service.domain.money import MAX_AMOUNT_MINOR, Currency, fetch_currency, format_minor, parse_amount_minor
 from service.domain.notes import Piece, build_lineage, check_transfer, compute_split
 from service.domain.vouchers import compute_due_at, compute_issuance_terms
 from service.errors import (
@@ -115,9 +116,23 @@ def _piece(token_id: int, parent: int | None, holder: str = "0xA", value: int = 
     return Piece(token_id, 1, holder, value, parent, 1, depth)
 
 
+class _TransferContext(TypedDict):
+    """The `check_transfer` arguments shared by every case below."""
+
+    sender_address: str
+    unit_minor: int
+    currency: Currency
+    voucher_active: bool
+
+
 def test_check_transfer_rules() -> None:
     piece = _piece(1, None, holder="0xAA", value=500)
-    common = {"sender_address": "0xAA", "unit_minor": 100, "currency": CNY, "voucher_active": True}
+    common: _TransferContext = {
+        "sender_address": "0xAA",
+        "unit_minor": 100,
+        "currency": CNY,
+        "voucher_active": True,
+    }
     assert check_transfer(piece, recipient_address="0xBB", amount_minor=200, **common).remaining_minor == 300
     with pytest.raises(SelfTransfer):
         check_transfer(piece, recipient_address="0xaa", amount_minor=200, **common)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
+from fastapi import FastAPI
 from sqlalchemy import update
 
 from service.db.models import Note
@@ -127,7 +128,9 @@ def test_a_key_revoked_in_the_database_stops_working_when_its_cache_entry_expire
     from service.api.auth import ApiKeyCache
     from service.db.models import ApiKey
 
-    seed.c.client.app.state.api_keys = ApiKeyCache(ttl_seconds=0.3)
+    app = seed.c.client.app  # TestClient types it as any ASGI callable; here it is the FastAPI app
+    assert isinstance(app, FastAPI)
+    app.state.api_keys = ApiKeyCache(ttl_seconds=0.3)
     assert seed.c.get("/v1/participants/me").status_code == 200
     with runtime.database.transaction() as session:
         session.execute(

@@ -115,9 +115,9 @@ def run_e2e(
         api = stack.api
         obligor = api.register("Obligor", "obligor")
         sink = api.register("Sink", "supplier")
-        participants = [
-            api.register(f"Client {index}", "supplier") for index in range(max(config.client_counts))
-        ]
+        participants = api.register_many(
+            [f"Client {index}" for index in range(max(config.client_counts))], "supplier"
+        )
         info["registration_ops_per_second"] = round(
             (len(participants) + 2) / (time.perf_counter() - started), 1
         )

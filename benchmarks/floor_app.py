@@ -7,6 +7,8 @@ pydantic do the same validation and serialisation as for a real transfer:
   and dependencies of the service's own form (the runtime from the app's state, a session from an async
   generator, the caller from the bearer key), each returning a stand-in instead of touching a database.
 
+`python -m benchmarks.floor_app APP PORT WORKERS` serves one of them as `cascade serve` serves the API:
+uvicorn with workers forked from the process that imported everything (`service.workers.fork_workers`).
 Each worker writes `ready-<pid>` into `FLOOR_READY_DIR` once built, so that load starts only when every
 worker accepts connections (as the end to end runs wait for `cascade serve`'s workers).
 """
@@ -14,6 +16,7 @@ worker accepts connections (as the end to end runs wait for `cascade serve`'s wo
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
@@ -25,7 +28,7 @@ from service.api.auth import bearer_key
 from service.api.common import IdPath
 from service.api.routing import LedgerRouter
 from service.notes.schemas import TransferCreate, TransferOut
-from service.workers import tune_garbage_collector
+from service.workers import fork_workers, tune_garbage_collector
 
 READY_DIR_VARIABLE = "FLOOR_READY_DIR"
 ROUTE = "/v1/notes/{token_id}/transfers"
@@ -108,3 +111,27 @@ def create_ledger_shape_app() -> FastAPI:
     app.state.runtime = _StandInRuntime()
     app.include_router(router)
     return _finish(app)
+
+
+FACTORIES = {"bare": create_bare_app, "ledger_shape": create_ledger_shape_app}
+
+
+def serve(app: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    fork_workers()
+    uvicorn.run(
+        f"benchmarks.floor_app:{FACTORIES[app].__name__}",
+        factory=True,
+        host="127.0.0.1",
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
+
+
+if __name__ == "__main__":
+    # Through the module's own name: the workers load their factory from it, inherited already imported.
+    from benchmarks import floor_app
+
+    floor_app.serve(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))

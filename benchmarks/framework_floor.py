@@ -2,9 +2,9 @@
 
 The two apps of `benchmarks.floor_app` (the transfer route answering at once: `bare`, an async endpoint;
 `ledger_shape`, the service's router and dependency shape with nothing behind them) served as `cascade
-serve` serves the API (uvicorn, the same worker count, the same garbage-collector tuning), loaded by the
-end to end runs' load generator and clients. Per app: requests/s, p50/p99, and the CPU milliseconds per
-request of the server and of the load generator.
+serve` serves the API (uvicorn, the same number of forked workers, the same garbage-collector tuning),
+loaded by the end to end runs' load generator and clients. Per app: requests/s, p50/p99, and the CPU
+milliseconds per request of the server and of the load generator.
 
 With the note ceiling's budget (`budget_at_half_ceiling`: the CPU per transfer the machine leaves at half
 the plain ceiling once the chain's own share is taken out), `cpu_ms_left_for_the_ledger` is what remains
@@ -23,12 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import BenchError, CpuMeter, free_port, process_tree, rounded
-from benchmarks.floor_app import READY_DIR_VARIABLE
+from benchmarks.floor_app import FACTORIES, READY_DIR_VARIABLE
 from benchmarks.loadgen import Client, run_transfers
 from service.processes import die_with_parent
 from service.settings import PROJECT_ROOT, Settings
 
-APPS = {"bare": "create_bare_app", "ledger_shape": "create_ledger_shape_app"}
 START_TIMEOUT_SECONDS = 60.0
 
 
@@ -54,7 +53,18 @@ def compute_ledger_room(budget_ms: float | None, floor: dict[str, Any] | None) -
 
 
 def run_framework_floor(config: FloorConfig, work_dir: Path, budget_ms: float | None) -> dict[str, Any]:
-    apps = {name: _measure(name, factory, config, work_dir) for name, factory in APPS.items()}
+    # Both servers start at once (their imports overlap) and are measured one after the other: an idle
+    # server takes no CPU from the one under load.
+    servers = [_FloorServer(name, work_dir) for name in FACTORIES]
+    try:
+        for server in servers:
+            server.start()
+        for server in servers:
+            server.wait_until_serving()
+        apps = {server.name: server.measure(config) for server in servers}
+    finally:
+        for server in servers:
+            server.stop()
     return {
         "clients": config.clients,
         "requests_per_client": config.requests_per_client,
@@ -65,42 +75,53 @@ def run_framework_floor(config: FloorConfig, work_dir: Path, budget_ms: float | 
     }
 
 
-def _measure(name: str, factory: str, config: FloorConfig, work_dir: Path) -> dict[str, Any]:
-    ready_dir = work_dir / f"floor-{name}"
-    ready_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    workers = Settings().workers
-    log_path = work_dir / f"floor-{name}.log"
-    with open(log_path, "ab") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                f"benchmarks.floor_app:{factory}",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-                "--log-level",
-                "warning",
-            ],
-            cwd=PROJECT_ROOT,
-            env={**os.environ, READY_DIR_VARIABLE: str(ready_dir)},
-            stdout=log,
-            stderr=log,
-            preexec_fn=die_with_parent,
-        )
-    try:
-        _wait_for_workers(server, ready_dir, workers, log_path)
+class _FloorServer:
+    """One floor app as `python -m benchmarks.floor_app`, on a free port, with its workers forked."""
+
+    def __init__(self, name: str, work_dir: Path) -> None:
+        self.name = name
+        self.port = free_port()
+        self.workers = Settings().workers
+        self.ready_dir = work_dir / f"floor-{name}"
+        self.log_path = work_dir / f"floor-{name}.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.ready_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as log:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "benchmarks.floor_app", self.name, str(self.port), str(self.workers)],
+                cwd=PROJECT_ROOT,
+                env={**os.environ, READY_DIR_VARIABLE: str(self.ready_dir)},
+                stdout=log,
+                stderr=log,
+                preexec_fn=die_with_parent,
+            )
+
+    def wait_until_serving(self) -> None:
+        assert self._process is not None
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while len(list(self.ready_dir.glob("ready-*"))) < self.workers:
+            if self._process.poll() is not None:
+                raise BenchError(
+                    f"the floor's {self.name} server exited with {self._process.returncode}: "
+                    f"{self.log_path.read_text()[-2000:]}"
+                )
+            if time.monotonic() > deadline:
+                raise BenchError(
+                    f"the floor's {self.workers} {self.name} workers did not start within "
+                    f"{START_TIMEOUT_SECONDS:.0f} s"
+                )
+            time.sleep(0.1)
+        time.sleep(0.5)  # the last worker announced itself while building its app, before it accepts
+
+    def measure(self, config: FloorConfig) -> dict[str, Any]:
+        assert self._process is not None
         clients = [Client(key=f"floor-{index}", token_id=index + 1) for index in range(config.clients)]
-        meter = CpuMeter({"server": process_tree(server.pid)})
+        meter = CpuMeter({"server": process_tree(self._process.pid)})
         meter.start()
         result = run_transfers(
-            f"http://127.0.0.1:{port}",
+            f"http://127.0.0.1:{self.port}",
             clients,
             recipient_id=1,
             amount="1.00",
@@ -108,36 +129,26 @@ def _measure(name: str, factory: str, config: FloorConfig, work_dir: Path) -> di
             time_bound_seconds=config.time_bound_seconds,
         )
         cpu = meter.per_unit_ms(result.confirmed)
-    finally:
-        server.terminate()
+        summary = result.summary()
+        if summary["errors"]:
+            raise BenchError(
+                f"framework floor {self.name}: {summary['statuses']} {summary['error_examples'][:2]}"
+            )
+        return {
+            "tps": summary["tps"],
+            "p50_ms": summary["p50_ms"],
+            "p99_ms": summary["p99_ms"],
+            "requests": summary["confirmed"],
+            "server_cpu_ms_per_request": cpu["server"],
+            "load_generator_cpu_ms_per_request": cpu["load generator"],
+        }
+
+    def stop(self) -> None:
+        if self._process is None or self._process.poll() is not None:
+            return
+        self._process.terminate()
         try:
-            server.wait(timeout=30)
+            self._process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-    summary = result.summary()
-    if summary["errors"]:
-        raise BenchError(f"framework floor {name}: {summary['statuses']} {summary['error_examples'][:2]}")
-    return {
-        "tps": summary["tps"],
-        "p50_ms": summary["p50_ms"],
-        "p99_ms": summary["p99_ms"],
-        "requests": summary["confirmed"],
-        "server_cpu_ms_per_request": cpu["server"],
-        "load_generator_cpu_ms_per_request": cpu["load generator"],
-    }
-
-
-def _wait_for_workers(server: subprocess.Popen[bytes], ready_dir: Path, workers: int, log_path: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while len(list(ready_dir.glob("ready-*"))) < workers:
-        if server.poll() is not None:
-            raise BenchError(
-                f"the floor's server exited with {server.returncode}: {log_path.read_text()[-2000:]}"
-            )
-        if time.monotonic() > deadline:
-            raise BenchError(
-                f"the floor's {workers} workers did not start within {START_TIMEOUT_SECONDS:.0f} s"
-            )
-        time.sleep(0.1)
-    time.sleep(0.5)  # the last worker announced itself while building its app, before it accepts
+            self._process.kill()
+            self._process.wait()

@@ -241,7 +241,7 @@ def _set_up(stack: Stack, config: ScaleConfig) -> _SetUp:
     api, rpc, note = stack.api, stack.rpc, stack.note
     obligor = api.register("Obligor", "obligor")
     sink = api.register("Sink", "supplier")
-    clients = [api.register(f"Client {index}", "supplier") for index in range(config.clients)]
+    clients = api.register_many([f"Client {index}" for index in range(config.clients)], "supplier")
     walkers = checked_signers("scale-walker", 2)
     rpc.set_balances(signer.address for signer in walkers)
     walker_participants = [

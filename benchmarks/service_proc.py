@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -142,6 +143,11 @@ class Participant:
     address: str
 
 
+REGISTRATION_CONCURRENCY = (
+    8  # 32 registrations: 1.14 s one at a time, 0.70 s with 8 in flight (4: 0.84, 16: 0.79)
+)
+
+
 class Api:
     """Synchronous set-up calls; anything but the expected status is an error naming the answer."""
 
@@ -168,6 +174,12 @@ class Api:
             body["address"] = address
         created = self.request("POST", "/v1/participants", self.admin_key, body, expect=201)
         return Participant(created["id"], created["api_key"], created["address"])
+
+    def register_many(self, names: list[str], role: str) -> list[Participant]:
+        """Managed-key participants, in the order of `names`, a few registrations in flight at once (each
+        waits for its registry transaction; the service batches what arrives together)."""
+        with ThreadPoolExecutor(REGISTRATION_CONCURRENCY) as pool:
+            return list(pool.map(lambda name: self.register(name, role), names))
 
     def issue(self, obligor: Participant, holder: Participant, face_value: str, unit: str) -> dict[str, Any]:
         due = (datetime.now(UTC) + timedelta(days=365)).date().isoformat()

@@ -88,7 +88,7 @@ async def _get_session(runtime: Annotated[_StandInRuntime, Depends(_get_runtime)
 
 
 async def _get_caller(
-    runtime: Annotated[_StandInRuntime, Depends(_get_runtime)],
+    runtime: Annotated[_StandInRuntime, Depends(_get_runtime)],  # as the service's (its database)
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_key)],
 ) -> str:
     return credentials.credentials if credentials else ""

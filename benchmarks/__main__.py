@@ -55,13 +55,8 @@ class Mode:
 QUICK = Mode(
     "quick",
     CeilingConfig(transactions=2_000, senders=100, automine_transactions=300, timeout_seconds=60),
-    NoteCeilingConfig(
-        transfers=600,
-        holders=16,
-        automine_transfers=320,
-        timeout_seconds=60,
-    ),
-    FloorConfig(clients=64, requests_per_client=20, time_bound_seconds=30),
+    NoteCeilingConfig(transfers=600, holders=16, automine_transfers=320, timeout_seconds=60),
+    FloorConfig(requests_per_client=20, time_bound_seconds=30),
     E2EConfig(operations_per_client={1: 20, 16: 3, 64: 2}, time_bound_seconds=20),
     ScaleConfig(
         levels=(1_000, 5_000),
@@ -79,13 +74,8 @@ QUICK = Mode(
 FULL = Mode(
     "full",
     CeilingConfig(transactions=10_000, senders=100, automine_transactions=1_000, timeout_seconds=120),
-    NoteCeilingConfig(
-        transfers=3_000,
-        holders=64,
-        automine_transfers=1_600,
-        timeout_seconds=120,
-    ),
-    FloorConfig(clients=64, requests_per_client=100, time_bound_seconds=60),
+    NoteCeilingConfig(transfers=3_000, holders=64, automine_transfers=1_600, timeout_seconds=120),
+    FloorConfig(requests_per_client=100, time_bound_seconds=60),
     # Enough transfers per run that p99 does not rest on a handful of samples (960 at 16 clients).
     E2EConfig(operations_per_client={1: 100, 16: 60, 64: 20}, time_bound_seconds=90),
     ScaleConfig(

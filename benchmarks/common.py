@@ -323,6 +323,20 @@ def minted_token(receipt: dict[str, Any]) -> int:
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
+def stop_child(
+    process: subprocess.Popen[bytes] | None, signal_number: int, timeout_seconds: float = 30.0
+) -> None:
+    """Asks a child process to stop with `signal_number`, and kills it if it has not within the timeout."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal_number)
+    try:
+        process.wait(timeout=timeout_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def process_cpu_seconds(pid: int | None, *, reaped_children: bool = False) -> float | None:
     """User + system CPU seconds a process has used so far (Linux /proc), None if unknown.
 

@@ -15,6 +15,7 @@ stack and the load generator have had theirs: the room the 50% target leaves on 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import BenchError, CpuMeter, free_port, process_tree, rounded
+from benchmarks.common import BenchError, CpuMeter, free_port, process_tree, rounded, stop_child
 from benchmarks.floor_app import FACTORIES, READY_DIR_VARIABLE
 from benchmarks.loadgen import Client, run_transfers
 from service.processes import die_with_parent
@@ -33,9 +34,9 @@ START_TIMEOUT_SECONDS = 60.0
 
 @dataclass(frozen=True)
 class FloorConfig:
-    clients: int
     requests_per_client: int
     time_bound_seconds: float
+    clients: int = 64  # the end to end runs' largest count, in every mode
 
 
 def compute_ledger_room(budget_ms: float | None, floor: dict[str, Any] | None) -> float | None:
@@ -144,11 +145,4 @@ class _FloorServer:
         }
 
     def stop(self) -> None:
-        if self._process is None or self._process.poll() is not None:
-            return
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        stop_child(self._process, signal.SIGTERM)

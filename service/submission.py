@@ -376,13 +376,15 @@ class Submitter:
         With a managed key the request is built here, under the participant's lock, so its nonce is
         the chain's; if the forwarder still skips it as stale (the cached nonce or clock was out of
         date, say after a reorganisation), it is rebuilt from fresh readings and relayed once more.
-        A request the participant signed itself is checked against the chain and never rebuilt.
+        A request the participant signed itself is checked against the chain and its signature
+        recovered, and it is never rebuilt; a managed key's own signature is not recovered again
+        (`KeyVault.signing_key` checked that the key is the participant's).
         """
         with self._participant_lock(sender), self._arrivals.on_the_way() as arrived:
             self._chain.simulate_forwarded(sender, target, data)
             if signed_request is not None:
                 self._check_request(signed_request)
-                return self._relay_one(kind, participant_id, signed_request, sign, arrived)
+                return self._relay_one(kind, participant_id, signed_request, sign, arrived, verify=True)
             try:
                 nonce = self._forwarder_nonces.get(sender.lower())
                 request = self._chain.build_forward_request(sender, target, data, self._ttl_seconds, nonce)
@@ -399,15 +401,17 @@ class Submitter:
         request: ForwardRequest,
         sign: Callable[[ForwardRequest], bytes],
         arrived: Callable[[], None],
+        verify: bool = False,
     ) -> Receipt:
         """Signs, queues and waits for one request; the caller holds its participant's lock."""
         sender = request.sender.lower()
         signature = sign(request)
-        signer = request.recover_signer(signature, self._chain.chain_id, self._chain.deployment.forwarder)
-        if signer is None or signer.lower() != sender:
-            raise InvalidSignature(
-                "the forward request is not signed by the participant's key", signer=signer
-            )
+        if verify:
+            signer = request.recover_signer(signature, self._chain.chain_id, self._chain.deployment.forwarder)
+            if signer is None or signer.lower() != sender:
+                raise InvalidSignature(
+                    "the forward request is not signed by the participant's key", signer=signer
+                )
         if not self._relay_threads:
             raise ChainUnavailable("the relayers are not running")
         pending = _Pending(kind, participant_id, request, signature, current_request_key.get())

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from cryptography.fernet import Fernet
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from service.chain.accounts import address_of, generate_private_key, private_key_bytes
 from service.chain.forwarder import ForwardRequest, build_typed_data, hash_typed_data, sign_typed_data
+from service.chain.keys import KeyVault
 from service.chain.transactions import (
     DynamicFeeFields,
     decode_dynamic_fee_transaction,
@@ -133,3 +135,14 @@ def test_the_service_starts_without_importing_eth_account_or_alembic() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_managed_key_signs_only_for_its_own_account() -> None:
+    vault = KeyVault(Fernet.generate_key())
+    address, encrypted = vault.create_account()
+    other_address, _ = vault.create_account()
+    key = vault.signing_key(encrypted, address)
+    assert address_of(key) == address
+    assert vault.signing_key(encrypted, address.lower()) is key  # decrypted once, then kept
+    with pytest.raises(RuntimeError, match="belongs to another account"):
+        vault.signing_key(encrypted, other_address)  # a key stored against the wrong participant

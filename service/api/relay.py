@@ -39,7 +39,7 @@ def relay_as(
             return signature
 
     elif participant.encrypted_private_key is not None:
-        private_key = runtime.key_vault.decrypt(participant.encrypted_private_key)
+        private_key = runtime.key_vault.signing_key(participant.encrypted_private_key, participant.address)
         chain_id, forwarder = runtime.chain.chain_id, runtime.chain.deployment.forwarder
 
         def sign(prepared: ForwardRequest) -> bytes:

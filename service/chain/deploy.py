@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from eth_abi import encode as abi_encode
 from eth_utils import keccak, to_checksum_address
 
-from service.chain.abi import encode_call
+from service.chain.abi import encode_call, encode_values
 from service.chain.client import Deployment
 from service.chain.compiler import Artifact
 from service.chain.rpc import JsonRpc
@@ -45,7 +44,7 @@ Progress = Callable[[str], None]
 def _deploy(
     rpc: JsonRpc, sender: TransactionSender, artifact: Artifact, types: list[str], args: list[object]
 ) -> tuple[str, int]:
-    data = bytes.fromhex(artifact.bytecode) + abi_encode(types, args)
+    data = bytes.fromhex(artifact.bytecode) + encode_values(types, args)
     with sender.hold():
         signed = sender.sign("", data, 8_000_000)
         sender.send(signed)

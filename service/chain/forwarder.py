@@ -7,10 +7,9 @@ from functools import lru_cache
 from typing import Any
 
 from coincurve import PrivateKey, PublicKey
-from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
-from service.chain.abi import checksum_address, encode_call
+from service.chain.abi import checksum_address, encode_call, encode_values
 from service.chain.accounts import address_of_public_key
 
 FORWARDER_NAME = "CascadeForwarder"
@@ -91,7 +90,7 @@ def _struct_hash(name: str, fields: list[dict[str, str]], values: dict[str, Any]
             kind, value = "bytes32", keccak(bytes.fromhex(value[2:]) if isinstance(value, str) else value)
         types.append(kind)
         encoded.append(value)
-    return keccak(abi_encode(types, encoded))
+    return keccak(encode_values(types, encoded))
 
 
 def sign_typed_data(typed: dict[str, Any], private_key: bytes) -> str:
@@ -103,7 +102,7 @@ def sign_typed_data(typed: dict[str, Any], private_key: bytes) -> str:
 def _domain_separator(chain_id: int, forwarder: str) -> bytes:
     return keccak(
         _DOMAIN_TYPEHASH
-        + abi_encode(
+        + encode_values(
             ["bytes32", "bytes32", "uint256", "address"],
             [keccak(text=FORWARDER_NAME), keccak(text=FORWARDER_VERSION), chain_id, forwarder],
         )
@@ -163,7 +162,7 @@ class ForwardRequest:
         milliseconds per request on the hot path, this a few keccaks (a test checks they agree)."""
         struct_hash = keccak(
             _FORWARD_REQUEST_TYPEHASH
-            + abi_encode(
+            + encode_values(
                 ["address", "address", "uint256", "uint256", "uint256", "uint48", "bytes32"],
                 [
                     self.sender,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -24,9 +25,18 @@ def load_or_create_master_key(configured: str | None, path: Path) -> bytes:
     return key
 
 
+# Managed keys kept decrypted per process; well above the participants a deployment signs for.
+DECRYPTED_KEYS_KEPT = 10_000
+
+
 class KeyVault:
     def __init__(self, master_key: bytes) -> None:
         self._fernet = Fernet(master_key)
+        # Keys that decrypted to their account's address, by encrypted form and address. The master
+        # key is in this process's memory anyway, so keeping what it decrypts exposes nothing more,
+        # and it saves a Fernet decryption and a signature recovery on every relayed request.
+        self._signing_keys: dict[tuple[str, str], bytes] = {}
+        self._guard = threading.Lock()
 
     def create_account(self) -> tuple[str, str]:
         """Returns (address, encrypted private key) of a fresh account."""
@@ -35,6 +45,20 @@ class KeyVault:
 
     def encrypt(self, private_key: bytes) -> str:
         return self._fernet.encrypt(private_key).decode()
+
+    def signing_key(self, encrypted: str, address: str) -> bytes:
+        """The private key of `address`, checked to be that account's (once per process and key)."""
+        cache_key = (encrypted, address.lower())
+        key = self._signing_keys.get(cache_key)
+        if key is None:
+            key = self.decrypt(encrypted)
+            if address_of(key).lower() != address.lower():
+                raise RuntimeError(f"the managed key stored for {address} belongs to another account")
+            with self._guard:
+                if len(self._signing_keys) >= DECRYPTED_KEYS_KEPT:
+                    self._signing_keys.clear()
+                self._signing_keys[cache_key] = key
+        return key
 
     def decrypt(self, encrypted: str) -> bytes:
         try:

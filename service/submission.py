@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from sqlalchemy import BigInteger, String, bindparam, func, insert, select, update
+from sqlalchemy import BigInteger, ColumnElement, String, bindparam, func, insert, select, update
 
 from service.chain.abi import DecodedEvent
 from service.chain.client import ChainClient, Receipt
@@ -31,7 +31,7 @@ from service.chain.transactions import (
     SignedTransaction,
     TransactionSender,
 )
-from service.db.models import Operation, utc_now
+from service.db.models import JournaledTransaction, Operation, utc_now
 from service.db.session import Database
 from service.errors import (
     ChainRejected,
@@ -70,6 +70,7 @@ RELAY_WAIT_SECONDS = 90.0
 _STOP = object()
 # Statements run for every relayed batch, built once (Core, bound parameters): building a statement
 # and its cache key costs more than running it on SQLite.
+_JOURNAL_TRANSACTION = insert(JournaledTransaction).returning(JournaledTransaction.id)
 _JOURNAL = insert(Operation).returning(Operation.id, sort_by_parameter_order=True)
 # A None block number or error code leaves the stored one as it is.
 _MARK = (
@@ -85,9 +86,15 @@ _MARK = (
         transaction_hash=func.coalesce(
             bindparam("transaction_hash", type_=String), Operation.transaction_hash
         ),
-        raw_transaction=func.coalesce(bindparam("raw_transaction", type_=String), Operation.raw_transaction),
     )
 )
+
+
+def _transactions_of(operation_ids: list[int]) -> ColumnElement[bool]:
+    """The journaled transactions that carry these operations (one, for the rows of one batch)."""
+    return JournaledTransaction.id.in_(
+        select(Operation.journaled_transaction_id).where(Operation.id.in_(operation_ids))
+    )
 
 
 class _Arrivals:
@@ -186,20 +193,27 @@ class Submitter:
     def _journal(
         self, transaction: SignedTransaction, entries: list[tuple[str, int | None, str | None]]
     ) -> list[int]:
-        rows = [
-            {
-                "kind": kind,
-                "participant_id": participant_id,
-                "idempotency_key": request_key,
-                "state": "signed",
-                "sender_address": transaction.sender,
-                "nonce": transaction.nonce,
-                "transaction_hash": transaction.hash,
-                "raw_transaction": "0x" + transaction.raw.hex(),
-            }
-            for kind, participant_id, request_key in entries
-        ]
+        signed = {
+            "sender_address": transaction.sender,
+            "nonce": transaction.nonce,
+            "raw_transaction": "0x" + transaction.raw.hex(),
+            "created_at": utc_now(),
+        }
         with self._database.connection_transaction() as connection:
+            journaled_id = connection.execute(_JOURNAL_TRANSACTION, signed).scalar_one()
+            rows = [
+                {
+                    "kind": kind,
+                    "participant_id": participant_id,
+                    "idempotency_key": request_key,
+                    "state": "signed",
+                    "sender_address": transaction.sender,
+                    "nonce": transaction.nonce,
+                    "transaction_hash": transaction.hash,
+                    "journaled_transaction_id": journaled_id,
+                }
+                for kind, participant_id, request_key in entries
+            ]
             return list(connection.execute(_JOURNAL, rows).scalars())
 
     def _mark(
@@ -218,10 +232,15 @@ class Submitter:
             "block_number": block_number,
             "error_code": error_code,
             "transaction_hash": ran_instead.hash if ran_instead else None,
-            "raw_transaction": "0x" + ran_instead.raw.hex() if ran_instead else None,
         }
         with self._database.connection_transaction() as connection:
             connection.execute(_MARK, parameters)
+            if ran_instead is not None:
+                connection.execute(
+                    update(JournaledTransaction)
+                    .where(_transactions_of(operation_ids))
+                    .values(raw_transaction="0x" + ran_instead.raw.hex())
+                )
 
     def _send_and_index(
         self,
@@ -316,13 +335,17 @@ class Submitter:
     ) -> None:
         with self._database.connection_transaction() as connection:
             connection.execute(
-                update(Operation)
-                .where(Operation.id.in_(operation_ids))
+                update(JournaledTransaction)
+                .where(_transactions_of(operation_ids))
                 .values(
-                    transaction_hash=replacement.hash,
                     raw_transaction="0x" + replacement.raw.hex(),
                     replaced_transactions=" ".join("0x" + version.raw.hex() for version in replaced),
                 )
+            )
+            connection.execute(
+                update(Operation)
+                .where(Operation.id.in_(operation_ids))
+                .values(transaction_hash=replacement.hash)
             )
 
     # ----------------------------------------------------------------------------- operator calls
@@ -565,19 +588,23 @@ class Submitter:
         for operation in operations:
             if operation.state in UNFINISHED_STATES:
                 by_transaction.setdefault(operation.transaction_hash or "", []).append(operation)
+        journaled = self._fetch_journaled_transactions(
+            {operation.journaled_transaction_id for batch in by_transaction.values() for operation in batch}
+        )
         for transaction_hash, batch in sorted(by_transaction.items(), key=lambda item: item[1][0].nonce or 0):
             first = batch[0]
             ids = [operation.id for operation in batch]
             sender = senders.get(first.sender_address or "")
-            if sender is None or first.raw_transaction is None or not transaction_hash:
+            record = journaled.get(first.journaled_transaction_id or 0)
+            if sender is None or record is None or not transaction_hash:
                 self._mark(ids, "failed", error_code="unknown_sender")
                 continue
             transaction = SignedTransaction(
-                bytes.fromhex(first.raw_transaction[2:]), transaction_hash, first.nonce or 0, sender.address
+                bytes.fromhex(record.raw_transaction[2:]), transaction_hash, record.nonce, sender.address
             )
             replaced = [
-                SignedTransaction.from_raw(bytes.fromhex(raw[2:]), first.nonce or 0, sender.address)
-                for raw in (first.replaced_transactions or "").split()
+                SignedTransaction.from_raw(bytes.fromhex(raw[2:]), record.nonce, sender.address)
+                for raw in (record.replaced_transactions or "").split()
             ]
             try:
                 with sender.hold():
@@ -594,6 +621,16 @@ class Submitter:
                 self._mark(ids, "failed", error_code="superseded")
             finally:
                 sender.reset_nonce()
+
+    def _fetch_journaled_transactions(
+        self, journaled_ids: set[int | None]
+    ) -> dict[int, JournaledTransaction]:
+        wanted = sorted(journaled_id for journaled_id in journaled_ids if journaled_id is not None)
+        if not wanted:
+            return {}
+        with self._database.sessions() as session:
+            rows = session.scalars(select(JournaledTransaction).where(JournaledTransaction.id.in_(wanted)))
+            return {row.id: row for row in rows}
 
     def _unfinished(self, operation_ids: list[int]) -> list[int]:
         with self._database.sessions() as session:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from service.chain.abi import encode_call
 from service.chain.client import Receipt
 from service.chain.transactions import SignedTransaction
-from service.db.models import Operation
+from service.db.models import JournaledTransaction, Operation
 from service.runtime import Runtime
 from tests.conftest import SeedLedger
 
@@ -109,6 +109,14 @@ def test_a_slow_node_is_waited_for_not_nudged_into_empty_blocks(seed: SeedLedger
     assert receipt["transactionHash"] == transaction.hash and nudges == []
 
 
+def _journaled_bytes(runtime: Runtime, operation: Operation) -> str:
+    """The raw transaction journaled for an operation (the version that ran, once known)."""
+    with runtime.database.sessions() as session:
+        journaled = session.get(JournaledTransaction, operation.journaled_transaction_id)
+        assert journaled is not None
+        return journaled.raw_transaction
+
+
 def _pause_operation(runtime: Runtime) -> Operation:
     with runtime.database.sessions() as session:
         [operation] = session.scalars(select(Operation).where(Operation.kind == "test.pause")).all()
@@ -132,8 +140,8 @@ def test_stuck_version_mined_as_its_replacement_goes_out_completes_once(
     operation = _pause_operation(runtime)
     assert operation.state == "indexed"
     assert operation.transaction_hash == receipt.transaction_hash
-    assert operation.raw_transaction is not None
-    assert "0x" + keccak(bytes.fromhex(operation.raw_transaction[2:])).hex() == receipt.transaction_hash
+    raw = _journaled_bytes(runtime, operation)
+    assert "0x" + keccak(bytes.fromhex(raw[2:])).hex() == receipt.transaction_hash
 
 
 def test_start_up_finds_the_replaced_version_that_was_mined(seed: SeedLedger, runtime: Runtime) -> None:
@@ -157,4 +165,5 @@ def test_start_up_finds_the_replaced_version_that_was_mined(seed: SeedLedger, ru
     operation = _pause_operation(runtime)
     assert operation.state == "indexed", operation.error_code
     assert operation.transaction_hash == first.hash
+    assert _journaled_bytes(runtime, operation) == "0x" + first.raw.hex()
     assert runtime.chain.read(note, "paused()", [], ["bool"]) is True

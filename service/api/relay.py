@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from service.chain.abi import checksum_address
 from service.chain.client import Receipt
 from service.chain.forwarder import FORWARDED_CALL_GAS, ForwardRequest
-from service.db.models import Participant
 from service.errors import SignatureRequired
 from service.runtime import Runtime
 
 
+class Signer(Protocol):
+    """A participant as relaying needs it (a `Participant` row, or the transfer plan's `Account`)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def address(self) -> str: ...
+
+    @property
+    def encrypted_private_key(self) -> str | None: ...
+
+
 def relay_as(
     runtime: Runtime,
-    participant: Participant,
+    participant: Signer,
     kind: str,
     target: str,
     data: bytes,

@@ -168,8 +168,26 @@ class IdempotencyRecord(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
+class JournaledTransaction(Base):
+    """A transaction the service signed, as sent: one row however many operations it carries (a relay
+    batch holds up to 48 requests, and its bytes grow with them)."""
+
+    __tablename__ = "journaled_transactions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sender_address: Mapped[str] = mapped_column(String(42))
+    nonce: Mapped[int] = mapped_column(BigInteger)
+    # The latest version (or, once known, the one that ran), 0x-prefixed.
+    raw_transaction: Mapped[str] = mapped_column(Text)
+    # Versions it replaced under the same nonce (raw, space-separated, oldest first): whichever of
+    # them was mined is the one that ran, even if the process died before it knew.
+    replaced_transactions: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
 class Operation(Base):
-    """Journal of every transaction the service signs: written before it is sent."""
+    """Journal of every transaction the service signs: written before it is sent, one row per
+    operation (a participant's request, or an operator call) with the transaction that carries it."""
 
     __tablename__ = "operations"
 
@@ -182,10 +200,9 @@ class Operation(Base):
     sender_address: Mapped[str | None] = mapped_column(String(42), nullable=True)
     nonce: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     transaction_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
-    raw_transaction: Mapped[str | None] = mapped_column(Text, nullable=True)
-    # Versions this transaction replaced under the same nonce (raw, space-separated, oldest first):
-    # whichever of them was mined is the one that ran, even if the process died before it knew.
-    replaced_transactions: Mapped[str | None] = mapped_column(Text, nullable=True)
+    journaled_transaction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("journaled_transactions.id"), nullable=True
+    )
     block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     error_code: Mapped[str | None] = mapped_column(String(60), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)

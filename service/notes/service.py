@@ -21,6 +21,7 @@ from service.errors import (
     ParticipantNotVerified,
 )
 from service.notes import repository
+from service.notes.repository import Account
 from service.notes.schemas import NoteOut, SigningRequestOut, TransferCreate, TransferIntent, TransferOut
 from service.participants import repository as participants_repository
 from service.runtime import Runtime
@@ -78,8 +79,8 @@ def read_note(session: Session, caller: Caller, token_id: int) -> NoteOut:
 
 @dataclass(frozen=True)
 class PlannedTransfer:
-    sender: Participant
-    recipient: Participant
+    sender: Account
+    recipient: Account
     currency: Currency
     amount_minor: int
     from_token_id: int
@@ -92,15 +93,18 @@ def plan_transfer(
     session: Session, runtime: Runtime, caller: Caller, token_id: int, body: TransferIntent
 ) -> PlannedTransfer:
     """Loads and checks everything; the contract re-checks it all, this just fails earlier and clearer."""
-    note, voucher = load_note(session, caller, token_id)
-    if note.holder_address != caller.address:
-        if can_view_voucher(session, caller, voucher):
+    context = repository.fetch_transfer_context(
+        session, token_id, caller.participant_id, body.to_participant_id
+    )
+    if context is None:
+        raise NoteNotFound(f"note {token_id} does not exist", token_id=token_id)
+    piece = context.piece
+    if piece.holder_address != caller.address:
+        voucher = vouchers_repository.fetch_voucher(session, piece.voucher_id)
+        if voucher is not None and can_view_voucher(session, caller, voucher):
             raise NotHolder(f"note {token_id} is not held by you", token_id=token_id)
         raise NoteNotFound(f"note {token_id} does not exist", token_id=token_id)
-    participants = participants_repository.fetch_participants_by_ids(
-        session, {caller.participant_id, body.to_participant_id}
-    )
-    sender, recipient = participants.get(caller.participant_id), participants.get(body.to_participant_id)
+    sender, recipient = context.sender, context.recipient
     if recipient is None:
         raise ParticipantNotFound(
             f"participant {body.to_participant_id} does not exist", participant_id=body.to_participant_id
@@ -111,19 +115,19 @@ def plan_transfer(
             participant_id=recipient.id,
         )
     assert sender is not None
-    currency = fetch_currency(voucher.currency)
+    currency = fetch_currency(context.currency)
     amount_minor = parse_amount_minor(body.amount, currency)
     into = repository.fetch_note(session, body.into_token_id) if body.into_token_id is not None else None
     if body.into_token_id is not None and into is None:
         raise NoteNotFound(f"note {body.into_token_id} does not exist", token_id=body.into_token_id)
     check_transfer(
-        repository.to_piece(note),
+        piece,
         sender_address=sender.address,
         recipient_address=recipient.address,
         amount_minor=amount_minor,
-        unit_minor=voucher.unit_minor,
+        unit_minor=context.unit_minor,
         currency=currency,
-        voucher_active=voucher.status == "active",
+        voucher_active=context.voucher_status == "active",
         into_piece=repository.to_piece(into) if into else None,
     )
     if into is not None:
@@ -131,7 +135,7 @@ def plan_transfer(
     else:
         calldata = encode_call(SPLIT_SIGNATURE, [token_id, recipient.address, amount_minor])
     return PlannedTransfer(
-        sender, recipient, currency, amount_minor, token_id, body.into_token_id, calldata, voucher.id
+        sender, recipient, currency, amount_minor, token_id, body.into_token_id, calldata, piece.voucher_id
     )
 
 

@@ -258,11 +258,13 @@ class Submitter:
         versions = [*replaced, transaction]
         try:
             mined = self._mined_version(versions) if resumed else None
-            if mined is None:
-                sender.send(transaction)
-            receipt, succeeded, ran_instead = self._await_or_replace(
-                sender, [mined] if mined else versions, transaction, operation_ids
-            )
+            answered = None if mined else self._chain.send_and_await(sender, transaction)
+            if answered is not None:
+                (receipt, succeeded), ran_instead = answered, None
+            else:
+                receipt, succeeded, ran_instead = self._await_or_replace(
+                    sender, [mined] if mined else versions, transaction, operation_ids
+                )
         except (RuntimeError, LedgerError):
             # Unknown outcome (node gone, nonce trouble): the journal keeps it for resume().
             sender.reset_nonce()

@@ -167,3 +167,51 @@ def test_start_up_finds_the_replaced_version_that_was_mined(seed: SeedLedger, ru
     assert operation.transaction_hash == first.hash
     assert _journaled_bytes(runtime, operation) == "0x" + first.raw.hex()
     assert runtime.chain.read(note, "paused()", [], ["bool"]) is True
+
+
+def _calls_of(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The JSON-RPC methods the service calls from here on (the calls themselves still reach Anvil)."""
+    methods: list[str] = []
+    rpc = runtime.rpc
+    for name in ("request", "request_within"):
+        original = getattr(rpc, name)
+
+        def recorded(method: str, *args: object, _original: Callable[..., object] = original) -> object:
+            methods.append(method)
+            return _original(method, *args)
+
+        monkeypatch.setattr(rpc, name, recorded)
+    return methods
+
+
+def test_a_transaction_waits_for_its_block_in_the_node_not_by_polling(
+    seed: SeedLedger, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    methods = _calls_of(runtime, monkeypatch)
+    receipt = runtime.submitter.submit_operator_call(
+        "test.pause", None, runtime.chain.deployment.note, encode_call("pause()", [])
+    )
+    assert runtime.chain.read(runtime.chain.deployment.note, "paused()", [], ["bool"]) is True
+    assert methods.count("eth_sendRawTransactionSync") == 1
+    assert "eth_getTransactionReceipt" not in methods and "eth_sendRawTransaction" not in methods
+    assert _pause_operation(runtime).transaction_hash == receipt.transaction_hash
+
+
+def test_a_transaction_not_mined_in_time_is_awaited_by_polling(
+    seed: SeedLedger, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The node holds the sync call past the stuck threshold: the sender stops waiting in the node
+    (the transaction is in its pool), and the poll with its nudge, a block mined by hand, ends it."""
+    runtime.rpc.request("evm_setAutomine", [False])
+    sender = runtime.chain.operator
+    try:
+        with sender.hold():
+            transaction = sender.sign(runtime.chain.deployment.note, encode_call("pause()", []), 200_000)
+            assert sender.send_and_wait(transaction) is None
+            assert runtime.rpc.request("eth_getTransactionByHash", [transaction.hash]) is not None
+            methods = _calls_of(runtime, monkeypatch)
+            receipt, succeeded = runtime.chain.await_mined(sender, transaction, 10)
+    finally:
+        runtime.rpc.request("evm_setAutomine", [True])
+    assert succeeded and receipt.transaction_hash == transaction.hash
+    assert "eth_getTransactionReceipt" in methods and "evm_mine" in methods

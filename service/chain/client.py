@@ -214,6 +214,17 @@ class ChainClient:
         raw = sender.wait_for_receipt(transaction.hash, timeout_seconds, unstick=unstick)
         return self._to_receipt(transaction.hash, raw)
 
+    def send_and_await(
+        self, sender: TransactionSender, transaction: SignedTransaction
+    ) -> tuple[Receipt, bool] | None:
+        """Sends; on Anvil, the receipt and whether it succeeded if it is mined before the sender
+        counts it as stuck (None otherwise, or on other nodes: `await_mined` then waits for it)."""
+        if self.chain_id != ANVIL_CHAIN_ID:
+            sender.send(transaction)
+            return None
+        raw = sender.send_and_wait(transaction)
+        return None if raw is None else self._to_receipt(transaction.hash, raw)
+
     def fetch_receipt(self, transaction_hash: str) -> Receipt:
         raw = self.rpc.request("eth_getTransactionReceipt", [transaction_hash])
         if raw is None:

@@ -18,6 +18,10 @@ from urllib.parse import urlsplit
 from service.errors import ChainUnavailable
 
 
+class RpcTimeout(Exception):
+    """A call given its own time limit (`request_within`) was not answered within it."""
+
+
 class RevertError(Exception):
     """A call or transaction reverted; `data` holds the ABI-encoded revert reason."""
 
@@ -50,15 +54,28 @@ class JsonRpc:
                 self._connections.append(connection)
         return connection
 
-    def _post(self, payload: Any) -> Any:
+    def _post(self, payload: Any, timeout_seconds: float | None = None) -> Any:
         body = json.dumps(payload).encode()
         headers = {"Content-Type": "application/json", "Connection": "keep-alive"}
         for attempt in (1, 2):
             connection = self._connection()
             try:
+                if timeout_seconds is not None:
+                    _set_timeout(connection, timeout_seconds)
                 connection.request("POST", self._path, body, headers)
                 response = connection.getresponse()
                 data = response.read()
+                if timeout_seconds is not None:
+                    _set_timeout(connection, self._timeout)
+            except TimeoutError as error:
+                # The answer may still come: this connection can no longer tell it from the next one's.
+                connection.close()
+                self._local.connection = None
+                if timeout_seconds is not None:
+                    raise RpcTimeout(f"{self.url} did not answer within {timeout_seconds:.2f}s") from error
+                if attempt == 2:
+                    raise ChainUnavailable(f"chain node at {self.url} is unreachable: {error}") from error
+                continue
             except (OSError, http.client.HTTPException) as error:
                 connection.close()
                 self._local.connection = None
@@ -83,6 +100,15 @@ class JsonRpc:
             raise _to_exception(body["error"], method)
         return body["result"]
 
+    def request_within(self, method: str, params: list[Any], timeout_seconds: float) -> Any:
+        """`request`, raising `RpcTimeout` (and never re-sending) when unanswered within the time."""
+        body = self._post(
+            {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}, timeout_seconds
+        )
+        if "error" in body:
+            raise _to_exception(body["error"], method)
+        return body["result"]
+
     def batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
         """Sends several requests in one round trip; results come back in call order."""
         ids = [next(self._ids) for _ in calls]
@@ -98,6 +124,12 @@ class JsonRpc:
                 raise _to_exception(item["error"], method)
             results.append(item["result"])
         return results
+
+
+def _set_timeout(connection: http.client.HTTPConnection, timeout_seconds: float) -> None:
+    connection.timeout = timeout_seconds  # for a connection still to be opened
+    if connection.sock is not None:
+        connection.sock.settimeout(timeout_seconds)
 
 
 def _to_exception(error: dict[str, Any], method: str) -> Exception:

@@ -19,7 +19,7 @@ from eth_utils import keccak
 
 from service.chain.abi import checksum_address
 from service.chain.accounts import address_of, private_key_bytes
-from service.chain.rpc import JsonRpc
+from service.chain.rpc import JsonRpc, RpcTimeout
 from service.errors import ChainUnavailable
 from service.locks import LockDirectory
 
@@ -204,11 +204,38 @@ class TransactionSender:
         try:
             self._rpc.request("eth_sendRawTransaction", ["0x" + transaction.raw.hex()])
         except RuntimeError as error:
-            if "already" in str(error).lower() or "known" in str(error).lower():
-                return  # re-sent after a restart: the node has it already
-            # Anything else leaves our nonce view unreliable; re-read it before the next transaction.
-            self.reset_nonce()
-            raise
+            self._refused(error)
+
+    def send_and_wait(self, transaction: SignedTransaction) -> dict[str, Any] | None:
+        """Sends, and waits in the node for the block (`eth_sendRawTransactionSync`, EIP-7966): the
+        receipt, or None when it is not mined within the time a transaction counts as stuck after.
+
+        One round trip instead of a receipt poll every few milliseconds, and the answer comes as the
+        block is mined rather than at the next poll. With None the transaction may or may not have
+        reached the node: `wait_for_receipt` takes over, and its nudge re-sends one the node lacks.
+        """
+        started = time.monotonic()
+        try:
+            receipt = self._rpc.request_within(
+                "eth_sendRawTransactionSync", ["0x" + transaction.raw.hex()], self.stuck_after_seconds
+            )
+        except RpcTimeout:
+            return None
+        except RuntimeError as error:
+            if "timeout" in str(error).lower():
+                return None  # the node's own limit (Anvil: 30 s)
+            self._refused(error)
+            return None
+        self._record_receipt_wait(time.monotonic() - started)
+        return dict(receipt)
+
+    def _refused(self, error: RuntimeError) -> None:
+        """A send the node answered with an error: fine if it has the transaction already."""
+        if "already" in str(error).lower() or "known" in str(error).lower():
+            return  # re-sent after a restart: the node has it already
+        # Anything else leaves our nonce view unreliable; re-read it before the next transaction.
+        self.reset_nonce()
+        raise error
 
     def wait_for_receipt(
         self, transaction_hash: str, timeout_seconds: float = 60.0, unstick: Callable[[], None] | None = None

@@ -431,6 +431,10 @@ class Indexer:
             checkpoint = self.fetch_checkpoint()
             if checkpoint is not None and self._covers(checkpoint, target_block, target_hash):
                 return checkpoint[0]
+            if checkpoint is not None and target_block is not None and checkpoint[0] < target_block:
+                checkpoint = self._apply_next_range(checkpoint, target_block)
+                if checkpoint[0] >= target_block:
+                    return checkpoint[0]
             calls: list[tuple[str, list[object]]] = [("eth_blockNumber", [])]
             if checkpoint is not None:
                 calls.append(("eth_getBlockByNumber", [hex(checkpoint[0]), False]))
@@ -444,6 +448,18 @@ class Indexer:
                 self._apply_range(start, end)
                 indexed, start = end, end + 1
             return indexed
+
+    def _apply_next_range(self, checkpoint: tuple[int, str], target_block: int) -> tuple[int, str]:
+        """Towards a block known to exist (a receipt's), the reorganisation check and the next range's
+        logs in one round trip; returns the new checkpoint, or the old one if the chain moved under
+        it (a reorganisation, or the target gone), which the general path then deals with."""
+        number, block_hash = checkpoint
+        end = min(number + LOG_RANGE_BLOCKS, target_block)
+        at_checkpoint, events, end_block = self._chain.fetch_block_then_logs(number, number + 1, end)
+        if at_checkpoint is None or at_checkpoint["hash"] != block_hash or end_block is None:
+            return checkpoint
+        self._write_range(events, end, end_block)
+        return end, end_block["hash"]
 
     def marks_operations_of(self, receipt: Receipt) -> bool:
         """Whether applying the receipt's block marks the journal's operations of its transaction."""
@@ -555,6 +571,9 @@ class Indexer:
 
     def _apply_range(self, start: int, end: int) -> None:
         events, end_block = self._chain.fetch_logs_and_block(start, end)
+        self._write_range(events, end, end_block)
+
+    def _write_range(self, events: list[DecodedEvent], end: int, end_block: dict[str, Any]) -> None:
         hashes = {event.block_number: event.block_hash for event in events}
         hashes[end] = end_block["hash"]
         with self._database.connection_transaction() as connection:

@@ -52,3 +52,24 @@ def test_indexing_twice_changes_nothing(seed: SeedLedger, runtime: Runtime) -> N
     head = runtime.indexer.sync_to()
     assert runtime.indexer.sync_to() == head
     assert seed.admin.get(f"/v1/vouchers/{seed.voucher['id']}/lineage").json() == before
+
+
+def test_a_write_right_after_a_reorganisation_is_not_indexed_over_the_lost_blocks(
+    seed: SeedLedger, runtime: Runtime
+) -> None:
+    """The write's block is above the checkpoint, which the chain no longer has: the sync that waits
+    for the write (one round trip for the check and the logs) sees it and rolls back first."""
+    root = seed.voucher["root_token_id"]
+    snapshot = runtime.rpc.request("evm_snapshot")
+    transfer(seed.t1, root, seed.b, "20000000.00")
+    assert runtime.rpc.request("evm_revert", [snapshot]) is True
+    _reset_nonces(runtime)
+    runtime.rpc.request("anvil_mine", [3])  # other blocks at and above the checkpoint's height
+    transfer(seed.t1, root, seed.c, "7000000.00")
+
+    assert runtime.indexer.reorgs_detected >= 1
+    assert seed.b.get("/v1/notes").json() == []
+    assert [n["value"] for n in seed.c.get("/v1/notes").json()] == ["7000000.00"]
+    assert [n["value"] for n in seed.t1.get("/v1/notes").json()] == ["93000000.00"]
+    report = reconcile(runtime)
+    assert report.clean, report.differences

@@ -141,23 +141,33 @@ class ChainClient:
         self, from_block: int, to_block: int
     ) -> tuple[list[DecodedEvent], dict[str, Any]]:
         """The indexed contracts' events in a block range, and the range's last block, in one round trip."""
-        logs, block = self.rpc.batch(
+        logs, block = self.rpc.batch(self._logs_and_block_calls(from_block, to_block))
+        return self._decode_logs(logs), dict(block)
+
+    def fetch_block_then_logs(
+        self, block_number: int, from_block: int, to_block: int
+    ) -> tuple[dict[str, Any] | None, list[DecodedEvent], dict[str, Any] | None]:
+        """A block, then the events and last block of a range, in one round trip (blocks not on the
+        chain are None; the logs are only meaningful if both blocks are what the caller expects)."""
+        block, logs, last = self.rpc.batch(
             [
-                (
-                    "eth_getLogs",
-                    [
-                        {
-                            "fromBlock": hex(from_block),
-                            "toBlock": hex(to_block),
-                            "address": self.indexed_addresses,
-                        }
-                    ],
-                ),
-                ("eth_getBlockByNumber", [hex(to_block), False]),
+                ("eth_getBlockByNumber", [hex(block_number), False]),
+                *self._logs_and_block_calls(from_block, to_block),
             ]
         )
+        return block, self._decode_logs(logs or []), last
+
+    def _logs_and_block_calls(self, from_block: int, to_block: int) -> list[tuple[str, list[Any]]]:
+        logs_filter = {
+            "fromBlock": hex(from_block),
+            "toBlock": hex(to_block),
+            "address": self.indexed_addresses,
+        }
+        return [("eth_getLogs", [logs_filter]), ("eth_getBlockByNumber", [hex(to_block), False])]
+
+    def _decode_logs(self, logs: list[dict[str, Any]]) -> list[DecodedEvent]:
         decoded = (self.events.decode(log) for log in logs if not log.get("removed"))
-        return [event for event in decoded if event is not None], dict(block)
+        return [event for event in decoded if event is not None]
 
     # --------------------------------------------------------------------------------- writes
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from eth_utils import to_checksum_address
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.db.models import ApiKey, Participant
@@ -13,15 +13,6 @@ from service.db.models import ApiKey, Participant
 
 def fetch_participant(session: Session, participant_id: int) -> Participant | None:
     return session.get(Participant, participant_id)
-
-
-# Built once (it runs on every transfer): construction and cache-key cost more than the query.
-_PARTICIPANTS_BY_IDS = select(Participant).where(Participant.id.in_(bindparam("ids", expanding=True)))
-
-
-def fetch_participants_by_ids(session: Session, participant_ids: set[int]) -> dict[int, Participant]:
-    rows = session.scalars(_PARTICIPANTS_BY_IDS, {"ids": sorted(participant_ids)}).all()
-    return {row.id: row for row in rows}
 
 
 def fetch_participant_by_address(session: Session, address: str) -> Participant | None:

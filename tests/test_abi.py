@@ -1,17 +1,18 @@
-"""The service's own ABI encoder, checked against eth-abi's (no chain)."""
+"""The service's own ABI encoding and log-word decoding, checked against eth-abi's (no chain)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from eth_abi import decode as eth_abi_decode
 from eth_abi import encode as eth_abi_encode
 from eth_abi.exceptions import EncodingError
 from eth_utils import to_checksum_address
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.chain.abi import AbiEncodingError, encode_call, encode_values, selector
+from service.chain.abi import AbiEncodingError, encode_call, encode_values, selector, word_decoder
 from service.chain.forwarder import EXECUTE_BATCH_SIGNATURE
 
 # A type and a strategy for its values, built together so that every value fits its type.
@@ -118,3 +119,30 @@ def test_a_value_its_type_cannot_carry_is_refused_as_eth_abi_refuses_it(kind: st
 def test_a_type_it_does_not_know_is_refused(kind: str) -> None:
     with pytest.raises(AbiEncodingError):
         encode_values([kind], [0])
+
+
+word_kinds = st.one_of(
+    st.sampled_from(["address", "bool", "uint8", "uint256", "int8", "int256", "bytes32", "bytes8"]),
+    st.integers(1, 32).map(lambda size: f"bytes{size}"),
+)
+
+
+@given(word_kinds, st.data())
+def test_a_log_word_decodes_as_eth_abi_decodes_it(kind: str, data: st.DataObject) -> None:
+    """Event words are read straight from the node's hex; eth-abi reads the same bytes."""
+    integers = dict([_unsigned(8), _unsigned(256), _signed(8), _signed(256)])
+    if kind == "address":
+        value: Any = data.draw(addresses)
+    elif kind == "bool":
+        value = data.draw(st.booleans())
+    elif kind.startswith("bytes"):
+        value = data.draw(_fixed_bytes(int(kind[5:]))[1])
+    else:
+        value = data.draw(integers[kind])
+    word = eth_abi_encode([kind], [value]).hex()
+    [expected] = eth_abi_decode([kind], bytes.fromhex(word))
+    if kind == "address":
+        expected = to_checksum_address(expected)
+    elif kind.startswith("bytes"):
+        expected = "0x" + expected.hex()
+    assert word_decoder(kind)(word) == expected

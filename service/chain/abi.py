@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
@@ -218,22 +218,30 @@ def _is_word(kind: str) -> bool:
     return kind in ("address", "bool") or (kind.startswith(("uint", "bytes")) and kind != "bytes")
 
 
-def _decode_word(kind: str, word: bytes) -> Any:
-    """One static word, decoded without eth-abi's generic machinery (the indexer decodes every log).
+def word_decoder(kind: str) -> Callable[[str], Any]:
+    """How to read one static word, given as 64 hex digits, as `kind` (what eth-abi's `decode` gives,
+    with addresses checksummed and fixed bytes as 0x-hex). Without eth-abi's generic machinery and
+    straight from the node's hex: the indexer and every receipt decode each log.
 
     Indexed dynamic values (strings, arrays) arrive as their keccak hash, a bytes32 word too.
     """
     if kind == "address":
-        return checksum_address(word[12:])
+        return lambda digits: checksum_address("0x" + digits[24:])
     if kind.startswith("uint"):
-        return int.from_bytes(word, "big")
+        return lambda digits: int(digits, 16)
     if kind == "bool":
-        return word[-1] != 0
+        return lambda digits: int(digits, 16) != 0
     if kind.startswith("bytes") and kind != "bytes":
-        return "0x" + word[: int(kind[5:])].hex()
+        size = int(kind[5:])
+        return lambda digits: "0x" + digits[: 2 * size]
     if kind.startswith("int"):
-        return int.from_bytes(word, "big", signed=True)
-    return "0x" + word.hex()
+        return _signed_word
+    return lambda digits: "0x" + digits
+
+
+def _signed_word(digits: str) -> int:
+    value = int(digits, 16)
+    return value - (1 << 256) if value >= 1 << 255 else value
 
 
 @dataclass(frozen=True)
@@ -289,43 +297,49 @@ class DecodedEvent:
 @dataclass(frozen=True)
 class _EventSpec:
     name: str
-    indexed: tuple[tuple[str, str], ...]  # (name, type) of the topics after the first
+    indexed: tuple[tuple[str, Callable[[str], Any]], ...]  # (name, decoder) of the topics after the first
     plain: tuple[tuple[str, str], ...]  # (name, type) of the data
-    plain_all_words: bool
+    # (name, decoder) of the data's words when every value is one static word, else None
+    plain_words: tuple[tuple[str, Callable[[str], Any]], ...] | None
 
 
 class EventCatalog:
     def __init__(self, abis: Iterable[list[dict[str, Any]]]) -> None:
         # ERC-20 and ERC-721 share `Transfer(address,address,uint256)` with different indexing, so a
         # topic maps to each indexing it has, told apart by the number of topics of the log.
-        self._specs: dict[tuple[bytes, int], _EventSpec] = {}
+        # By the first topic as the node writes it (lower-case 0x-hex) and the number of the others.
+        self._specs: dict[tuple[str, int], _EventSpec] = {}
         for abi in abis:
             for item in abi:
                 if item["type"] != "event" or item.get("anonymous"):
                     continue
                 signature = f"{item['name']}({','.join(canonical_type(arg) for arg in item['inputs'])})"
-                indexed = tuple((arg["name"], arg["type"]) for arg in item["inputs"] if arg["indexed"])
+                indexed = tuple(
+                    (arg["name"], word_decoder(arg["type"])) for arg in item["inputs"] if arg["indexed"]
+                )
                 plain = tuple(
                     (arg["name"], canonical_type(arg)) for arg in item["inputs"] if not arg["indexed"]
                 )
-                self._specs[(keccak(text=signature), len(indexed))] = _EventSpec(
-                    item["name"], indexed, plain, all(_is_word(kind) for _name, kind in plain)
+                words = all(_is_word(kind) for _name, kind in plain)
+                plain_words = tuple((name, word_decoder(kind)) for name, kind in plain) if words else None
+                self._specs[("0x" + keccak(text=signature).hex(), len(indexed))] = _EventSpec(
+                    item["name"], indexed, plain, plain_words
                 )
 
     def decode(self, log: dict[str, Any]) -> DecodedEvent | None:
-        topics = [bytes.fromhex(topic[2:]) for topic in log["topics"]]
-        spec = self._specs.get((topics[0], len(topics) - 1)) if topics else None
+        topics = log["topics"]
+        spec = self._specs.get((topics[0].lower(), len(topics) - 1)) if topics else None
         if spec is None:
             return None
         args: dict[str, Any] = {}
-        for (name, kind), topic in zip(spec.indexed, topics[1:], strict=True):
-            args[name] = _decode_word(kind, topic)
-        data = bytes.fromhex(log["data"][2:])
-        if spec.plain_all_words:
-            for index, (name, kind) in enumerate(spec.plain):
-                args[name] = _decode_word(kind, data[32 * index : 32 * index + 32])
+        for (name, decode_word), topic in zip(spec.indexed, topics[1:], strict=True):
+            args[name] = decode_word(topic[2:])
+        data: str = log["data"]
+        if spec.plain_words is not None:
+            for index, (name, decode_word) in enumerate(spec.plain_words):
+                args[name] = decode_word(data[2 + 64 * index : 66 + 64 * index])
         else:
-            values = abi_decode([kind for _name, kind in spec.plain], data)
+            values = abi_decode([kind for _name, kind in spec.plain], bytes.fromhex(data[2:]))
             for (name, kind), value in zip(spec.plain, values, strict=True):
                 args[name] = _normalise(kind, value)
         return DecodedEvent(

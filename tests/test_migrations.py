@@ -21,9 +21,12 @@ from tests.conftest import POSTGRES_ADMIN_URL
 
 RELAYER, OPERATOR = "0x" + "11" * 20, "0x" + "22" * 20
 BATCH_RAW, OPERATOR_RAW, STUCK_RAW = "0x02f8aa" + "ab" * 40, "0x02f8bb" + "cd" * 40, "0x02f8cc" + "ef" * 40
-# (kind, sender, nonce, transaction hash, raw, replaced): three requests relayed in one batch, an
-# operator call that replaced a stuck version, and a row that never got as far as signing.
+SUPERSEDED_RAW = "0x02f8dd" + "12" * 40
+# (kind, sender, nonce, transaction hash, raw, replaced): a transaction that lost its nonce to the
+# next one (superseded), three requests relayed in that one batch, an operator call that replaced a
+# stuck version, and a row that never got as far as signing.
 OPERATIONS_AT_0006 = [
+    ("note.transfer", RELAYER, 7, "0x" + "c3" * 32, SUPERSEDED_RAW, None),
     ("note.transfer", RELAYER, 7, "0x" + "a1" * 32, BATCH_RAW, None),
     ("note.transfer", RELAYER, 7, "0x" + "a1" * 32, BATCH_RAW, None),
     ("settlement.claim", RELAYER, 7, "0x" + "a1" * 32, BATCH_RAW, None),
@@ -82,9 +85,13 @@ def test_journaled_bytes_move_to_one_row_per_transaction_and_back(empty_database
     journaled = _rows(
         url,
         "SELECT sender_address, nonce, raw_transaction, replaced_transactions FROM journaled_transactions "
-        "ORDER BY nonce",
+        "ORDER BY nonce, raw_transaction",
     )
-    assert journaled == [(OPERATOR, 3, OPERATOR_RAW, STUCK_RAW), (RELAYER, 7, BATCH_RAW, None)]
+    assert journaled == [
+        (OPERATOR, 3, OPERATOR_RAW, STUCK_RAW),
+        (RELAYER, 7, BATCH_RAW, None),
+        (RELAYER, 7, SUPERSEDED_RAW, None),
+    ]
     carried = _rows(
         url,
         "SELECT operations.kind, journaled_transactions.raw_transaction FROM operations "

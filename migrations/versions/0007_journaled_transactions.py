@@ -40,28 +40,35 @@ def upgrade() -> None:
             ["journaled_transaction_id"],
             ["id"],
         )
-    # A signed transaction's bytes name it uniquely (they hold its nonce and signature), so the rows
-    # of one transaction are those with the same bytes.
+    # The rows of one transaction are those with its hash (the hash of its bytes, set with them).
     op.execute(
         """
         INSERT INTO journaled_transactions
             (sender_address, nonce, raw_transaction, replaced_transactions, created_at)
-        SELECT MIN(sender_address), MIN(nonce), raw_transaction, MAX(replaced_transactions),
+        SELECT MIN(sender_address), MIN(nonce), MIN(raw_transaction), MAX(replaced_transactions),
                MIN(created_at)
         FROM operations
         WHERE raw_transaction IS NOT NULL AND sender_address IS NOT NULL AND nonce IS NOT NULL
-        GROUP BY raw_transaction
+        GROUP BY transaction_hash
         """
+    )
+    # Each operation finds its transaction by sender and nonce through an index, then by its bytes
+    # among the few versions that share them (replacements): linear in the journal, not quadratic.
+    op.create_index(
+        "ix_journaled_transactions_migration", "journaled_transactions", ["sender_address", "nonce"]
     )
     op.execute(
         """
         UPDATE operations SET journaled_transaction_id = (
             SELECT journaled.id FROM journaled_transactions AS journaled
-            WHERE journaled.raw_transaction = operations.raw_transaction
+            WHERE journaled.sender_address = operations.sender_address
+              AND journaled.nonce = operations.nonce
+              AND journaled.raw_transaction = operations.raw_transaction
         )
         WHERE raw_transaction IS NOT NULL
         """
     )
+    op.drop_index("ix_journaled_transactions_migration", "journaled_transactions")
     with op.batch_alter_table("operations", schema=None) as batch_op:
         batch_op.drop_column("replaced_transactions")
         batch_op.drop_column("raw_transaction")

@@ -197,7 +197,6 @@ class Submitter:
             "sender_address": transaction.sender,
             "nonce": transaction.nonce,
             "raw_transaction": "0x" + transaction.raw.hex(),
-            "created_at": utc_now(),
         }
         with self._database.connection_transaction() as connection:
             journaled_id = connection.execute(_JOURNAL_TRANSACTION, signed).scalar_one()

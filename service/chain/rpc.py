@@ -19,7 +19,7 @@ from service.errors import ChainUnavailable
 
 
 class RpcTimeout(Exception):
-    """A call given its own time limit (`request_within`) was not answered within it."""
+    """A call given its own time limit (`request(..., timeout_seconds=)`) was not answered within it."""
 
 
 class RevertError(Exception):
@@ -67,18 +67,12 @@ class JsonRpc:
                 data = response.read()
                 if timeout_seconds is not None:
                     _set_timeout(connection, self._timeout)
-            except TimeoutError as error:
-                # The answer may still come: this connection can no longer tell it from the next one's.
-                connection.close()
-                self._local.connection = None
-                if timeout_seconds is not None:
-                    raise RpcTimeout(f"{self.url} did not answer within {timeout_seconds:.2f}s") from error
-                if attempt == 2:
-                    raise ChainUnavailable(f"chain node at {self.url} is unreachable: {error}") from error
-                continue
             except (OSError, http.client.HTTPException) as error:
+                # A late answer could no longer be told from the next call's: the connection goes.
                 connection.close()
                 self._local.connection = None
+                if timeout_seconds is not None and isinstance(error, TimeoutError):
+                    raise RpcTimeout(f"{self.url} did not answer within {timeout_seconds:.2f}s") from error
                 # A kept-alive connection the node closed fails once; a node that is gone fails twice.
                 if attempt == 2:
                     raise ChainUnavailable(f"chain node at {self.url} is unreachable: {error}") from error
@@ -94,17 +88,12 @@ class JsonRpc:
                 connection.close()
             self._connections.clear()
 
-    def request(self, method: str, params: list[Any] | None = None) -> Any:
-        body = self._post({"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params or []})
-        if "error" in body:
-            raise _to_exception(body["error"], method)
-        return body["result"]
-
-    def request_within(self, method: str, params: list[Any], timeout_seconds: float) -> Any:
-        """`request`, raising `RpcTimeout` (and never re-sending) when unanswered within the time."""
-        body = self._post(
-            {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}, timeout_seconds
-        )
+    def request(
+        self, method: str, params: list[Any] | None = None, timeout_seconds: float | None = None
+    ) -> Any:
+        """With `timeout_seconds`, raises `RpcTimeout` (and never re-sends) when unanswered within it."""
+        payload = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params or []}
+        body = self._post(payload, timeout_seconds)
         if "error" in body:
             raise _to_exception(body["error"], method)
         return body["result"]

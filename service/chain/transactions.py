@@ -216,7 +216,7 @@ class TransactionSender:
         """
         started = time.monotonic()
         try:
-            receipt = self._rpc.request_within(
+            receipt = self._rpc.request(
                 "eth_sendRawTransactionSync", ["0x" + transaction.raw.hex()], self.stuck_after_seconds
             )
         except RpcTimeout:

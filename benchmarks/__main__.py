@@ -40,6 +40,8 @@ from service.settings import PROJECT_ROOT, Settings
 
 RESULTS_PATH = PROJECT_ROOT / "benchmarks" / "results.json"
 BENCH_CACHE = PROJECT_ROOT / "build" / "benchmarks"
+# The end to end runs `--profile` samples (database-clients): unkeyed, 16 and 64 clients.
+PROFILED_RUNS = ("sqlite-16", "sqlite-64", "postgresql-16", "postgresql-64")
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ class Run:
         self.seconds[name] = round(time.perf_counter() - started, 1)
 
     def profiler(self, pid: int, label: str) -> AbstractContextManager[Any]:
-        if not self.profile or label not in ("sqlite-16", "sqlite-64"):
+        if not self.profile or label not in PROFILED_RUNS:
             return no_profiler(pid, label)
         return record(pid, self.work_dir, label, self.profiles)
 
@@ -156,7 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer operations, well under a minute")
     parser.add_argument(
-        "--profile", action="store_true", help="sample the service with py-spy (SQLite, 16 and 64 clients)"
+        "--profile",
+        action="store_true",
+        help="sample the service with py-spy (16 and 64 clients, each database)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, databases)")
     parser.add_argument(

@@ -231,6 +231,30 @@ def test_embedded_anvil_refuses_a_port_already_in_use() -> None:
             AnvilProcess(busy.getsockname()[1]).start()
 
 
+def test_the_embedded_anvil_keeps_recent_states_in_memory_and_writes_none_to_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past 500 blocks Anvil would otherwise write each block's whole state as a JSON file under
+    ~/.foundry/anvil/tmp and leave the files behind when it stops (gigabytes after one benchmark)."""
+    from service.chain.anvil import AnvilProcess
+    from service.chain.rpc import JsonRpc
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    anvil = AnvilProcess(free_port())
+    anvil.start()
+    rpc = JsonRpc(anvil.rpc_url)
+    try:
+        account = rpc.request("eth_accounts")[0]
+        rpc.request("anvil_mine", [hex(600)])
+        head = int(rpc.request("eth_blockNumber"), 16)
+        # Recent history (reconciliation reads at the index's checkpoint) is still there.
+        assert int(rpc.request("eth_getBalance", [account, hex(head - 100)]), 16) > 0
+    finally:
+        rpc.close()
+        anvil.stop()
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
+
+
 def test_deployment_uses_the_operators_own_settlement_cash(
     anvil: Any, artifacts: Any, fresh_chain: None
 ) -> None:

@@ -146,12 +146,16 @@ def deploy() -> None:
 @app.command()
 def reconcile() -> None:
     """Compares every indexed token and voucher with the chain; exits 1 listing differences."""
+    from service.errors import LedgerError
     from service.ledger.reconcile import reconcile as run_reconcile
     from service.runtime import start_runtime
 
     runtime = start_runtime(Settings(), _progress, serving=False)
     try:
         report = run_reconcile(runtime)
+    except LedgerError as error:  # no comparison was made: neither agreement nor differences
+        console.print(f"[red]{error.code}[/red]: {error.message}")
+        raise typer.Exit(2) from None
     finally:
         runtime.close()
     console.print(

@@ -416,9 +416,12 @@ class Indexer:
     def chain_id(self) -> int:
         return self._chain.chain_id
 
-    def fetch_checkpoint(self) -> tuple[int, str] | None:
-        with self._database.engine.connect() as connection:
-            row = connection.execute(_CHECKPOINT, {"chain_id": self.chain_id}).one_or_none()
+    def fetch_checkpoint(self, connection: Connection | None = None) -> tuple[int, str] | None:
+        """The last indexed block (number, hash); read on `connection` when given (a snapshot, say)."""
+        if connection is None:
+            with self._database.engine.connect() as own:
+                return self.fetch_checkpoint(own)
+        row = connection.execute(_CHECKPOINT, {"chain_id": self.chain_id}).one_or_none()
         return (row.block_number, row.block_hash) if row else None
 
     def sync_to(self, target_block: int | None = None, target_hash: str | None = None) -> int:

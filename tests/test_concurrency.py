@@ -7,9 +7,11 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
 
 from service.ledger.reconcile import reconcile
 from service.runtime import Runtime
@@ -159,3 +161,32 @@ def test_a_relayer_waits_for_requests_on_their_way_and_not_when_none_are(
         from_a_response.text,
     )
     assert from_t1.json()["transaction_hash"] == from_a_response.json()["transaction_hash"]
+
+
+@BOTH_DATABASES
+def test_reconciliation_compares_one_block_while_later_blocks_are_indexed(
+    seed: SeedLedger, runtime: Runtime
+) -> None:
+    """A block indexed after reconciliation read the index's checkpoint, but before it read the pieces,
+    is not a difference: the pieces are read as of the checkpoint, as the chain is."""
+    reconciling = threading.get_ident()
+    moved: list[dict[str, Any]] = []
+
+    def index_a_block_meanwhile(_connection: Any, _cursor: Any, statement: str, *_arguments: Any) -> None:
+        if threading.get_ident() == reconciling and "FROM notes" in statement and not moved:
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                moved.append(
+                    pool.submit(
+                        transfer, seed.t1, seed.voucher["root_token_id"], seed.b, "1000000.00"
+                    ).result()
+                )
+
+    event.listen(runtime.database.engine, "before_cursor_execute", index_a_block_meanwhile)
+    try:
+        report = reconcile(runtime)
+    finally:
+        event.remove(runtime.database.engine, "before_cursor_execute", index_a_block_meanwhile)
+    assert moved, "the transfer did not run in between"
+    assert report.clean, report.differences
+    assert report.block_number < moved[0]["block_number"]
+    assert reconcile(runtime).clean

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
@@ -75,6 +77,27 @@ def test_reconcile_finds_a_tampered_index(seed: SeedLedger, runtime: Runtime) ->
     assert any(f"voucher {seed.voucher['id']}" in line for line in report.differences)
     response = seed.admin.get("/v1/ledger/reconciliation")
     assert response.status_code == 200 and response.json()["clean"] is False
+
+
+def test_a_block_the_node_cannot_answer_for_is_a_clear_503_not_a_report(
+    seed: SeedLedger, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """E.g. a reconciliation that outlasted the node's recent states: no comparison, so no verdict."""
+    import service.ledger.reconcile as reconciliation
+
+    fetch_index = reconciliation.fetch_index
+    unanswerable = runtime.chain.fetch_head() + 1_000
+
+    def beyond_the_head(runtime: Runtime) -> tuple[int, Any, Any]:
+        _block, notes, vouchers = fetch_index(runtime)
+        return unanswerable, notes, vouchers
+
+    monkeypatch.setattr(reconciliation, "fetch_index", beyond_the_head)
+    response = seed.admin.get("/v1/ledger/reconciliation")
+    assert response.status_code == 503, response.text
+    body = response.json()
+    assert body["code"] == "chain_unavailable" and body["details"]["block_number"] == unanswerable
+    assert f"block {unanswerable}" in body["message"]
 
 
 def test_health_reports_heads_and_pending_operations(seed: SeedLedger) -> None:

@@ -82,6 +82,21 @@ class Database:
         with self._writer(), self.engine.begin() as connection:
             yield connection
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read-only connection whose statements all see the database as of its first one, so that
+        reads spread over several statements cannot mix in a write committed between them."""
+        with self.engine.connect() as connection:
+            if self.url.startswith("sqlite"):
+                # pysqlite opens a transaction only before a write: each SELECT alone would see the latest.
+                connection.exec_driver_sql("BEGIN")
+            else:
+                connection.execution_options(isolation_level="REPEATABLE READ")
+            try:
+                yield connection
+            finally:
+                connection.rollback()
+
     def migrate(self) -> None:
         upgrade_database(self.url)
 

@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 from eth_abi import decode as abi_decode
 from eth_utils import to_checksum_address
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from service.chain.abi import encode_call
+from service.chain.rpc import RevertError
 from service.db.models import Note, Voucher
+from service.errors import ChainUnavailable
 from service.runtime import Runtime
 
 BATCH_CALLS = 400
@@ -38,17 +41,32 @@ def _calls(runtime: Runtime, block: int, calls: Sequence[tuple[str, Sequence[obj
             ("eth_call", [{"to": note, "data": "0x" + encode_call(signature, args).hex()}, hex(block)])
             for signature, args in chunk
         ]
-        results += [bytes.fromhex(result[2:]) for result in runtime.rpc.batch(payloads)]
+        try:
+            answers = runtime.rpc.batch(payloads)
+        except (RuntimeError, RevertError) as error:
+            raise ChainUnavailable(
+                f"the chain node did not answer for block {block}, the index's checkpoint when the "
+                f"reconciliation began ({error}); a node keeps the state of recent blocks only (the "
+                "embedded Anvil: the last 500), so a reconciliation that outlasts them must run again",
+                block_number=block,
+            ) from error
+        results += [bytes.fromhex(answer[2:]) for answer in answers]
     return results
 
 
-def reconcile(runtime: Runtime) -> ReconcileReport:
-    checkpoint = runtime.indexer.fetch_checkpoint()
-    block = checkpoint[0] if checkpoint else runtime.chain.deployment.block_number
-    report = ReconcileReport(block_number=block)
-    with runtime.database.sessions() as session:
+def fetch_index(runtime: Runtime) -> tuple[int, Sequence[Note], Sequence[Voucher]]:
+    """The index's checkpoint block with its pieces and vouchers as of that block: read in one snapshot,
+    since the indexer may apply later blocks meanwhile (each in one transaction with the checkpoint)."""
+    with runtime.database.snapshot() as connection, Session(bind=connection) as session:
+        checkpoint = runtime.indexer.fetch_checkpoint(connection)
         notes = session.scalars(select(Note).order_by(Note.token_id)).all()
         vouchers = session.scalars(select(Voucher).order_by(Voucher.id)).all()
+    return (checkpoint[0] if checkpoint else runtime.chain.deployment.block_number), notes, vouchers
+
+
+def reconcile(runtime: Runtime) -> ReconcileReport:
+    block, notes, vouchers = fetch_index(runtime)
+    report = ReconcileReport(block_number=block)
 
     token_count, voucher_count = (
         abi_decode(["uint256"], raw)[0]

@@ -6,6 +6,7 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import event
 from service.ledger.reconcile import reconcile
 from service.runtime import Runtime
 from tests.conftest import ApiUser, SeedLedger, free_port, transfer
+from tests.test_financing import chain_today, credit
 from tests.test_service_process import _Server
 
 pytestmark = pytest.mark.integration
@@ -190,3 +192,42 @@ def test_reconciliation_compares_one_block_while_later_blocks_are_indexed(
     assert report.clean, report.differences
     assert report.block_number < moved[0]["block_number"]
     assert reconcile(runtime).clean
+
+
+@BOTH_DATABASES
+def test_a_lineage_is_read_as_of_one_moment_while_blocks_are_indexed(
+    seed: SeedLedger, runtime: Runtime
+) -> None:
+    """An early payment indexed after the lineage read the voucher, but before it read the pieces, does
+    not make the voucher's outstanding value disagree with what its pieces hold."""
+    voucher = seed.voucher
+    credit(seed.admin, seed.carmaker, "20000000.00")
+    cutoff = (chain_today(runtime) + timedelta(days=150)).date().isoformat()
+    opened = seed.carmaker.post(
+        f"/v1/vouchers/{voucher['id']}/early-payment-programmes",
+        json={"rate_bps": 800, "budget": "15000000.00", "cutoff_date": cutoff},
+    )
+    assert opened.status_code == 201, opened.text
+    redemptions = f"/v1/early-payment-programmes/{opened.json()['id']}/redemptions"
+    redeemed: list[int] = []
+
+    def redeem_meanwhile(_connection: Any, _cursor: Any, statement: str, *_arguments: Any) -> None:
+        if "FROM notes" in statement and "voucher_id" in statement and not redeemed:
+            redeemed.append(0)  # before the redemption's own reads come through here
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                response = pool.submit(
+                    seed.t1.post,
+                    redemptions,
+                    json={"token_id": voucher["root_token_id"], "amount": "5000000.00"},
+                ).result()
+            redeemed[0] = response.status_code
+
+    event.listen(runtime.database.engine, "before_cursor_execute", redeem_meanwhile)
+    try:
+        lineage = seed.t1.get(f"/v1/vouchers/{voucher['id']}/lineage").json()
+    finally:
+        event.remove(runtime.database.engine, "before_cursor_execute", redeem_meanwhile)
+    assert redeemed == [201], "the redemption did not run in between"
+    assert lineage["outstanding"] == lineage["total_held"] == "100000000.00"
+    after = seed.t1.get(f"/v1/vouchers/{voucher['id']}/lineage").json()
+    assert after["outstanding"] == after["total_held"] == "95000000.00"

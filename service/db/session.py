@@ -83,9 +83,9 @@ class Database:
             yield connection
 
     @contextmanager
-    def snapshot(self) -> Iterator[Connection]:
-        """A read-only connection whose statements all see the database as of its first one, so that
-        reads spread over several statements cannot mix in a write committed between them."""
+    def snapshot(self) -> Iterator[Session]:
+        """A read-only session whose statements all see the database as of its first one, so that an
+        answer assembled from several reads cannot mix in a write committed between them."""
         with self.engine.connect() as connection:
             if self.url.startswith("sqlite"):
                 # pysqlite opens a transaction only before a write: each SELECT alone would see the latest.
@@ -93,7 +93,8 @@ class Database:
             else:
                 connection.execution_options(isolation_level="REPEATABLE READ")
             try:
-                yield connection
+                with Session(bind=connection) as session:
+                    yield session
             finally:
                 connection.rollback()
 

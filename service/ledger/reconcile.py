@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from eth_abi import decode as abi_decode
 from eth_utils import to_checksum_address
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from service.chain.abi import encode_call
 from service.chain.rpc import RevertError
@@ -57,8 +56,8 @@ def _calls(runtime: Runtime, block: int, calls: Sequence[tuple[str, Sequence[obj
 def fetch_index(runtime: Runtime) -> tuple[int, Sequence[Note], Sequence[Voucher]]:
     """The index's checkpoint block with its pieces and vouchers as of that block: read in one snapshot,
     since the indexer may apply later blocks meanwhile (each in one transaction with the checkpoint)."""
-    with runtime.database.snapshot() as connection, Session(bind=connection) as session:
-        checkpoint = runtime.indexer.fetch_checkpoint(connection)
+    with runtime.database.snapshot() as session:
+        checkpoint = runtime.indexer.fetch_checkpoint(session.connection())
         notes = session.scalars(select(Note).order_by(Note.token_id)).all()
         vouchers = session.scalars(select(Voucher).order_by(Voucher.id)).all()
     return (checkpoint[0] if checkpoint else runtime.chain.deployment.block_number), notes, vouchers

@@ -36,6 +36,8 @@ def read_voucher(voucher_id: IdPath, caller: CallerDep, session: SessionDep) -> 
 
 
 @router.get("/{voucher_id}/lineage", response_model=LineageOut)
-def read_lineage(voucher_id: IdPath, caller: CallerDep, session: SessionDep) -> LineageOut:
+def read_lineage(voucher_id: IdPath, caller: CallerDep, runtime: RuntimeDep) -> LineageOut:
     """Every piece of the voucher as a tree from its root: holder, value, depth, transaction of each step."""
-    return service.read_lineage(session, caller, voucher_id)
+    # One snapshot: the voucher's outstanding value and its pieces' total come from separate reads.
+    with runtime.database.snapshot() as session:
+        return service.read_lineage(session, caller, voucher_id)

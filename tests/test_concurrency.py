@@ -6,7 +6,6 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,8 +16,8 @@ from sqlalchemy import event
 from service.ledger.reconcile import reconcile
 from service.runtime import Runtime
 from tests.conftest import ApiUser, SeedLedger, free_port, transfer
-from tests.test_financing import chain_today, credit
 from tests.test_service_process import _Server
+from tests.test_settlement import open_early_payment_programme
 
 pytestmark = pytest.mark.integration
 BOTH_DATABASES = pytest.mark.parametrize(
@@ -201,14 +200,8 @@ def test_a_lineage_is_read_as_of_one_moment_while_blocks_are_indexed(
     """An early payment indexed after the lineage read the voucher, but before it read the pieces, does
     not make the voucher's outstanding value disagree with what its pieces hold."""
     voucher = seed.voucher
-    credit(seed.admin, seed.carmaker, "20000000.00")
-    cutoff = (chain_today(runtime) + timedelta(days=150)).date().isoformat()
-    opened = seed.carmaker.post(
-        f"/v1/vouchers/{voucher['id']}/early-payment-programmes",
-        json={"rate_bps": 800, "budget": "15000000.00", "cutoff_date": cutoff},
-    )
-    assert opened.status_code == 201, opened.text
-    redemptions = f"/v1/early-payment-programmes/{opened.json()['id']}/redemptions"
+    programme = open_early_payment_programme(seed, runtime)
+    redemptions = f"/v1/early-payment-programmes/{programme['id']}/redemptions"
     redeemed: list[int] = []
 
     def redeem_meanwhile(_connection: Any, _cursor: Any, statement: str, *_arguments: Any) -> None:

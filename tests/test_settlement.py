@@ -21,18 +21,24 @@ pytestmark = pytest.mark.integration
 DAY = 86_400
 
 
+def open_early_payment_programme(seed: SeedLedger, runtime: Runtime) -> dict[str, Any]:
+    """The carmaker, credited 20,000,000.00, offers 15,000,000.00 of it at 8% until 150 days ahead."""
+    credit(seed.admin, seed.carmaker, "20000000.00")
+    cutoff = (chain_today(runtime) + timedelta(days=150)).date().isoformat()
+    opened = seed.carmaker.post(
+        f"/v1/vouchers/{seed.voucher['id']}/early-payment-programmes",
+        json={"rate_bps": 800, "budget": "15000000.00", "cutoff_date": cutoff},
+    )
+    assert opened.status_code == 201, opened.text
+    programme: dict[str, Any] = opened.json()
+    return programme
+
+
 def test_early_payment_the_earlier_the_bigger_the_discount(seed: SeedLedger, runtime: Runtime) -> None:
     voucher = seed.voucher
     to_a = transfer(seed.t1, voucher["root_token_id"], seed.a, "30000000.00")
     to_c = transfer(seed.a, to_a["token_id"], seed.c, "10000000.00")
-    credit(seed.admin, seed.carmaker, "20000000.00")
-    cutoff = (chain_today(runtime) + timedelta(days=150)).date().isoformat()
-    opened = seed.carmaker.post(
-        f"/v1/vouchers/{voucher['id']}/early-payment-programmes",
-        json={"rate_bps": 800, "budget": "15000000.00", "cutoff_date": cutoff},
-    )
-    assert opened.status_code == 201, opened.text
-    programme = opened.json()
+    programme = open_early_payment_programme(seed, runtime)
     assert programme["remaining_budget"] == "15000000.00" and cash(seed.carmaker) == Decimal("5000000.00")
 
     # any holder at any tier: C (tier 3) now, T1 (tier 1) sixty days later

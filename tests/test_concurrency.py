@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -164,6 +166,28 @@ def test_a_relayer_waits_for_requests_on_their_way_and_not_when_none_are(
     assert from_t1.json()["transaction_hash"] == from_a_response.json()["transaction_hash"]
 
 
+@contextmanager
+def _meanwhile(
+    runtime: Runtime, reading: Callable[[str], bool], write: Callable[[], Any]
+) -> Iterator[list[Any]]:
+    """Runs `write` (in another thread, to its end) right before the first statement `reading` picks,
+    as if another request's block were indexed between two reads; yields what `write` returned."""
+    done: list[Any] = []
+
+    def interleave(_connection: Any, _cursor: Any, statement: str, *_arguments: Any) -> None:
+        if not done and reading(statement):
+            done.append(None)  # the write's own statements pass through here too
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                done[0] = pool.submit(write).result()
+
+    event.listen(runtime.database.engine, "before_cursor_execute", interleave)
+    try:
+        yield done
+    finally:
+        event.remove(runtime.database.engine, "before_cursor_execute", interleave)
+    assert done and done[0] is not None, "the write did not run in between"
+
+
 @BOTH_DATABASES
 def test_reconciliation_compares_one_block_while_later_blocks_are_indexed(
     seed: SeedLedger, runtime: Runtime
@@ -171,26 +195,26 @@ def test_reconciliation_compares_one_block_while_later_blocks_are_indexed(
     """A block indexed after reconciliation read the index's checkpoint, but before it read the pieces,
     is not a difference: the pieces are read as of the checkpoint, as the chain is."""
     reconciling = threading.get_ident()
-    moved: list[dict[str, Any]] = []
 
-    def index_a_block_meanwhile(_connection: Any, _cursor: Any, statement: str, *_arguments: Any) -> None:
-        if threading.get_ident() == reconciling and "FROM notes" in statement and not moved:
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                moved.append(
-                    pool.submit(
-                        transfer, seed.t1, seed.voucher["root_token_id"], seed.b, "1000000.00"
-                    ).result()
-                )
+    def moves_a_piece() -> dict[str, Any]:
+        return transfer(seed.t1, seed.voucher["root_token_id"], seed.b, "1000000.00")
 
-    event.listen(runtime.database.engine, "before_cursor_execute", index_a_block_meanwhile)
-    try:
+    def reads_the_pieces(statement: str) -> bool:
+        return threading.get_ident() == reconciling and "FROM notes" in statement
+
+    with _meanwhile(runtime, reads_the_pieces, moves_a_piece) as moved:
         report = reconcile(runtime)
-    finally:
-        event.remove(runtime.database.engine, "before_cursor_execute", index_a_block_meanwhile)
-    assert moved, "the transfer did not run in between"
     assert report.clean, report.differences
     assert report.block_number < moved[0]["block_number"]
     assert reconcile(runtime).clean
+
+
+def _early_payment(seed: SeedLedger, runtime: Runtime) -> Callable[[], int]:
+    """T1 taking 5,000,000.00 of early payment on the root note (an open programme's redemption)."""
+    programme = open_early_payment_programme(seed, runtime)
+    path = f"/v1/early-payment-programmes/{programme['id']}/redemptions"
+    body = {"token_id": seed.voucher["root_token_id"], "amount": "5000000.00"}
+    return lambda: seed.t1.post(path, json=body).status_code
 
 
 @BOTH_DATABASES
@@ -199,28 +223,33 @@ def test_a_lineage_is_read_as_of_one_moment_while_blocks_are_indexed(
 ) -> None:
     """An early payment indexed after the lineage read the voucher, but before it read the pieces, does
     not make the voucher's outstanding value disagree with what its pieces hold."""
-    voucher = seed.voucher
-    programme = open_early_payment_programme(seed, runtime)
-    redemptions = f"/v1/early-payment-programmes/{programme['id']}/redemptions"
-    redeemed: list[int] = []
+    path = f"/v1/vouchers/{seed.voucher['id']}/lineage"
 
-    def redeem_meanwhile(_connection: Any, _cursor: Any, statement: str, *_arguments: Any) -> None:
-        if "FROM notes" in statement and "voucher_id" in statement and not redeemed:
-            redeemed.append(0)  # before the redemption's own reads come through here
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                response = pool.submit(
-                    seed.t1.post,
-                    redemptions,
-                    json={"token_id": voucher["root_token_id"], "amount": "5000000.00"},
-                ).result()
-            redeemed[0] = response.status_code
+    def reads_the_pieces(statement: str) -> bool:
+        return "FROM notes" in statement
 
-    event.listen(runtime.database.engine, "before_cursor_execute", redeem_meanwhile)
-    try:
-        lineage = seed.t1.get(f"/v1/vouchers/{voucher['id']}/lineage").json()
-    finally:
-        event.remove(runtime.database.engine, "before_cursor_execute", redeem_meanwhile)
-    assert redeemed == [201], "the redemption did not run in between"
+    with _meanwhile(runtime, reads_the_pieces, _early_payment(seed, runtime)) as paid:
+        lineage = seed.t1.get(path).json()
+    assert paid == [201]
     assert lineage["outstanding"] == lineage["total_held"] == "100000000.00"
-    after = seed.t1.get(f"/v1/vouchers/{voucher['id']}/lineage").json()
+    after = seed.t1.get(path).json()
     assert after["outstanding"] == after["total_held"] == "95000000.00"
+
+
+@BOTH_DATABASES
+def test_a_settlement_report_is_read_as_of_one_moment_while_blocks_are_indexed(
+    seed: SeedLedger, runtime: Runtime
+) -> None:
+    """An early payment indexed after the report read the voucher, but before it read the payments, is
+    either in both its outstanding value and its rows or in neither."""
+    path = f"/v1/vouchers/{seed.voucher['id']}/settlement/report"
+
+    def reads_the_payments(statement: str) -> bool:
+        return "FROM cash_movements" in statement
+
+    with _meanwhile(runtime, reads_the_payments, _early_payment(seed, runtime)) as paid:
+        report = seed.carmaker.get(path).json()
+    assert paid == [201]
+    assert report["outstanding"] == "100000000.00" and report["paid_early"] == "0.00"
+    after = seed.carmaker.get(path).json()
+    assert after["outstanding"] == "95000000.00" and after["paid_early"] != "0.00"

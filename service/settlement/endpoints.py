@@ -65,12 +65,13 @@ def claim(token_id: IdPath, caller: CallerDep, session: SessionDep, runtime: Run
 def report(
     voucher_id: IdPath,
     caller: CallerDep,
-    session: SessionDep,
     runtime: RuntimeDep,
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> SettlementReport | PlainTextResponse:
     """Who was paid what and when, with transaction hashes (JSON, or CSV with `?format=csv`)."""
-    built = service.build_report(session, runtime, caller, voucher_id)
+    # One snapshot: the outstanding value and the payments come from separate reads.
+    with runtime.database.snapshot() as session:
+        built = service.build_report(session, runtime, caller, voucher_id)
     if format == "csv":
         return PlainTextResponse(service.render_report_csv(built), media_type="text/csv")
     return built

@@ -209,6 +209,15 @@ def test_partial_funding_pays_pro_rata_and_keeps_every_minor_unit(
     # each piece got whole units only (pieces stay unit multiples); the rest waits in the vault
     assert Decimal(first["settlement"]["available"]) == Decimal("33333333.33") - paid
     assert _holders_cash(seed) == paid
+    # the status's figures (one read of the vault's account) are the vault's own views
+    vault = runtime.chain.deployment.addresses["vault"]
+    views = {
+        key: Decimal(runtime.chain.read(vault, f"{view}(uint256)", [voucher["id"]], ["uint256"])) / 100
+        for key, view in (("funded", "funded"), ("paid_out", "paidOut"), ("available", "available"))
+    }
+    status = seed.admin.get(path).json()
+    assert {key: Decimal(status[key]) for key in views} == views
+    assert views["paid_out"] == paid and views["available"] > 0
     # the obligor pays the rest, late; the next round pays everybody in full
     seed.carmaker.post(
         f"{path}/fundings", json={"amount": str(Decimal("100000000.00") - Decimal("33333333.33"))}

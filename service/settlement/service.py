@@ -43,6 +43,11 @@ def _vault(runtime: Runtime) -> str:
     return runtime.chain.deployment.addresses["vault"]
 
 
+# ISettlementVault.SlotAccount: cashToken, round, roundOpen, funded, paidOut, withdrawn, and the open
+# round's available, outstanding and token mark.
+SLOT_ACCOUNT = "(address,uint64,bool,uint256,uint256,uint256,uint256,uint256,uint256)"
+
+
 def compute_status(runtime: Runtime, voucher: Voucher) -> SettlementStatus:
     settings = runtime.settings
     return compute_settlement_status(
@@ -56,11 +61,10 @@ def compute_status(runtime: Runtime, voucher: Voucher) -> SettlementStatus:
 
 def to_out(runtime: Runtime, voucher: Voucher) -> SettlementOut:
     currency = fetch_currency(voucher.currency)
-    vault = _vault(runtime)
-    funded, paid_out, available = (
-        int(runtime.chain.read(vault, f"{view}(uint256)", [voucher.id], ["uint256"]))
-        for view in ("funded", "paidOut", "available")
-    )
+    # The vault's whole account in one call, so that the three figures are of one block.
+    account = runtime.chain.read(_vault(runtime), "accountOf(uint256)", [voucher.id], [SLOT_ACCOUNT])
+    funded, paid_out, withdrawn = (int(account[field]) for field in (3, 4, 5))
+    available = funded - paid_out - withdrawn  # as the vault's `available` computes it
     return SettlementOut(
         voucher_id=voucher.id,
         currency=voucher.currency,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -33,10 +34,16 @@ SPLIT_SIGNATURE = "transferFrom(uint256,address,uint256)"
 MERGE_SIGNATURE = "transferFrom(uint256,uint256,uint256)"
 
 
-def to_out(session: Session, note: Note, voucher: Voucher) -> NoteOut:
+def to_outs(session: Session, notes: Sequence[tuple[Note, Voucher]]) -> list[NoteOut]:
+    """The pieces' answers, with their holders and obligors read once for all of them."""
     known = participants_repository.fetch_participants_by_addresses(
-        session, {note.holder_address, voucher.obligor_address}
+        session,
+        {address for note, voucher in notes for address in (note.holder_address, voucher.obligor_address)},
     )
+    return [to_out(note, voucher, known) for note, voucher in notes]
+
+
+def to_out(note: Note, voucher: Voucher, known: dict[str, Participant]) -> NoteOut:
     return NoteOut(
         token_id=note.token_id,
         voucher_id=note.voucher_id,
@@ -55,12 +62,15 @@ def to_out(session: Session, note: Note, voucher: Voucher) -> NoteOut:
 
 def list_holdings(session: Session, caller: Caller, include_empty: bool) -> list[NoteOut]:
     notes = repository.fetch_notes_of_holder(session, caller.address, include_empty)
+    if not notes:
+        return []
     vouchers = {
-        note.voucher_id: vouchers_repository.fetch_voucher(session, note.voucher_id) for note in notes
+        voucher.id: voucher
+        for voucher in vouchers_repository.fetch_vouchers(session, ids={note.voucher_id for note in notes})
     }
-    return [
-        to_out(session, note, voucher) for note in notes if (voucher := vouchers[note.voucher_id]) is not None
-    ]
+    return to_outs(
+        session, [(note, vouchers[note.voucher_id]) for note in notes if note.voucher_id in vouchers]
+    )
 
 
 def load_note(session: Session, caller: Caller, token_id: int) -> tuple[Note, Voucher]:
@@ -74,7 +84,8 @@ def read_note(session: Session, caller: Caller, token_id: int) -> NoteOut:
     note, voucher = load_note(session, caller, token_id)
     if not can_view_voucher(session, caller, voucher):
         raise NoteNotFound(f"note {token_id} does not exist", token_id=token_id)
-    return to_out(session, note, voucher)
+    [out] = to_outs(session, [(note, voucher)])
+    return out
 
 
 @dataclass(frozen=True)

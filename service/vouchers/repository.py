@@ -29,5 +29,12 @@ def fetch_document(session: Session, voucher_id: int) -> VoucherDocument | None:
     return session.get(VoucherDocument, voucher_id)
 
 
+def fetch_documents(session: Session, voucher_ids: set[int]) -> dict[int, VoucherDocument]:
+    if not voucher_ids:
+        return {}
+    query = select(VoucherDocument).where(VoucherDocument.voucher_id.in_(voucher_ids))
+    return {document.voucher_id: document for document in session.scalars(query)}
+
+
 def add_document(session: Session, document: VoucherDocument) -> None:
     session.add(document)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
@@ -121,12 +122,22 @@ def can_view_voucher(session: Session, caller: Caller, voucher: Voucher) -> bool
     return notes_repository.holds_piece_of(session, caller.address, voucher.id)
 
 
-def to_out(session: Session, voucher: Voucher) -> VoucherOut:
-    currency = fetch_currency(voucher.currency)
-    document = repository.fetch_document(session, voucher.id)
+def to_outs(session: Session, vouchers: Sequence[Voucher]) -> list[VoucherOut]:
+    """The vouchers' answers, with their documents and parties read once for all of them."""
+    documents = repository.fetch_documents(session, {voucher.id for voucher in vouchers})
     known = participants_repository.fetch_participants_by_addresses(
-        session, {voucher.obligor_address, voucher.initial_holder_address}
+        session,
+        {
+            address
+            for voucher in vouchers
+            for address in (voucher.obligor_address, voucher.initial_holder_address)
+        },
     )
+    return [to_out(voucher, documents.get(voucher.id), known) for voucher in vouchers]
+
+
+def to_out(voucher: Voucher, document: VoucherDocument | None, known: dict[str, Participant]) -> VoucherOut:
+    currency = fetch_currency(voucher.currency)
     # Face less redeemed equals the sum of the pieces (the contract's invariant; `reconcile` checks it).
     outstanding = voucher.face_value_minor - voucher.redeemed_minor
     return VoucherOut(
@@ -150,7 +161,8 @@ def to_out(session: Session, voucher: Voucher) -> VoucherOut:
 
 
 def read_voucher(session: Session, caller: Caller, voucher_id: int) -> VoucherOut:
-    return to_out(session, require_visible_voucher(session, caller, voucher_id))
+    [out] = to_outs(session, [require_visible_voucher(session, caller, voucher_id)])
+    return out
 
 
 def list_vouchers(session: Session, caller: Caller) -> list[VoucherOut]:
@@ -159,7 +171,7 @@ def list_vouchers(session: Session, caller: Caller) -> list[VoucherOut]:
     else:
         held = notes_repository.fetch_voucher_ids_held_by(session, caller.address)
         vouchers = repository.fetch_vouchers(session, ids=held, obligor_address=caller.address)
-    return [to_out(session, voucher) for voucher in vouchers]
+    return to_outs(session, vouchers)
 
 
 def read_lineage(session: Session, caller: Caller, voucher_id: int) -> LineageOut:

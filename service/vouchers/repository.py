@@ -25,10 +25,6 @@ def fetch_vouchers(
     return session.scalars(query.order_by(Voucher.id)).all()
 
 
-def fetch_document(session: Session, voucher_id: int) -> VoucherDocument | None:
-    return session.get(VoucherDocument, voucher_id)
-
-
 def fetch_documents(session: Session, voucher_ids: set[int]) -> dict[int, VoucherDocument]:
     if not voucher_ids:
         return {}

@@ -11,7 +11,8 @@ import os
 import shutil
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from service.chain.anvil import AnvilProcess
 from service.chain.client import Deployment
@@ -192,6 +193,21 @@ def register(admin: ApiUser, name: str, role: str, **extra: Any) -> ApiUser:
     assert response.status_code == 201, response.text
     body = response.json()
     return ApiUser(admin.client, body["api_key"], body["id"], body["address"])
+
+
+@contextmanager
+def watching_statements(runtime: Runtime, watch: Callable[[str], None]) -> Iterator[None]:
+    """Calls `watch` with the SQL of every statement the service's engine runs meanwhile (any thread),
+    just before the database gets it."""
+
+    def before(_connection: Any, _cursor: Any, statement: str, *_arguments: Any) -> None:
+        watch(statement)
+
+    event.listen(runtime.database.engine, "before_cursor_execute", before)
+    try:
+        yield
+    finally:
+        event.remove(runtime.database.engine, "before_cursor_execute", before)
 
 
 def six_months_ahead() -> date:

@@ -13,11 +13,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
 
 from service.ledger.reconcile import reconcile
 from service.runtime import Runtime
-from tests.conftest import ApiUser, SeedLedger, free_port, transfer
+from tests.conftest import ApiUser, SeedLedger, free_port, transfer, watching_statements
 from tests.test_service_process import _Server
 from tests.test_settlement import open_early_payment_programme
 
@@ -174,17 +173,14 @@ def _meanwhile(
     as if another request's block were indexed between two reads; yields what `write` returned."""
     done: list[Any] = []
 
-    def interleave(_connection: Any, _cursor: Any, statement: str, *_arguments: Any) -> None:
+    def interleave(statement: str) -> None:
         if not done and reading(statement):
             done.append(None)  # the write's own statements pass through here too
             with ThreadPoolExecutor(max_workers=1) as pool:
                 done[0] = pool.submit(write).result()
 
-    event.listen(runtime.database.engine, "before_cursor_execute", interleave)
-    try:
+    with watching_statements(runtime, interleave):
         yield done
-    finally:
-        event.remove(runtime.database.engine, "before_cursor_execute", interleave)
     assert done and done[0] is not None, "the write did not run in between"
 
 

@@ -9,10 +9,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from service.runtime import Runtime
-from tests.conftest import SeedLedger, issue_voucher, transfer
+from tests.conftest import SeedLedger, issue_voucher, transfer, watching_statements
 
 pytestmark = pytest.mark.integration
 TABLE = re.compile(r"\bFROM (\w+)")
@@ -23,15 +22,12 @@ def _tables_read(runtime: Runtime) -> Iterator[Counter[str]]:
     """Counts the statements reading each table while the block runs (any thread)."""
     counted: Counter[str] = Counter()
 
-    def count(_connection: Any, _cursor: Any, statement: str, *_arguments: Any) -> None:
+    def count(statement: str) -> None:
         if statement.lstrip().upper().startswith("SELECT"):
             counted.update(set(TABLE.findall(statement)))
 
-    event.listen(runtime.database.engine, "before_cursor_execute", count)
-    try:
+    with watching_statements(runtime, count):
         yield counted
-    finally:
-        event.remove(runtime.database.engine, "before_cursor_execute", count)
 
 
 def _reads(runtime: Runtime, request: Callable[[], Any]) -> Counter[str]:

@@ -82,6 +82,7 @@ def _parse(kind: str) -> _AbiType:
 
 
 def _is_elementary_word(kind: str) -> bool:
+    """Types whose ABI encoding is exactly one 32-byte word in place."""
     if kind in ("address", "bool"):
         return True
     sized = re.fullmatch(r"(uint|int|bytes)(\d+)", kind)
@@ -213,11 +214,6 @@ def _normalise(kind: str, value: Any) -> Any:
     return value
 
 
-def _is_word(kind: str) -> bool:
-    """Types whose ABI encoding is exactly one 32-byte word in place."""
-    return kind in ("address", "bool") or (kind.startswith(("uint", "bytes")) and kind != "bytes")
-
-
 def word_decoder(kind: str) -> Callable[[str], Any]:
     """How to read one static word, given as 64 hex digits, as `kind` (what eth-abi's `decode` gives,
     with addresses checksummed and fixed bytes as 0x-hex). Without eth-abi's generic machinery and
@@ -320,7 +316,7 @@ class EventCatalog:
                 plain = tuple(
                     (arg["name"], canonical_type(arg)) for arg in item["inputs"] if not arg["indexed"]
                 )
-                words = all(_is_word(kind) for _name, kind in plain)
+                words = all(_is_elementary_word(kind) for _name, kind in plain)
                 plain_words = tuple((name, word_decoder(kind)) for name, kind in plain) if words else None
                 self._specs[("0x" + keccak(text=signature).hex(), len(indexed))] = _EventSpec(
                     item["name"], indexed, plain, plain_words

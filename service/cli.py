@@ -9,18 +9,16 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import httpx
 import typer
 from rich.console import Console
 
 from service.settings import Settings
-
-if TYPE_CHECKING:
-    from service.runtime import Runtime
 
 app = typer.Typer(help="Cascade tokenised-receivables ledger.", no_args_is_help=True)
 participants_app = typer.Typer(help="Participants (through a running service).", no_args_is_help=True)
@@ -55,115 +53,150 @@ def _write_secret(path: Path, secret: str) -> None:
         handle.write(secret + "\n")
 
 
-def _bootstrap_admin(settings: Settings, runtime: Runtime) -> None:
+def _bootstrap_admin(settings: Settings) -> None:
     """First start only: an administrator and its key, written to the data directory once."""
-    from service.participants.repository import count_admins
+    from service.db.session import Database
+    from service.participants.repository import count_admins_on
     from service.participants.service import create_admin
+    from service.runtime import master_key_vault
 
-    with runtime.database.transaction() as session:
-        if count_admins(session) > 0:
-            return
-        address, _ = runtime.key_vault.create_account()
-        _participant, secret = create_admin(session, BOOTSTRAP_ADMIN_NAME, address)
+    database = Database(settings.resolved_database_url)
+    try:
+        with database.connection_transaction() as connection:
+            if count_admins_on(connection) > 0:
+                return
+            address, _ = master_key_vault(settings).create_account()
+            _participant, secret = create_admin(connection, BOOTSTRAP_ADMIN_NAME, address)
+    finally:
+        database.dispose()
     _write_secret(settings.admin_key_path, secret)
     console.print(f"[green]admin API key[/green] (shown once, also saved to {settings.admin_key_path}):")
-    console.print(secret, highlight=False)
+    console.print(secret, highlight=False, soft_wrap=True)
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="HTTP port.")] = 8000,
+    port: Annotated[int, typer.Option(help="HTTP port (also PORT).", envvar="PORT")] = 8000,
     workers: Annotated[
-        int | None, typer.Option(min=1, max=16, help="Worker processes (default: WORKERS, else 2).")
+        int | None, typer.Option(min=1, max=16, help="API processes (default: WORKERS, else 2).")
     ] = None,
 ) -> None:
-    """Starts the API (and, unless CHAIN_RPC_URL is set, its own Anvil chain)."""
-    from service.db.instance import DatabaseServedElsewhere, serving_database
+    """Starts the ledger: its own Anvil chain (unless CHAIN_RPC_URL is set), the chain writer and the API,
+    each a process of its own, restarted if it dies."""
+    from service.runtime import prepare_ledger
+    from service.supervisor import Supervisor
 
     settings = Settings()
+    prepared = prepare_ledger(settings, _progress)
+    # The children reach the chain the parent prepared: its Anvil, which only they may mine on.
+    os.environ["CHAIN_RPC_URL"] = prepared.rpc_url
+    if prepared.anvil is not None:
+        os.environ["CASCADE_EMBEDDED_CHAIN"] = "1"
+    _bootstrap_admin(settings)
+    count = workers or settings.workers
+    console.print(
+        f"[green]Cascade is up:[/green] http://{host}:{port} (API docs: http://{host}:{port}/docs), "
+        f"{count} API process(es) and the chain writer; Ctrl-C stops it.",
+        soft_wrap=True,
+    )
     try:
-        with serving_database(settings.resolved_database_url):
-            _serve(settings, host, port, workers or settings.workers)
-    except DatabaseServedElsewhere as error:
-        console.print(f"[red]{error}[/red]")
+        Supervisor(Settings(), host, port, count, prepared.anvil, _progress).run()
+    except RuntimeError as error:
+        console.print(f"[red]{error}[/red]", soft_wrap=True)
         raise typer.Exit(1) from error
 
 
-def _serve(settings: Settings, host: str, port: int, count: int) -> None:
-    import uvicorn
+def _attach(settings: Settings) -> Settings:
+    """Settings that name the chain: CHAIN_RPC_URL, or the one the service recorded last."""
+    if settings.chain_rpc_url:
+        return settings
+    from service.db.session import Database
+    from service.runtime import fetch_recorded_endpoint
 
-    from service.main import create_app
-    from service.recovery import recover_interrupted_requests
-    from service.runtime import start_runtime
-    from service.workers import fork_workers, tune_garbage_collector
-
-    runtime = start_runtime(settings, _progress, serving=count == 1)
+    database = Database(settings.resolved_database_url)
     try:
-        recovered = recover_interrupted_requests(runtime)
-        if recovered:
-            _progress(f"idempotency: settled {recovered} request(s) interrupted by the last stop")
-        _bootstrap_admin(settings, runtime)
-        console.print(
-            f"[green]Cascade is up:[/green] http://{host}:{port}  (API docs: http://{host}:{port}/docs)"
-            + (f", {count} worker processes" if count > 1 else "")
-        )
-        if count == 1:
-            tune_garbage_collector()
-            uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning")
-            return
-        # The workers attach to this process's chain and take over the journal and the indexer.
-        runtime.close(keep_chain=True)
-        os.environ["WORKERS"] = str(count)
-        os.environ["CHAIN_RPC_URL"] = runtime.anvil.rpc_url if runtime.anvil else settings.chain_rpc_url or ""
-        fork_workers()
-        uvicorn.run(
-            "service.workers:create_worker_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=count,
-            log_level="warning",
-        )
+        endpoint = fetch_recorded_endpoint(database)
     finally:
-        runtime.close()
+        database.dispose()
+    if endpoint is None:
+        console.print("[red]no chain:[/red] set CHAIN_RPC_URL, or start the ledger once with `cascade serve`")
+        raise typer.Exit(2)
+    overrides = {"CHAIN_RPC_URL": endpoint.rpc_url}
+    if endpoint.embedded:
+        overrides["CASCADE_EMBEDDED_CHAIN"] = "1"
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+@app.command()
+def writer() -> None:
+    """Runs the chain writer alone (for a deployment whose API runs elsewhere, e.g. `cascade api` on other
+    hosts). On PostgreSQL a second writer stands by and takes over when the leader dies."""
+    from service.supervisor import run_writer_child
+
+    settings = _attach(Settings())
+    os.environ["CHAIN_RPC_URL"] = settings.chain_rpc_url or ""
+    run_writer_child()
+
+
+@app.command()
+def api(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTP port (also PORT).", envvar="PORT")] = 8000,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=16, help="API processes (default: WORKERS).")
+    ] = None,
+) -> None:
+    """Runs an API replica alone: stateless, it reads the shared database and chain and hands writes to
+    the chain writer (`cascade writer`) through the outbox."""
+    from service.supervisor import run_api_child
+
+    settings = _attach(Settings())
+    os.environ["CHAIN_RPC_URL"] = settings.chain_rpc_url or ""
+    run_api_child(host, port, workers or settings.workers)
 
 
 @app.command()
 def deploy() -> None:
-    """Compiles and deploys the contracts (if not deployed on this chain yet) and prints their addresses."""
-    from service.runtime import start_runtime
+    """Migrates the database and deploys the contracts (if not deployed on this chain yet); prints their
+    addresses."""
+    from service.runtime import prepare_ledger
 
-    runtime = start_runtime(Settings(), _progress, serving=False)
+    prepared = prepare_ledger(Settings(), _progress)
     try:
-        print(
-            json.dumps({"chain_id": runtime.chain.chain_id, **runtime.chain.deployment.addresses}, indent=2)
-        )
+        print(json.dumps({"chain_id": prepared.chain_id, **prepared.deployment.addresses}, indent=2))
     finally:
-        runtime.close()
+        if prepared.anvil is not None:
+            prepared.anvil.stop()
 
 
 @app.command()
 def reconcile() -> None:
-    """Compares every indexed token and voucher with the chain; exits 1 listing differences."""
+    """Compares every indexed piece, voucher, operation and quote with the chain; exits 1 listing the
+    differences, 2 when no comparison could be made. Beside a running service it uses its chain."""
     from service.errors import LedgerError
     from service.ledger.reconcile import reconcile as run_reconcile
     from service.runtime import start_runtime
 
-    runtime = start_runtime(Settings(), _progress, serving=False)
+    runtime = start_runtime(_attach(Settings()))
     try:
         report = run_reconcile(runtime)
     except LedgerError as error:  # no comparison was made: neither agreement nor differences
-        console.print(f"[red]{error.code}[/red]: {error.message}")
+        console.print(f"[red]{error.code}[/red]: {error.message}", soft_wrap=True)
         raise typer.Exit(2) from None
     finally:
         runtime.close()
     console.print(
-        f"block {report.block_number}: {report.tokens_checked} tokens, "
-        f"{report.vouchers_checked} vouchers checked"
+        f"block {report.block_number}: {report.tokens_checked} pieces, {report.vouchers_checked} vouchers, "
+        f"{report.operations_checked} operations, {report.quotes_checked} quotes checked",
+        soft_wrap=True,
     )
     for difference in report.differences:
-        console.print(f"[red]✗[/red] {difference}")
+        console.print(f"[red]✗[/red] {difference}", soft_wrap=True)
+    if report.differing_token_ids:
+        console.print(
+            f"pieces that differ: {', '.join(map(str, report.differing_token_ids))}", soft_wrap=True
+        )
     if not report.clean:
         raise typer.Exit(1)
     console.print("[green]database and chain agree[/green]")
@@ -172,21 +205,17 @@ def reconcile() -> None:
 @app.command("admin-key")
 def admin_key(name: Annotated[str, typer.Option(help="Administrator name.")] = BOOTSTRAP_ADMIN_NAME) -> None:
     """Creates an administrator (if needed) and prints a new API key for it."""
-    from service.chain.keys import KeyVault, load_or_create_master_key
     from service.db.session import Database
     from service.participants.service import create_admin
+    from service.runtime import master_key_vault
 
     settings = Settings()
     database = Database(settings.resolved_database_url)
     database.migrate()
-    vault = KeyVault(
-        load_or_create_master_key(
-            settings.master_key.get_secret_value() if settings.master_key else None, settings.master_key_path
-        )
-    )
-    with database.transaction() as session:
-        address, _ = vault.create_account()
-        _participant, secret = create_admin(session, name, address)
+    with database.connection_transaction() as connection:
+        address, _ = master_key_vault(settings).create_account()
+        _participant, secret = create_admin(connection, name, address)
+    database.dispose()
     print(secret)
 
 
@@ -380,11 +409,20 @@ def fund_settlement(
 @settlement_app.command("run")
 def run_settlement(
     voucher: Annotated[int, typer.Option(help="Voucher id.")],
-    batch_size: Annotated[int, typer.Option(help="Pieces per transaction.")] = 50,
+    batch_size: Annotated[int | None, typer.Option(help="Pieces per operation (default: by gas).")] = None,
+    wait: Annotated[bool, typer.Option(help="Follow the job until it ends.")] = True,
 ) -> None:
-    """Pays every holder of every piece from the funded cash (admin or obligor key)."""
-    with console.status("paying holders on chain"):
-        _print(_post(f"/v1/vouchers/{voucher}/settlement/payouts", {"batch_size": batch_size}, None))
+    """Starts the job that pays every holder of every piece from the funded cash (admin or obligor key),
+    and follows its progress."""
+    body = {"batch_size": batch_size} if batch_size else {}
+    job = _post(f"/v1/vouchers/{voucher}/settlement/payouts", body, None)
+    if wait:
+        with console.status("paying holders on chain") as status:
+            while job["state"] in ("queued", "running"):
+                status.update(f"paying holders on chain: {job['pieces_paid']} pieces paid")
+                time.sleep(0.5)
+                job = _request("GET", f"/v1/jobs/{job['id']}").json()
+    _print(job)
 
 
 @settlement_app.command("status")

@@ -220,6 +220,10 @@ class ProgrammeNotFound(NotFound):
     code = "programme_not_found"
 
 
+class JobNotFound(NotFound):
+    code = "job_not_found"
+
+
 # --- 409 / 423: the ledger's state forbids it now --------------------------------------------------
 
 
@@ -295,3 +299,56 @@ class LedgerPaused(LedgerError):
 class ChainUnavailable(LedgerError):
     status_code = 503
     code = "chain_unavailable"
+
+
+class OperationPending(ChainUnavailable):
+    """The request was accepted and its operation is on its way, but its outcome is not known yet: a
+    retry with the same Idempotency-Key answers with the outcome once the chain has decided it."""
+
+    code = "operation_pending"
+
+
+class RequestSuperseded(Conflict):
+    """A signed request that never ran: its signer's nonce went to another request."""
+
+    code = "request_superseded"
+
+
+def all_error_classes() -> list[type[LedgerError]]:
+    """Every class of the tree, depth first from `LedgerError`."""
+    found: list[type[LedgerError]] = []
+    pending: list[type[LedgerError]] = [LedgerError]
+    while pending:
+        kind = pending.pop()
+        found.append(kind)
+        pending.extend(reversed(kind.__subclasses__()))
+    return found
+
+
+def error_class_for(code: str) -> type[LedgerError]:
+    """The class of a machine-readable code (the most general one if several share it)."""
+    for kind in all_error_classes():
+        if kind.code == code:
+            return kind
+    return LedgerError
+
+
+def store_error(error: LedgerError) -> dict[str, Any]:
+    """A LedgerError as a JSON document (kept with an operation that did not take effect)."""
+    return {"status": error.status_code, **error.to_body()}
+
+
+def load_error(stored: dict[str, Any]) -> LedgerError:
+    """The LedgerError a stored document describes, of the same class, code and status."""
+    kind = error_class_for(str(stored.get("code", "")))
+    error = kind(str(stored.get("message", "")), **(stored.get("details") or {}))
+    if error.code != stored.get("code") or error.status_code != stored.get("status", error.status_code):
+        # An unknown or retired code: keep what was stored rather than a different meaning.
+        error = _StoredError(str(stored.get("message", "")), **(stored.get("details") or {}))
+        error.code = str(stored.get("code", "bad_request"))  # type: ignore[misc]
+        error.status_code = int(stored.get("status", 422))  # type: ignore[misc]
+    return error
+
+
+class _StoredError(LedgerError):
+    """A stored error whose code no class carries any more (rendered as stored)."""

@@ -12,21 +12,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service import composition
 from service.api.auth import ApiKeyCache
 from service.api.common import ErrorBody
 from service.api.idempotency import MAX_KEY_LENGTH, IdempotencyMiddleware
-from service.cash.endpoints import router as cash_router
-from service.early_payment.endpoints import router as early_payment_router
 from service.errors import LedgerError
-from service.financing.endpoints import router as financing_router
-from service.ledger.endpoints import router as ledger_router
-from service.notes.endpoints import router as notes_router
-from service.participants.endpoints import router as participants_router
-from service.recovery import recover_interrupted_requests
-from service.runtime import Runtime, serving_lock_name, start_runtime
+from service.runtime import Runtime, start_runtime
 from service.settings import Settings
-from service.settlement.endpoints import router as settlement_router
-from service.vouchers.endpoints import router as vouchers_router
 from service.workers import tune_garbage_collector
 
 logger = logging.getLogger(__name__)
@@ -45,7 +37,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (409, "Conflicts with the ledger's state", "idempotency_key_reused"),
         (422, "Invalid input", "amount_not_unit_multiple"),
         (423, "Ledger paused", "ledger_paused"),
-        (503, "The chain cannot be reached", "chain_unavailable"),
+        (503, "The chain cannot be reached, or the outcome is not decided yet", "operation_pending"),
     )
 }
 
@@ -133,11 +125,9 @@ def _complete_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def create_app(
-    runtime: Runtime | None = None, settings: Settings | None = None, worker_slot: int | None = None
-) -> FastAPI:
-    """With a runtime the caller owns it (tests); without one the app starts and stops its own, as
-    worker `worker_slot` of `cascade serve --workers N` if given."""
+def create_app(runtime: Runtime | None = None, settings: Settings | None = None) -> FastAPI:
+    """With a runtime the caller owns it (tests); without one the app starts and stops its own: an API
+    process, stateless, that hands writes to the chain writer through the outbox."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -145,12 +135,9 @@ def create_app(
             app.state.runtime = runtime
             yield
             return
-        owned = start_runtime(settings or Settings(), worker_slot=worker_slot)
-        recover_interrupted_requests(owned)
+        owned = start_runtime(settings or Settings())
         app.state.runtime = owned
-        if worker_slot is not None:
-            owned.locks.try_hold_forever(serving_lock_name(worker_slot))
-            tune_garbage_collector()
+        tune_garbage_collector()
         try:
             yield
         finally:
@@ -170,17 +157,8 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
-    routers = (
-        participants_router,
-        vouchers_router,
-        notes_router,
-        cash_router,
-        financing_router,
-        early_payment_router,
-        settlement_router,
-        ledger_router,
-    )
-    for router in routers:
+    composition.register_answers()
+    for router in composition.routers():
         app.include_router(router)
     app.add_middleware(IdempotencyMiddleware)
     _complete_openapi(app)

@@ -37,15 +37,29 @@ class Settings(BaseSettings):
         alias="RELAYER_PRIVATE_KEYS",
         description="Comma-separated keys of the gas-paying relayers.",
     )
-    relayer_count: int = Field(default=2, ge=1, le=4, alias="RELAYER_COUNT")
+    relayer_count: int = Field(
+        default=2,
+        ge=1,
+        le=4,
+        alias="RELAYER_COUNT",
+        description="Relayer accounts on Anvil (dev keys); each carries one transaction at a time.",
+    )
     workers: int = Field(
         default=2,
         ge=1,
         le=16,
         alias="WORKERS",
-        description="Worker processes of `cascade serve`; each relays through its share of the relayers.",
+        description="API processes of `cascade serve` (the chain writer runs in a process of its own).",
     )
+    # Set by `cascade serve` for its children: the chain at CHAIN_RPC_URL is the Anvil it started, so
+    # the writer may mine a block to free a stalled automine (never on a network it merely attaches to).
+    embedded_chain: bool = Field(default=False, alias="CASCADE_EMBEDDED_CHAIN")
+    # How often the chain writer indexes blocks it did not send and expires what can no longer run.
     indexer_poll_seconds: float = Field(default=0.5, alias="INDEXER_POLL_SECONDS")
+    # How long a request waits for its operations' outcome before answering 503 operation_pending.
+    operation_wait_seconds: float = Field(default=60.0, gt=0, alias="OPERATION_WAIT_SECONDS")
+    # Gas of one relay transaction at most: a share of a 30M block; the embedded Anvil allows more.
+    max_relay_gas: int = Field(default=25_000_000, ge=1_000_000, alias="MAX_RELAY_GAS")
     settlement_grace_seconds: int = Field(default=7 * 86_400, alias="SETTLEMENT_GRACE_SECONDS")
     settlement_default_after_seconds: int = Field(
         default=30 * 86_400, alias="SETTLEMENT_DEFAULT_AFTER_SECONDS"
@@ -56,7 +70,9 @@ class Settings(BaseSettings):
         description="Settlement cash by currency, `CNY=0x...,USD=0x...`; unset: test tokens are deployed.",
     )
     quote_ttl_seconds: int = Field(default=300, alias="QUOTE_TTL_SECONDS")
-    forward_request_ttl_seconds: int = Field(default=3600, alias="FORWARD_REQUEST_TTL_SECONDS")
+    # How long a signed forward request stays valid: long enough to send it again after the embedded
+    # chain lost recent blocks, or after the writer was down for a while.
+    forward_request_ttl_seconds: int = Field(default=86_400, ge=60, alias="FORWARD_REQUEST_TTL_SECONDS")
 
     @cached_property
     def resolved_database_url(self) -> str:
@@ -72,11 +88,6 @@ class Settings(BaseSettings):
     @property
     def anvil_state_path(self) -> Path:
         return self.data_dir / "anvil-state.json"
-
-    @property
-    def locks_dir(self) -> Path:
-        """Lock files the worker processes coordinate through (accounts, indexer, requests)."""
-        return self.data_dir / "locks"
 
     @property
     def master_key_path(self) -> Path:

@@ -1,12 +1,8 @@
-"""`cascade serve --workers N`: the API in N processes, one Python interpreter (and GIL) each.
+"""The API's worker processes (`cascade serve`, `cascade api`): one Python interpreter (and GIL) each.
 
-The parent prepares everything once (database, its own Anvil, contracts, journal, bootstrap admin),
-then uvicorn runs N workers, forked from it (`fork_workers`), on the one listening socket and restarts
-any that dies. Each worker takes a slot (a lock held for its life), relays through its share of the
-relayer accounts, and coordinates with the others through lock files in the data directory
-(`service.locks`): an account is sent from by one process at a time, the indexer runs in one process
-at a time, a participant has one request in flight across all of them, and an Idempotency-Key's
-request runs in one place.
+uvicorn runs them on one listening socket and restarts any that dies. They are stateless: each reads
+the database and the chain and hands writes to the chain writer through the outbox, so nothing is
+coordinated between them.
 """
 
 from __future__ import annotations
@@ -18,9 +14,7 @@ import threading
 
 from fastapi import FastAPI
 
-from service.locks import LockDirectory
 from service.processes import die_with_parent
-from service.runtime import claim_worker_slot
 from service.settings import Settings
 
 # Collections of the youngest generation after this many net allocations (CPython's default: 700), and
@@ -46,11 +40,9 @@ def fork_workers() -> bool:
     """Has uvicorn fork its worker processes from this one instead of spawning fresh interpreters.
 
     uvicorn starts workers with multiprocessing's "spawn": each re-imports the whole service (about 2.5 s
-    of CPU here, both at once on two cores), on every start and every restart after a crash. A forked
-    worker inherits the imported modules. Forking is safe only from a process that runs no other thread
-    (a lock held elsewhere would stay held in the child): the parent has closed its runtime by then, and
-    this checks it. Returns whether workers will be forked (not on a platform without fork, nor with a
-    uvicorn that no longer starts them through `uvicorn._subprocess.spawn`).
+    of CPU here), on every start and every restart after a crash. A forked worker inherits the imported
+    modules. Forking is safe only from a process that runs no other thread (a lock held elsewhere would
+    stay held in the child), which this checks. Returns whether workers will be forked.
     """
     import uvicorn._subprocess as uvicorn_subprocess
 
@@ -61,8 +53,6 @@ def fork_workers() -> bool:
     ):
         return False
     uvicorn_subprocess.spawn = multiprocessing.get_context("fork")  # type: ignore[assignment]
-    # What is here now lives in every worker: out of the collector's view, so that collections in the
-    # workers do not write to (and so copy) the pages they share with this process.
     gc.collect()
     gc.freeze()
     return True
@@ -72,7 +62,5 @@ def create_worker_app() -> FastAPI:
     """uvicorn's app factory in each worker process (settings from the environment the parent set)."""
     from service.main import create_app
 
-    die_with_parent(signal.SIGKILL)  # killed with `cascade serve`; the journal has its unfinished work
-    settings = Settings()
-    slot = claim_worker_slot(LockDirectory(settings.locks_dir), settings.workers)
-    return create_app(settings=settings, worker_slot=slot)
+    die_with_parent(signal.SIGKILL)  # killed with its parent; its requests' operations are in the outbox
+    return create_app(settings=Settings())

@@ -23,18 +23,21 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, text
 
+from cryptography.fernet import Fernet
+
 from service.chain.anvil import AnvilProcess
 from service.chain.client import Deployment
 from service.chain.compiler import Artifact, compile_cascade
-from service.chain.deploy import deploy_cascade
+from service.chain.deploy import ServiceRoles, deploy_cascade
+from service.chain.keys import KeyVault
 from service.chain.rpc import JsonRpc
-from service.chain.transactions import TransactionSender
+from service.chain.transactions import AccountKey
 from service.db.models import Base
 from service.db.session import Database, upgrade_database
 from service.main import create_app
 from service.participants.service import create_admin
-from service.runtime import Runtime, record_deployment, start_runtime
-from service.settings import ANVIL_DEV_KEYS, Settings
+from service.runtime import Runtime, create_service_accounts, record_deployment, start_runtime
+from service.settings import ANVIL_CHAIN_ID, ANVIL_DEV_KEYS, Settings
 
 POSTGRES_ADMIN_URL = os.environ.get("CASCADE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -58,12 +61,24 @@ def anvil(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AnvilProcess]:
     process.stop()
 
 
+# One master key for the test run: the service accounts the session's deployment created are encrypted
+# with it, and every test's runtime decrypts them.
+MASTER_KEY = Fernet.generate_key().decode()
+
+
 @pytest.fixture(scope="session")
-def deployment(anvil: AnvilProcess, artifacts: dict[str, Artifact]) -> Deployment:
+def service_accounts() -> dict[str, tuple[str, str]]:
+    return create_service_accounts(KeyVault(MASTER_KEY.encode()))
+
+
+@pytest.fixture(scope="session")
+def deployment(
+    anvil: AnvilProcess, artifacts: dict[str, Artifact], service_accounts: dict[str, tuple[str, str]]
+) -> Deployment:
     rpc = JsonRpc(anvil.rpc_url)
     try:
-        chain_id = int(rpc.request("eth_chainId"), 16)
-        return deploy_cascade(rpc, chain_id, TransactionSender(rpc, chain_id, ANVIL_DEV_KEYS[0]), artifacts)
+        roles = ServiceRoles(**{name: address for name, (address, _key) in service_accounts.items()})
+        return deploy_cascade(rpc, ANVIL_CHAIN_ID, AccountKey(ANVIL_DEV_KEYS[0], ANVIL_CHAIN_ID), artifacts, roles)
     finally:
         rpc.close()
 
@@ -139,18 +154,41 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
 # ---------------------------------------------------------------------------------------- the ledger
 
 
-@pytest.fixture
-def runtime(
-    anvil: AnvilProcess, deployment: Deployment, database_url: str, tmp_path: Path, fresh_chain: None
-) -> Iterator[Runtime]:
-    settings = Settings(
-        CASCADE_DATA_DIR=tmp_path / "data",
+def ledger_settings(anvil: AnvilProcess, database_url: str, data_dir: Path, **extra: Any) -> Settings:
+    """Settings of a ledger attached to the session's Anvil (automine: one relayer, so that one
+    transaction at a time is in flight, which Anvil's automine needs; ../shared/TOOLCHAIN.md)."""
+    return Settings(
+        CASCADE_DATA_DIR=data_dir,
         DATABASE_URL=database_url,
         CHAIN_RPC_URL=anvil.rpc_url,
+        CASCADE_MASTER_KEY=MASTER_KEY,
         INDEXER_POLL_SECONDS=0.2,
+        RELAYER_COUNT=1,
+        OPERATION_WAIT_SECONDS=30,
+        **extra,
     )
-    record_deployment(Database(database_url), deployment)
-    started = start_runtime(settings)
+
+
+def record_session_deployment(
+    database_url: str, deployment: Deployment, service_accounts: dict[str, tuple[str, str]]
+) -> None:
+    database = Database(database_url)
+    record_deployment(database, deployment, service_accounts)
+    database.dispose()
+
+
+@pytest.fixture
+def runtime(
+    anvil: AnvilProcess,
+    deployment: Deployment,
+    service_accounts: dict[str, tuple[str, str]],
+    database_url: str,
+    tmp_path: Path,
+    fresh_chain: None,
+) -> Iterator[Runtime]:
+    """The API and the chain writer in this process, on the session's chain and a fresh database."""
+    record_session_deployment(database_url, deployment, service_accounts)
+    started = start_runtime(ledger_settings(anvil, database_url, tmp_path / "data"), writer=True)
     yield started
     started.close()
 
@@ -182,8 +220,8 @@ def client(runtime: Runtime) -> Iterator[TestClient]:
 @pytest.fixture
 def admin(runtime: Runtime, client: TestClient) -> ApiUser:
     address, _ = runtime.key_vault.create_account()
-    with runtime.database.transaction() as session:
-        participant, secret = create_admin(session, "Test admin", address)
+    with runtime.database.connection_transaction() as connection:
+        participant, secret = create_admin(connection, "Test admin", address)
         participant_id = participant.id
     return ApiUser(client, secret, participant_id, address)
 
@@ -265,3 +303,18 @@ def seed(admin: ApiUser) -> SeedLedger:
     bank = register(admin, "Bank", "financier")
     voucher = issue_voucher(admin, carmaker, t1)
     return SeedLedger(admin, carmaker, t1, a, b, c, bank, voucher)
+
+
+def run_payouts(user: ApiUser, voucher_id: int, timeout_seconds: float = 60.0, **body: Any) -> dict[str, Any]:
+    """Starts a settlement payout job and follows it to its end; returns the finished job."""
+    import time
+
+    response = user.post(f"/v1/vouchers/{voucher_id}/settlement/payouts", json=body or None)
+    assert response.status_code == 202, response.text
+    job: dict[str, Any] = response.json()
+    deadline = time.monotonic() + timeout_seconds
+    while job["state"] in ("queued", "running"):
+        assert time.monotonic() < deadline, f"payout job {job['id']} did not finish: {job}"
+        time.sleep(0.05)
+        job = user.get(f"/v1/jobs/{job['id']}").json()
+    return job

@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from service.api.idempotency import compute_fingerprint
-from service.chain.abi import encode_call
 from service.db.models import IdempotencyRecord, Note, Voucher
 from service.errors import InsufficientValue, MaturityTooFar, NotHolder
 from service.runtime import Runtime
-from service.submission import request_key_of
+from service.api.acting import act_as_service
+from service.api.submit import request_key_of
+from service.writer.outbox import insert_operations
 from tests.conftest import SeedLedger, transfer
 
 pytestmark = pytest.mark.integration
@@ -300,24 +301,20 @@ def test_reverts_decode_into_the_same_errors(
     seed: SeedLedger, runtime: Runtime, piece: dict[str, Any]
 ) -> None:
     """Skipping the service's own checks, the contract's custom errors map onto the same codes."""
-    note = runtime.chain.deployment.note
-    overdraw = encode_call(
-        "transferFrom(uint256,address,uint256)", [piece["token_id"], seed.c.address, 10**15]
-    )
+    note = runtime.chain.contracts.note
+    overdraw = note.calldata("transferFrom", piece["token_id"], seed.c.address, 10**15)
     with pytest.raises(InsufficientValue) as insufficient:
-        runtime.chain.simulate_forwarded(seed.a.address, note, overdraw)
+        runtime.chain.simulate_forwarded(seed.a.address, note.address, overdraw)
     assert insufficient.value.details["error"] == "NoteInsufficientValue"
-    steal = encode_call(
-        "transferFrom(uint256,address,uint256)", [seed.voucher["root_token_id"], seed.c.address, 100_000_000]
-    )
+    steal = note.calldata("transferFrom", seed.voucher["root_token_id"], seed.c.address, 100_000_000)
     with pytest.raises(NotHolder):
-        runtime.chain.simulate_forwarded(seed.a.address, note, steal)
-    beyond_uint40 = encode_call(
-        "issue(address,address,bytes8,uint256,uint256,uint256,bytes32)",
-        [seed.carmaker.address, seed.t1.address, b"CNY".ljust(8, b"\0"), 100, 100, 2**40, bytes(32)],
+        runtime.chain.simulate_forwarded(seed.a.address, note.address, steal)
+    beyond_uint40 = note.calldata(
+        "issue", seed.carmaker.address, seed.t1.address, b"CNY".ljust(8, b"\0"), 100, 100, 2**40, bytes(32)
     )
+    issuer = act_as_service(runtime, "issuer", "test.issue", note.address, beyond_uint40).signer.address
     with pytest.raises(MaturityTooFar) as too_far:
-        runtime.chain.call(note, beyond_uint40, sender=runtime.chain.operator.address)
+        runtime.chain.simulate_forwarded(issuer, note.address, beyond_uint40)
     assert too_far.value.details["error"] == "NoteMaturityTooFar"
 
 
@@ -349,22 +346,32 @@ def test_idempotent_transfer(seed: SeedLedger, runtime: Runtime, piece: dict[str
 def test_key_of_a_running_request_tells_another_body_from_a_retry(
     seed: SeedLedger, runtime: Runtime, piece: dict[str, Any]
 ) -> None:
-    """While a request runs under a key (here: held as another worker would), a retry of the same body
-    hears it is in progress, and another body that the key is taken, as it would once the first ended."""
+    """While a request's operation is on its way (here: recorded as another API process would, with the
+    chain writer stopped), a retry of the same body hears it is in progress, and another body that the
+    key is taken."""
     path = f"/v1/notes/{piece['token_id']}/transfers"
     body = {"to_participant_id": seed.c.participant_id, "amount": "1000000.00"}
     key = "running-elsewhere"
-    with runtime.locks.requests.running(request_key_of(seed.a.participant_id, key)) as ours:
-        assert ours
-        with runtime.database.transaction() as session:
-            session.add(
-                IdempotencyRecord(
-                    participant_id=seed.a.participant_id,
-                    key=key,
-                    request_fingerprint=compute_fingerprint("POST", path, "", json.dumps(body).encode()),
-                    state="in_progress",
-                )
+    assert runtime.writer is not None
+    runtime.writer.stop()
+    note = runtime.chain.contracts.note
+    intent = act_as_service(runtime, "issuer", "note.transfer", note.address, note.calldata("pause"))
+    with runtime.database.transaction() as session:
+        session.add(
+            IdempotencyRecord(
+                participant_id=seed.a.participant_id,
+                key=key,
+                request_fingerprint=compute_fingerprint("POST", path, "", json.dumps(body).encode()),
+                state="pending",
             )
+        )
+        insert_operations(
+            session.connection(),
+            [intent],
+            participant_id=seed.a.participant_id,
+            request_key=request_key_of(seed.a.participant_id, key),
+        )
+    if True:
         with unchanged(runtime):
             headers = {"Idempotency-Key": key}
             expect_error(

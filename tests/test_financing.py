@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from service.api.relay import relay_as
-from service.chain.abi import encode_call
+from service.api.acting import act_as
+from service.api.submit import carry_out
 from service.errors import InvalidSignature, QuoteAlreadyUsed
-from service.financing.service import EXECUTE_QUOTE_SIGNATURE, QUOTE_TYPE, _quote_message
+from service.financing.service import QUOTE_TYPE, _quote_message
 from service.participants import repository as participants_repository
 from service.runtime import Runtime
 from tests.conftest import ApiUser, SeedLedger, issue_voucher, transfer
@@ -25,7 +25,9 @@ def chain_today(runtime: Runtime) -> datetime:
 
 
 def warp(runtime: Runtime, seconds: int) -> None:
-    runtime.rpc.request("evm_increaseTime", [seconds])
+    """Moves the chain's clock `seconds` past the ledger's clock now. (Anvil's own increaseTime adds to
+    the wall clock, which an automined chain that minted many blocks in a second runs ahead of.)"""
+    runtime.rpc.request("evm_setNextBlockTimestamp", [runtime.chain.fetch_time() + seconds])
     runtime.rpc.request("evm_mine")
 
 
@@ -189,17 +191,15 @@ def test_replayed_and_altered_quotes_revert_on_chain(
         financier = participants_repository.fetch_participant(session, seed.bank.participant_id)
         assert stored is not None and seller is not None and financier is not None
         message = _quote_message(stored, financier, seller, runtime.chain.deployment.addresses["cash:CNY"])
-    desk = runtime.chain.deployment.addresses["desk"]
+    desk = runtime.chain.contracts.desk
     signature = bytes.fromhex(quote["signature"][2:])
-    replay = encode_call(EXECUTE_QUOTE_SIGNATURE, [tuple(message[f["name"]] for f in QUOTE_TYPE), signature])
+    replay = desk.calldata("executeQuote", tuple(message[f["name"]] for f in QUOTE_TYPE), signature)
     with unchanged(runtime), pytest.raises(QuoteAlreadyUsed):
-        relay_as(runtime, seller, "test.replay", desk, replay)
+        carry_out(runtime, [act_as(runtime, seller, "test.replay", desk.address, replay)], participant_id=seller.id)
     altered = {**message, "nonce": message["nonce"] + 1, "price": message["price"] + 100_000_00}
-    tampered = encode_call(
-        EXECUTE_QUOTE_SIGNATURE, [tuple(altered[f["name"]] for f in QUOTE_TYPE), signature]
-    )
+    tampered = desk.calldata("executeQuote", tuple(altered[f["name"]] for f in QUOTE_TYPE), signature)
     with unchanged(runtime), pytest.raises(InvalidSignature):
-        relay_as(runtime, seller, "test.alter", desk, tampered)
+        carry_out(runtime, [act_as(runtime, seller, "test.alter", desk.address, tampered)], participant_id=seller.id)
 
 
 def test_matured_piece_cannot_be_financed(seed: SeedLedger, runtime: Runtime, tier3: dict[str, Any]) -> None:

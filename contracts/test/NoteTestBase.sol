@@ -52,8 +52,8 @@ abstract contract NoteTestBase is Test {
         vm.warp(1_700_000_000);
         maturity = block.timestamp + 90 days;
 
-        registry = new ParticipantRegistry(admin);
         forwarder = new CascadeForwarder();
+        registry = new ParticipantRegistry(admin, address(forwarder));
         note = new ReceivableNote(NAME, SYMBOL, DECIMALS, registry, address(forwarder), admin);
 
         vm.startPrank(admin);

@@ -17,7 +17,7 @@ contract ParticipantRegistryTest is Test {
     address internal stranger = makeAddr("stranger");
 
     function setUp() public {
-        registry = new ParticipantRegistry(admin);
+        registry = new ParticipantRegistry(admin, makeAddr("forwarder"));
     }
 
     function _unauthorized(address account, bytes32 role) internal pure returns (bytes memory) {
@@ -37,7 +37,7 @@ contract ParticipantRegistryTest is Test {
 
     function test_RevertWhen_ConstructorAdminIsZero() public {
         vm.expectRevert(IParticipantRegistry.RegistryZeroAddress.selector);
-        new ParticipantRegistry(address(0));
+        new ParticipantRegistry(address(0), address(0));
     }
 
     // ------------------------------------------------------------ verify

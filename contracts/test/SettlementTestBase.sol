@@ -72,7 +72,7 @@ abstract contract SettlementTestBase is Test {
         (financier2, financier2Key) = makeAddrAndKey("financier2");
 
         forwarder = new CascadeForwarder();
-        registry = new ParticipantRegistry(admin);
+        registry = new ParticipantRegistry(admin, address(forwarder));
         note = new ReceivableNote("Cascade Receivable Note", "CRN", 2, registry, address(forwarder), admin);
         cny = new SettlementToken("Cascade CNY", "cCNY", 2, address(forwarder), admin);
         usd = new SettlementToken("Cascade USD", "cUSD", 2, address(forwarder), admin);

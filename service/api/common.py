@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from service.db.models import Participant
 
@@ -52,3 +52,19 @@ class ErrorBody(BaseModel):
     details: dict[str, Any] | None = Field(
         default=None, description="What the error is about, e.g. the field or the Solidity error."
     )
+
+
+class SignedRequest(BaseModel):
+    """For participants with their own wallet: the EIP-712 forward request they signed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nonce: int = Field(ge=0, lt=2**256)
+    deadline: int = Field(gt=0, lt=2**48)
+    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$")
+
+
+class SigningRequestOut(BaseModel):
+    typed_data: dict[str, Any] = Field(description="Sign with eth_signTypedData_v4, then POST the action.")
+    nonce: int
+    deadline: int

@@ -1,13 +1,20 @@
-"""`Idempotency-Key` on every POST: the same key and body replay the first response; another body gets 409.
+"""`Idempotency-Key` on every POST: the same key and body replay the first answer; another body gets 409.
 
-Done once, as ASGI middleware, so no endpoint can forget it. The key is reserved (per participant)
-in its own committed transaction before the request runs, and a lock of the key
-(`service.locks.RequestLocks`, shared by the worker processes) is held while it runs, so of
-concurrent requests with one key exactly one does the work; the others get 409 while it runs, and
-the stored response afterwards. A request refused with a 4xx releases its key: nothing
-happened, so a corrected retry with the same key may run. A request that ends in a 5xx (or whose
-process dies) may or may not have reached the chain: its key is kept, and the next retry first
-settles what it did from the journal (`service.recovery`), then replays or runs it.
+Done once, as ASGI middleware, so no endpoint can forget it. The key is recorded by the request itself,
+in the same write transaction as its operations (`service.api.submit`), so a request exists with all
+it asked for or not at all, and no lock is held anywhere:
+
+- no record: the request runs (a request refused before it wrote anything leaves no record, so a
+  corrected retry with the same key runs);
+- a record with its answer: the answer is replayed (header `Idempotent-Replayed: true`);
+- a record still pending: its operations are looked up; once the chain has decided them the answer is
+  rebuilt, stored and replayed (its first process died before answering), else 409
+  `idempotency_request_in_progress`;
+- a request whose operations all failed to take effect (refused, failed on chain, expired) changed
+  nothing: its key is released like that of a request refused before it recorded anything.
+
+A request that answered 5xx keeps its record pending: its operations may still run, and a retry learns
+how they ended. Answers are stored without the fields shown only once (a new participant's API key).
 """
 
 from __future__ import annotations
@@ -17,29 +24,34 @@ import json
 from typing import Any
 
 from anyio import to_thread
-from sqlalchemy import Delete, Update, bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, select, update
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.api.answers import PENDING, answer_pending_request, nothing_happened, release_key, storable
 from service.api.auth import CALLER_STATE_KEY, Caller, resolve_caller
+from service.api.submit import RequestContext, current_request
 from service.db.models import IdempotencyRecord
 from service.db.session import Database
 from service.errors import IdempotencyKeyReused, IdempotencyRequestInProgress, InvalidRequest, LedgerError
-from service.recovery import settle_request
-from service.submission import current_request_key, request_key_of
+from service.runtime import Runtime
+from service.writer.outbox import fetch_operations_of_request
 
 MAX_KEY_LENGTH = 200
+REPLAYED_HEADER = (b"idempotent-replayed", b"true")
 
 
 def compute_fingerprint(method: str, path: str, query: str, body: bytes) -> str:
+    """A hash of the request, its body's JSON taken in a canonical form when it parses (so that key
+    order and white space do not matter), else its bytes."""
+    digest = hashlib.sha256(f"{method}\n{path}\n{query}\n".encode())
     try:
-        canonical_body: Any = json.loads(body) if body else None
-    except ValueError:
-        canonical_body = body.decode(errors="replace")
-    canonical = json.dumps(
-        {"method": method, "path": path, "query": query, "body": canonical_body}, sort_keys=True
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+        canonical: bytes | None = (
+            json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode() if body else b""
+        )
+    except (ValueError, RecursionError):
+        canonical = None
+    digest.update(b"json\n" + canonical if canonical is not None else b"raw\n" + body)
+    return digest.hexdigest()
 
 
 async def _caller_of(scope: Scope, database: Database, authorization: str) -> Caller | None:
@@ -49,75 +61,54 @@ async def _caller_of(scope: Scope, database: Database, authorization: str) -> Ca
     return await resolve_caller(scope["app"].state.api_keys, database, secret.strip())
 
 
-# Every keyed request runs these two writes, so they are Core statements built once, not ORM units of work.
 _OF_KEY = (IdempotencyRecord.participant_id == bindparam("participant")) & (
     IdempotencyRecord.key == bindparam("idempotency_key")
 )
-_RESERVE = insert(IdempotencyRecord).values(
-    participant_id=bindparam("participant"),
-    key=bindparam("idempotency_key"),
-    request_fingerprint=bindparam("fingerprint"),
-    state="in_progress",
-)
-_FORGET = delete(IdempotencyRecord).where(_OF_KEY)
+_RECORD = select(IdempotencyRecord.__table__).where(_OF_KEY)
 _COMPLETE = (
     update(IdempotencyRecord)
-    .where(_OF_KEY)
+    .where(_OF_KEY, IdempotencyRecord.state == "pending")
     .values(state="completed", response_status=bindparam("status"), response_body=bindparam("body"))
 )
-_MARK_UNKNOWN = update(IdempotencyRecord).where(_OF_KEY).values(state="unknown")
 
 
-def _reserve(database: Database, participant_id: int, key: str, fingerprint: str) -> IdempotencyRecord | None:
-    """Reserves the key; returns the earlier record instead if the key is taken."""
-    parameters = {"participant": participant_id, "idempotency_key": key, "fingerprint": fingerprint}
-    while True:
-        try:
-            with database.connection_transaction() as connection:
-                connection.execute(_RESERVE, parameters)
-            return None
-        except IntegrityError:
-            pass
-        record = _fetch_record(database, participant_id, key)
-        if record is not None:
-            return record
-        # the first request failed and released the key in between: try to reserve it again
-
-
-def _fetch_record(database: Database, participant_id: int, key: str) -> IdempotencyRecord | None:
-    with database.sessions() as session:
-        return session.scalars(
-            select(IdempotencyRecord).where(_OF_KEY), {"participant": participant_id, "idempotency_key": key}
-        ).one_or_none()
-
-
-def _refusal_while_running(
-    database: Database, participant_id: int, key: str, fingerprint: str
-) -> LedgerError:
-    """Why a request whose key another request is running cannot run: another body, or just not yet.
-
-    The running request takes the key's lock before it reserves the key, so for a moment there may be
-    no reservation to compare with: that is "in progress" too.
-    """
-    running = _fetch_record(database, participant_id, key)
-    if running is not None and running.request_fingerprint != fingerprint:
+def _earlier_answer(runtime: Runtime, context: RequestContext) -> tuple[int, Any] | LedgerError | None:
+    """What an earlier request with this key decides for this one: its answer, a refusal, or None (no
+    earlier request: run this one)."""
+    parameters = {"participant": context.participant_id, "idempotency_key": context.key}
+    with runtime.database.engine.connect() as connection:
+        record = connection.execute(_RECORD, parameters).one_or_none()
+    if record is None:
+        return None
+    if record.request_fingerprint != context.fingerprint:
         return IdempotencyKeyReused("this Idempotency-Key was used with a different request")
-    return IdempotencyRequestInProgress("a request with this Idempotency-Key is still running")
+    if record.state == "completed":
+        return record.response_status or 200, record.response_body
+    answer = answer_pending_request(runtime, context.participant_id, context.key, context.request_key)
+    if answer is PENDING:
+        return IdempotencyRequestInProgress("a request with this Idempotency-Key is still being carried out")
+    return answer  # type: ignore[return-value]
 
 
-def _finish(database: Database, participant_id: int, key: str, status: int | None, body: Any) -> None:
-    """Stores a 2xx answer; forgets a 4xx (nothing happened); marks a 5xx or a crash as unknown."""
-    parameters: dict[str, Any] = {"participant": participant_id, "idempotency_key": key}
-    statement: Delete | Update
-    if status is not None and 400 <= status < 500:
-        statement = _FORGET
-    elif status is None or status >= 500:
-        statement = _MARK_UNKNOWN
-    else:
-        statement = _COMPLETE
-        parameters.update(status=status, body=body)
-    with database.connection_transaction() as connection:
-        connection.execute(statement, parameters)
+def _store_answer(runtime: Runtime, context: RequestContext, status: int, body: Any) -> None:
+    """Keeps a request's answer; a refusal that changed nothing releases the key instead (a corrected
+    retry with the same key runs)."""
+    if 400 <= status < 500:
+        with runtime.database.engine.connect() as connection:
+            operations = fetch_operations_of_request(connection, context.request_key)
+        if nothing_happened(operations):
+            release_key(runtime, context.participant_id, context.key, context.request_key)
+            return
+    with runtime.database.connection_transaction() as connection:
+        connection.execute(
+            _COMPLETE,
+            {
+                "participant": context.participant_id,
+                "idempotency_key": context.key,
+                "status": status,
+                "body": storable(body),
+            },
+        )
 
 
 async def _send_json(
@@ -131,10 +122,6 @@ async def _send_json(
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
-
-
-async def _send_error(send: Send, error: LedgerError) -> None:
-    await _send_json(send, error.status_code, error.to_body())
 
 
 class IdempotencyMiddleware:
@@ -151,73 +138,59 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         key = raw_key.decode(errors="replace")
-        if not key or len(key) > MAX_KEY_LENGTH:
-            await _send_error(
-                send, InvalidRequest(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
-            )
+        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+            error = InvalidRequest(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters")
+            await _send_json(send, error.status_code, error.to_body())
             return
         body = await _read_body(receive)
-        database: Database = scope["app"].state.runtime.database
+        runtime: Runtime = scope["app"].state.runtime
         caller = await _caller_of(
-            scope, database, headers.get(b"authorization", b"").decode(errors="replace")
+            scope, runtime.database, headers.get(b"authorization", b"").decode(errors="replace")
         )
         if caller is None:  # unauthenticated: the endpoint answers 401 anyway
             await self.app(scope, _replay_body(body), send)
             return
         # The endpoint's authentication reuses this lookup instead of repeating it.
         scope.setdefault("state", {})[CALLER_STATE_KEY] = caller
-        participant_id = caller.participant_id
-        fingerprint = compute_fingerprint(
-            "POST", scope["path"], scope.get("query_string", b"").decode(), body
+        context = RequestContext(
+            caller.participant_id,
+            key,
+            compute_fingerprint("POST", scope["path"], scope.get("query_string", b"").decode(), body),
         )
-        request_key = request_key_of(participant_id, key)
-        runtime = scope["app"].state.runtime
+        try:
+            earlier = await to_thread.run_sync(_earlier_answer, runtime, context)
+        except LedgerError as error:  # e.g. the chain is away while rebuilding an answer
+            await _send_json(send, error.status_code, error.to_body())
+            return
+        if isinstance(earlier, LedgerError):
+            await _send_json(send, earlier.status_code, earlier.to_body())
+            return
+        if earlier is not None:
+            await _send_json(send, earlier[0], earlier[1], (REPLAYED_HEADER,))
+            return
+        await self._run(scope, body, send, runtime, context)
+
+    async def _run(
+        self, scope: Scope, body: bytes, send: Send, runtime: Runtime, context: RequestContext
+    ) -> None:
         captured: list[Message] = []
-        # The key's lock is taken before the reservation and held until the answer is stored, by
-        # whichever worker process runs the request: a reservation whose lock is free lost its request.
-        with runtime.locks.requests.running(request_key) as ours:
-            if not ours:
-                refusal = await to_thread.run_sync(
-                    _refusal_while_running, database, participant_id, key, fingerprint
-                )
-                await _send_error(send, refusal)
-                return
-            while (
-                earlier := await to_thread.run_sync(_reserve, database, participant_id, key, fingerprint)
-            ) is not None:
-                if earlier.request_fingerprint != fingerprint:
-                    await _send_error(
-                        send, IdempotencyKeyReused("this Idempotency-Key was used with a different request")
-                    )
-                    return
-                if earlier.state == "completed":
-                    replayed = ((b"idempotent-replayed", b"true"),)
-                    await _send_json(send, earlier.response_status or 200, earlier.response_body, replayed)
-                    return
-                # Its request died (crash, or an answer that never came): settle what it did, look again.
-                try:
-                    await to_thread.run_sync(settle_request, runtime, earlier.id, participant_id, key)
-                except LedgerError as error:  # e.g. the node is away: the outcome stays unknown for now
-                    await _send_error(send, error)
-                    return
 
-            async def capture(message: Message) -> None:
-                captured.append(message)
+        async def capture(message: Message) -> None:
+            captured.append(message)
 
-            token = current_request_key.set(request_key)
+        token = current_request.set(context)
+        try:
+            await self.app(scope, _replay_body(body), capture)
+        finally:
+            current_request.reset(token)
+        status = next(int(m["status"]) for m in captured if m["type"] == "http.response.start")
+        if context.created and status < 500:
+            raw = b"".join(m.get("body", b"") for m in captured if m["type"] == "http.response.body")
             try:
-                await self.app(scope, _replay_body(body), capture)
-            except BaseException:
-                await to_thread.run_sync(_finish, database, participant_id, key, None, None)
-                raise
-            finally:
-                current_request_key.reset(token)
-            status = next(int(m["status"]) for m in captured if m["type"] == "http.response.start")
-            response_body = b"".join(
-                m.get("body", b"") for m in captured if m["type"] == "http.response.body"
-            )
-            stored = json.loads(response_body) if status < 400 and response_body else None
-            await to_thread.run_sync(_finish, database, participant_id, key, status, stored)
+                answer = json.loads(raw) if raw else None
+            except ValueError:
+                answer = raw.decode(errors="replace")
+            await to_thread.run_sync(_store_answer, runtime, context, status, answer)
         for message in captured:
             await send(message)
 

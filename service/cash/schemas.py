@@ -25,5 +25,4 @@ class CashCreditOut(BaseModel):
     participant_id: int
     currency: str
     amount: str
-    balance: str
     transaction_hash: str

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -25,6 +26,17 @@ def _port_is_free(port: int) -> bool:
         except OSError:
             return False
         return True
+
+
+def _in_anvil_child() -> None:
+    """The state file and whatever else Anvil writes: readable by the service's user only."""
+    os.umask(0o077)
+    die_with_parent()
+
+
+def _open_private_log(path: Path) -> Any:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab")
 
 
 class AnvilProcess:
@@ -72,9 +84,9 @@ class AnvilProcess:
             )
         if self.state_path is not None:
             self.state_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        log = _open_private_log(self.log_path) if self.log_path else subprocess.DEVNULL
         self._process = subprocess.Popen(
-            self.command(), stdout=log, stderr=log, preexec_fn=die_with_parent, start_new_session=True
+            self.command(), stdout=log, stderr=log, preexec_fn=_in_anvil_child, start_new_session=True
         )
         self._wait_ready(timeout_seconds)
 
@@ -103,6 +115,28 @@ class AnvilProcess:
             os.killpg(self._process.pid, signal.SIGKILL)
             self._process.wait()
         self._process = None
+
+    def wait_for_state_dump(self, timeout_seconds: float) -> None:
+        """Waits until Anvil has written its state file after this call (it dumps every 2 s), so that
+        what the chain holds now survives a crash of Anvil."""
+        if self.state_path is None:
+            return
+        since = time.time()
+        deadline = time.monotonic() + timeout_seconds
+        while time.monotonic() < deadline:
+            if self.state_path.exists() and self.state_path.stat().st_mtime > since:
+                os.chmod(self.state_path, 0o600)
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"Anvil did not save its state to {self.state_path} within {timeout_seconds}s")
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def exited(self) -> bool:
+        """Whether the Anvil this object started is gone (crashed or killed)."""
+        return self._process is None or self._process.poll() is not None
 
     def kill(self) -> None:
         """Stops anvil abruptly, as a crash would (for fault tests)."""

@@ -1,32 +1,29 @@
-"""The service's view of the deployed Cascade contracts: reads, simulations and submissions."""
+"""The service's view of the deployed Cascade contracts: reads, simulations, receipts and logs.
+
+Only standard Ethereum JSON-RPC is used here. The one exception, mining a block on a stalled Anvil,
+lives in the chain writer and is allowed only on the embedded chain the service started itself
+(`ChainClient.embedded`); attached to a network through CHAIN_RPC_URL it never leaves the standard.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from eth_abi import decode as abi_decode
 
-from service.chain.abi import DecodedEvent, ErrorCatalog, EventCatalog, checksum_address, encode_call
+from service.chain.abi import DecodedEvent, ErrorCatalog, EventCatalog, checksum_address
 from service.chain.compiler import Artifact
-from service.chain.forwarder import (
-    FORWARDED_CALL_GAS,
-    RELAY_GAS,
-    ForwardRequest,
-    encode_execute_batch,
-    relay_batch_gas,
-)
+from service.chain.contracts import ContractCall, Contracts
 from service.chain.revert import decode_revert
-from service.chain.rpc import JsonRpc, RevertError
-from service.chain.transactions import SignedTransaction, TransactionSender
-from service.errors import ChainRejected, LedgerError
-from service.settings import ANVIL_CHAIN_ID
+from service.chain.rpc import JsonRpc, RpcError, RpcReverted
+from service.errors import ChainRejected, ChainUnavailable, LedgerError
 
-# Contracts whose events the indexer follows, by deployment name.
-INDEXED_CONTRACTS = ("registry", "note", "desk", "programme", "vault")
+# Contracts whose events the indexer follows, by deployment name (the forwarder's tell which
+# operation ran; the settlement cash tokens are not followed).
+INDEXED_CONTRACTS = ("registry", "forwarder", "note", "desk", "programme", "vault")
 
 
 @dataclass(frozen=True)
@@ -54,6 +51,7 @@ class Receipt:
     block_number: int
     block_hash: str
     gas_used: int
+    succeeded: bool
     events: list[DecodedEvent]
 
     def events_named(self, name: str) -> list[DecodedEvent]:
@@ -67,20 +65,19 @@ class ChainClient:
         chain_id: int,
         artifacts: dict[str, Artifact],
         deployment: Deployment,
-        operator: TransactionSender,
-        relayers: list[TransactionSender],
+        *,
+        embedded: bool = False,
     ) -> None:
         self.rpc = rpc
         self.chain_id = chain_id
         self.deployment = deployment
-        self.operator = operator
-        self.relayers = relayers
-        self._clock: tuple[float, int] = (-10.0, 0)
+        self.embedded = embedded
+        self.contracts = Contracts(artifacts, deployment.addresses)
         abis = [artifact.abi for artifact in artifacts.values()]
         self.errors = ErrorCatalog(abis)
         self.events = EventCatalog(abis)
 
-    # --------------------------------------------------------------------------------- reads
+    # --------------------------------------------------------------------------------- the clock
 
     def fetch_head(self) -> int:
         return int(self.rpc.request("eth_blockNumber"), 16)
@@ -91,42 +88,65 @@ class ChainClient:
         return dict(block) if block else None
 
     def fetch_time(self) -> int:
-        """The latest block's timestamp: the clock every contract judges by."""
+        """The ledger's one clock: the time the next block will carry at least, the later of the latest
+        block's timestamp and the wall clock. An idle chain's latest block can be minutes old (the
+        embedded Anvil mines only when it is sent a transaction) and the next block takes the wall
+        clock, so every lifecycle rule (maturity, expiry, days left) is judged by this, not by the last
+        block; a chain whose clock runs ahead (a test that moved it) is followed."""
         block = self.fetch_block("latest")
-        assert block is not None
-        chain_time = int(block["timestamp"], 16)
-        self._clock = (time.monotonic(), chain_time)
-        return chain_time
+        if block is None:
+            raise ChainUnavailable("the chain has no latest block")
+        return max(int(block["timestamp"], 16), int(time.time()))
 
-    def forget_clock(self) -> None:
-        self._clock = (-10.0, 0)
-
-    def estimate_time(self) -> int:
-        """The chain's clock without a round trip, from the last reading (at most a second old)."""
-        read_at, chain_time = self._clock
-        if time.monotonic() - read_at > 1.0:
-            return self.fetch_time()
-        return chain_time + int(time.monotonic() - read_at)
+    # --------------------------------------------------------------------------------- reads
 
     def call(self, to: str, data: bytes, *, sender: str | None = None, block: int | str = "latest") -> bytes:
+        """`eth_call`; a revert is raised as the LedgerError of its Solidity error."""
         request: dict[str, Any] = {"to": to, "data": "0x" + data.hex()}
         if sender is not None:
             request["from"] = sender
         tag = hex(block) if isinstance(block, int) else block
         try:
             result = self.rpc.request("eth_call", [request, tag])
-        except RevertError as error:
-            raise decode_revert(self.errors, error.data) from None
+        except RpcReverted as error:
+            raise decode_revert(self.errors, error.revert_data) from None
+        except RpcError as error:
+            raise ChainUnavailable(f"the chain node could not run a call: {error.message}") from error
         return bytes.fromhex(result[2:])
 
-    def read(
-        self, to: str, signature: str, args: Iterable[Any], returns: list[str], block: int | str = "latest"
-    ) -> Any:
-        values = abi_decode(returns, self.call(to, encode_call(signature, args), block=block))
+    def read(self, call: ContractCall, block: int | str = "latest") -> Any:
+        """A contract view, decoded with its ABI's output types (one output unwrapped)."""
+        values = abi_decode(list(call.output_types), self.call(call.to, call.data, block=block))
         return values[0] if len(values) == 1 else values
 
+    def read_many(self, calls: list[ContractCall], block: int | str = "latest") -> list[Any]:
+        """Several views in one round trip, each decoded like `read`."""
+        tag = hex(block) if isinstance(block, int) else block
+        answers = self.rpc.batch_outcomes(
+            [("eth_call", [{"to": call.to, "data": "0x" + call.data.hex()}, tag]) for call in calls]
+        )
+        results = []
+        for call, answer in zip(calls, answers, strict=True):
+            if isinstance(answer, RpcReverted):
+                raise decode_revert(self.errors, answer.revert_data)
+            if isinstance(answer, RpcError):
+                raise ChainUnavailable(f"the chain node could not run {call.function}: {answer.message}")
+            values = abi_decode(list(call.output_types), bytes.fromhex(answer[2:]))
+            results.append(values[0] if len(values) == 1 else values)
+        return results
+
+    def fetch_forwarder_nonces(self, accounts: list[str], block: int | str = "latest") -> dict[str, int]:
+        """Each account's next forwarder nonce, in one round trip."""
+        forwarder = self.contracts.forwarder
+        values = self.read_many([forwarder.call("nonces", account) for account in accounts], block)
+        return {
+            checksum_address(account): int(value) for account, value in zip(accounts, values, strict=True)
+        }
+
     def fetch_forwarder_nonce(self, account: str) -> int:
-        return int(self.read(self.deployment.forwarder, "nonces(address)", [account], ["uint256"]))
+        return self.fetch_forwarder_nonces([account])[checksum_address(account)]
+
+    # --------------------------------------------------------------------------------- logs
 
     @cached_property
     def indexed_addresses(self) -> tuple[str, ...]:
@@ -137,12 +157,17 @@ class ChainClient:
             if name in self.deployment.addresses
         )
 
+    def contract_name_of(self, address: str) -> str | None:
+        return self.contracts.names_by_address.get(checksum_address(address))
+
     def fetch_logs_and_block(
         self, from_block: int, to_block: int
     ) -> tuple[list[DecodedEvent], dict[str, Any]]:
         """The indexed contracts' events in a block range, and the range's last block, in one round trip."""
         logs, block = self.rpc.batch(self._logs_and_block_calls(from_block, to_block))
-        return self._decode_logs(logs), dict(block)
+        if block is None:
+            raise ChainUnavailable(f"block {to_block} is not on the chain (any more)")
+        return self._decode_logs(logs or []), dict(block)
 
     def fetch_block_then_logs(
         self, block_number: int, from_block: int, to_block: int
@@ -161,7 +186,7 @@ class ChainClient:
         logs_filter = {
             "fromBlock": hex(from_block),
             "toBlock": hex(to_block),
-            "address": self.indexed_addresses,
+            "address": list(self.indexed_addresses),
         }
         return [("eth_getLogs", [logs_filter]), ("eth_getBlockByNumber", [hex(to_block), False])]
 
@@ -172,97 +197,44 @@ class ChainClient:
     # --------------------------------------------------------------------------------- writes
 
     def simulate_forwarded(self, sender: str, target: str, data: bytes) -> bytes:
-        """Runs a participant's call as the forwarder would deliver it, without a transaction.
+        """Runs a forward request's call as the forwarder would deliver it, without a transaction.
 
         OpenZeppelin's forwarder replaces the callee's revert reason with `FailedCall()`; simulating
-        the call with the sender appended (ERC-2771) recovers the real custom error first.
+        the call with the sender appended (ERC-2771) recovers the real custom error.
         """
         payload = data + bytes.fromhex(checksum_address(sender)[2:])
         return self.call(target, payload, sender=self.deployment.forwarder)
 
-    def build_forward_request(
-        self, sender: str, target: str, data: bytes, ttl_seconds: int, nonce: int | None = None
-    ) -> ForwardRequest:
-        return ForwardRequest(
-            sender=checksum_address(sender),
-            target=checksum_address(target),
-            gas=FORWARDED_CALL_GAS,
-            nonce=self.fetch_forwarder_nonce(sender) if nonce is None else nonce,
-            deadline=self.estimate_time() + ttl_seconds,
-            data=data,
-        )
+    def simulation_call(self, sender: str, target: str, data: bytes) -> tuple[str, list[Any]]:
+        """The JSON-RPC call `simulate_forwarded` makes, for a batch of simulations."""
+        payload = data + bytes.fromhex(checksum_address(sender)[2:])
+        request = {"to": target, "data": "0x" + payload.hex(), "from": self.deployment.forwarder}
+        return ("eth_call", [request, "latest"])
 
-    def sign_relay(
-        self, relayer: TransactionSender, requests: list[tuple[ForwardRequest, bytes]]
-    ) -> SignedTransaction:
-        """One request goes through `execute`; several through `executeBatch`, which skips (rather than
-        reverts on) a request that has become invalid, so one stale request cannot sink the others."""
-        if len(requests) == 1:
-            request, signature = requests[0]
-            return relayer.sign(self.deployment.forwarder, request.encode_execute(signature), RELAY_GAS)
-        data = encode_execute_batch(requests, relayer.address)
-        return relayer.sign(self.deployment.forwarder, data, relay_batch_gas(len(requests)))
-
-    def sign_operator_call(self, to: str, data: bytes, gas: int = 1_000_000) -> SignedTransaction:
-        # Simulate first so a doomed call is refused with its reason and costs no nonce.
-        self.call(to, data, sender=self.operator.address)
-        return self.operator.sign(to, data, gas)
-
-    def await_mined(
-        self, sender: TransactionSender, transaction: SignedTransaction, timeout_seconds: float = 60.0
-    ) -> tuple[Receipt, bool]:
-        """The receipt once mined, and whether the transaction as a whole succeeded."""
-
-        def unstick() -> None:
-            if self.rpc.request("eth_getTransactionByHash", [transaction.hash]) is None:
-                sender.send(transaction)  # dropped by the node: the same bytes again, same nonce
-            elif self.chain_id == ANVIL_CHAIN_ID:
-                # Anvil's automine can stall with transactions from several senders in flight
-                # (../shared/TOOLCHAIN.md); mining a block by hand frees them. Never on other chains.
-                self.rpc.request("evm_mine")
-
-        raw = sender.wait_for_receipt(transaction.hash, timeout_seconds, unstick=unstick)
-        return self._to_receipt(transaction.hash, raw)
-
-    def send_and_await(
-        self, sender: TransactionSender, transaction: SignedTransaction
-    ) -> tuple[Receipt, bool] | None:
-        """Sends; on Anvil, the receipt and whether it succeeded if it is mined before the sender
-        counts it as stuck (None otherwise, or on other nodes: `await_mined` then waits for it)."""
-        if self.chain_id != ANVIL_CHAIN_ID:
-            sender.send(transaction)
-            return None
-        raw = sender.send_and_wait(transaction)
-        return None if raw is None else self._to_receipt(transaction.hash, raw)
-
-    def fetch_receipt(self, transaction_hash: str) -> Receipt:
+    def fetch_receipt(self, transaction_hash: str) -> Receipt | None:
         raw = self.rpc.request("eth_getTransactionReceipt", [transaction_hash])
-        if raw is None:
-            raise ChainRejected(f"transaction {transaction_hash} is not on chain")
-        return self._to_receipt(transaction_hash, raw)[0]
+        return None if raw is None else self.to_receipt(raw)
 
-    def _to_receipt(self, transaction_hash: str, raw: dict[str, Any]) -> tuple[Receipt, bool]:
+    def to_receipt(self, raw: dict[str, Any]) -> Receipt:
         logs = raw.get("logs", [])
         decoded = [event for event in (self.events.decode(log) for log in logs) if event is not None]
-        receipt = Receipt(
-            transaction_hash=transaction_hash,
+        return Receipt(
+            transaction_hash=raw["transactionHash"],
             block_number=int(raw["blockNumber"], 16),
             block_hash=raw["blockHash"],
             gas_used=int(raw["gasUsed"], 16),
+            succeeded=int(raw["status"], 16) == 1,
             events=decoded,
         )
-        return receipt, int(raw["status"], 16) == 1
 
-    def is_mined(self, transaction_hash: str) -> bool:
-        return self.rpc.request("eth_getTransactionReceipt", [transaction_hash]) is not None
-
-    def explain_failure(self, sender: str, target: str, data: bytes, fallback: LedgerError) -> LedgerError:
-        """Best reason for a transaction that reverted after its simulation passed (a race)."""
+    def explain_failure(self, sender: str, target: str, data: bytes) -> LedgerError:
+        """Best reason for a forwarded call that failed on chain after its simulation passed (a race):
+        simulated again now; a call that would pass now failed for a reason since gone."""
         try:
             self.simulate_forwarded(sender, target, data)
         except LedgerError as error:
             return error
-        return fallback
+        return ChainRejected("the call failed on chain; the state that made it fail has changed since")
 
 
 def wait_for_chain(rpc: JsonRpc, timeout_seconds: float = 30.0) -> int:
@@ -270,7 +242,7 @@ def wait_for_chain(rpc: JsonRpc, timeout_seconds: float = 30.0) -> int:
     while True:
         try:
             return int(rpc.request("eth_chainId"), 16)
-        except LedgerError:
+        except (LedgerError, RpcError):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)

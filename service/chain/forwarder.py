@@ -9,7 +9,7 @@ from typing import Any
 from coincurve import PrivateKey, PublicKey
 from eth_utils import keccak
 
-from service.chain.abi import checksum_address, encode_call, encode_values
+from service.chain.abi import checksum_address, encode_values, selector
 from service.chain.accounts import address_of_public_key
 
 FORWARDER_NAME = "CascadeForwarder"
@@ -23,13 +23,12 @@ FORWARD_REQUEST_TYPE = [
     {"name": "deadline", "type": "uint48"},
     {"name": "data", "type": "bytes"},
 ]
-EXECUTE_SIGNATURE = "execute((address,address,uint256,uint256,uint48,bytes,bytes))"
-EXECUTE_BATCH_SIGNATURE = "executeBatch((address,address,uint256,uint256,uint48,bytes,bytes)[],address)"
-# Gas handed to the forwarded call; the forwarder refuses to run it with less.
+# Gas handed to a forwarded call unless its operation says otherwise; the forwarder refuses to run
+# the call with less (and the signed request carries it, so it is fixed once signed).
 FORWARDED_CALL_GAS = 400_000
-# Gas for a relayer's transaction: the forwarded calls' gas plus the forwarder's own work per request,
-# and the batch's own overhead when there are several.
-RELAY_GAS = FORWARDED_CALL_GAS + 150_000
+# A relay transaction's gas: each request's forwarded gas plus the forwarder's own work on it
+# (signature recovery, nonce, event, calldata), and the batch's own overhead.
+RELAY_GAS_PER_REQUEST = 100_000
 BATCH_OVERHEAD_GAS = 100_000
 _FORWARD_REQUEST_TYPEHASH = keccak(
     text="ForwardRequest(address from,address to,uint256 value,uint256 gas,uint256 nonce,"
@@ -187,17 +186,28 @@ class ForwardRequest:
         """The forwarder's `ForwardRequestData` struct."""
         return (self.sender, self.target, self.value, self.gas, self.deadline, self.data, signature)
 
-    def encode_execute(self, signature: bytes) -> bytes:
-        return encode_call(EXECUTE_SIGNATURE, [self.as_tuple(signature)])
+
+class BatchEncoder:
+    """`executeBatch(requests, refundReceiver)` calldata, with the selector and argument types taken
+    from the forwarder's compiled ABI. Written out (`encode_values`) rather than through web3.py on the
+    writer's hot path: see docs/decisions/0003-hand-written-encoders.md and benchmarks/abi_encoding.py.
+
+    A refund receiver is always given: the forwarder then skips an invalid request instead of
+    reverting the batch, and a request whose call fails still uses its nonce (its outcome is decided,
+    `success = false`), which plain `execute` would revert away and leave undecided.
+    """
+
+    def __init__(self, forwarder_abi: list[dict[str, Any]]) -> None:
+        from service.chain.contracts import function_input_types
+
+        self._types = function_input_types(forwarder_abi, "executeBatch")
+        self._selector = selector(f"executeBatch({','.join(self._types)})")
+
+    def encode(self, requests: list[tuple[ForwardRequest, bytes]], refund_receiver: str) -> bytes:
+        items = [request.as_tuple(signature) for request, signature in requests]
+        return self._selector + encode_values(self._types, [items, refund_receiver])
 
 
-def encode_execute_batch(requests: list[tuple[ForwardRequest, bytes]], refund_receiver: str) -> bytes:
-    """`executeBatch` of signed requests; with a refund receiver the forwarder skips an invalid one."""
-    return encode_call(
-        EXECUTE_BATCH_SIGNATURE,
-        [[request.as_tuple(signature) for request, signature in requests], refund_receiver],
-    )
-
-
-def relay_batch_gas(request_count: int) -> int:
-    return RELAY_GAS * request_count + BATCH_OVERHEAD_GAS
+def relay_batch_gas(forwarded_gas: list[int]) -> int:
+    """Gas limit of a relay transaction carrying requests with these forwarded gas amounts."""
+    return sum(forwarded_gas) + RELAY_GAS_PER_REQUEST * len(forwarded_gas) + BATCH_OVERHEAD_GAS

@@ -183,6 +183,13 @@ REVERT_MEANINGS: dict[str, ErrorFactory] = {
     "EnforcedPause": _as(errors.LedgerPaused, "the ledger is paused"),
     "ExpectedPause": _as(errors.Conflict, "the ledger is not paused"),
     "AccessControlUnauthorizedAccount": _as(errors.Forbidden, "{account} lacks role {neededRole}"),
+    "AccessControlEnforcedDefaultAdminDelay": _as(
+        errors.Forbidden, "the admin role's transfer can be accepted only once its delay has passed"
+    ),
+    "AccessControlEnforcedDefaultAdminRules": _as(
+        errors.Forbidden, "the admin role changes hands only through the delayed two-step transfer"
+    ),
+    "AccessControlInvalidDefaultAdmin": _as(errors.InvalidRequest, "the admin role cannot go to the zero address"),
     "AccessControlBadConfirmation": _as(
         errors.Forbidden, "role renouncement must be confirmed by the caller"
     ),

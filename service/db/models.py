@@ -74,11 +74,16 @@ class Voucher(Base):
 
 
 class VoucherDocument(Base):
-    """Off-chain record of a voucher: the invoices it stands for. Survives a re-index of the chain."""
+    """Off-chain record of a voucher: the invoices it stands for. Written with the issuing operation,
+    tied to its voucher by the projection of the issuance event (so a voucher lost with its block loses
+    its link too, and the link comes back with the block)."""
 
     __tablename__ = "voucher_documents"
 
-    voucher_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # Null for documents of vouchers issued before operations were journaled this way.
+    operation_id: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True)
+    voucher_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, unique=True)
     invoice_references: Mapped[list[Any]] = mapped_column(JSON)
     issued_by_participant_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
@@ -168,44 +173,141 @@ class IdempotencyRecord(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
-class JournaledTransaction(Base):
-    """A transaction the service signed, as sent: one row however many operations it carries (a relay
-    batch holds up to 48 requests, and its bytes grow with them)."""
-
-    __tablename__ = "journaled_transactions"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    sender_address: Mapped[str] = mapped_column(String(42))
-    nonce: Mapped[int] = mapped_column(BigInteger)
-    # The latest version (or, once known, the one that ran), 0x-prefixed.
-    raw_transaction: Mapped[str] = mapped_column(Text)
-    # Versions it replaced under the same nonce (raw, space-separated, oldest first): whichever of
-    # them was mined is the one that ran, even if the process died before it knew.
-    replaced_transactions: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
-
-
 class Operation(Base):
-    """Journal of every transaction the service signs: written before it is sent, one row per
-    operation (a participant's request, or an operator call) with the transaction that carries it."""
+    """The outbox and journal of every chain write: one row per operation an API request (or a job)
+    asked for. Each is one EIP-712 forward request: signed by its `signer_address` (a participant's
+    managed key, one of the service's role accounts, or a participant's own wallet) and relayed by the
+    chain writer. The forwarder's nonce of the signer makes it run at most once, whatever is re-sent;
+    its outcome comes from the chain's `ExecutedForwardRequest(signer, nonce, success)` event, applied
+    by the indexer (see `service.writer.outbox.OperationState` for the lifecycle)."""
 
     __tablename__ = "operations"
+    __table_args__ = (
+        Index("ix_operations_state_id", "state", "id"),
+        Index("ix_operations_signer_nonce", "signer_address", "nonce"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(20))
+    # Who asked for it: the participant whose request it serves, and the request's key
+    # ("participant_id:Idempotency-Key") when it had one; or the job it is a step of.
     participant_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    # The Idempotency-Key of the request that caused it: after a crash, a retry finds its outcome here.
-    idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
-    state: Mapped[str] = mapped_column(String(20), index=True)
-    sender_address: Mapped[str | None] = mapped_column(String(42), nullable=True)
+    request_key: Mapped[str | None] = mapped_column(String(220), nullable=True, index=True)
+    job_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    # Who signs: a managed participant (`signer_participant_id`), a service role account
+    # (`signer_account`), or neither: the participant signed it with its own wallet (signature given).
+    signer_address: Mapped[str] = mapped_column(String(42))
+    signer_participant_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    signer_account: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    target_address: Mapped[str] = mapped_column(String(42))
+    calldata: Mapped[str] = mapped_column(Text)
+    gas: Mapped[int] = mapped_column(BigInteger)
+    # The signed forward request, once signed.
     nonce: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    transaction_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
-    journaled_transaction_id: Mapped[int | None] = mapped_column(
-        ForeignKey("journaled_transactions.id"), nullable=True
-    )
+    deadline: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    signature: Mapped[str | None] = mapped_column(String(132), nullable=True)
+    # Off-chain data its projections and answer need (e.g. a voucher's invoice references).
+    payload: Mapped[Any | None] = mapped_column(JSON, nullable=True)
+    # Where it ran (the ExecutedForwardRequest log), and the events its call emitted.
     block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    transaction_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    log_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    result: Mapped[Any | None] = mapped_column(JSON, nullable=True)
+    # Why it did not take effect: a LedgerError code and its stored form (decoded revert or message).
     error_code: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    error: Mapped[Any | None] = mapped_column(JSON, nullable=True)
+    # Set when a reorganisation (or the embedded chain's restart) undid its block: the position it ran
+    # at, so that the writer sends it again in the original order.
+    replay_rank: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    relay_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, onupdate=utc_now)
+
+
+class RelayTransaction(Base):
+    """A transaction a relayer account signed to carry signed operations (`executeBatch`), journaled
+    before it is sent. A replacement (same nonce, higher fees) is a row of its own naming the one it
+    replaces. Relay transactions are transport only: whether an operation ran is read from the chain's
+    events, so a lost or refused relay transaction just means its operations are relayed again."""
+
+    __tablename__ = "relay_transactions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    relayer_address: Mapped[str] = mapped_column(String(42))
+    nonce: Mapped[int] = mapped_column(BigInteger)
+    transaction_hash: Mapped[str] = mapped_column(String(66), unique=True)
+    raw_transaction: Mapped[str] = mapped_column(Text)
+    # sent -> mined | dropped (its nonce went to another transaction, or the node lost it for good)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    replaces_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, onupdate=utc_now)
+
+
+class RelayCarriage(Base):
+    """Which operations a relay transaction carries (an operation relayed again has several)."""
+
+    __tablename__ = "relay_carriages"
+
+    relay_transaction_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    operation_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, index=True)
+
+
+class OperationAudit(Base):
+    """What happened to an operation after it was answered: its block lost in a reorganisation, run
+    again, its answer changed, or its outcome changed. Never updated, only added to."""
+
+    __tablename__ = "operation_audits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    operation_id: Mapped[int] = mapped_column(Integer, index=True)
+    event: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[Any | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class Job(Base):
+    """Long work run by the chain writer off the request (e.g. a settlement payout over many pieces)."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    participant_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    request_key: Mapped[str | None] = mapped_column(String(220), nullable=True, index=True)
+    params: Mapped[Any] = mapped_column(JSON)
+    progress: Mapped[Any] = mapped_column(JSON)
+    error_code: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    error: Mapped[Any | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, onupdate=utc_now)
+
+
+class ServiceAccount(Base):
+    """The service's own role accounts on a chain (issuer, registrar, pauser, minter, settlement agent),
+    one key per role, encrypted with the master key like managed participant keys. They sign forward
+    requests; the relayers pay the gas, so they hold no ether."""
+
+    __tablename__ = "service_accounts"
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    address: Mapped[str] = mapped_column(String(42))
+    encrypted_private_key: Mapped[str] = mapped_column(Text)
+
+
+class ChainEndpoint(Base):
+    """Where the service reached its chain last, so that `cascade reconcile` run beside a running service
+    attaches to the same node instead of starting another."""
+
+    __tablename__ = "chain_endpoints"
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    rpc_url: Mapped[str] = mapped_column(String(300))
+    embedded: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, onupdate=utc_now)
 
 
@@ -224,6 +326,8 @@ class CashMovement(Base):
     payee_address: Mapped[str | None] = mapped_column(String(42), nullable=True)
     cash_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     value_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The programme (early payment) or quote (financing) the payment belongs to.
+    reference_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
     transaction_hash: Mapped[str] = mapped_column(String(66))
     log_index: Mapped[int] = mapped_column(Integer)
     block_number: Mapped[int] = mapped_column(BigInteger)
@@ -245,10 +349,17 @@ class EarlyPaymentProgrammeRecord(Base):
     cutoff_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     opened_transaction_hash: Mapped[str] = mapped_column(String(66))
     opened_block_number: Mapped[int] = mapped_column(BigInteger)
+    # Kept by the projection of EarlyPaymentTaken and EarlyPaymentProgrammeClosed.
+    spent_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    redeemed_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    refund_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    closed_block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class FinancingTerms(Base):
-    """A financier's published terms (off-chain): rate, conventions, eligibility and budget."""
+    """A financier's published terms (off-chain): rate, conventions, eligibility and budget. `used_minor`
+    is kept by the projection of the desk's QuoteExecuted events (cash paid under these terms)."""
 
     __tablename__ = "financing_terms"
 
@@ -268,9 +379,12 @@ class FinancingTerms(Base):
 
 
 class FinancingQuote(Base):
-    """A quote signed by the financier's key (EIP-712), valid until `expires_at`."""
+    """A quote signed by the financier's key (EIP-712), valid until `expires_at`. `state` (open, executed,
+    cancelled) and the execution's columns are kept by the projection of the desk's events, found by
+    (financier, nonce); an open quote past `expires_at` reads as expired."""
 
     __tablename__ = "financing_quotes"
+    __table_args__ = (UniqueConstraint("financier_participant_id", "nonce", name="uq_quote_financier_nonce"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     terms_id: Mapped[int] = mapped_column(Integer, index=True)
@@ -286,4 +400,6 @@ class FinancingQuote(Base):
     state: Mapped[str] = mapped_column(String(20), default="open")
     executed_transaction_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
     financier_token_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The block that executed or cancelled it (null while open).
+    decided_block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import Query
 
 from service.api.auth import CallerDep, RuntimeDep, SessionDep
-from service.api.common import IdPath
+from service.api.common import IdPath, SigningRequestOut
 from service.api.routing import LedgerRouter
 from service.early_payment import service
 from service.early_payment.schemas import (
+    ClosureCreate,
     ClosureOut,
     EarlyPaymentQuoteOut,
     ProgrammeCreate,
@@ -29,22 +30,17 @@ def open_programme(
     voucher_id: IdPath, body: ProgrammeCreate, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
 ) -> ProgrammeOut:
     """The obligor escrows a budget and offers early payment at an annual rate until the cut-off date."""
-    record = service.open_programme(session, runtime, caller, voucher_id, body)
-    return service.to_out(session, runtime, record)
+    return service.open_programme(session, runtime, caller, voucher_id, body)
 
 
 @router.get("/v1/vouchers/{voucher_id}/early-payment-programmes", response_model=list[ProgrammeOut])
-def list_programmes(
-    voucher_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
-) -> list[ProgrammeOut]:
-    return service.list_programmes(session, runtime, caller, voucher_id)
+def list_programmes(voucher_id: IdPath, caller: CallerDep, session: SessionDep) -> list[ProgrammeOut]:
+    return service.list_programmes(session, caller, voucher_id)
 
 
 @router.get("/v1/early-payment-programmes/{programme_id}", response_model=ProgrammeOut)
-def read_programme(
-    programme_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
-) -> ProgrammeOut:
-    return service.read_programme(session, runtime, caller, programme_id)
+def read_programme(programme_id: IdPath, caller: CallerDep, session: SessionDep) -> ProgrammeOut:
+    return service.read_programme(session, caller, programme_id)
 
 
 @router.get("/v1/early-payment-programmes/{programme_id}/quote", response_model=EarlyPaymentQuoteOut)
@@ -71,7 +67,46 @@ def take_early_payment(
 
 @router.post("/v1/early-payment-programmes/{programme_id}/closure", response_model=ClosureOut)
 def close_programme(
-    programme_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+    programme_id: IdPath,
+    caller: CallerDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    body: ClosureCreate | None = None,
 ) -> ClosureOut:
     """The obligor closes the programme and takes back the unspent budget."""
-    return service.close_programme(session, runtime, caller, programme_id)
+    return service.close_programme(session, runtime, caller, programme_id, body)
+
+
+@router.post(
+    "/v1/vouchers/{voucher_id}/early-payment-programmes/signing-request", response_model=SigningRequestOut
+)
+def prepare_opening_signing(
+    voucher_id: IdPath, body: ProgrammeCreate, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> SigningRequestOut:
+    """For an obligor with its own wallet: the forward request to sign for opening this programme."""
+    return SigningRequestOut(
+        **service.signing_request_for(session, runtime, caller, "open", voucher_id, body)
+    )
+
+
+@router.post(
+    "/v1/early-payment-programmes/{programme_id}/redemptions/signing-request",
+    response_model=SigningRequestOut,
+)
+def prepare_redemption_signing(
+    programme_id: IdPath, body: RedemptionCreate, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> SigningRequestOut:
+    """For a holder with its own wallet: the forward request to sign for this early payment."""
+    return SigningRequestOut(
+        **service.signing_request_for(session, runtime, caller, "take", programme_id, body)
+    )
+
+
+@router.post(
+    "/v1/early-payment-programmes/{programme_id}/closure/signing-request", response_model=SigningRequestOut
+)
+def prepare_closure_signing(
+    programme_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> SigningRequestOut:
+    """For an obligor with its own wallet: the forward request to sign for closing the programme."""
+    return SigningRequestOut(**service.signing_request_for(session, runtime, caller, "close", programme_id))

@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.common import Id, UtcDatetime
+from service.api.common import Id, SignedRequest, UtcDatetime
 from service.domain.pricing import DayCount, QuoteBasis
 
 
@@ -20,6 +20,10 @@ class ProgrammeCreate(BaseModel):
     day_count: DayCount = DayCount.ACT_360
     budget: str = Field(examples=["20000000.00"], description="Cash escrowed for early payments.")
     cutoff_date: date = Field(description="Last day (00:00 UTC) on which holders may take early payment.")
+    signed_request: SignedRequest | None = Field(
+        default=None,
+        description="Only for participants without a managed key; see the signing-request endpoint.",
+    )
 
 
 class ProgrammeOut(BaseModel):
@@ -51,6 +55,10 @@ class RedemptionCreate(BaseModel):
 
     token_id: Id
     amount: str = Field(examples=["5000000.00"])
+    signed_request: SignedRequest | None = Field(
+        default=None,
+        description="Only for participants without a managed key; see the signing-request endpoint.",
+    )
 
 
 class RedemptionOut(BaseModel):
@@ -68,3 +76,12 @@ class ClosureOut(BaseModel):
     programme_id: int
     refund: str
     transaction_hash: str
+
+
+class ClosureCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    signed_request: SignedRequest | None = Field(
+        default=None,
+        description="Only for participants without a managed key; see the signing-request endpoint.",
+    )

@@ -1,21 +1,23 @@
 """Dynamic discounting: the obligor escrows a budget; any holder at any tier takes early payment.
 
 The programme contract prices each redemption on chain from the days left (the same integer
-arithmetic as `service.domain.pricing`), burns the redeemed value and pays the holder.
+arithmetic as `service.domain.pricing`), burns the redeemed value and pays the holder. Programmes,
+their spending and their closure are projected from its events.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
 
-from eth_abi import decode as abi_decode
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.api.acting import act_as, signed_forward, signing_request
+from service.api.answers import Answer, responds_to
 from service.api.auth import Caller
-from service.api.relay import relay_as
-from service.chain.abi import encode_call
+from service.api.submit import carry_out
 from service.db.models import EarlyPaymentProgrammeRecord
 from service.domain.money import fetch_currency, format_minor, parse_amount_minor, require_unit_multiple
 from service.domain.pricing import DayCount, QuoteBasis
@@ -35,33 +37,11 @@ from service.participants import repository as participants_repository
 from service.runtime import Runtime
 from service.vouchers import repository as vouchers_repository
 from service.vouchers.service import require_visible_voucher
+from service.writer.outbox import OperationView
 
-PROGRAMME_VIEW = "(uint256,address,address,uint16,uint16,uint8,bool,uint40,uint40,uint256,uint256,uint256)"
-OPEN_SIGNATURE = "openProgramme(uint256,uint256,uint256,uint8,uint256,uint256)"
-
-
-def _programme_address(runtime: Runtime) -> str:
-    return runtime.chain.deployment.addresses["programme"]
-
-
-def fetch_programme_state(runtime: Runtime, programme_id: int) -> dict[str, Any]:
-    raw = runtime.chain.call(_programme_address(runtime), encode_call("programme(uint256)", [programme_id]))
-    (values,) = abi_decode([PROGRAMME_VIEW], raw)
-    names = (
-        "slot",
-        "obligor",
-        "cash_token",
-        "rate_bps",
-        "basis_days",
-        "quoting",
-        "closed",
-        "cutoff_at",
-        "maturity_at",
-        "budget",
-        "spent",
-        "redeemed",
-    )
-    return dict(zip(names, values, strict=True))
+OPEN_KIND = "early_payment.open"
+TAKE_KIND = "early_payment.take"
+CLOSE_KIND = "early_payment.close"
 
 
 def _require_record(session: Session, programme_id: int) -> EarlyPaymentProgrammeRecord:
@@ -73,11 +53,10 @@ def _require_record(session: Session, programme_id: int) -> EarlyPaymentProgramm
     return record
 
 
-def to_out(session: Session, runtime: Runtime, record: EarlyPaymentProgrammeRecord) -> ProgrammeOut:
+def to_out(session: Session, record: EarlyPaymentProgrammeRecord) -> ProgrammeOut:
     voucher = vouchers_repository.fetch_voucher(session, record.voucher_id)
     assert voucher is not None
     currency = fetch_currency(voucher.currency)
-    state = fetch_programme_state(runtime, record.id)
     return ProgrammeOut(
         id=record.id,
         voucher_id=record.voucher_id,
@@ -85,61 +64,85 @@ def to_out(session: Session, runtime: Runtime, record: EarlyPaymentProgrammeReco
         rate_bps=record.rate_bps,
         quote_basis=QuoteBasis.DISCOUNT if record.quoting == 0 else QuoteBasis.YIELD,
         day_count=DayCount.ACT_360 if record.basis_days == 360 else DayCount.ACT_365F,
-        budget=format_minor(state["budget"], currency),
-        spent=format_minor(state["spent"], currency),
-        remaining_budget=format_minor(state["budget"] - state["spent"], currency),
-        redeemed=format_minor(state["redeemed"], currency),
+        budget=format_minor(record.budget_minor, currency),
+        spent=format_minor(record.spent_minor, currency),
+        remaining_budget=format_minor(
+            0 if record.closed else record.budget_minor - record.spent_minor, currency
+        ),
+        redeemed=format_minor(record.redeemed_minor, currency),
         cutoff_at=record.cutoff_at.replace(tzinfo=UTC),
-        closed=state["closed"],
+        closed=record.closed,
         opened_transaction_hash=record.opened_transaction_hash,
     )
 
 
-def open_programme(
-    session: Session, runtime: Runtime, caller: Caller, voucher_id: int, body: ProgrammeCreate
-) -> EarlyPaymentProgrammeRecord:
+def _obligor_of(session: Session, caller: Caller) -> Any:
+    obligor = participants_repository.fetch_participant(session, caller.participant_id)
+    assert obligor is not None
+    return obligor
+
+
+def plan_opening(
+    session: Session, runtime: Runtime, caller: Caller, voucher_id: int, body: Any
+) -> tuple[Any, bytes]:
     voucher = require_visible_voucher(session, caller, voucher_id)
     if voucher.obligor_address != caller.address:
         raise NotObligor(
             "only the voucher's obligor opens early-payment programmes on it", voucher_id=voucher_id
         )
-    obligor = participants_repository.fetch_participant(session, caller.participant_id)
-    assert obligor is not None
-    currency = fetch_currency(voucher.currency)
-    budget_minor = parse_amount_minor(body.budget, currency, field="budget")
-    calldata = encode_call(
-        OPEN_SIGNATURE,
-        [
-            voucher_id,
-            body.rate_bps,
-            body.day_count.basis_days,
-            body.quote_basis.chain_code,
-            budget_minor,
-            int(compute_due_at(body.cutoff_date).timestamp()),
-        ],
+    budget_minor = parse_amount_minor(body.budget, fetch_currency(voucher.currency), field="budget")
+    calldata = runtime.chain.contracts.programme.calldata(
+        "openProgramme",
+        voucher_id,
+        body.rate_bps,
+        body.day_count.basis_days,
+        body.quote_basis.chain_code,
+        budget_minor,
+        int(compute_due_at(body.cutoff_date).timestamp()),
     )
-    session.commit()
-    receipt = relay_as(runtime, obligor, "early_payment.open", _programme_address(runtime), calldata)
-    [opened] = receipt.events_named("EarlyPaymentProgrammeOpened")
-    return _require_record(session, int(opened.args["programmeId"]))
+    return _obligor_of(session, caller), calldata
 
 
-def list_programmes(
-    session: Session, runtime: Runtime, caller: Caller, voucher_id: int
-) -> list[ProgrammeOut]:
+def open_programme(
+    session: Session, runtime: Runtime, caller: Caller, voucher_id: int, body: ProgrammeCreate
+) -> ProgrammeOut:
+    obligor, calldata = plan_opening(session, runtime, caller, voucher_id, body)
+    intent = act_as(
+        runtime,
+        obligor,
+        OPEN_KIND,
+        runtime.chain.contracts.programme.address,
+        calldata,
+        signed=signed_forward(body),
+    )
+    [done] = carry_out(runtime, [intent], participant_id=caller.participant_id, session=session)
+    return _opened_out(session, done)
+
+
+def _opened_out(session: Session, operation: OperationView) -> ProgrammeOut:
+    [opened] = operation.events("EarlyPaymentProgrammeOpened")
+    return to_out(session, _require_record(session, int(opened["args"]["programmeId"])))
+
+
+@responds_to(OPEN_KIND)
+def answer_opening(_runtime: Runtime, session: Session, operations: Sequence[OperationView]) -> Answer:
+    return 201, _opened_out(session, operations[0]).model_dump(mode="json")
+
+
+def list_programmes(session: Session, caller: Caller, voucher_id: int) -> list[ProgrammeOut]:
     require_visible_voucher(session, caller, voucher_id)
     records = session.scalars(
         select(EarlyPaymentProgrammeRecord)
         .where(EarlyPaymentProgrammeRecord.voucher_id == voucher_id)
         .order_by(EarlyPaymentProgrammeRecord.id)
     ).all()
-    return [to_out(session, runtime, record) for record in records]
+    return [to_out(session, record) for record in records]
 
 
-def read_programme(session: Session, runtime: Runtime, caller: Caller, programme_id: int) -> ProgrammeOut:
+def read_programme(session: Session, caller: Caller, programme_id: int) -> ProgrammeOut:
     record = _require_record(session, programme_id)
     require_visible_voucher(session, caller, record.voucher_id)
-    return to_out(session, runtime, record)
+    return to_out(session, record)
 
 
 def quote_early_payment(
@@ -151,10 +154,7 @@ def quote_early_payment(
     amount_minor = parse_amount_minor(amount, currency)
     require_unit_multiple(amount_minor, voucher.unit_minor, currency)
     price, days = runtime.chain.read(
-        _programme_address(runtime),
-        "quoteEarlyPayment(uint256,uint256)",
-        [programme_id, amount_minor],
-        ["uint256", "uint256"],
+        runtime.chain.contracts.programme.call("quoteEarlyPayment", programme_id, amount_minor)
     )
     return EarlyPaymentQuoteOut(
         programme_id=programme_id,
@@ -165,9 +165,9 @@ def quote_early_payment(
     )
 
 
-def take_early_payment(
-    session: Session, runtime: Runtime, caller: Caller, programme_id: int, body: RedemptionCreate
-) -> RedemptionOut:
+def plan_redemption(
+    session: Session, runtime: Runtime, caller: Caller, programme_id: int, body: Any
+) -> tuple[Any, bytes, dict[str, Any]]:
     record = _require_record(session, programme_id)
     note, voucher = load_note(session, caller, body.token_id)
     if note.holder_address != caller.address:
@@ -177,50 +177,118 @@ def take_early_payment(
     require_unit_multiple(amount_minor, voucher.unit_minor, currency)
     if amount_minor > note.value_minor:
         raise InsufficientValue(
-            f"note {note.token_id} holds {format_minor(note.value_minor, currency)}", token_id=note.token_id
+            f"note {note.token_id} holds {format_minor(note.value_minor, currency)} {currency.code}",
+            token_id=note.token_id,
         )
     holder = participants_repository.fetch_participant(session, caller.participant_id)
-    assert holder is not None
-    calldata = encode_call(
-        "takeEarlyPayment(uint256,uint256,uint256)", [record.id, note.token_id, amount_minor]
+    calldata = runtime.chain.contracts.programme.calldata(
+        "takeEarlyPayment", record.id, note.token_id, amount_minor
     )
-    session.commit()
-    receipt = relay_as(runtime, holder, "early_payment.take", _programme_address(runtime), calldata)
-    [taken] = receipt.events_named("EarlyPaymentTaken")
-    remaining = notes_repository.fetch_note(session, note.token_id)
-    assert remaining is not None
-    session.refresh(remaining)
-    price = int(taken.args["price"])
+    return holder, calldata, {"programme_id": record.id, "token_id": note.token_id, "currency": currency.code}
+
+
+def take_early_payment(
+    session: Session, runtime: Runtime, caller: Caller, programme_id: int, body: RedemptionCreate
+) -> RedemptionOut:
+    holder, calldata, payload = plan_redemption(session, runtime, caller, programme_id, body)
+    intent = act_as(
+        runtime,
+        holder,
+        TAKE_KIND,
+        runtime.chain.contracts.programme.address,
+        calldata,
+        signed=signed_forward(body),
+        payload=payload,
+    )
+    [done] = carry_out(runtime, [intent], participant_id=caller.participant_id, session=session)
+    return build_redemption_out(session, done)
+
+
+def build_redemption_out(session: Session, operation: OperationView) -> RedemptionOut:
+    payload = operation.payload or {}
+    currency = fetch_currency(payload["currency"])
+    [taken] = operation.events("EarlyPaymentTaken")
+    args = taken["args"]
+    assert operation.block_number is not None and operation.transaction_hash is not None
+    value, price = int(args["value"]), int(args["price"])
+    remaining = notes_repository.compute_value_after_block(
+        session, int(payload["token_id"]), operation.block_number
+    )
     return RedemptionOut(
-        programme_id=record.id,
-        token_id=note.token_id,
-        amount=format_minor(amount_minor, currency),
+        programme_id=int(payload["programme_id"]),
+        token_id=int(payload["token_id"]),
+        amount=format_minor(value, currency),
         price=format_minor(price, currency),
-        discount=format_minor(amount_minor - price, currency),
-        days=int(taken.args["days_"]),
-        remaining_value=format_minor(remaining.value_minor, currency),
-        transaction_hash=receipt.transaction_hash,
+        discount=format_minor(value - price, currency),
+        days=int(args["days_"]),
+        remaining_value=format_minor(remaining, currency),
+        transaction_hash=operation.transaction_hash,
     )
 
 
-def close_programme(session: Session, runtime: Runtime, caller: Caller, programme_id: int) -> ClosureOut:
+@responds_to(TAKE_KIND)
+def answer_redemption(_runtime: Runtime, session: Session, operations: Sequence[OperationView]) -> Answer:
+    return 201, build_redemption_out(session, operations[0]).model_dump(mode="json")
+
+
+def plan_closure(
+    session: Session, runtime: Runtime, caller: Caller, programme_id: int
+) -> tuple[Any, bytes, dict[str, Any]]:
     record = _require_record(session, programme_id)
     if record.obligor_address != caller.address:
         raise NotObligor("only the obligor that opened the programme closes it", programme_id=programme_id)
     voucher = vouchers_repository.fetch_voucher(session, record.voucher_id)
-    obligor = participants_repository.fetch_participant(session, caller.participant_id)
-    assert voucher is not None and obligor is not None
-    session.commit()
-    receipt = relay_as(
+    assert voucher is not None
+    calldata = runtime.chain.contracts.programme.calldata("closeProgramme", programme_id)
+    return (
+        _obligor_of(session, caller),
+        calldata,
+        {"programme_id": programme_id, "currency": voucher.currency},
+    )
+
+
+def close_programme(
+    session: Session, runtime: Runtime, caller: Caller, programme_id: int, body: Any = None
+) -> ClosureOut:
+    obligor, calldata, payload = plan_closure(session, runtime, caller, programme_id)
+    intent = act_as(
         runtime,
         obligor,
-        "early_payment.close",
-        _programme_address(runtime),
-        encode_call("closeProgramme(uint256)", [programme_id]),
+        CLOSE_KIND,
+        runtime.chain.contracts.programme.address,
+        calldata,
+        signed=signed_forward(body),
+        payload=payload,
     )
-    [closed] = receipt.events_named("EarlyPaymentProgrammeClosed")
+    [done] = carry_out(runtime, [intent], participant_id=caller.participant_id, session=session)
+    return build_closure_out(done)
+
+
+def build_closure_out(operation: OperationView) -> ClosureOut:
+    payload = operation.payload or {}
+    [closed] = operation.events("EarlyPaymentProgrammeClosed")
+    assert operation.transaction_hash is not None
     return ClosureOut(
-        programme_id=programme_id,
-        refund=format_minor(int(closed.args["refund"]), fetch_currency(voucher.currency)),
-        transaction_hash=receipt.transaction_hash,
+        programme_id=int(payload["programme_id"]),
+        refund=format_minor(int(closed["args"]["refund"]), fetch_currency(payload["currency"])),
+        transaction_hash=operation.transaction_hash,
     )
+
+
+@responds_to(CLOSE_KIND)
+def answer_closure(_runtime: Runtime, _session: Session, operations: Sequence[OperationView]) -> Answer:
+    return 200, build_closure_out(operations[0]).model_dump(mode="json")
+
+
+def signing_request_for(
+    session: Session, runtime: Runtime, caller: Caller, action: str, target_id: int, body: Any = None
+) -> dict[str, Any]:
+    """The forward request a participant with its own wallet signs for an early-payment action."""
+    programme = runtime.chain.contracts.programme.address
+    if action == "open":
+        actor, calldata = plan_opening(session, runtime, caller, target_id, body)
+    elif action == "take":
+        actor, calldata, _payload = plan_redemption(session, runtime, caller, target_id, body)
+    else:
+        actor, calldata, _payload = plan_closure(session, runtime, caller, target_id)
+    return signing_request(runtime, actor, programme, calldata)

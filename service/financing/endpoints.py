@@ -5,10 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from service.api.auth import Caller, CallerDep, RuntimeDep, SessionDep, require_roles
-from service.api.common import IdPath
+from service.api.common import IdPath, SigningRequestOut
 from service.api.routing import LedgerRouter
 from service.financing import repository, service
-from service.financing.schemas import ExecutionOut, QuoteCreate, QuoteOut, TermsCreate, TermsOut
+from service.financing.schemas import (
+    ExecutionCreate,
+    ExecutionOut,
+    QuoteCreate,
+    QuoteOut,
+    TermsCreate,
+    TermsOut,
+)
+from service.financing.service import chain_now
 
 router = LedgerRouter(tags=["financing"])
 FinancierDep = Annotated[Caller, require_roles("financier")]
@@ -19,9 +27,7 @@ def publish_terms(
     body: TermsCreate, caller: FinancierDep, session: SessionDep, runtime: RuntimeDep
 ) -> TermsOut:
     """A financier publishes the terms on which it buys pieces: rate, conventions, eligibility, budget."""
-    terms = service.create_terms(session, runtime, caller, body)
-    session.commit()
-    return service.terms_to_out(session, terms)
+    return service.create_terms(session, runtime, caller, body)
 
 
 @router.get("/v1/financing/terms", response_model=list[TermsOut])
@@ -31,10 +37,11 @@ def list_terms(caller: CallerDep, session: SessionDep) -> list[TermsOut]:
 
 
 @router.post("/v1/financing/terms/{terms_id}/withdrawal", response_model=TermsOut)
-def withdraw_terms(terms_id: IdPath, caller: FinancierDep, session: SessionDep) -> TermsOut:
-    terms = service.withdraw_terms(session, caller, terms_id)
-    session.commit()
-    return service.terms_to_out(session, terms)
+def withdraw_terms(
+    terms_id: IdPath, caller: FinancierDep, session: SessionDep, runtime: RuntimeDep
+) -> TermsOut:
+    """Stops new quotes and voids the open ones on chain, so none signed earlier can still be executed."""
+    return service.withdraw_terms(session, runtime, caller, terms_id)
 
 
 @router.post("/v1/notes/{token_id}/financing-quotes", status_code=201, response_model=QuoteOut)
@@ -42,21 +49,29 @@ def request_quote(
     token_id: IdPath, body: QuoteCreate, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
 ) -> QuoteOut:
     """A holder asks for a quote on (part of) its piece; the financier's key signs it, valid a few minutes."""
-    quote = service.create_quote(session, runtime, caller, token_id, body)
-    session.commit()
-    return service.quote_to_out(session, quote)
+    return service.create_quote(session, runtime, caller, token_id, body)
 
 
 @router.get("/v1/financing-quotes/{quote_id}", response_model=QuoteOut)
-def read_quote(quote_id: IdPath, caller: CallerDep, session: SessionDep) -> QuoteOut:
-    return service.quote_to_out(session, service.read_quote(session, caller, quote_id))
+def read_quote(quote_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep) -> QuoteOut:
+    return service.quote_to_out(session, service.read_quote(session, caller, quote_id), chain_now(runtime))
 
 
 @router.post("/v1/financing-quotes/{quote_id}/execution", status_code=201, response_model=ExecutionOut)
 def execute_quote(
-    quote_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+    quote_id: IdPath,
+    caller: CallerDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    body: ExecutionCreate | None = None,
 ) -> ExecutionOut:
     """Sells the quoted value: note value to the financier, cash to the seller, one transaction (T+0, DvP)."""
-    executed = service.execute_quote(session, runtime, caller, quote_id)
-    session.commit()
-    return executed
+    return service.execute_quote(session, runtime, caller, quote_id, body)
+
+
+@router.post("/v1/financing-quotes/{quote_id}/execution/signing-request", response_model=SigningRequestOut)
+def prepare_execution_signing(
+    quote_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> SigningRequestOut:
+    """For a seller with its own wallet: the EIP-712 forward request to sign for this execution."""
+    return SigningRequestOut(**service.prepare_execution_signing(session, runtime, caller, quote_id))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.orm import Session
 
 from service.db.models import FinancingQuote, FinancingTerms
@@ -24,32 +25,35 @@ def fetch_quote(session: Session, quote_id: int) -> FinancingQuote | None:
     return session.get(FinancingQuote, quote_id)
 
 
-def reserve_budget(session: Session, terms_id: int, amount_minor: int) -> bool:
-    """Takes `amount_minor` of the budget if it is still there; atomic under concurrent executions."""
-    result = session.execute(
-        update(FinancingTerms)
-        .where(
-            FinancingTerms.id == terms_id,
-            FinancingTerms.used_minor + amount_minor <= FinancingTerms.budget_minor,
+def lock_terms(session: Session, terms_id: int) -> FinancingTerms:
+    """The terms, locked for the rest of the write transaction (PostgreSQL row lock; a SQLite write
+    transaction holds the whole database already), so that budget checks of one terms run one at a time."""
+    terms = session.scalars(
+        select(FinancingTerms).where(FinancingTerms.id == terms_id).with_for_update()
+    ).one()
+    session.refresh(terms)
+    return terms
+
+
+def sum_open_quotes(session: Session, terms_id: int, now: datetime) -> int:
+    """Cash the terms' open quotes may still take: those neither executed, voided nor expired."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(FinancingQuote.price_minor), 0)).where(
+            FinancingQuote.terms_id == terms_id,
+            FinancingQuote.state == "open",
+            FinancingQuote.expires_at >= now,
         )
-        .values(used_minor=FinancingTerms.used_minor + amount_minor)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return int(total or 0)
 
 
-def release_budget(session: Session, terms_id: int, amount_minor: int) -> None:
-    session.execute(
-        update(FinancingTerms)
-        .where(FinancingTerms.id == terms_id)
-        .values(used_minor=FinancingTerms.used_minor - amount_minor)
-    )
+def fetch_open_quotes(session: Session, terms_id: int) -> Sequence[FinancingQuote]:
+    return session.scalars(
+        select(FinancingQuote)
+        .where(FinancingQuote.terms_id == terms_id, FinancingQuote.state == "open")
+        .order_by(FinancingQuote.id)
+    ).all()
 
 
-def claim_quote(session: Session, quote_id: int) -> bool:
-    """Moves an open quote to `executing`; false if another request got there first."""
-    result = session.execute(
-        update(FinancingQuote)
-        .where(FinancingQuote.id == quote_id, FinancingQuote.state == "open")
-        .values(state="executing")
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+def deactivate_terms(connection: Connection, terms_id: int) -> None:
+    connection.execute(update(FinancingTerms).where(FinancingTerms.id == terms_id).values(active=False))

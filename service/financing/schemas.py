@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.common import Id, ParticipantRef, UtcDatetime
+from service.api.common import Id, ParticipantRef, SignedRequest, UtcDatetime
 from service.domain.pricing import DayCount, QuoteBasis
 
 
@@ -79,3 +79,11 @@ class ExecutionOut(BaseModel):
     cash_received: str
     transaction_hash: str
     block_number: int
+
+
+class ExecutionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    signed_request: SignedRequest | None = Field(
+        default=None, description="Only for sellers without a managed key; see the signing-request endpoint."
+    )

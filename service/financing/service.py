@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from service.api.acting import act_as, signed_forward, signing_request
+from service.api.answers import Answer, responds_to
 from service.api.auth import Caller
 from service.api.common import participant_ref
-from service.api.relay import relay_as
+from service.api.submit import await_outcome, carry_out, record_answer, submit
 from service.cash.service import fetch_cash_token
-from service.chain.abi import encode_call
 from service.chain.forwarder import build_typed_data, sign_typed_data
 from service.db.models import FinancingQuote, FinancingTerms, Participant
 from service.domain.money import fetch_currency, format_minor, parse_amount_minor, require_unit_multiple
 from service.domain.pricing import ROUNDING, DayCount, QuoteBasis, compute_days, compute_quote
 from service.errors import (
     BudgetExceeded,
-    Forbidden,
     InsufficientValue,
     InvalidAmount,
     NotEligible,
@@ -38,6 +39,7 @@ from service.notes import repository as notes_repository
 from service.notes.service import load_note
 from service.participants import repository as participants_repository
 from service.runtime import Runtime
+from service.writer.outbox import OperationIntent, OperationView
 
 DESK_DOMAIN_NAME = "CascadeFinancingDesk"
 DESK_DOMAIN_VERSION = "1"
@@ -51,13 +53,13 @@ QUOTE_TYPE = [
     {"name": "expiry", "type": "uint256"},
     {"name": "nonce", "type": "uint256"},
 ]
-EXECUTE_QUOTE_SIGNATURE = (
-    "executeQuote((address,address,uint256,uint256,uint256,address,uint256,uint256),bytes)"
-)
+EXECUTE_KIND = "financing.execute"
+CANCEL_KIND = "financing.cancel_quote"
 
 
 def chain_now(runtime: Runtime) -> datetime:
-    """Maturities, expiries and days left are judged by the chain's clock, as the contracts judge them."""
+    """The ledger's one clock (the time the next block carries at least): maturities, expiries and days
+    left are judged by it, as the contracts judge them by the block's time."""
     return datetime.fromtimestamp(runtime.chain.fetch_time(), UTC)
 
 
@@ -85,7 +87,7 @@ def terms_to_out(session: Session, terms: FinancingTerms) -> TermsOut:
     )
 
 
-def create_terms(session: Session, runtime: Runtime, caller: Caller, body: TermsCreate) -> FinancingTerms:
+def create_terms(session: Session, runtime: Runtime, caller: Caller, body: TermsCreate) -> TermsOut:
     currency = fetch_currency(body.currency)
     fetch_cash_token(runtime, currency.code)
     min_minor = parse_amount_minor(body.min_amount, currency, field="min_amount")
@@ -97,32 +99,77 @@ def create_terms(session: Session, runtime: Runtime, caller: Caller, body: Terms
         obligor = participants_repository.fetch_participant(session, obligor_id)
         if obligor is None or obligor.role != "obligor":
             raise NotEligible(f"participant {obligor_id} is not an obligor", participant_id=obligor_id)
-    terms = FinancingTerms(
-        financier_participant_id=caller.participant_id,
-        currency=currency.code,
-        rate_bps=body.rate_bps,
-        quote_basis=body.quote_basis.value,
-        day_count=body.day_count.value,
-        eligible_obligor_ids=sorted(set(body.eligible_obligor_ids)),
-        min_amount_minor=min_minor,
-        max_amount_minor=max_minor,
-        budget_minor=budget_minor,
-        used_minor=0,
-        active=True,
-    )
-    session.add(terms)
-    session.flush()
-    return terms
+    session.rollback()
+    with runtime.database.transaction() as writing:
+        terms = FinancingTerms(
+            financier_participant_id=caller.participant_id,
+            currency=currency.code,
+            rate_bps=body.rate_bps,
+            quote_basis=body.quote_basis.value,
+            day_count=body.day_count.value,
+            eligible_obligor_ids=sorted(set(body.eligible_obligor_ids)),
+            min_amount_minor=min_minor,
+            max_amount_minor=max_minor,
+            budget_minor=budget_minor,
+            used_minor=0,
+            active=True,
+        )
+        writing.add(terms)
+        writing.flush()
+        out = terms_to_out(writing, terms)
+        record_answer(writing.connection(), 201, out.model_dump(mode="json"))
+    return out
 
 
-def withdraw_terms(session: Session, caller: Caller, terms_id: int) -> FinancingTerms:
+def withdraw_terms(session: Session, runtime: Runtime, caller: Caller, terms_id: int) -> TermsOut:
+    """Stops new quotes at once, and voids every quote still open on chain (the financier cancels its
+    nonce on the desk), so that no quote signed earlier can be executed, through the API or directly."""
     terms = repository.fetch_terms(session, terms_id)
-    if terms is None:
+    if terms is None or terms.financier_participant_id != caller.participant_id:
         raise TermsNotFound(f"financing terms {terms_id} do not exist", terms_id=terms_id)
-    if terms.financier_participant_id != caller.participant_id:
-        raise Forbidden("only the financier that published these terms may withdraw them")
-    terms.active = False
+    financier = participants_repository.fetch_participant(session, caller.participant_id)
+    assert financier is not None
+    open_quotes = repository.fetch_open_quotes(session, terms_id)
+    desk = runtime.chain.contracts.desk
+    cancels = [
+        act_as(
+            runtime,
+            financier,
+            CANCEL_KIND,
+            desk.address,
+            desk.calldata("cancelNonce", int(quote.nonce)),
+            payload={"terms_id": terms_id, "quote_id": quote.id},
+        )
+        for quote in open_quotes
+    ]
+
+    def withdraw(connection: Any) -> list[OperationIntent]:
+        repository.deactivate_terms(connection, terms_id)
+        return cancels
+
+    if not cancels:
+        session.rollback()
+        with runtime.database.transaction() as writing:
+            withdraw(writing.connection())
+            out = terms_to_out(writing, _require_terms(writing, terms_id))
+            record_answer(writing.connection(), 200, out.model_dump(mode="json"))
+        return out
+    # A cancellation refused because its quote ran meanwhile is fine: that quote is decided either way.
+    await_outcome(runtime, submit(runtime, withdraw, participant_id=caller.participant_id, session=session))
+    with runtime.database.snapshot() as reading:
+        return terms_to_out(reading, _require_terms(reading, terms_id))
+
+
+def _require_terms(session: Session, terms_id: int) -> FinancingTerms:
+    terms = repository.fetch_terms(session, terms_id)
+    assert terms is not None
     return terms
+
+
+@responds_to(CANCEL_KIND, failures_answered=True)
+def answer_withdrawal(_runtime: Runtime, session: Session, operations: Sequence[OperationView]) -> Answer:
+    terms_id = int(operations[0].payload["terms_id"])  # type: ignore[index]
+    return 200, terms_to_out(session, _require_terms(session, terms_id)).model_dump(mode="json")
 
 
 # ------------------------------------------------------------------------------------------- quotes
@@ -149,7 +196,14 @@ def _quote_message(
     }
 
 
-def quote_to_out(session: Session, quote: FinancingQuote) -> QuoteOut:
+def quote_state(quote: FinancingQuote, now: datetime) -> str:
+    """open, executed or cancelled as the desk's events say; an open quote past its expiry: expired."""
+    if quote.state == "open" and quote.expires_at.replace(tzinfo=UTC) < now:
+        return "expired"
+    return quote.state
+
+
+def quote_to_out(session: Session, quote: FinancingQuote, now: datetime) -> QuoteOut:
     terms = repository.fetch_terms(session, quote.terms_id)
     financier = participants_repository.fetch_participant(session, quote.financier_participant_id)
     note = notes_repository.fetch_note(session, quote.token_id)
@@ -182,13 +236,13 @@ def quote_to_out(session: Session, quote: FinancingQuote) -> QuoteOut:
         expires_at=quote.expires_at.replace(tzinfo=UTC),
         nonce=quote.nonce,
         signature=quote.signature,
-        state=quote.state,
+        state=quote_state(quote, now),
     )
 
 
 def create_quote(
     session: Session, runtime: Runtime, caller: Caller, token_id: int, body: QuoteCreate
-) -> FinancingQuote:
+) -> QuoteOut:
     # load
     note, voucher = load_note(session, caller, token_id)
     if note.holder_address != caller.address:
@@ -239,13 +293,8 @@ def create_quote(
         DayCount(terms.day_count),
         QuoteBasis(terms.quote_basis),
     )
-    if priced.price_minor > terms.budget_minor - terms.used_minor:
-        raise BudgetExceeded(
-            f"these terms have {format_minor(terms.budget_minor - terms.used_minor, currency)} budget left",
-            terms_id=terms.id,
-        )
 
-    # sign and persist
+    # sign
     quote = FinancingQuote(
         terms_id=terms.id,
         token_id=token_id,
@@ -266,11 +315,30 @@ def create_quote(
         _quote_message(quote, financier, seller, cash_token),
     )
     assert financier.encrypted_private_key is not None
-    key = runtime.key_vault.decrypt(financier.encrypted_private_key)
+    key = runtime.key_vault.signing_key(financier.encrypted_private_key, financier.address)
     quote.signature = sign_typed_data(typed, key)
-    session.add(quote)
-    session.flush()
-    return quote
+
+    # persist: a firm quote commits the financier's cash until it is executed, voided or expires, so
+    # the budget is checked against what executed and what open quotes may still take, in the write
+    # transaction that records the quote (one at a time per terms)
+    session.rollback()
+    with runtime.database.transaction() as writing:
+        locked = repository.lock_terms(writing, terms.id)
+        if not locked.active:
+            raise TermsWithdrawn(f"financing terms {terms.id} were withdrawn", terms_id=terms.id)
+        committed = repository.sum_open_quotes(writing, terms.id, now)
+        left = locked.budget_minor - locked.used_minor - committed
+        if priced.price_minor > left:
+            raise BudgetExceeded(
+                f"these terms have {format_minor(max(left, 0), currency)} {currency.code} budget left",
+                terms_id=terms.id,
+                remaining_budget=format_minor(max(left, 0), currency),
+            )
+        writing.add(quote)
+        writing.flush()
+        out = quote_to_out(writing, quote, now)
+        record_answer(writing.connection(), 201, out.model_dump(mode="json"))
+    return out
 
 
 def read_quote(session: Session, caller: Caller, quote_id: int) -> FinancingQuote:
@@ -281,9 +349,10 @@ def read_quote(session: Session, caller: Caller, quote_id: int) -> FinancingQuot
     return quote
 
 
-def execute_quote(session: Session, runtime: Runtime, caller: Caller, quote_id: int) -> ExecutionOut:
-    """Delivery versus payment: the note value and the cash move in one transaction, or neither does."""
-    # load and check
+def plan_execution(
+    session: Session, runtime: Runtime, caller: Caller, quote_id: int
+) -> tuple[FinancingQuote, Any, bytes]:
+    """The seller's executeQuote call for a quote that is still open."""
     quote = repository.fetch_quote(session, quote_id)
     if quote is None or quote.seller_participant_id != caller.participant_id:
         raise QuoteNotFound(f"quote {quote_id} does not exist", quote_id=quote_id)
@@ -296,44 +365,62 @@ def execute_quote(session: Session, runtime: Runtime, caller: Caller, quote_id: 
     seller = participants_repository.fetch_participant(session, quote.seller_participant_id)
     financier = participants_repository.fetch_participant(session, quote.financier_participant_id)
     assert terms is not None and seller is not None and financier is not None
-    currency = fetch_currency(terms.currency)
-    cash_token = fetch_cash_token(runtime, currency.code)
+    cash_token = fetch_cash_token(runtime, terms.currency)
     message = _quote_message(quote, financier, seller, cash_token)
     quote_tuple = tuple(message[field["name"]] for field in QUOTE_TYPE)
-    calldata = encode_call(EXECUTE_QUOTE_SIGNATURE, [quote_tuple, bytes.fromhex(quote.signature[2:])])
+    calldata = runtime.chain.contracts.desk.calldata(
+        "executeQuote", quote_tuple, bytes.fromhex(quote.signature[2:])
+    )
+    return quote, seller, calldata
 
-    # reserve the quote and the budget before the trade, release both if it does not happen
-    if not repository.claim_quote(session, quote_id):
-        raise QuoteAlreadyUsed(f"quote {quote_id} is being executed or was executed", quote_id=quote_id)
-    if not repository.reserve_budget(session, terms.id, quote.price_minor):
-        raise BudgetExceeded("the financier's budget for these terms is spent", terms_id=terms.id)
-    session.commit()
-    try:
-        receipt = relay_as(
-            runtime, seller, "financing.execute", runtime.chain.deployment.addresses["desk"], calldata
-        )
-    except BaseException:
-        repository.release_budget(session, terms.id, quote.price_minor)
-        quote.state = "open"
-        session.commit()
-        raise
 
-    # persist
-    [executed] = receipt.events_named("QuoteExecuted")
-    quote.state = "executed"
-    quote.executed_transaction_hash = receipt.transaction_hash
-    quote.financier_token_id = int(executed.args["financierTokenId"])
-    remaining = notes_repository.fetch_note(session, quote.token_id)
-    assert remaining is not None
-    session.refresh(remaining)  # the indexer changed it through its own connection
+def prepare_execution_signing(
+    session: Session, runtime: Runtime, caller: Caller, quote_id: int
+) -> dict[str, Any]:
+    _quote, seller, calldata = plan_execution(session, runtime, caller, quote_id)
+    return signing_request(runtime, seller, runtime.chain.deployment.addresses["desk"], calldata)
+
+
+def execute_quote(
+    session: Session, runtime: Runtime, caller: Caller, quote_id: int, body: Any = None
+) -> ExecutionOut:
+    """Delivery versus payment: the note value and the cash move in one transaction, or neither does.
+    Whether it ran, and the quote's and budget's new state, come from the desk's events."""
+    quote, seller, calldata = plan_execution(session, runtime, caller, quote_id)
+    intent = act_as(
+        runtime,
+        seller,
+        EXECUTE_KIND,
+        runtime.chain.deployment.addresses["desk"],
+        calldata,
+        signed=signed_forward(body),
+        payload={"quote_id": quote.id},
+    )
+    [done] = carry_out(runtime, [intent], participant_id=caller.participant_id, session=session)
+    return build_execution_out(session, done)
+
+
+def build_execution_out(session: Session, operation: OperationView) -> ExecutionOut:
+    quote = repository.fetch_quote(session, int(operation.payload["quote_id"]))  # type: ignore[index]
+    terms = repository.fetch_terms(session, quote.terms_id) if quote else None
+    assert quote is not None and terms is not None
+    assert operation.block_number is not None and operation.transaction_hash is not None
+    currency = fetch_currency(terms.currency)
+    [executed] = operation.events("QuoteExecuted")
+    remaining = notes_repository.compute_value_after_block(session, quote.token_id, operation.block_number)
     return ExecutionOut(
         quote_id=quote.id,
-        financier_token_id=quote.financier_token_id,
+        financier_token_id=int(executed["args"]["financierTokenId"]),
         seller_token_id=quote.token_id,
-        seller_remaining=format_minor(remaining.value_minor, currency),
+        seller_remaining=format_minor(remaining, currency),
         amount=format_minor(quote.value_minor, currency),
         price=format_minor(quote.price_minor, currency),
-        cash_received=format_minor(int(executed.args["price"]), currency),
-        transaction_hash=receipt.transaction_hash,
-        block_number=receipt.block_number,
+        cash_received=format_minor(int(executed["args"]["price"]), currency),
+        transaction_hash=operation.transaction_hash,
+        block_number=operation.block_number,
     )
+
+
+@responds_to(EXECUTE_KIND)
+def answer_execution(_runtime: Runtime, session: Session, operations: Sequence[OperationView]) -> Answer:
+    return 201, build_execution_out(session, operations[0]).model_dump(mode="json")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.api.auth import AdminDep, RuntimeDep
+from service.api.auth import AdminDep, RuntimeDep, SessionDep
 from service.api.routing import LedgerRouter
 from service.ledger import service
 from service.ledger.reconcile import reconcile
@@ -18,14 +18,14 @@ def health(runtime: RuntimeDep) -> HealthOut:
 
 
 @router.post("/ledger/pause", response_model=PauseOut)
-def pause(caller: AdminDep, runtime: RuntimeDep) -> PauseOut:
+def pause(caller: AdminDep, session: SessionDep, runtime: RuntimeDep) -> PauseOut:
     """Stops issuance and every transfer on chain until unpaused (admin only)."""
-    return service.set_paused(runtime, True, caller.participant_id)
+    return service.set_paused(session, runtime, True, caller.participant_id)
 
 
 @router.post("/ledger/unpause", response_model=PauseOut)
-def unpause(caller: AdminDep, runtime: RuntimeDep) -> PauseOut:
-    return service.set_paused(runtime, False, caller.participant_id)
+def unpause(caller: AdminDep, session: SessionDep, runtime: RuntimeDep) -> PauseOut:
+    return service.set_paused(session, runtime, False, caller.participant_id)
 
 
 @router.get("/ledger/reconciliation", response_model=ReconcileOut)
@@ -37,5 +37,8 @@ def reconciliation(caller: AdminDep, runtime: RuntimeDep) -> ReconcileOut:
         block_number=report.block_number,
         tokens_checked=report.tokens_checked,
         vouchers_checked=report.vouchers_checked,
+        operations_checked=report.operations_checked,
+        quotes_checked=report.quotes_checked,
         differences=report.differences,
+        differing_token_ids=report.differing_token_ids,
     )

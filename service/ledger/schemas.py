@@ -5,9 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 
-class WorkersOut(BaseModel):
-    configured: int = Field(description="Worker processes `cascade serve` runs (WORKERS).")
-    serving: int = Field(description="Of those, how many are up and serving (restarted ones included).")
+class WriterOut(BaseModel):
+    in_this_process: bool = Field(description="Whether the chain writer runs in the process that answered.")
 
 
 class HealthOut(BaseModel):
@@ -19,7 +18,7 @@ class HealthOut(BaseModel):
     pending_operations: int
     paused: bool
     contracts: dict[str, str]
-    workers: WorkersOut
+    writer: WriterOut
 
 
 class PauseOut(BaseModel):
@@ -32,4 +31,7 @@ class ReconcileOut(BaseModel):
     block_number: int
     tokens_checked: int
     vouchers_checked: int
+    operations_checked: int
+    quotes_checked: int
     differences: list[str]
+    differing_token_ids: list[int] = Field(description="Pieces whose index differs from the chain.")

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
-from service.chain.abi import encode_call
-from service.ledger.schemas import HealthOut, PauseOut, WorkersOut
-from service.runtime import Runtime, count_serving_workers
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.api.acting import act_as_service
+from service.api.answers import Answer, responds_to
+from service.api.submit import carry_out
+from service.db.models import Operation
+from service.domain.operations import OperationState
+from service.ledger.schemas import HealthOut, PauseOut, WriterOut
+from service.runtime import Runtime
+from service.writer.outbox import OperationView
+
+PAUSE_KIND = "ledger.pause"
+UNPAUSE_KIND = "ledger.unpause"
 
 
 def fetch_paused(runtime: Runtime) -> bool:
-    return bool(runtime.chain.read(runtime.chain.deployment.note, "paused()", [], ["bool"]))
+    return bool(runtime.chain.read(runtime.chain.contracts.note.call("paused")))
 
 
 def read_health(runtime: Runtime) -> HealthOut:
+    from service.index.indexer import Indexer
+
     head = runtime.chain.fetch_head()
-    checkpoint = runtime.indexer.fetch_checkpoint()
+    checkpoint = Indexer.read_checkpoint(runtime.database, runtime.chain.chain_id)
     indexed = checkpoint[0] if checkpoint else None
     return HealthOut(
         status="ok",
@@ -21,23 +36,43 @@ def read_health(runtime: Runtime) -> HealthOut:
         chain_head=head,
         indexed_head=indexed,
         lag_blocks=None if indexed is None else max(head - indexed, 0),
-        pending_operations=runtime.submitter.count_pending(),
+        pending_operations=_count_pending(runtime),
         paused=fetch_paused(runtime),
         contracts=dict(runtime.chain.deployment.addresses),
-        workers=_read_workers(runtime),
+        writer=WriterOut(in_this_process=runtime.writer is not None and runtime.writer.running),
     )
 
 
-def _read_workers(runtime: Runtime) -> WorkersOut:
-    configured = runtime.settings.workers
-    if runtime.worker_slot is None:  # the only process: the one answering
-        return WorkersOut(configured=1, serving=1)
-    return WorkersOut(configured=configured, serving=count_serving_workers(runtime.locks, configured))
+def _count_pending(runtime: Runtime) -> int:
+    with runtime.database.engine.connect() as connection:
+        return int(
+            connection.execute(
+                select(func.count()).where(
+                    Operation.state.in_([OperationState.QUEUED, OperationState.SIGNED])
+                )
+            ).scalar_one()
+        )
 
 
-def set_paused(runtime: Runtime, paused: bool, by: int) -> PauseOut:
-    signature = "pause()" if paused else "unpause()"
-    receipt = runtime.submitter.submit_operator_call(
-        f"ledger.{signature[:-2]}", by, runtime.chain.deployment.note, encode_call(signature, [])
+def set_paused(session: Session, runtime: Runtime, paused: bool, by: int) -> PauseOut:
+    """Pauses (or resumes) every movement of notes on chain, as the service's pauser account."""
+    note = runtime.chain.contracts.note
+    intent = act_as_service(
+        runtime,
+        "pauser",
+        PAUSE_KIND if paused else UNPAUSE_KIND,
+        note.address,
+        note.calldata("pause" if paused else "unpause"),
     )
-    return PauseOut(paused=paused, transaction_hash=receipt.transaction_hash)
+    [done] = carry_out(runtime, [intent], participant_id=by, session=session)
+    return build_pause_out(done)
+
+
+def build_pause_out(operation: OperationView) -> PauseOut:
+    assert operation.transaction_hash is not None
+    return PauseOut(paused=operation.kind == PAUSE_KIND, transaction_hash=operation.transaction_hash)
+
+
+@responds_to(PAUSE_KIND, UNPAUSE_KIND)
+def answer_pause(_runtime: Runtime, _session: Session, operations: Sequence[OperationView]) -> Answer:
+    return 200, build_pause_out(operations[0]).model_dump(mode="json")

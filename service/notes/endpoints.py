@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from service.api.auth import CallerDep, RuntimeDep, SessionDep
-from service.api.common import IdPath
+from service.api.common import IdPath, SigningRequestOut
 from service.api.routing import LedgerRouter
 from service.notes import service
-from service.notes.schemas import NoteOut, SigningRequestOut, TransferCreate, TransferIntent, TransferOut
+from service.notes.schemas import NoteOut, TransferCreate, TransferIntent, TransferOut
 
 router = LedgerRouter(prefix="/v1/notes", tags=["notes"])
 

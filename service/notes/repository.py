@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from service.db.models import Note, Participant, ValueMovement, Voucher
@@ -182,6 +182,19 @@ def fetch_token_ids_with_value(session: Session, voucher_id: int) -> list[int]:
         .order_by(Note.token_id)
     )
     return list(session.scalars(query).all())
+
+
+def fetch_token_ids_with_value_after(
+    connection: Connection, voucher_id: int, after_token_id: int, limit: int
+) -> list[int]:
+    """The next `limit` pieces of the voucher that hold value, by token id after `after_token_id`."""
+    query = (
+        select(Note.token_id)
+        .where(Note.voucher_id == voucher_id, Note.value_minor > 0, Note.token_id > after_token_id)
+        .order_by(Note.token_id)
+        .limit(limit)
+    )
+    return [int(token_id) for token_id in connection.execute(query).scalars()]
 
 
 def fetch_voucher_ids_held_by(session: Session, address: str) -> set[int]:

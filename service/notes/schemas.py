@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.common import Id, ParticipantRef, UtcDatetime
+from service.api.common import Id, ParticipantRef, SignedRequest, UtcDatetime
 
 
 class NoteOut(BaseModel):
@@ -22,16 +22,6 @@ class NoteOut(BaseModel):
     due_at: UtcDatetime
     voucher_status: str
     created_transaction_hash: str
-
-
-class SignedRequest(BaseModel):
-    """For participants with their own wallet: the EIP-712 forward request they signed."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    nonce: int = Field(ge=0, lt=2**256)
-    deadline: int = Field(gt=0, lt=2**48)
-    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$")
 
 
 class TransferCreate(BaseModel):
@@ -55,12 +45,6 @@ class TransferIntent(BaseModel):
     to_participant_id: Id
     amount: str
     into_token_id: Id | None = None
-
-
-class SigningRequestOut(BaseModel):
-    typed_data: dict[str, Any] = Field(description="Sign with eth_signTypedData_v4, then POST the transfer.")
-    nonce: int
-    deadline: int
 
 
 class TransferOut(BaseModel):

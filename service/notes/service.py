@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from service.api.acting import act_as, signed_forward, signing_request
+from service.api.answers import Answer, responds_to
 from service.api.auth import Caller
-from service.api.common import participant_ref
-from service.api.relay import relay_as
-from service.chain.abi import DecodedEvent, encode_call
-from service.chain.client import Receipt
+from service.api.common import SigningRequestOut, participant_ref
+from service.api.submit import carry_out
 from service.db.models import Note, Participant, Voucher
 from service.domain.money import Currency, fetch_currency, format_minor, parse_amount_minor
 from service.domain.notes import check_transfer
@@ -23,15 +23,14 @@ from service.errors import (
 )
 from service.notes import repository
 from service.notes.repository import Account
-from service.notes.schemas import NoteOut, SigningRequestOut, TransferCreate, TransferIntent, TransferOut
+from service.notes.schemas import NoteOut, TransferCreate, TransferIntent, TransferOut
 from service.participants import repository as participants_repository
 from service.runtime import Runtime
-from service.submission import split_by_request
 from service.vouchers import repository as vouchers_repository
 from service.vouchers.service import can_view_voucher
+from service.writer.outbox import OperationView
 
-SPLIT_SIGNATURE = "transferFrom(uint256,address,uint256)"
-MERGE_SIGNATURE = "transferFrom(uint256,uint256,uint256)"
+TRANSFER_KIND = "note.transfer"
 
 
 def to_outs(session: Session, notes: Sequence[tuple[Note, Voucher]]) -> list[NoteOut]:
@@ -141,10 +140,11 @@ def plan_transfer(
         voucher_active=context.voucher_status == "active",
         into_piece=repository.to_piece(into) if into else None,
     )
+    note = runtime.chain.contracts.note
     if into is not None:
-        calldata = encode_call(MERGE_SIGNATURE, [token_id, into.token_id, amount_minor])
+        calldata = note.calldata("transferFrom", token_id, into.token_id, amount_minor)
     else:
-        calldata = encode_call(SPLIT_SIGNATURE, [token_id, recipient.address, amount_minor])
+        calldata = note.calldata("transferFrom", token_id, recipient.address, amount_minor)
     return PlannedTransfer(
         sender, recipient, currency, amount_minor, token_id, body.into_token_id, calldata, piece.voucher_id
     )
@@ -154,11 +154,9 @@ def prepare_signing_request(
     session: Session, runtime: Runtime, caller: Caller, token_id: int, body: TransferIntent
 ) -> SigningRequestOut:
     plan = plan_transfer(session, runtime, caller, token_id, body)
-    request = runtime.submitter.prepare_forward_request(
-        plan.sender.address, runtime.chain.deployment.note, plan.calldata
+    return SigningRequestOut(
+        **signing_request(runtime, plan.sender, runtime.chain.deployment.note, plan.calldata)
     )
-    typed = request.typed_data(runtime.chain.chain_id, runtime.chain.deployment.forwarder)
-    return SigningRequestOut(typed_data=typed, nonce=request.nonce, deadline=request.deadline)
 
 
 def transfer(
@@ -168,65 +166,45 @@ def transfer(
         to_participant_id=body.to_participant_id, amount=body.amount, into_token_id=body.into_token_id
     )
     plan = plan_transfer(session, runtime, caller, token_id, intent)
-    signed = None
-    if body.signed_request is not None:
-        signature = bytes.fromhex(body.signed_request.signature[2:])
-        signed = (body.signed_request.nonce, body.signed_request.deadline, signature)
-    session.commit()
-
-    receipt = relay_as(
-        runtime, plan.sender, "note.transfer", runtime.chain.deployment.note, plan.calldata, signed=signed
+    operation = act_as(
+        runtime,
+        plan.sender,
+        TRANSFER_KIND,
+        runtime.chain.deployment.note,
+        plan.calldata,
+        signed=signed_forward(body),
+        payload={
+            "currency": plan.currency.code,
+            "to_participant_id": plan.recipient.id,
+            "voucher_id": plan.voucher_id,
+        },
     )
-
-    # The voucher, currency and recipient are known from the plan: no database reads for them.
-    return _transfer_out(session, receipt, receipt.events, plan.voucher_id, plan.currency, plan.recipient.id)
-
-
-def describe_transfer(session: Session, receipt: Receipt, events: list[DecodedEvent]) -> TransferOut:
-    """The answer to a transfer, from its own events and the index as of its block."""
-    [moved] = events_named(events, "TransferValue")
-    session.expire_all()
-    source = repository.fetch_note(session, int(moved.args["_fromTokenId"]))
-    target = repository.fetch_note(session, int(moved.args["_toTokenId"]))
-    assert source is not None and target is not None
-    voucher = vouchers_repository.fetch_voucher(session, source.voucher_id)
-    recipient = participants_repository.fetch_participant_by_address(session, target.holder_address)
-    assert voucher is not None and recipient is not None
-    return _transfer_out(session, receipt, events, voucher.id, fetch_currency(voucher.currency), recipient.id)
+    [done] = carry_out(runtime, [operation], participant_id=caller.participant_id, session=session)
+    return build_transfer_out(session, done)
 
 
-def _transfer_out(
-    session: Session,
-    receipt: Receipt,
-    events: list[DecodedEvent],
-    voucher_id: int,
-    currency: Currency,
-    recipient_id: int,
-) -> TransferOut:
-    """What a transfer answers: the value moved and what the source kept, right after its block."""
-    [moved] = events_named(events, "TransferValue")
-    from_token_id = int(moved.args["_fromTokenId"])
-    remaining_minor = repository.compute_value_after_block(session, from_token_id, receipt.block_number)
+def build_transfer_out(session: Session, operation: OperationView) -> TransferOut:
+    """A transfer's answer, from its own events and the index as of its block."""
+    payload = operation.payload or {}
+    [moved] = operation.events("TransferValue")
+    args = moved["args"]
+    from_token_id = int(args["_fromTokenId"])
+    currency = fetch_currency(payload["currency"])
+    assert operation.block_number is not None and operation.transaction_hash is not None
+    remaining_minor = repository.compute_value_after_block(session, from_token_id, operation.block_number)
     return TransferOut(
-        kind="split" if events_named(events, "NoteSplit") else "merge",
-        token_id=int(moved.args["_toTokenId"]),
+        kind="split" if operation.events("NoteSplit") else "merge",
+        token_id=int(args["_toTokenId"]),
         from_token_id=from_token_id,
-        voucher_id=voucher_id,
-        amount=format_minor(int(moved.args["_value"]), currency),
+        voucher_id=int(payload["voucher_id"]),
+        amount=format_minor(int(args["_value"]), currency),
         remaining=format_minor(remaining_minor, currency),
-        to_participant_id=recipient_id,
-        transaction_hash=receipt.transaction_hash,
-        block_number=receipt.block_number,
+        to_participant_id=int(payload["to_participant_id"]),
+        transaction_hash=operation.transaction_hash,
+        block_number=operation.block_number,
     )
 
 
-def rebuild_transfer_response(session: Session, sender: Participant, receipt: Receipt) -> TransferOut:
-    """A transfer's answer rebuilt after a crash, from the relay transaction that carried it."""
-    for (signer, _nonce), (succeeded, events) in split_by_request(receipt).items():
-        if succeeded and signer == sender.address.lower() and events_named(events, "TransferValue"):
-            return describe_transfer(session, receipt, events)
-    raise NoteNotFound("the transfer is not in its transaction", transaction_hash=receipt.transaction_hash)
-
-
-def events_named(events: list[DecodedEvent], name: str) -> list[DecodedEvent]:
-    return [event for event in events if event.name == name]
+@responds_to(TRANSFER_KIND)
+def answer_transfer(_runtime: Runtime, session: Session, operations: Sequence[OperationView]) -> Answer:
+    return 201, build_transfer_out(session, operations[0]).model_dump(mode="json")

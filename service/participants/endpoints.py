@@ -17,9 +17,7 @@ def create_participant(
     body: ParticipantCreate, caller: AdminDep, session: SessionDep, runtime: RuntimeDep
 ) -> ParticipantCreated:
     """Registers a participant (admin only): an on-chain address, verification, and an API key shown once."""
-    created = service.register_participant(session, runtime, body, caller.participant_id)
-    session.commit()
-    return created
+    return service.register_participant(session, runtime, body, caller.participant_id)
 
 
 @router.get("", response_model=list[ParticipantOut])
@@ -51,7 +49,6 @@ def revoke_participant(
 ) -> ParticipantOut:
     """Revokes the participant's on-chain verification: it can then neither send nor receive notes."""
     participant = service.set_verification(session, runtime, participant_id, False, caller.participant_id)
-    session.commit()
     return service.to_out(participant)
 
 
@@ -60,5 +57,4 @@ def verify_participant(
     participant_id: IdPath, caller: AdminDep, session: SessionDep, runtime: RuntimeDep
 ) -> ParticipantOut:
     participant = service.set_verification(session, runtime, participant_id, True, caller.participant_id)
-    session.commit()
     return service.to_out(participant)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from eth_utils import to_checksum_address
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
-from service.db.models import ApiKey, Participant
+from service.db.models import ApiKey, Participant, utc_now
 
 
 def fetch_participant(session: Session, participant_id: int) -> Participant | None:
@@ -43,11 +43,46 @@ def count_admins(session: Session) -> int:
     )
 
 
-def add_participant(session: Session, participant: Participant) -> Participant:
-    session.add(participant)
-    session.flush()
-    return participant
+def insert_participant(
+    connection: Connection, *, name: str, role: str, address: str, encrypted_private_key: str | None
+) -> Participant:
+    """A new participant, unverified until the registry's event says otherwise (admins never are)."""
+    row = {
+        "name": name,
+        "role": role,
+        "address": address,
+        "encrypted_private_key": encrypted_private_key,
+        "verified": False,
+        "created_at": utc_now(),
+    }
+    participant_id = connection.execute(insert(Participant).returning(Participant.id), row).scalar_one()
+    return Participant(id=participant_id, **row)
 
 
-def add_api_key(session: Session, participant_id: int, key_hash: str, key_prefix: str) -> None:
-    session.add(ApiKey(participant_id=participant_id, key_hash=key_hash, key_prefix=key_prefix))
+def insert_api_key(connection: Connection, participant_id: int, key_hash: str, key_prefix: str) -> None:
+    connection.execute(
+        insert(ApiKey),
+        {
+            "participant_id": participant_id,
+            "key_hash": key_hash,
+            "key_prefix": key_prefix,
+            "created_at": utc_now(),
+        },
+    )
+
+
+def fetch_participant_by_name_on(connection: Connection, name: str) -> Participant | None:
+    row = (
+        connection.execute(select(Participant.__table__).where(Participant.name == name))
+        .mappings()
+        .one_or_none()
+    )
+    return Participant(**row) if row else None
+
+
+def count_admins_on(connection: Connection) -> int:
+    return int(
+        connection.execute(
+            select(func.count()).select_from(Participant).where(Participant.role == "admin")
+        ).scalar_one()
+    )

@@ -34,5 +34,8 @@ class ParticipantOut(BaseModel):
 
 
 class ParticipantCreated(ParticipantOut):
-    api_key: str = Field(description="Shown once; the ledger keeps only its hash.")
+    api_key: str | None = Field(
+        description="Shown once, in the first answer; the ledger keeps only its hash, so a replay of the "
+        "request (same Idempotency-Key) answers null here."
+    )
     registration_transaction_hash: str | None

@@ -8,14 +8,16 @@ from fastapi import Query
 from fastapi.responses import PlainTextResponse
 
 from service.api.auth import CallerDep, RuntimeDep, SessionDep
-from service.api.common import IdPath
+from service.api.common import IdPath, SigningRequestOut
 from service.api.routing import LedgerRouter
-from service.settlement import service
+from service.errors import JobNotFound
+from service.settlement import repository, service
 from service.settlement.schemas import (
+    ClaimCreate,
     ClaimOut,
     FundingCreate,
+    JobOut,
     PayoutRun,
-    PayoutRunOut,
     SettlementOut,
     SettlementReport,
 )
@@ -39,22 +41,58 @@ def fund(
     return service.fund(session, runtime, caller, voucher_id, body)
 
 
-@router.post("/v1/vouchers/{voucher_id}/settlement/payouts", response_model=PayoutRunOut)
+@router.post(
+    "/v1/vouchers/{voucher_id}/settlement/fundings/signing-request", response_model=SigningRequestOut
+)
+def prepare_funding_signing(
+    voucher_id: IdPath, body: FundingCreate, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> SigningRequestOut:
+    """For an obligor with its own wallet: the forward request to sign for this funding."""
+    return SigningRequestOut(
+        **service.signing_request_for(session, runtime, caller, "fund", voucher_id, body)
+    )
+
+
+@router.post("/v1/vouchers/{voucher_id}/settlement/payouts", status_code=202, response_model=JobOut)
 def run_payouts(
     voucher_id: IdPath,
     caller: CallerDep,
     session: SessionDep,
     runtime: RuntimeDep,
     body: PayoutRun | None = None,
-) -> PayoutRunOut:
-    """On or after maturity, pays every holder of every piece from the funded cash, in batches."""
-    return service.run_payouts(session, runtime, caller, voucher_id, body or PayoutRun())
+) -> JobOut:
+    """On or after maturity, starts a job that pays every holder of every piece from the funded cash, in
+    batches sized to the block's gas; follow it at `GET /v1/jobs/{id}`."""
+    return service.start_payouts(session, runtime, caller, voucher_id, body or PayoutRun())
+
+
+@router.get("/v1/jobs/{job_id}", response_model=JobOut)
+def read_job(job_id: IdPath, caller: CallerDep, session: SessionDep) -> JobOut:
+    """A job's state and progress (pieces paid, cash paid, transactions): its starter and admins see it."""
+    job = repository.fetch_job(session, job_id)
+    if job is None or not (caller.is_admin or job.participant_id == caller.participant_id):
+        raise JobNotFound(f"job {job_id} does not exist", job_id=job_id)
+    return service.job_out(job)
 
 
 @router.post("/v1/notes/{token_id}/settlement-claims", status_code=201, response_model=ClaimOut)
-def claim(token_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep) -> ClaimOut:
+def claim(
+    token_id: IdPath,
+    caller: CallerDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    body: ClaimCreate | None = None,
+) -> ClaimOut:
     """A holder collects its piece's payment itself."""
-    return service.claim(session, runtime, caller, token_id)
+    return service.claim(session, runtime, caller, token_id, body)
+
+
+@router.post("/v1/notes/{token_id}/settlement-claims/signing-request", response_model=SigningRequestOut)
+def prepare_claim_signing(
+    token_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> SigningRequestOut:
+    """For a holder with its own wallet: the forward request to sign for this claim."""
+    return SigningRequestOut(**service.signing_request_for(session, runtime, caller, "claim", token_id))
 
 
 @router.get(

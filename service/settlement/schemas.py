@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.common import ParticipantRef, UtcDatetime
+from service.api.common import ParticipantRef, SignedRequest, UtcDatetime
+from service.domain.operations import JobState
 from service.domain.settlement import SettlementStatus
 
 
@@ -12,12 +15,20 @@ class FundingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     amount: str = Field(examples=["100000000.00"])
+    signed_request: SignedRequest | None = Field(
+        default=None, description="Only for obligors without a managed key; see the signing-request endpoint."
+    )
 
 
 class PayoutRun(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    batch_size: int = Field(default=50, ge=1, le=200, description="Pieces paid per transaction.")
+    batch_size: int | None = Field(
+        default=None,
+        ge=1,
+        le=200,
+        description="Pieces paid per operation (default: as many as the block's gas allows).",
+    )
 
 
 class SettlementOut(BaseModel):
@@ -34,12 +45,29 @@ class SettlementOut(BaseModel):
     )
 
 
-class PayoutRunOut(BaseModel):
-    batches: int
+class JobOut(BaseModel):
+    """A job the chain writer runs off the request (`GET /v1/jobs/{id}` to follow it)."""
+
+    id: int
+    kind: str
+    state: JobState = Field(description="queued, running, completed or failed.")
+    voucher_id: int
+    currency: str
     pieces_paid: int
-    paid: str
+    paid: str = Field(description="Cash paid so far.")
+    batches: int
     transaction_hashes: list[str]
-    settlement: SettlementOut
+    error: dict[str, Any] | None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+class ClaimCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    signed_request: SignedRequest | None = Field(
+        default=None, description="Only for holders without a managed key; see the signing-request endpoint."
+    )
 
 
 class ClaimOut(BaseModel):

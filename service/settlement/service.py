@@ -4,48 +4,51 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from datetime import UTC, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
+from service.api.acting import act_as, act_as_service, signed_forward, signing_request
+from service.api.answers import Answer, responds_to
 from service.api.auth import Caller
 from service.api.common import participant_ref
-from service.api.relay import relay_as
-from service.chain.abi import encode_call
-from service.db.models import CashMovement, Voucher
+from service.api.submit import carry_out, record_answer
+from service.db.models import CashMovement, Job, Voucher
 from service.domain.money import fetch_currency, format_minor, parse_amount_minor
+from service.domain.operations import JobState
 from service.domain.settlement import SettlementStatus, compute_settlement_status
-from service.errors import Forbidden, NotHolder, NotObligor, SettlementNotMatured
+from service.errors import Forbidden, NoteNotFound, NotObligor, SettlementNotFunded, SettlementNotMatured
 from service.financing.service import chain_now
 from service.notes import repository as notes_repository
 from service.notes.service import load_note
 from service.participants import repository as participants_repository
 from service.runtime import Runtime
+from service.settlement import repository
 from service.settlement.schemas import (
     ClaimOut,
     FundingCreate,
+    JobOut,
     PayoutRun,
-    PayoutRunOut,
     ReportRow,
     SettlementOut,
     SettlementReport,
 )
+from service.vouchers import repository as vouchers_repository
 from service.vouchers.service import require_visible_voucher
+from service.writer.jobs import create_job
+from service.writer.outbox import OperationIntent, OperationView
 
-# Gas of one payout transaction: a fixed part plus what paying one piece costs at most.
+# Gas of one payout operation: a fixed part plus what paying one piece costs at most.
 PAYOUT_BASE_GAS = 200_000
 PAYOUT_GAS_PER_PIECE = 90_000
 REPORT_KINDS = ("settlement_funding", "settlement_payment", "settlement_withheld", "early_payment")
-
-
-def _vault(runtime: Runtime) -> str:
-    return runtime.chain.deployment.addresses["vault"]
-
-
-# ISettlementVault.SlotAccount: cashToken, round, roundOpen, funded, paidOut, withdrawn, and the open
-# round's available, outstanding and token mark.
-SLOT_ACCOUNT = "(address,uint64,bool,uint256,uint256,uint256,uint256,uint256,uint256)"
+FUND_KIND = "settlement.fund"
+CLAIM_KIND = "settlement.claim"
+PAYOUT_KIND = "settlement.payout"
+PAYOUT_JOB = "settlement.payout"
 
 
 def compute_status(runtime: Runtime, voucher: Voucher) -> SettlementStatus:
@@ -59,12 +62,12 @@ def compute_status(runtime: Runtime, voucher: Voucher) -> SettlementStatus:
     )
 
 
-def to_out(runtime: Runtime, voucher: Voucher) -> SettlementOut:
+def to_out(session: Session, runtime: Runtime, voucher: Voucher) -> SettlementOut:
+    """From the index: what was funded, paid and withdrawn, as the vault's events said."""
     currency = fetch_currency(voucher.currency)
-    # The vault's whole account in one call, so that the three figures are of one block.
-    account = runtime.chain.read(_vault(runtime), "accountOf(uint256)", [voucher.id], [SLOT_ACCOUNT])
-    funded, paid_out, withdrawn = (int(account[field]) for field in (3, 4, 5))
-    available = funded - paid_out - withdrawn  # as the vault's `available` computes it
+    totals = repository.fetch_cash_totals(session, voucher.id)
+    funded, paid_out = totals.get("settlement_funding", 0), totals.get("settlement_payment", 0)
+    available = funded - paid_out - totals.get("settlement_withdrawal", 0)  # as the vault computes it
     return SettlementOut(
         voucher_id=voucher.id,
         currency=voucher.currency,
@@ -79,92 +82,218 @@ def to_out(runtime: Runtime, voucher: Voucher) -> SettlementOut:
 
 
 def read_settlement(session: Session, runtime: Runtime, caller: Caller, voucher_id: int) -> SettlementOut:
+    return to_out(session, runtime, require_visible_voucher(session, caller, voucher_id))
+
+
+def plan_funding(
+    session: Session, runtime: Runtime, caller: Caller, voucher_id: int, body: Any
+) -> tuple[Any, bytes]:
     voucher = require_visible_voucher(session, caller, voucher_id)
-    return to_out(runtime, voucher)
+    if voucher.obligor_address != caller.address:
+        raise NotObligor("only the voucher's obligor funds its settlement", voucher_id=voucher_id)
+    obligor = participants_repository.fetch_participant(session, caller.participant_id)
+    amount_minor = parse_amount_minor(body.amount, fetch_currency(voucher.currency))
+    return obligor, runtime.chain.contracts.vault.calldata("fund", voucher_id, amount_minor)
 
 
 def fund(
     session: Session, runtime: Runtime, caller: Caller, voucher_id: int, body: FundingCreate
 ) -> SettlementOut:
     """The obligor pays cash into the voucher's settlement, at once or in parts, early or late."""
-    voucher = require_visible_voucher(session, caller, voucher_id)
-    if voucher.obligor_address != caller.address:
-        raise NotObligor("only the voucher's obligor funds its settlement", voucher_id=voucher_id)
-    obligor = participants_repository.fetch_participant(session, caller.participant_id)
-    assert obligor is not None
-    amount_minor = parse_amount_minor(body.amount, fetch_currency(voucher.currency))
-    session.commit()
-    relay_as(
+    obligor, calldata = plan_funding(session, runtime, caller, voucher_id, body)
+    intent = act_as(
         runtime,
         obligor,
-        "settlement.fund",
-        _vault(runtime),
-        encode_call("fund(uint256,uint256)", [voucher_id, amount_minor]),
+        FUND_KIND,
+        runtime.chain.contracts.vault.address,
+        calldata,
+        signed=signed_forward(body),
+        payload={"voucher_id": voucher_id},
     )
-    session.refresh(voucher)
-    return to_out(runtime, voucher)
+    [done] = carry_out(runtime, [intent], participant_id=caller.participant_id, session=session)
+    return _settlement_of(session, runtime, done)
 
 
-def run_payouts(
+def _settlement_of(session: Session, runtime: Runtime, operation: OperationView) -> SettlementOut:
+    voucher = vouchers_repository.fetch_voucher(session, int(operation.payload["voucher_id"]))  # type: ignore[index]
+    assert voucher is not None
+    return to_out(session, runtime, voucher)
+
+
+@responds_to(FUND_KIND)
+def answer_funding(runtime: Runtime, session: Session, operations: Sequence[OperationView]) -> Answer:
+    return 201, _settlement_of(session, runtime, operations[0]).model_dump(mode="json")
+
+
+def start_payouts(
     session: Session, runtime: Runtime, caller: Caller, voucher_id: int, body: PayoutRun
-) -> PayoutRunOut:
-    """Pays every piece with value, in batches, from the cash available (pro rata if partly funded)."""
+) -> JobOut:
+    """On or after maturity, a job pays every piece with value, in batches sized to the block's gas,
+    from the cash available (pro rata if partly funded); answered at once with the job to follow."""
     voucher = require_visible_voucher(session, caller, voucher_id)
     if not caller.is_admin and voucher.obligor_address != caller.address:
         raise Forbidden("settlement is run by an admin or the voucher's obligor")
     due_at = voucher.due_at.replace(tzinfo=UTC)
-    now = chain_now(runtime)
-    if now < due_at:
+    if chain_now(runtime) < due_at:
         raise SettlementNotMatured(
             f"voucher {voucher_id} matures on {due_at.isoformat()}", due_at=due_at.isoformat()
         )
-    token_ids = notes_repository.fetch_token_ids_with_value(session, voucher_id)
-    session.commit()
-    hashes: list[str] = []
-    paid = pieces = 0
-    for start in range(0, len(token_ids), body.batch_size):
-        batch = token_ids[start : start + body.batch_size]
-        receipt = runtime.submitter.submit_operator_call(
-            "settlement.payout",
-            caller.participant_id,
-            _vault(runtime),
-            encode_call("payout(uint256,uint256[])", [voucher_id, batch]),
-            gas=PAYOUT_BASE_GAS + PAYOUT_GAS_PER_PIECE * len(batch),
+    totals = repository.fetch_cash_totals(session, voucher_id)
+    available = (
+        totals.get("settlement_funding", 0)
+        - totals.get("settlement_payment", 0)
+        - totals.get("settlement_withdrawal", 0)
+    )
+    if available <= 0:
+        raise SettlementNotFunded(f"voucher {voucher_id} has no settlement cash available", voucher_id=voucher_id)
+    batch_size = body.batch_size or max(
+        1,
+        min(
+            MAX_PAYOUT_BATCH,
+            (runtime.settings.max_relay_gas - 2 * PAYOUT_BASE_GAS) // (2 * PAYOUT_GAS_PER_PIECE),
+        ),
+    )
+    session.rollback()
+    with runtime.database.transaction() as writing:
+        job_id = create_job(
+            writing.connection(),
+            PAYOUT_JOB,
+            {"voucher_id": voucher_id, "batch_size": batch_size, "currency": voucher.currency},
+            participant_id=caller.participant_id,
+            request_key=None,
+            progress=new_progress(),
         )
-        hashes.append(receipt.transaction_hash)
-        for event in receipt.events_named("SettlementPaid"):
-            paid += int(event.args["amount"])
-            pieces += 1
-    session.refresh(voucher)
-    return PayoutRunOut(
-        batches=len(hashes),
-        pieces_paid=pieces,
-        paid=format_minor(paid, fetch_currency(voucher.currency)),
-        transaction_hashes=hashes,
-        settlement=to_out(runtime, voucher),
+        job = writing.get(Job, job_id)
+        assert job is not None
+        out = job_out(job)
+        record_answer(writing.connection(), 202, out.model_dump(mode="json"))
+    runtime.wake_writer()
+    return out
+
+
+MAX_PAYOUT_BATCH = 200
+
+
+def new_progress() -> dict[str, Any]:
+    return {"cursor": 0, "pieces_paid": 0, "paid_minor": 0, "batches": 0, "transaction_hashes": []}
+
+
+def job_out(job: Job) -> JobOut:
+    progress = job.progress or {}
+    currency = fetch_currency(job.params["currency"])
+    return JobOut(
+        id=job.id,
+        kind=job.kind,
+        state=JobState(job.state),
+        voucher_id=int(job.params["voucher_id"]),
+        currency=currency.code,
+        pieces_paid=int(progress.get("pieces_paid", 0)),
+        paid=format_minor(int(progress.get("paid_minor", 0)), currency),
+        batches=int(progress.get("batches", 0)),
+        transaction_hashes=list(progress.get("transaction_hashes", [])),
+        error=job.error,
+        created_at=job.created_at,
+        updated_at=job.updated_at,
     )
 
 
-def claim(session: Session, runtime: Runtime, caller: Caller, token_id: int) -> ClaimOut:
-    """A holder collects its own piece's payment without waiting for the batch run."""
+class PayoutJob:
+    """The steps of a payout job: the next pieces with value after the cursor, paid in one operation
+    signed by the service's settlement account (payouts need no role: the vault pays holders only)."""
+
+    kind = PAYOUT_JOB
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    def next_step(self, connection: Connection, job: Job) -> OperationIntent | None:
+        voucher_id, batch_size = int(job.params["voucher_id"]), int(job.params["batch_size"])
+        token_ids = notes_repository.fetch_token_ids_with_value_after(
+            connection, voucher_id, int(job.progress.get("cursor", 0)), batch_size
+        )
+        if not token_ids:
+            return None
+        vault = self._runtime.chain.contracts.vault
+        return act_as_service(
+            self._runtime,
+            "settlement",
+            PAYOUT_KIND,
+            vault.address,
+            vault.calldata("payout", voucher_id, token_ids),
+            gas=PAYOUT_BASE_GAS + PAYOUT_GAS_PER_PIECE * len(token_ids),
+            payload={"voucher_id": voucher_id, "token_ids": token_ids},
+        )
+
+    def record_step(self, connection: Connection, job: Job, step: OperationView) -> dict[str, Any]:
+        progress = dict(job.progress or new_progress())
+        paid = step.events("SettlementPaid")
+        progress["cursor"] = max(int(token) for token in (step.payload or {})["token_ids"])
+        progress["pieces_paid"] = int(progress.get("pieces_paid", 0)) + len(paid)
+        progress["paid_minor"] = int(progress.get("paid_minor", 0)) + sum(
+            int(event["args"]["amount"]) for event in paid
+        )
+        progress["batches"] = int(progress.get("batches", 0)) + 1
+        progress["transaction_hashes"] = [*progress.get("transaction_hashes", []), step.transaction_hash]
+        return progress
+
+
+def plan_claim(
+    session: Session, runtime: Runtime, caller: Caller, token_id: int
+) -> tuple[Any, bytes, dict[str, Any]]:
     note, voucher = load_note(session, caller, token_id)
     if note.holder_address != caller.address:
-        raise NotHolder(f"note {token_id} is not held by you", token_id=token_id)
+        raise NoteNotFound(f"note {token_id} does not exist", token_id=token_id)
     holder = participants_repository.fetch_participant(session, caller.participant_id)
-    assert holder is not None
-    session.commit()
-    receipt = relay_as(
-        runtime, holder, "settlement.claim", _vault(runtime), encode_call("claim(uint256)", [token_id])
+    calldata = runtime.chain.contracts.vault.calldata("claim", token_id)
+    return holder, calldata, {"token_id": token_id, "currency": voucher.currency}
+
+
+def claim(session: Session, runtime: Runtime, caller: Caller, token_id: int, body: Any = None) -> ClaimOut:
+    """A holder collects its own piece's payment without waiting for the batch run."""
+    holder, calldata, payload = plan_claim(session, runtime, caller, token_id)
+    intent = act_as(
+        runtime,
+        holder,
+        CLAIM_KIND,
+        runtime.chain.contracts.vault.address,
+        calldata,
+        signed=signed_forward(body),
+        payload=payload,
     )
-    [paid] = receipt.events_named("SettlementPaid")
-    session.refresh(note)
-    currency = fetch_currency(voucher.currency)
+    [done] = carry_out(runtime, [intent], participant_id=caller.participant_id, session=session)
+    return build_claim_out(session, done)
+
+
+def build_claim_out(session: Session, operation: OperationView) -> ClaimOut:
+    payload = operation.payload or {}
+    currency = fetch_currency(payload["currency"])
+    [paid] = operation.events("SettlementPaid")
+    assert operation.block_number is not None and operation.transaction_hash is not None
+    remaining = notes_repository.compute_value_after_block(
+        session, int(payload["token_id"]), operation.block_number
+    )
     return ClaimOut(
-        token_id=token_id,
-        amount=format_minor(int(paid.args["amount"]), currency),
-        remaining_value=format_minor(note.value_minor, currency),
-        transaction_hash=receipt.transaction_hash,
+        token_id=int(payload["token_id"]),
+        amount=format_minor(int(paid["args"]["amount"]), currency),
+        remaining_value=format_minor(remaining, currency),
+        transaction_hash=operation.transaction_hash,
     )
+
+
+@responds_to(CLAIM_KIND)
+def answer_claim(_runtime: Runtime, session: Session, operations: Sequence[OperationView]) -> Answer:
+    return 201, build_claim_out(session, operations[0]).model_dump(mode="json")
+
+
+def signing_request_for(
+    session: Session, runtime: Runtime, caller: Caller, action: str, target_id: int, body: Any = None
+) -> dict[str, Any]:
+    vault = runtime.chain.contracts.vault.address
+    if action == "fund":
+        actor, calldata = plan_funding(session, runtime, caller, target_id, body)
+    else:
+        actor, calldata, _payload = plan_claim(session, runtime, caller, target_id)
+    return signing_request(runtime, actor, vault, calldata)
 
 
 def build_report(session: Session, runtime: Runtime, caller: Caller, voucher_id: int) -> SettlementReport:

@@ -20,7 +20,6 @@ def issue_voucher(
 ) -> VoucherOut:
     """Issues a voucher as one ERC-3525 slot whose root token holds the whole face value."""
     voucher_id = service.issue_voucher(session, runtime, caller, body)
-    session.commit()
     return service.read_voucher(session, caller, voucher_id)
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
 from service.db.models import Voucher, VoucherDocument
@@ -32,5 +33,17 @@ def fetch_documents(session: Session, voucher_ids: set[int]) -> dict[int, Vouche
     return {document.voucher_id: document for document in session.scalars(query)}
 
 
-def add_document(session: Session, document: VoucherDocument) -> None:
-    session.add(document)
+def add_document(
+    connection: Connection, operation_id: int, invoice_references: list[str], issued_by: int
+) -> None:
+    """The documents of a voucher being issued, keyed by its issuing operation (the projection of the
+    issuance links them to the voucher)."""
+    connection.execute(
+        insert(VoucherDocument),
+        {
+            "operation_id": operation_id,
+            "invoice_references": invoice_references,
+            "issued_by_participant_id": issued_by,
+            "created_at": datetime.now(UTC),
+        },
+    )

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from service.api.acting import act_as_service
+from service.api.answers import Answer, responds_to
 from service.api.auth import Caller
 from service.api.common import participant_ref
-from service.chain.abi import encode_call
+from service.api.submit import await_outcome, require_effect, submit
 from service.db.models import Participant, ValueMovement, Voucher, VoucherDocument
 from service.domain.money import fetch_currency, format_minor, parse_amount_minor
 from service.domain.notes import LineageNode, build_lineage, compute_holdings_by_holder, compute_outstanding
@@ -33,8 +36,9 @@ from service.vouchers.schemas import (
     VoucherCreate,
     VoucherOut,
 )
+from service.writer.outbox import OperationView
 
-ISSUE_SIGNATURE = "issue(address,address,bytes8,uint256,uint256,uint256,bytes32)"
+ISSUE_KIND = "voucher.issue"
 
 
 def _require_participant(session: Session, participant_id: int, field: str) -> Participant:
@@ -49,7 +53,9 @@ def _require_participant(session: Session, participant_id: int, field: str) -> P
 
 
 def issue_voucher(session: Session, runtime: Runtime, caller: Caller, body: VoucherCreate) -> int:
-    """Issues the voucher on chain; returns its id (the slot)."""
+    """Issues the voucher on chain (as the service's issuer account); returns its id (the slot). Its
+    invoice references are recorded with the operation and tied to the voucher by the projection of
+    the issuance event."""
     # load
     if caller.is_admin:
         if body.obligor_participant_id is None:
@@ -75,36 +81,44 @@ def issue_voucher(session: Session, runtime: Runtime, caller: Caller, body: Vouc
         parse_amount_minor(body.face_value, currency, field="face_value"),
         parse_amount_minor(body.minimum_unit, currency, field="minimum_unit"),
         body.due_date,
-        datetime.now(UTC),
+        datetime.fromtimestamp(runtime.chain.fetch_time(), UTC),
     )
-    calldata = encode_call(
-        ISSUE_SIGNATURE,
-        [
-            obligor.address,
-            holder.address,
-            currency.code.encode().ljust(8, b"\0"),
-            terms.face_value_minor,
-            terms.unit_minor,
-            int(terms.due_at.timestamp()),
-            bytes.fromhex(body.document_hash[2:]),
-        ],
+    calldata = runtime.chain.contracts.note.calldata(
+        "issue",
+        obligor.address,
+        holder.address,
+        currency.code.encode().ljust(8, b"\0"),
+        terms.face_value_minor,
+        terms.unit_minor,
+        int(terms.due_at.timestamp()),
+        bytes.fromhex(body.document_hash[2:]),
     )
-    session.commit()
+    intent = act_as_service(runtime, "issuer", ISSUE_KIND, runtime.chain.deployment.note, calldata)
+    references = list(body.invoice_references)
 
-    # submit, then persist the off-chain record
-    receipt = runtime.submitter.submit_operator_call(
-        "voucher.issue", caller.participant_id, runtime.chain.deployment.note, calldata
+    def record_documents(connection: Connection, operation_ids: list[int]) -> None:
+        repository.add_document(connection, operation_ids[0], references, caller.participant_id)
+
+    # submit: the documents are written with the operation, in the same transaction
+    operation_ids = submit(
+        runtime, [intent], participant_id=caller.participant_id, session=session, also=record_documents
     )
-    voucher_id = int(receipt.events_named("VoucherIssued")[0].args["slot"])
-    repository.add_document(
-        session,
-        VoucherDocument(
-            voucher_id=voucher_id,
-            invoice_references=list(body.invoice_references),
-            issued_by_participant_id=caller.participant_id,
-        ),
-    )
-    return voucher_id
+    operations = await_outcome(runtime, operation_ids)
+    require_effect(operations)
+    return voucher_of(operations[0])
+
+
+def voucher_of(operation: OperationView) -> int:
+    [issued] = operation.events("VoucherIssued")
+    return int(issued["args"]["slot"])
+
+
+@responds_to(ISSUE_KIND)
+def answer_issue(_runtime: Runtime, session: Session, operations: Sequence[OperationView]) -> Answer:
+    voucher = repository.fetch_voucher(session, voucher_of(operations[0]))
+    assert voucher is not None
+    [out] = to_outs(session, [voucher])
+    return 201, out.model_dump(mode="json")
 
 
 def require_visible_voucher(session: Session, caller: Caller, voucher_id: int) -> Voucher:

@@ -1,0 +1,1 @@
+"""Chain indexing: the indexer and the projection protocol features implement."""

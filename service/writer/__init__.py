@@ -1,0 +1,1 @@
+"""The chain writer: the one process that signs, relays, journals and indexes."""

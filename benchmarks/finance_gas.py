@@ -36,11 +36,14 @@ def _gas(receipt: dict[str, Any]) -> int:
 
 
 def measure_finance(
-    rpc: JsonRpc, transact: Transact, artifacts: dict[str, Artifact], sender_of: Callable[[str], Any]
+    rpc: JsonRpc, transact: Transact, artifacts: dict[str, Artifact]
 ) -> tuple[dict[str, int | None], dict[str, Any]]:
     """Returns ({operation: gas or None}, details including the reason for each None)."""
     operator, _relayer, seller_key = ANVIL_DEV_KEYS[0], ANVIL_DEV_KEYS[1], ANVIL_DEV_KEYS[2]
-    deployment = deploy_cascade(rpc, ANVIL_CHAIN_ID, sender_of(operator), artifacts)
+    from benchmarks.gas import all_roles_to
+
+    deployer, roles = all_roles_to(operator)
+    deployment = deploy_cascade(rpc, ANVIL_CHAIN_ID, deployer, artifacts, roles)
     addresses = deployment.addresses
     note, registry = deployment.note, deployment.registry
     keys = {

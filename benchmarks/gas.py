@@ -22,10 +22,10 @@ from benchmarks.common import BenchAnvil, BenchError, free_port
 from benchmarks.finance_gas import measure_finance
 from service.chain.abi import encode_call
 from service.chain.compiler import COMPILER_SETTINGS, Artifact, compile_standard_json
-from service.chain.deploy import deploy_cascade
-from service.chain.forwarder import FORWARDED_CALL_GAS, ForwardRequest
+from service.chain.deploy import ServiceRoles, deploy_cascade
+from service.chain.forwarder import FORWARDED_CALL_GAS, BatchEncoder, ForwardRequest
 from service.chain.rpc import JsonRpc
-from service.chain.transactions import TransactionSender
+from service.chain.transactions import AccountKey
 from service.settings import ANVIL_CHAIN_ID, ANVIL_DEV_KEYS, PROJECT_ROOT
 
 REFERENCE_PACKAGE = "@solvprotocol/erc-3525"
@@ -69,25 +69,36 @@ def compile_reference(cache_dir: Path) -> tuple[Artifact, float, bool]:
     return Artifact("ERC3525BaseMock", data["abi"], data["bytecode"]), time.perf_counter() - started, cached
 
 
+def all_roles_to(key: str | bytes) -> tuple[AccountKey, ServiceRoles]:
+    """A deployment in which one account holds every role, so the benchmark can call each function
+    directly and measure its own gas (the service itself gives each role its own account)."""
+    account = AccountKey(key, ANVIL_CHAIN_ID)
+    address = account.address
+    return account, ServiceRoles(
+        issuer=address, registrar=address, pauser=address, minter=address, settlement=address
+    )
+
+
 class _Chain:
     def __init__(self, rpc: JsonRpc) -> None:
         self.rpc = rpc
-        self.senders: dict[str, TransactionSender] = {}
-
-    def sender(self, key: str | bytes) -> TransactionSender:
-        account = Account.from_key(key)
-        if account.address not in self.senders:
-            self.senders[account.address] = TransactionSender(self.rpc, ANVIL_CHAIN_ID, key)
-        return self.senders[account.address]
 
     def transact(self, key: str | bytes, to: str, data: bytes, gas: int = CALL_GAS) -> dict[str, Any]:
-        sender = self.sender(key)
-        signed = sender.sign(to, data, gas)
-        sender.send(signed)
-        receipt = sender.wait_for_receipt(signed.hash, timeout_seconds=30)
+        account = AccountKey(key, ANVIL_CHAIN_ID)
+        nonce = int(self.rpc.request("eth_getTransactionCount", [account.address, "pending"]), 16)
+        fee = int(self.rpc.request("eth_gasPrice"), 16) * 2 + 1
+        signed = account.sign(
+            nonce=nonce, to=to, data=data, gas=gas, max_fee_per_gas=fee, max_priority_fee_per_gas=1
+        )
+        self.rpc.request("eth_sendRawTransaction", ["0x" + signed.raw.hex()])
+        deadline = time.monotonic() + 30
+        while (receipt := self.rpc.request("eth_getTransactionReceipt", [signed.hash])) is None:
+            if time.monotonic() > deadline:
+                raise BenchError(f"gas benchmark transaction {signed.hash} was not mined")
+            time.sleep(0.01)
         if int(receipt["status"], 16) != 1:
             raise BenchError(f"gas benchmark transaction reverted: {signed.hash} to {to}")
-        return receipt
+        return dict(receipt)
 
     def deploy(self, key: str, artifact: Artifact, types: list[str], args: list[Any]) -> str:
         receipt = self.transact(
@@ -102,7 +113,9 @@ def _gas(receipt: dict[str, Any]) -> int:
 
 def _measure_cascade(chain: _Chain, artifacts: dict[str, Artifact]) -> tuple[dict[str, int], dict[str, str]]:
     operator, relayer, holder_a, holder_b, holder_c = ANVIL_DEV_KEYS
-    deployment = deploy_cascade(chain.rpc, ANVIL_CHAIN_ID, chain.sender(operator), artifacts)
+    deployment = deploy_cascade(
+        chain.rpc, ANVIL_CHAIN_ID, *all_roles_to(operator)[:1], artifacts, all_roles_to(operator)[1]
+    )
     note, registry = deployment.note, deployment.registry
     obligor = Account.create().address
     new_holder = Account.create().address  # receives the forwarded split
@@ -159,7 +172,9 @@ def _measure_cascade(chain: _Chain, artifacts: dict[str, Artifact]) -> tuple[dic
         data=encode_call("transferFrom(uint256,address,uint256)", [root, new_holder, 1_000]),
     )
     signature = request.sign(bytes.fromhex(holder_a[2:]), ANVIL_CHAIN_ID, deployment.forwarder)
-    forwarded = chain.transact(relayer, deployment.forwarder, request.encode_execute(signature), 700_000)
+    relayer_address = AccountKey(relayer, ANVIL_CHAIN_ID).address
+    batch = BatchEncoder(artifacts["CascadeForwarder"].abi).encode([(request, signature)], relayer_address)
+    forwarded = chain.transact(relayer, deployment.forwarder, batch, 700_000)
     if (
         chain.rpc.request(
             "eth_call", [{"to": note, "data": "0x" + encode_call("tokenCount()", []).hex()}, "latest"]
@@ -212,7 +227,7 @@ def run_gas(artifacts: dict[str, Artifact], cache_dir: Path, log_dir: Path) -> d
         chain = _Chain(rpc)
         cascade, addresses = _measure_cascade(chain, artifacts)
         reference_gas = _measure_reference(chain, reference)
-        finance, finance_details = measure_finance(rpc, chain.transact, artifacts, chain.sender)
+        finance, finance_details = measure_finance(rpc, chain.transact, artifacts)
     finally:
         rpc.close()
         anvil.stop()

@@ -40,7 +40,9 @@ from benchmarks.common import (
 from benchmarks.e2e import SPLIT, own_wallet_holders
 from benchmarks.service_proc import Stack, service_stack
 from service.chain.abi import encode_call
-from service.chain.forwarder import FORWARDED_CALL_GAS, ForwardRequest, encode_execute_batch, relay_batch_gas
+from service.chain.compiler import compile_cascade
+from service.chain.forwarder import FORWARDED_CALL_GAS, BatchEncoder, ForwardRequest, relay_batch_gas
+from service.settings import Settings
 
 SPLIT_MINOR = 100
 REPETITIONS = 3
@@ -167,6 +169,10 @@ def _forward_nonce(rpc: Rpc, forwarder: str, owner: str) -> int:
     return int(rpc.call("eth_call", [{"to": forwarder, "data": data}, "latest"]), 16)
 
 
+def _batch_encoder() -> BatchEncoder:
+    return BatchEncoder(compile_cascade(Settings().artifacts_dir)["CascadeForwarder"].abi)
+
+
 def _presign(chain: _Chain, transfers: int, batch_requests: int) -> list[RawTransaction]:
     """Transfer i: holder i % holders splits 1.00 off its root to the next holder, K to a batch."""
     deadline = int(time.time()) + DEADLINE_SECONDS
@@ -193,10 +199,12 @@ def _presign(chain: _Chain, transfers: int, batch_requests: int) -> list[RawTran
     for number, start in enumerate(range(0, transfers, batch_requests)):
         chunk = signed[start : start + batch_requests]
         relayer = number % len(chain.relayers)
-        data = encode_execute_batch(chunk, chain.relayers[relayer].address)
+        data = _batch_encoder().encode(chunk, chain.relayers[relayer].address)
         nonce = chain.relayer_nonces[relayer]
         batches.append(
-            chain.relayers[relayer].sign(nonce, chain.forwarder, data, relay_batch_gas(len(chunk)))
+            chain.relayers[relayer].sign(
+                nonce, chain.forwarder, data, relay_batch_gas([FORWARDED_CALL_GAS] * len(chunk))
+            )
         )
         chain.relayer_nonces[relayer] += 1
     return batches

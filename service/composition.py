@@ -60,7 +60,7 @@ def projections(runtime: Runtime) -> list[Projection]:
         ):
             return False
         try:
-            function, arguments = chain.contracts.forwarder.contract.decode_function_input(
+            _function, arguments = chain.contracts.forwarder.contract.decode_function_input(
                 transaction["input"]
             )
         except ValueError:

@@ -36,6 +36,7 @@ from service.chain.rpc import JsonRpc
 from service.chain.transactions import AccountKey
 from service.db.models import ChainEndpoint, DeployedContract, ServiceAccount
 from service.db.session import Database
+from service.index.indexer import Indexer
 from service.settings import ANVIL_CHAIN_ID, ANVIL_DEV_KEYS, Settings
 from service.writer.leader import Leadership
 from service.writer.waiter import OutcomeWaiter
@@ -64,6 +65,13 @@ class Runtime:
     writer: ChainWriter | None = None
     leadership: Leadership | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def indexer(self) -> Indexer:
+        """The indexer of the chain writer running in this process."""
+        if self.writer is None:
+            raise RuntimeError("no chain writer runs in this process")
+        return self.writer.indexer
 
     def wake_writer(self) -> None:
         """Tells the chain writer of this process (if it runs here) that operations were queued."""
@@ -296,6 +304,7 @@ def start_runtime(
     holds leadership (as a standby until then, unless `wait_for_leadership` is off)."""
     if settings.chain_rpc_url is None:
         raise RuntimeError("start_runtime needs CHAIN_RPC_URL (prepare_ledger starts the embedded chain)")
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     database = Database(settings.resolved_database_url)
     if migrate:
         database.migrate()

@@ -38,7 +38,7 @@ def run_writer_child() -> None:
 
     die_with_parent(signal.SIGKILL)
     logging.basicConfig(level=logging.WARNING, format="writer: %(levelname)s %(message)s")
-    runtime = start_runtime(Settings(), writer=True)
+    runtime = start_runtime(Settings(), lambda message: print(message, flush=True), writer=True)
     stop = _stop_on_signals()
     try:
         while not stop():
@@ -151,7 +151,8 @@ class Supervisor:
         child.quick_deaths = child.quick_deaths + 1 if lived < QUICK_DEATH_SECONDS else 0
         if child.quick_deaths > QUICK_DEATHS_ALLOWED:
             raise RuntimeError(
-                f"the {child.name} keeps dying right after it starts: see the logs in {self.settings.data_dir}"
+                f"the {child.name} keeps dying right after it starts: "
+                f"see the logs in {self.settings.data_dir}"
             )
         child.restarts += 1
         self.say(f"the {child.name} stopped unexpectedly: restarting it (restart {child.restarts})")

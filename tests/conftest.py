@@ -20,10 +20,10 @@ from typing import Any
 
 import psycopg
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import event, text
-
 from cryptography.fernet import Fernet
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from sqlalchemy import event, text
 
 from service.chain.anvil import AnvilProcess
 from service.chain.client import Deployment
@@ -78,7 +78,9 @@ def deployment(
     rpc = JsonRpc(anvil.rpc_url)
     try:
         roles = ServiceRoles(**{name: address for name, (address, _key) in service_accounts.items()})
-        return deploy_cascade(rpc, ANVIL_CHAIN_ID, AccountKey(ANVIL_DEV_KEYS[0], ANVIL_CHAIN_ID), artifacts, roles)
+        return deploy_cascade(
+            rpc, ANVIL_CHAIN_ID, AccountKey(ANVIL_DEV_KEYS[0], ANVIL_CHAIN_ID), artifacts, roles
+        )
     finally:
         rpc.close()
 
@@ -161,7 +163,7 @@ def ledger_settings(anvil: AnvilProcess, database_url: str, data_dir: Path, **ex
         CASCADE_DATA_DIR=data_dir,
         DATABASE_URL=database_url,
         CHAIN_RPC_URL=anvil.rpc_url,
-        CASCADE_MASTER_KEY=MASTER_KEY,
+        CASCADE_MASTER_KEY=SecretStr(MASTER_KEY),
         INDEXER_POLL_SECONDS=0.2,
         RELAYER_COUNT=1,
         OPERATION_WAIT_SECONDS=30,

@@ -12,8 +12,11 @@ from eth_utils import to_checksum_address
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.chain.abi import AbiEncodingError, encode_call, encode_values, selector, word_decoder
-from service.chain.forwarder import EXECUTE_BATCH_SIGNATURE
+from service.chain.abi import AbiEncodingError, encode_values, word_decoder
+from service.chain.compiler import compile_cascade
+from service.chain.contracts import ContractHandle
+from service.chain.forwarder import BatchEncoder, ForwardRequest
+from service.settings import Settings
 
 # A type and a strategy for its values, built together so that every value fits its type.
 Typed = tuple[str, st.SearchStrategy[Any]]
@@ -79,12 +82,33 @@ def test_encoding_is_eth_abis(case: tuple[list[str], list[Any]]) -> None:
     assert encode_values(types, values) == eth_abi_encode(types, values)
 
 
-def test_a_relay_batch_encodes_as_eth_abi_does() -> None:
-    request = ("0x" + "11" * 20, "0x" + "22" * 20, 0, 400_000, 1_800_000_000, b"\x01" * 100, b"\x02" * 65)
-    arguments = [[request, request], "0x" + "44" * 20]
-    types = ["(address,address,uint256,uint256,uint48,bytes,bytes)[]", "address"]
-    expected = selector(EXECUTE_BATCH_SIGNATURE) + eth_abi_encode(types, arguments)
-    assert encode_call(EXECUTE_BATCH_SIGNATURE, arguments) == expected
+def test_a_relay_batch_encodes_as_web3_encodes_it() -> None:
+    """The writer's hand-written `executeBatch` encoding, with types from the forwarder's ABI, is
+    byte for byte what web3.py builds from the same ABI."""
+    abi = compile_cascade(Settings().artifacts_dir)["CascadeForwarder"].abi
+    request = ForwardRequest("0x" + "11" * 20, "0x" + "22" * 20, 400_000, 7, 1_800_000_000, b"\x01" * 100)
+    signature = b"\x02" * 65
+    encoded = BatchEncoder(abi).encode([(request, signature), (request, signature)], "0x" + "44" * 20)
+    forwarder = ContractHandle("forwarder", "0x" + "33" * 20, abi)
+    as_tuple = request.as_tuple(signature)
+    assert encoded == forwarder.web3_calldata("executeBatch", [as_tuple, as_tuple], "0x" + "44" * 20)
+
+
+@pytest.mark.parametrize(
+    ("function", "arguments"),
+    [
+        ("transferFrom", (5, "0x" + "22" * 20, 1000)),
+        ("transferFrom", (5, 6, 1000)),
+        ("issue", ("0x" + "22" * 20, "0x" + "33" * 20, b"CNY".ljust(8, b"\0"), 100, 10, 2**39, b"\x01" * 32)),
+        ("setApprovalForAll", ("0x" + "22" * 20, True)),
+    ],
+)
+def test_a_contract_call_encodes_as_web3_encodes_it(function: str, arguments: tuple[Any, ...]) -> None:
+    """The fast path picks the overload web3.py picks and writes the same bytes."""
+    note = ContractHandle(
+        "note", "0x" + "11" * 20, compile_cascade(Settings().artifacts_dir)["ReceivableNote"].abi
+    )
+    assert note.calldata(function, *arguments) == note.web3_calldata(function, *arguments)
 
 
 @pytest.mark.parametrize(

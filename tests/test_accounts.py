@@ -3,9 +3,6 @@ checked against eth-account (no chain)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 from cryptography.fernet import Fernet
 from eth_account import Account
@@ -125,16 +122,6 @@ def test_a_signed_transaction_decodes_to_its_fields(to: str) -> None:
     )
     with pytest.raises(ValueError, match="not an EIP-1559"):
         decode_dynamic_fee_transaction(b"\x01" + raw[1:])
-
-
-def test_the_service_starts_without_importing_eth_account_or_alembic() -> None:
-    """eth-account loads py_ecc's BLS tables (about 0.9 s per process); workers never migrate."""
-    code = (
-        "import sys, service.cli, service.workers, service.main, service.financing.service;"
-        "print(sorted(m for m in ('eth_account', 'py_ecc', 'alembic') if m in sys.modules))"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "[]"
 
 
 def test_a_managed_key_signs_only_for_its_own_account() -> None:

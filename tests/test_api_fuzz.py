@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -44,12 +45,18 @@ from schemathesis.specs.openapi.checks import (
 from service.chain.anvil import AnvilProcess
 from service.chain.client import Deployment
 from service.chain.rpc import JsonRpc
-from service.db.session import Database
 from service.main import create_app
 from service.participants.service import create_admin
-from service.runtime import Runtime, record_deployment, start_runtime
+from service.runtime import Runtime, start_runtime
 from service.settings import Settings
-from tests.conftest import ApiUser, issue_voucher, register, transfer
+from tests.conftest import (
+    ApiUser,
+    issue_voucher,
+    ledger_settings,
+    record_session_deployment,
+    register,
+    transfer,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -78,12 +85,7 @@ schema = schemathesis.openapi.from_dict(
 
 
 def _settings(anvil: AnvilProcess, directory: Path) -> Settings:
-    return Settings(
-        CASCADE_DATA_DIR=directory / "data",
-        DATABASE_URL=f"sqlite:///{directory / 'cascade.db'}",
-        CHAIN_RPC_URL=anvil.rpc_url,
-        INDEXER_POLL_SECONDS=0.2,
-    )
+    return ledger_settings(anvil, f"sqlite:///{directory / 'cascade.db'}", directory / "data")
 
 
 def _post(user: ApiUser, path: str, body: dict[str, object]) -> dict[str, object]:
@@ -96,8 +98,8 @@ def _post(user: ApiUser, path: str, body: dict[str, object]) -> dict[str, object
 def _build_seed(runtime: Runtime, client: TestClient) -> dict[str, str]:
     """Participant 1 to 5, voucher 1 (tokens 1 and 2), terms 1, quote 1, programme 1; the callers' keys."""
     address, _ = runtime.key_vault.create_account()
-    with runtime.database.transaction() as session:
-        participant, secret = create_admin(session, "Fuzz admin", address)
+    with runtime.database.connection_transaction() as connection:
+        participant, secret = create_admin(connection, "Fuzz admin", address)
         admin = ApiUser(client, secret, participant.id, address)
     carmaker = register(admin, "Carmaker", "obligor")
     t1 = register(admin, "T1", "supplier")
@@ -134,6 +136,7 @@ class SeededLedger:
 def seeded_ledger(
     anvil: AnvilProcess,
     deployment: Deployment,
+    service_accounts: dict[str, tuple[str, str]],
     chain_baseline: dict[str, str],
     sqlite_template: Path,
     tmp_path_factory: pytest.TempPathFactory,
@@ -141,10 +144,8 @@ def seeded_ledger(
     directory = tmp_path_factory.mktemp("fuzz-seed")
     shutil.copy(sqlite_template, directory / "cascade.db")
     seed_settings = _settings(anvil, directory)
-    database = Database(seed_settings.resolved_database_url)
-    record_deployment(database, deployment)
-    database.dispose()
-    runtime = start_runtime(seed_settings)
+    record_session_deployment(seed_settings.resolved_database_url, deployment, service_accounts)
+    runtime = start_runtime(seed_settings, writer=True)
     try:
         with TestClient(create_app(runtime)) as client:
             keys = _build_seed(runtime, client)
@@ -181,7 +182,7 @@ def fuzz_target(anvil: AnvilProcess, seeded_ledger: SeededLedger, tmp_path: Path
         rpc.close()
     shutil.copy(seeded_ledger.directory / "cascade.db", tmp_path / "cascade.db")
     shutil.copytree(seeded_ledger.directory / "data", tmp_path / "data")
-    runtime = start_runtime(_settings(anvil, tmp_path))
+    runtime = start_runtime(_settings(anvil, tmp_path), writer=True)
     try:
         yield FuzzTarget(runtime, create_app(runtime), seeded_ledger.keys)
     finally:
@@ -291,12 +292,15 @@ def test_every_operation_succeeds_and_conforms(fuzz_target: FuzzTarget) -> None:
     label = "POST /v1/notes/{token_id}/financing-quotes"
     quote = tour.call(label, "supplier", token_id=seeded["root_token_id"], body=ask)
     tour.call("GET /v1/financing-quotes/{quote_id}", "supplier", quote_id=quote["id"])
+    label = "POST /v1/financing-quotes/{quote_id}/execution/signing-request"
+    tour.call(label, "supplier", quote_id=quote["id"])
     tour.call("POST /v1/financing-quotes/{quote_id}/execution", "supplier", quote_id=quote["id"])
     tour.call("POST /v1/financing/terms/{terms_id}/withdrawal", "financier", terms_id=terms["id"])
 
     cutoff = (today + timedelta(days=20)).isoformat()
     terms_of_offer = {"rate_bps": 500, "budget": "2000000.00", "cutoff_date": cutoff}
     label = "POST /v1/vouchers/{voucher_id}/early-payment-programmes"
+    tour.call(f"{label}/signing-request", "obligor", voucher_id=seeded["id"], body=terms_of_offer)
     programme = tour.call(label, "obligor", voucher_id=seeded["id"], body=terms_of_offer)["id"]
     tour.call("GET /v1/vouchers/{voucher_id}/early-payment-programmes", "obligor", voucher_id=seeded["id"])
     tour.call("GET /v1/early-payment-programmes/{programme_id}", "supplier", programme_id=programme)
@@ -305,19 +309,31 @@ def test_every_operation_succeeds_and_conforms(fuzz_target: FuzzTarget) -> None:
     tour.call(label, "supplier", programme_id=programme, query=amount)
     label = "POST /v1/early-payment-programmes/{programme_id}/redemptions"
     redeem = {"token_id": seeded["root_token_id"], **amount}
+    tour.call(f"{label}/signing-request", "supplier", programme_id=programme, body=redeem)
     tour.call(label, "supplier", programme_id=programme, body=redeem)
-    tour.call("POST /v1/early-payment-programmes/{programme_id}/closure", "obligor", programme_id=programme)
+    label = "POST /v1/early-payment-programmes/{programme_id}/closure"
+    tour.call(f"{label}/signing-request", "obligor", programme_id=programme)
+    tour.call(label, "obligor", programme_id=programme)
 
     settled = {"voucher_id": voucher["id"]}
     tour.call("GET /v1/vouchers/{voucher_id}/settlement", "obligor", **settled)
     funding = {"amount": "1000000.00"}
-    tour.call("POST /v1/vouchers/{voucher_id}/settlement/fundings", "obligor", body=funding, **settled)
-    runtime.rpc.request("evm_increaseTime", [31 * 86_400])
+    label = "POST /v1/vouchers/{voucher_id}/settlement/fundings"
+    tour.call(f"{label}/signing-request", "obligor", body=funding, **settled)
+    tour.call(label, "obligor", body=funding, **settled)
+    runtime.rpc.request("evm_setNextBlockTimestamp", [runtime.chain.fetch_time() + 31 * 86_400])
     runtime.rpc.request("evm_mine")
-    runtime.chain.fetch_time()  # the service may hold on to its last reading of the clock for a moment
-    tour.call("POST /v1/notes/{token_id}/settlement-claims", "supplier", token_id=root)
+    label = "POST /v1/notes/{token_id}/settlement-claims"
+    tour.call(f"{label}/signing-request", "supplier", token_id=root)
+    tour.call(label, "supplier", token_id=root)
     label = "POST /v1/vouchers/{voucher_id}/settlement/payouts"
-    assert tour.call(label, "obligor", body={"batch_size": 10}, **settled)["pieces_paid"] == 1
+    job = tour.call(label, "obligor", body={"batch_size": 10}, **settled)
+    for _ in range(600):
+        job = tour.call("GET /v1/jobs/{job_id}", "obligor", job_id=job["id"])
+        if job["state"] not in ("queued", "running"):
+            break
+        time.sleep(0.05)
+    assert job["state"] == "completed" and job["pieces_paid"] == 1, job
     label = "GET /v1/vouchers/{voucher_id}/settlement/report"
     tour.call(label, "obligor", **settled)
     tour.call(label, "obligor", query={"format": "csv"}, **settled)

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from service.api.acting import act_as_service
 from service.api.idempotency import compute_fingerprint
+from service.api.submit import request_key_of
 from service.db.models import IdempotencyRecord, Note, Voucher
 from service.errors import InsufficientValue, MaturityTooFar, NotHolder
 from service.runtime import Runtime
-from service.api.acting import act_as_service
-from service.api.submit import request_key_of
 from service.writer.outbox import insert_operations
 from tests.conftest import SeedLedger, transfer
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +15,7 @@ import pytest
 
 from service.ledger.reconcile import reconcile
 from service.runtime import Runtime
-from tests.conftest import ApiUser, SeedLedger, free_port, transfer, watching_statements
+from tests.conftest import SeedLedger, free_port, transfer, watching_statements
 from tests.test_service_process import _Server
 from tests.test_settlement import open_early_payment_programme
 
@@ -118,51 +117,6 @@ def test_postgres_concurrent_writers_from_many_holders(seed: SeedLedger, runtime
     assert lineage["total_held"] == "100000000.00" and lineage["piece_count"] == 5 + 40
     report = reconcile(runtime)
     assert report.clean, report.differences
-
-
-def test_a_relayer_waits_for_requests_on_their_way_and_not_when_none_are(
-    seed: SeedLedger, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A's request is still being simulated (slowly, as when the node is busy mining) when T1's reaches
-    the queue: the relayer waits for A's, and both go in one transaction. A lone request goes at once."""
-    import service.submission as submission
-
-    monkeypatch.setattr(submission, "LINGER_MIN_SECONDS", 5.0)
-    piece = transfer(seed.t1, seed.voucher["root_token_id"], seed.a, "10000000.00")
-    started = time.monotonic()
-    transfer(seed.t1, seed.voucher["root_token_id"], seed.b, "1000000.00")
-    assert time.monotonic() - started < 2.0, "nothing else was on its way: no reason to wait"
-
-    simulate = runtime.chain.simulate_forwarded
-    a_is_simulating = threading.Event()
-
-    def slow_for_a(sender: str, target: str, data: bytes) -> None:
-        if sender.lower() == seed.a.address.lower():
-            a_is_simulating.set()
-            time.sleep(0.5)
-        simulate(sender, target, data)
-
-    monkeypatch.setattr(runtime.chain, "simulate_forwarded", slow_for_a)
-    with _Server(runtime, free_port()) as server:
-
-        def post(user: ApiUser, token_id: int, to: ApiUser) -> httpx.Response:
-            return httpx.post(
-                f"{server.url}/v1/notes/{token_id}/transfers",
-                json={"to_participant_id": to.participant_id, "amount": "1000000.00"},
-                headers={"Authorization": f"Bearer {user.key}"},
-                timeout=60,
-            )
-
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            from_a = pool.submit(post, seed.a, piece["token_id"], seed.c)
-            assert a_is_simulating.wait(10)
-            from_t1 = post(seed.t1, seed.voucher["root_token_id"], seed.c)
-            from_a_response = from_a.result()
-    assert from_t1.status_code == 201 and from_a_response.status_code == 201, (
-        from_t1.text,
-        from_a_response.text,
-    )
-    assert from_t1.json()["transaction_hash"] == from_a_response.json()["transaction_hash"]
 
 
 @contextmanager

@@ -195,11 +195,15 @@ def test_replayed_and_altered_quotes_revert_on_chain(
     signature = bytes.fromhex(quote["signature"][2:])
     replay = desk.calldata("executeQuote", tuple(message[f["name"]] for f in QUOTE_TYPE), signature)
     with unchanged(runtime), pytest.raises(QuoteAlreadyUsed):
-        carry_out(runtime, [act_as(runtime, seller, "test.replay", desk.address, replay)], participant_id=seller.id)
+        carry_out(
+            runtime, [act_as(runtime, seller, "test.replay", desk.address, replay)], participant_id=seller.id
+        )
     altered = {**message, "nonce": message["nonce"] + 1, "price": message["price"] + 100_000_00}
     tampered = desk.calldata("executeQuote", tuple(altered[f["name"]] for f in QUOTE_TYPE), signature)
     with unchanged(runtime), pytest.raises(InvalidSignature):
-        carry_out(runtime, [act_as(runtime, seller, "test.alter", desk.address, tampered)], participant_id=seller.id)
+        carry_out(
+            runtime, [act_as(runtime, seller, "test.alter", desk.address, tampered)], participant_id=seller.id
+        )
 
 
 def test_matured_piece_cannot_be_financed(seed: SeedLedger, runtime: Runtime, tier3: dict[str, Any]) -> None:

@@ -19,21 +19,6 @@ from service.db.models import Base
 from service.db.session import alembic_config, normalise_database_url
 from tests.conftest import POSTGRES_ADMIN_URL
 
-RELAYER, OPERATOR = "0x" + "11" * 20, "0x" + "22" * 20
-BATCH_RAW, OPERATOR_RAW, STUCK_RAW = "0x02f8aa" + "ab" * 40, "0x02f8bb" + "cd" * 40, "0x02f8cc" + "ef" * 40
-SUPERSEDED_RAW = "0x02f8dd" + "12" * 40
-# (kind, sender, nonce, transaction hash, raw, replaced): a transaction that lost its nonce to the
-# next one (superseded), three requests relayed in that one batch, an operator call that replaced a
-# stuck version, and a row that never got as far as signing.
-OPERATIONS_AT_0006 = [
-    ("note.transfer", RELAYER, 7, "0x" + "c3" * 32, SUPERSEDED_RAW, None),
-    ("note.transfer", RELAYER, 7, "0x" + "a1" * 32, BATCH_RAW, None),
-    ("note.transfer", RELAYER, 7, "0x" + "a1" * 32, BATCH_RAW, None),
-    ("settlement.claim", RELAYER, 7, "0x" + "a1" * 32, BATCH_RAW, None),
-    ("voucher.issue", OPERATOR, 3, "0x" + "b2" * 32, OPERATOR_RAW, STUCK_RAW),
-    ("registry.verify", None, None, None, None, None),
-]
-
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
@@ -66,48 +51,58 @@ def _execute(url: str, statement: str, rows: list[dict[str, Any]]) -> None:
         engine.dispose()
 
 
-def test_journaled_bytes_move_to_one_row_per_transaction_and_back(empty_database_url: str) -> None:
-    url = empty_database_url
-    config = alembic_config(url)
-    command.upgrade(config, "0006")
+def _at_0007_with(url: str, operations: list[dict[str, Any]]) -> None:
+    """A database of the previous version: a voucher with its documents, an answered request, a
+    request cut off after it reached the chain and one cut off before, and the given journal rows."""
+    command.upgrade(alembic_config(url), "0007")
     _execute(
         url,
-        "INSERT INTO operations (kind, state, sender_address, nonce, transaction_hash, raw_transaction, "
-        "replaced_transactions, created_at, updated_at) VALUES (:kind, 'signed', :sender, :nonce, :hash, "
-        ":raw, :replaced, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        "INSERT INTO voucher_documents (voucher_id, invoice_references, issued_by_participant_id, "
+        "created_at) VALUES (:voucher, :references, 1, CURRENT_TIMESTAMP)",
+        [{"voucher": 1, "references": '["INV-1"]'}],
+    )
+    _execute(
+        url,
+        "INSERT INTO idempotency_records (participant_id, key, request_fingerprint, state, "
+        "response_status, response_body, created_at) "
+        "VALUES (:participant, :key, 'f', :state, :status, :body, CURRENT_TIMESTAMP)",
         [
-            {"kind": kind, "sender": sender, "nonce": nonce, "hash": hash_, "raw": raw, "replaced": replaced}
-            for kind, sender, nonce, hash_, raw, replaced in OPERATIONS_AT_0006
+            {
+                "participant": 3,
+                "key": "answered",
+                "state": "completed",
+                "status": 201,
+                "body": '{"token_id": 2}',
+            },
+            {"participant": 3, "key": "reached-chain", "state": "unknown", "status": None, "body": None},
+            {"participant": 3, "key": "never-sent", "state": "in_progress", "status": None, "body": None},
         ],
     )
+    if operations:
+        _execute(
+            url,
+            "INSERT INTO operations (kind, participant_id, idempotency_key, state, created_at, updated_at) "
+            "VALUES (:kind, 3, :key, :state, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+            operations,
+        )
 
-    command.upgrade(config, "0007")
-    journaled = _rows(
-        url,
-        "SELECT sender_address, nonce, raw_transaction, replaced_transactions FROM journaled_transactions "
-        "ORDER BY nonce, raw_transaction",
-    )
-    assert journaled == [
-        (OPERATOR, 3, OPERATOR_RAW, STUCK_RAW),
-        (RELAYER, 7, BATCH_RAW, None),
-        (RELAYER, 7, SUPERSEDED_RAW, None),
-    ]
-    carried = _rows(
-        url,
-        "SELECT operations.kind, journaled_transactions.raw_transaction FROM operations "
-        "LEFT JOIN journaled_transactions ON journaled_transactions.id = operations.journaled_transaction_id "
-        "ORDER BY operations.id",
-    )
-    assert carried == [(kind, raw) for kind, _sender, _nonce, _hash, raw, _replaced in OPERATIONS_AT_0006]
 
-    command.downgrade(config, "0006")
-    restored = _rows(
-        url,
-        "SELECT kind, sender_address, nonce, transaction_hash, raw_transaction, replaced_transactions "
-        "FROM operations ORDER BY id",
-    )
-    assert restored == OPERATIONS_AT_0006
-    command.upgrade(config, "head")
+def test_the_writer_migration_settles_what_the_previous_version_left(empty_database_url: str) -> None:
+    url = empty_database_url
+    _at_0007_with(url, [{"kind": "note.transfer", "key": "3:reached-chain", "state": "indexed"}])
+    command.upgrade(alembic_config(url), "0008")
+    records = _rows(url, "SELECT key, state, response_status FROM idempotency_records ORDER BY key")
+    # answered: kept; reached the chain: answered 409 as before; never sent: released
+    assert records == [("answered", "completed", 201), ("reached-chain", "completed", 409)]
+    assert _rows(url, "SELECT voucher_id, operation_id FROM voucher_documents") == [(1, None)]
+    assert _rows(url, "SELECT count(*) FROM operations") == [(0,)]
+    assert _rows(url, "SELECT count(*) FROM chain_checkpoints") == [(0,)]  # the index is rebuilt
+
+
+def test_the_writer_migration_refuses_while_transactions_are_in_flight(empty_database_url: str) -> None:
+    _at_0007_with(empty_database_url, [{"kind": "note.transfer", "key": None, "state": "signed"}])
+    with pytest.raises(RuntimeError, match="still in flight"):
+        command.upgrade(alembic_config(empty_database_url), "0008")
 
 
 def test_the_migrations_build_the_tables_the_models_declare(empty_database_url: str) -> None:

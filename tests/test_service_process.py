@@ -8,6 +8,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from service.main import create_app
 from service.participants.service import create_admin
-from service.runtime import Runtime, start_runtime
+from service.runtime import Runtime, prepare_ledger, start_runtime
 from service.settings import PROJECT_ROOT, Settings
 from tests.conftest import ApiUser, free_port, issue_voucher, register, transfer
 
@@ -31,42 +32,53 @@ def _embedded_settings(data_dir: Path, anvil_port: int) -> Settings:
     return Settings(CASCADE_DATA_DIR=data_dir, ANVIL_PORT=anvil_port, INDEXER_POLL_SECONDS=0.2)
 
 
+@contextmanager
+def _embedded_ledger(settings: Settings) -> Iterator[tuple[Runtime, Any]]:
+    """What `cascade serve` runs, in this process: the embedded chain, the writer and the API."""
+    prepared = prepare_ledger(settings)
+    attached = Settings(
+        CASCADE_DATA_DIR=settings.data_dir,
+        ANVIL_PORT=settings.anvil_port,
+        CHAIN_RPC_URL=prepared.rpc_url,
+        CASCADE_EMBEDDED_CHAIN=True,
+        INDEXER_POLL_SECONDS=0.2,
+    )
+    runtime = start_runtime(attached, writer=True)
+    try:
+        yield runtime, prepared
+    finally:
+        runtime.close()
+        assert prepared.anvil is not None
+        prepared.anvil.stop()
+
+
 def test_restart_keeps_chain_and_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CHAIN_RPC_URL", raising=False)
     monkeypatch.delenv("DATABASE_URL", raising=False)
     settings = _embedded_settings(tmp_path / "data", free_port())
-    runtime = start_runtime(settings)
-    try:
-        with TestClient(create_app(runtime)) as client:
-            address, _ = runtime.key_vault.create_account()
-            with runtime.database.transaction() as session:
-                participant, secret = create_admin(session, "admin", address)
-            admin = ApiUser(client, secret, participant.id, address)
-            obligor, t1, a = (
-                register(admin, n, r) for n, r in (("O", "obligor"), ("T1", "supplier"), ("A", "supplier"))
-            )
-            voucher = issue_voucher(admin, obligor, t1)
-            moved = transfer(t1, voucher["root_token_id"], a, "40000000.00")
+    with _embedded_ledger(settings) as (runtime, _prepared), TestClient(create_app(runtime)) as client:
+        address, _ = runtime.key_vault.create_account()
+        with runtime.database.connection_transaction() as connection:
+            participant, secret = create_admin(connection, "admin", address)
+        admin = ApiUser(client, secret, participant.id, address)
+        obligor, t1, a = (
+            register(admin, n, r) for n, r in (("O", "obligor"), ("T1", "supplier"), ("A", "supplier"))
+        )
+        voucher = issue_voucher(admin, obligor, t1)
+        moved = transfer(t1, voucher["root_token_id"], a, "40000000.00")
         addresses = dict(runtime.chain.deployment.addresses)
-    finally:
-        runtime.close()
     assert settings.anvil_state_path.exists()
+    assert oct(settings.anvil_state_path.stat().st_mode & 0o777) == "0o600"
 
-    restarted = start_runtime(settings)
-    try:
+    with _embedded_ledger(settings) as (restarted, _prepared), TestClient(create_app(restarted)) as client:
         assert restarted.chain.deployment.addresses == addresses, "a restart must not redeploy"
-        with TestClient(create_app(restarted)) as client:
-            a_again, t1_again = (
-                ApiUser(client, a.key, a.participant_id, a.address),
-                ApiUser(client, t1.key, t1.participant_id, t1.address),
-            )
-            assert [n["value"] for n in a_again.get("/v1/notes").json()] == ["40000000.00"]
-            transfer(
-                t1_again, voucher["root_token_id"], a_again, "1000000.00", into_token_id=moved["token_id"]
-            )
-            assert [n["value"] for n in a_again.get("/v1/notes").json()] == ["41000000.00"]
-    finally:
-        restarted.close()
+        a_again, t1_again = (
+            ApiUser(client, a.key, a.participant_id, a.address),
+            ApiUser(client, t1.key, t1.participant_id, t1.address),
+        )
+        assert [n["value"] for n in a_again.get("/v1/notes").json()] == ["40000000.00"]
+        transfer(t1_again, voucher["root_token_id"], a_again, "1000000.00", into_token_id=moved["token_id"])
+        assert [n["value"] for n in a_again.get("/v1/notes").json()] == ["41000000.00"]
 
 
 class _Server:
@@ -92,8 +104,8 @@ class _Server:
 @pytest.fixture
 def live_server(runtime: Runtime) -> Iterator[tuple[str, str]]:
     address, _ = runtime.key_vault.create_account()
-    with runtime.database.transaction() as session:
-        _participant, secret = create_admin(session, "Script admin", address)
+    with runtime.database.connection_transaction() as connection:
+        _participant, secret = create_admin(connection, "Script admin", address)
     with _Server(runtime, free_port()) as server:
         yield server.url, secret
 
@@ -176,9 +188,11 @@ def test_cli_financing_and_settlement_commands(live_server: tuple[str, str]) -> 
             str(bank.participant_id),
             "--amount",
             "50000000.00",
-        )["balance"]
+        )["amount"]
         == "50000000.00"
     )
+    [credited] = [b for b in _cli(url, bank.key, "cash", "balances") if b["currency"] == "CNY"]
+    assert credited["balance"] == "50000000.00"
     terms = _cli(url, bank.key, "financing", "publish-terms", "--rate-bps", "600", "--budget", "40000000.00")
     quote = _cli(
         url,
@@ -256,43 +270,34 @@ def test_the_embedded_anvil_keeps_recent_states_in_memory_and_writes_none_to_dis
 
 
 def test_deployment_uses_the_operators_own_settlement_cash(
-    anvil: Any, artifacts: Any, fresh_chain: None
+    anvil: Any, artifacts: Any, service_accounts: Any, fresh_chain: None
 ) -> None:
     """In production the operator names its stablecoin by address instead of getting test tokens."""
-    from service.chain.deploy import _deploy, deploy_cascade
+    from service.chain.contracts import ContractHandle
+    from service.chain.deploy import ServiceRoles, _Deployer, deploy_cascade
     from service.chain.rpc import JsonRpc
-    from service.chain.transactions import TransactionSender
+    from service.chain.transactions import AccountKey
     from service.settings import ANVIL_DEV_KEYS
 
     settings = Settings(CASH_TOKENS="cny=0x0000000000000000000000000000000000000000")
     assert settings.external_cash == {"CNY": "0x0000000000000000000000000000000000000000"}
     rpc = JsonRpc(anvil.rpc_url)
     try:
-        operator = TransactionSender(rpc, 31337, ANVIL_DEV_KEYS[0])
-        stablecoin, _ = _deploy(
-            rpc,
-            operator,
-            artifacts["SettlementToken"],
-            ["string", "string", "uint8", "address", "address"],
-            ["Operator CNY", "oCNY", 2, operator.address, operator.address],
+        operator = AccountKey(ANVIL_DEV_KEYS[0], 31337)
+        stablecoin, _ = _Deployer(rpc, operator).deploy(
+            artifacts["SettlementToken"], "Operator CNY", "oCNY", 2, operator.address, operator.address
         )
-        deployment = deploy_cascade(rpc, 31337, operator, artifacts, external_cash={"CNY": stablecoin})
+        roles = ServiceRoles(**{name: address for name, (address, _key) in service_accounts.items()})
+        deployment = deploy_cascade(rpc, 31337, operator, artifacts, roles, external_cash={"CNY": stablecoin})
+        assert deployment.addresses["cash:CNY"] == stablecoin and "cash:USD" not in deployment.addresses
+        for user, artifact in (
+            ("desk", "FinancingDesk"),
+            ("programme", "EarlyPaymentProgram"),
+            ("vault", "SettlementVault"),
+        ):
+            handle = ContractHandle(user, deployment.addresses[user], artifacts[artifact].abi)
+            call = handle.call("cashTokenOf", b"CNY".ljust(8, b"\0"))
+            raw = rpc.request("eth_call", [{"to": call.to, "data": "0x" + call.data.hex()}, "latest"])
+            assert raw[-40:].lower() == stablecoin[2:].lower()
     finally:
         rpc.close()
-    assert deployment.addresses["cash:CNY"] == stablecoin and "cash:USD" not in deployment.addresses
-    from eth_abi import decode
-
-    from service.chain.abi import encode_call
-
-    for user in ("desk", "programme", "vault"):
-        raw = JsonRpc(anvil.rpc_url).request(
-            "eth_call",
-            [
-                {
-                    "to": deployment.addresses[user],
-                    "data": "0x" + encode_call("cashTokenOf(bytes8)", [b"CNY".ljust(8, b"\0")]).hex(),
-                },
-                "latest",
-            ],
-        )
-        assert decode(["address"], bytes.fromhex(raw[2:]))[0].lower() == stablecoin.lower()

@@ -13,7 +13,7 @@ import pytest
 from service.domain.pricing import DayCount, QuoteBasis, compute_days, compute_quote
 from service.ledger.reconcile import reconcile
 from service.runtime import Runtime
-from tests.conftest import run_payouts, SeedLedger, issue_voucher, transfer
+from tests.conftest import SeedLedger, issue_voucher, run_payouts, transfer
 from tests.test_bad_input import expect_error, unchanged
 from tests.test_financing import cash, chain_today, credit, warp
 

@@ -88,9 +88,10 @@ def test_a_block_the_node_cannot_answer_for_is_a_clear_503_not_a_report(
     fetch_index = reconciliation.fetch_index
     unanswerable = runtime.chain.fetch_head() + 1_000
 
-    def beyond_the_head(runtime: Runtime) -> tuple[int, Any, Any]:
-        _block, notes, vouchers = fetch_index(runtime)
-        return unanswerable, notes, vouchers
+    def beyond_the_head(runtime: Runtime) -> Any:
+        index = fetch_index(runtime)
+        index.block = unanswerable
+        return index
 
     monkeypatch.setattr(reconciliation, "fetch_index", beyond_the_head)
     response = seed.admin.get("/v1/ledger/reconciliation")
@@ -126,15 +127,13 @@ def test_value_after_a_block_from_the_index_equals_the_chain(seed: SeedLedger, r
     later = transfer(seed.a, first["token_id"], seed.c, "10000000.00")
     transfer(seed.t1, root, seed.c, "5000000.00", into_token_id=later["token_id"])
     runtime.indexer.sync_to()
-    note = runtime.chain.deployment.note
+    note = runtime.chain.contracts.note
     head = int(runtime.rpc.request("eth_blockNumber"), 16)
     with runtime.database.sessions() as session:
         for block in range(first["block_number"] - 1, head + 1):
             for token_id in (root, first["token_id"], later["token_id"]):
                 try:
-                    on_chain = runtime.chain.read(
-                        note, "balanceOf(uint256)", [token_id], ["uint256"], block=block
-                    )
+                    on_chain = runtime.chain.read(note.call("balanceOf", token_id), block=block)
                 except NoteNotFound:  # not minted yet at that block
                     on_chain = 0
                 assert compute_value_after_block(session, token_id, block) == on_chain, (block, token_id)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from service.chain.abi import checksum_address
 from service.chain.forwarder import FORWARDED_CALL_GAS, ForwardRequest
 from service.db.models import ServiceAccount
-from service.errors import InvalidSignature, RequestExpired, SignatureRequired, StaleRequest
+from service.errors import InvalidRequest, InvalidSignature, RequestExpired, SignatureRequired, StaleRequest
 from service.runtime import Runtime
 from service.writer.outbox import OperationIntent, SignedForward, Signer, fetch_next_wallet_nonce
 
@@ -43,6 +43,11 @@ def act_as(
     own wallet must send the request it signed (see `signing_request`), checked here before it is
     accepted: a request that could never run is refused now, not after it was recorded."""
     signer = Signer(checksum_address(participant.address), participant_id=participant.id)
+    if participant.encrypted_private_key is not None and signed is not None:
+        raise InvalidRequest(
+            "the ledger keeps this participant's key and signs for it: send no signed_request",
+            field="signed_request",
+        )
     if participant.encrypted_private_key is None:
         if signed is None:
             raise SignatureRequired(

@@ -77,7 +77,9 @@ def release_key(runtime: Runtime, participant_id: int, key: str, request_key: st
                 IdempotencyRecord.participant_id == participant_id, IdempotencyRecord.key == key
             )
         )
-        connection.execute(update(Operation).where(Operation.request_key == request_key).values(request_key=None))
+        connection.execute(
+            update(Operation).where(Operation.request_key == request_key).values(request_key=None)
+        )
 
 
 PENDING = object()
@@ -85,7 +87,7 @@ PENDING = object()
 
 def answer_pending_request(
     runtime: Runtime, participant_id: int, key: str, request_key: str
-) -> Answer | None | object:
+) -> Answer | object | None:
     """For a request recorded but never answered (its process died): its answer, stored now, if its
     operations are decided; `PENDING` while they are on their way; None if it changed nothing (its
     key is released: the retry runs)."""

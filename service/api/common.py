@@ -59,7 +59,8 @@ class SignedRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    nonce: int = Field(ge=0, lt=2**256)
+    # A forwarder nonce counts one per request: far below what the ledger stores (BIGINT).
+    nonce: int = Field(ge=0, lt=2**63)
     deadline: int = Field(gt=0, lt=2**48)
     signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$")
 

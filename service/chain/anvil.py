@@ -85,10 +85,13 @@ class AnvilProcess:
         if self.state_path is not None:
             self.state_path.parent.mkdir(parents=True, exist_ok=True)
         log = _open_private_log(self.log_path) if self.log_path else subprocess.DEVNULL
+        restoring = self.state_path is not None and self.state_path.exists()
         self._process = subprocess.Popen(
             self.command(), stdout=log, stderr=log, preexec_fn=_in_anvil_child, start_new_session=True
         )
         self._wait_ready(timeout_seconds)
+        if restoring:
+            self._keep_clock_monotonic()
 
     def _wait_ready(self, timeout_seconds: float) -> None:
         deadline = time.monotonic() + timeout_seconds
@@ -115,6 +118,19 @@ class AnvilProcess:
             os.killpg(self._process.pid, signal.SIGKILL)
             self._process.wait()
         self._process = None
+
+    def _keep_clock_monotonic(self) -> None:
+        """Anvil restored from its state file stamps new blocks with the wall clock, which may lie before
+        its latest block if the chain's clock was ahead (moved on purpose): time would run backwards
+        and, say, a matured voucher turn active again. Its clock goes on from the latest block instead."""
+        latest = self._call("eth_getBlockByNumber", ["latest", False])
+        timestamp = int(latest["timestamp"], 16)
+        if timestamp > time.time():
+            self._call("anvil_setTime", [timestamp])
+
+    def _call(self, method: str, params: list[Any]) -> Any:
+        payload = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+        return httpx.post(self.rpc_url, json=payload, timeout=10.0).json()["result"]
 
     def wait_for_state_dump(self, timeout_seconds: float) -> None:
         """Waits until Anvil has written its state file after this call (it dumps every 2 s), so that

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from eth_typing import ChecksumAddress, HexAddress, HexStr
 from eth_utils.abi import get_abi_output_types
 from web3 import Web3
 from web3.contract import Contract
@@ -65,7 +66,9 @@ class ContractHandle:
     def __init__(self, name: str, address: str, abi: list[dict[str, Any]]) -> None:
         self.name = name
         self.address = checksum_address(address)
-        self.contract: type[Contract] | Contract = _OFFLINE.eth.contract(address=self.address, abi=abi)
+        self.contract: Contract = _OFFLINE.eth.contract(
+            address=ChecksumAddress(HexAddress(HexStr(self.address))), abi=abi
+        )
         self._resolved: dict[tuple[str, tuple[type, ...]], _Resolved] = {}
 
     def _resolve(self, function: str, args: tuple[Any, ...]) -> _Resolved:
@@ -73,7 +76,7 @@ class ContractHandle:
         resolved = self._resolved.get(shape)
         if resolved is None:
             bound = self.contract.functions[function](*args)
-            inputs = tuple(canonical_type(argument) for argument in bound.abi["inputs"])
+            inputs = tuple(canonical_type(dict(argument)) for argument in bound.abi["inputs"])
             resolved = _Resolved(
                 selector(f"{function}({','.join(inputs)})"), inputs, tuple(get_abi_output_types(bound.abi))
             )

@@ -189,7 +189,9 @@ REVERT_MEANINGS: dict[str, ErrorFactory] = {
     "AccessControlEnforcedDefaultAdminRules": _as(
         errors.Forbidden, "the admin role changes hands only through the delayed two-step transfer"
     ),
-    "AccessControlInvalidDefaultAdmin": _as(errors.InvalidRequest, "the admin role cannot go to the zero address"),
+    "AccessControlInvalidDefaultAdmin": _as(
+        errors.InvalidRequest, "the admin role cannot go to the zero address"
+    ),
     "AccessControlBadConfirmation": _as(
         errors.Forbidden, "role renouncement must be confirmed by the caller"
     ),

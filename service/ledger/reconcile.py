@@ -182,7 +182,8 @@ def _check_tokens(runtime: Runtime, index: _Index, report: ReconcileReport) -> N
         )
         if on_chain != indexed:
             report.differences.append(
-                f"token {row.token_id}: chain (holder, value, voucher, parent, root, depth) = {on_chain}, database = {indexed}"
+                f"token {row.token_id}: chain (holder, value, voucher, parent, root, depth) = {on_chain}, "
+                f"database = {indexed}"
             )
             report.differing_token_ids.append(row.token_id)
         report.tokens_checked += 1
@@ -219,7 +220,8 @@ def _check_operations(runtime: Runtime, index: _Index, report: ReconcileReport) 
         for signer, nonce in index.executed:
             if int(nonces[signer]) <= nonce:
                 report.differences.append(
-                    f"an operation of {signer} recorded as run at nonce {nonce}; the chain's next is {nonces[signer]}"
+                    f"an operation of {signer} recorded as run at nonce {nonce}; "
+                    f"the chain's next is {nonces[signer]}"
                 )
     report.operations_checked = len(index.executed)
 
@@ -236,6 +238,7 @@ def _check_quotes(runtime: Runtime, index: _Index, report: ReconcileReport) -> N
         decided = state in ("executed", "cancelled")
         if bool(on_chain) != decided:
             report.differences.append(
-                f"quote {quote_id}: database says {state}, its nonce is {'used' if on_chain else 'unused'} on chain"
+                f"quote {quote_id}: database says {state}, "
+                f"its nonce is {'used' if on_chain else 'unused'} on chain"
             )
         report.quotes_checked += 1

@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Sequence
 from datetime import UTC, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
@@ -145,7 +145,9 @@ def start_payouts(
         - totals.get("settlement_withdrawal", 0)
     )
     if available <= 0:
-        raise SettlementNotFunded(f"voucher {voucher_id} has no settlement cash available", voucher_id=voucher_id)
+        raise SettlementNotFunded(
+            f"voucher {voucher_id} has no settlement cash available", voucher_id=voucher_id
+        )
     batch_size = body.batch_size or max(
         1,
         min(
@@ -201,7 +203,7 @@ class PayoutJob:
     """The steps of a payout job: the next pieces with value after the cursor, paid in one operation
     signed by the service's settlement account (payouts need no role: the vault pays holders only)."""
 
-    kind = PAYOUT_JOB
+    kind: ClassVar[str] = PAYOUT_JOB
 
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime

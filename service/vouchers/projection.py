@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, bindparam, delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from service.db.models import Operation, ValueMovement, Voucher, VoucherDocument
 from service.domain.operations import OperationState
@@ -95,9 +95,7 @@ class VouchersProjection:
             return
         connection = batch.connection
         if buffer.created:
-            connection.execute(
-                Voucher.__table__.insert(), [buffer.vouchers[slot] for slot in sorted(buffer.created)]
-            )
+            connection.execute(insert(Voucher), [buffer.vouchers[slot] for slot in sorted(buffer.created)])
         updated = sorted(buffer.changed - buffer.created)
         if updated:
             connection.execute(

@@ -30,7 +30,11 @@ def fetch_documents(session: Session, voucher_ids: set[int]) -> dict[int, Vouche
     if not voucher_ids:
         return {}
     query = select(VoucherDocument).where(VoucherDocument.voucher_id.in_(voucher_ids))
-    return {document.voucher_id: document for document in session.scalars(query)}
+    return {
+        document.voucher_id: document
+        for document in session.scalars(query)
+        if document.voucher_id is not None
+    }
 
 
 def add_document(

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from service.db.models import Job, Operation
 from service.db.session import Database
@@ -45,7 +45,7 @@ def create_job(
     now = datetime.now(UTC)
     return int(
         connection.execute(
-            Job.__table__.insert().returning(Job.id),
+            insert(Job).returning(Job.id),
             {
                 "kind": kind,
                 "state": JobState.QUEUED,

@@ -10,6 +10,7 @@ once, whoever relays it); it keeps two writers from wasting each other's nonces 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import hashlib
@@ -82,10 +83,8 @@ class Leadership:
 
     def release(self) -> None:
         if self._connection is not None:
-            try:
+            with contextlib.suppress(Exception):  # the connection is gone: so is the lock
                 self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
-            except Exception:  # the connection is gone: so is the lock
-                pass
             self._connection.close()
             self._connection = None
         if self._descriptor is not None:

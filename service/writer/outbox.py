@@ -230,7 +230,7 @@ def move(
         .where(Operation.id.in_(list(operation_ids)), Operation.state == current)
         .values(state=target, updated_at=datetime.now(UTC), **values)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return int(result.rowcount)
 
 
 def reject(connection: Connection, operation_id: int, error: LedgerError) -> None:
@@ -440,7 +440,7 @@ class OutcomeProjection:
 
         if self._explain is None:
             return ChainRejected("the call failed on chain")
-        return self._explain(row.signer_address, row.target_address, bytes.fromhex(row.calldata[2:]))  # type: ignore[no-any-return]
+        return self._explain(row.signer_address, row.target_address, bytes.fromhex(row.calldata[2:]))
 
     def _carries(self, ran: _Ran, row: Any) -> bool:
         if self._carried_elsewhere is None or row.signature is None:

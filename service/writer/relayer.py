@@ -33,8 +33,9 @@ POLL_MAX_SECONDS = 0.05
 class Unmined(StrEnum):
     """What the chain says of a relay transaction that has no receipt."""
 
-    PENDING = "pending"  # its nonce is still free: it may yet be mined
-    DROPPED = "dropped"  # its nonce went to another transaction: it never will be
+    PENDING = "pending"  # its nonce is the account's next: it may yet be mined
+    DROPPED = "dropped"  # its nonce went to another transaction, or the chain lost the transactions
+    # before it (a reorganisation, the embedded chain restarted behind): it never will be
 
 
 @dataclass(frozen=True)
@@ -124,9 +125,12 @@ class Relayer:
         return None
 
     def unmined(self, versions: Sequence[SignedTransaction]) -> Unmined:
-        """For versions with no receipt: whether their nonce is still free on the chain."""
+        """For versions with no receipt: whether their nonce is the account's next on the chain."""
         mined_count = int(self._rpc.request("eth_getTransactionCount", [self.address, "latest"]), 16)
-        return Unmined.DROPPED if mined_count > versions[-1].nonce else Unmined.PENDING
+        if mined_count == versions[-1].nonce:
+            return Unmined.PENDING
+        self.reset_nonce()
+        return Unmined.DROPPED
 
     def await_receipt(self, versions: Sequence[SignedTransaction], give_up_seconds: float) -> Relayed | None:
         """Polls for the receipt of the latest version (and, now and then, of the earlier ones), nudging
@@ -144,6 +148,8 @@ class Relayer:
                 found = self.fetch_receipts(versions) if len(versions) > 1 else None
                 if found is not None:
                     return found
+                if self.unmined(versions) is Unmined.DROPPED:
+                    return self.fetch_receipts(versions)  # the caller finds it dropped
                 self._nudge(latest)
                 next_nudge = time.monotonic() + self.stuck_after_seconds
             time.sleep(delay)

@@ -17,10 +17,10 @@ run, advances jobs, refreshes answers after a replay).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -113,8 +113,12 @@ class ChainWriter:
     def start(self) -> None:
         if self._threads:
             return
-        self.recover()
         self._stop.clear()
+        while not self._batches.empty():  # what a previous run left (its stop sentinels)
+            self._batches.get_nowait()
+        with self._flight_guard:
+            self._in_flight.clear()
+        self.recover()
         targets: list[tuple[str, Callable[..., None], tuple[Any, ...]]] = [
             ("writer-prepare", self._prepare_loop, ()),
             ("writer-sweep", self._sweep_loop, ()),
@@ -132,13 +136,15 @@ class ChainWriter:
         self._stop.set()
         self._wake.set()
         for _ in self._relayers:
-            try:
+            with contextlib.suppress(queue.Full):
                 self._batches.put_nowait(None)
-            except queue.Full:
-                pass
         for thread in self._threads:
             thread.join(timeout=30)
         self._threads = []
+
+    @property
+    def indexer(self) -> Indexer:
+        return self._indexer
 
     @property
     def running(self) -> bool:
@@ -239,7 +245,7 @@ class ChainWriter:
             rows = connection.execute(query).all()
             if not rows:
                 return 0
-            refused, passed = self._simulate(rows)
+            refused, passed = self._simulate(list(rows))
             signed = self._sign(passed)
             try:
                 if self._database.is_sqlite:
@@ -319,7 +325,8 @@ class ChainWriter:
             )
         with self._nonce_guard:
             for signer in missing:
-                after_ours = int(highest[signer]) + 1 if highest.get(signer) is not None else 0
+                highest_nonce = highest.get(signer)
+                after_ours = int(highest_nonce) + 1 if highest_nonce is not None else 0
                 self._nonces.setdefault(signer, max(on_chain[checksum_address(signer)], after_ours))
 
     def _record_signing(

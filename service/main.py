@@ -76,12 +76,12 @@ def _validation_error(_request: Request, error: Exception) -> JSONResponse:
             "details": {"errors": problems},
         }
         return JSONResponse(body, status_code=400)
-    first = problems[0] if problems else {"location": [], "message": "invalid request"}
+    first = problems[0] if problems else {"location": [], "message": "invalid request", "type": ""}
     where = ".".join(str(part) for part in first["location"] if part != "body")
     message = f"{where}: {first['message']}" if where else str(first["message"])
-    return JSONResponse(
-        {"code": "invalid_request", "message": message, "details": {"errors": problems}}, status_code=422
-    )
+    # An amount spelt wrongly is the same error whether the schema or the ledger's parser finds it.
+    code = "invalid_amount" if first["type"] == "invalid_amount" else "invalid_request"
+    return JSONResponse({"code": code, "message": message, "details": {"errors": problems}}, status_code=422)
 
 
 def _http_error(_request: Request, error: Exception) -> JSONResponse:

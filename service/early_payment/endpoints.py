@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Query
 
 from service.api.auth import CallerDep, RuntimeDep, SessionDep
-from service.api.common import IdPath
+from service.api.common import Amount, IdPath
 from service.api.routing import LedgerRouter
 from service.early_payment import service
 from service.early_payment.schemas import (
@@ -53,7 +53,7 @@ def quote(
     caller: CallerDep,
     session: SessionDep,
     runtime: RuntimeDep,
-    amount: Annotated[str, Query(examples=["5000000.00"])],
+    amount: Annotated[Amount, Query(examples=["5000000.00"])],
 ) -> EarlyPaymentQuoteOut:
     """What taking early payment on `amount` pays today: the earlier, the bigger the discount."""
     return service.quote_early_payment(session, runtime, caller, programme_id, amount)

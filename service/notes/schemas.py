@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.common import Id, ParticipantRef, UtcDatetime
+from service.api.common import Amount, Id, ParticipantRef, UtcDatetime
 
 
 class NoteOut(BaseModel):
@@ -29,8 +29,8 @@ class SignedRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    nonce: int = Field(ge=0, lt=2**256)
-    deadline: int = Field(gt=0, lt=2**48)
+    nonce: int = Field(strict=True, ge=0, lt=2**256)
+    deadline: int = Field(strict=True, gt=0, lt=2**48)
     signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$")
 
 
@@ -38,7 +38,7 @@ class TransferCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     to_participant_id: Id
-    amount: str = Field(examples=["30000000.00"])
+    amount: Amount = Field(examples=["30000000.00"])
     into_token_id: Id | None = Field(
         default=None,
         description="Merge into this piece of the recipient (same voucher) instead of creating one.",
@@ -53,7 +53,7 @@ class TransferIntent(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     to_participant_id: Id
-    amount: str
+    amount: Amount
     into_token_id: Id | None = None
 
 

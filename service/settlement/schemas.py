@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.common import ParticipantRef, UtcDatetime
+from service.api.common import Amount, ParticipantRef, UtcDatetime
 from service.domain.settlement import SettlementStatus
 
 
 class FundingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount: str = Field(examples=["100000000.00"])
+    amount: Amount = Field(examples=["100000000.00"])
 
 
 class PayoutRun(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    batch_size: int = Field(default=50, ge=1, le=200, description="Pieces paid per transaction.")
+    batch_size: int = Field(default=50, strict=True, ge=1, le=200, description="Pieces paid per transaction.")
 
 
 class SettlementOut(BaseModel):

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.common import Id, ParticipantRef, UtcDatetime
+from service.api.common import Amount, CurrencyCode, Id, IsoDate, ParticipantRef, UtcDatetime
 
 
 class VoucherCreate(BaseModel):
@@ -16,12 +14,12 @@ class VoucherCreate(BaseModel):
         default=None, description="Required for admins; an obligor always issues on its own behalf."
     )
     holder_participant_id: Id = Field(description="The tier-1 supplier receiving the whole voucher.")
-    currency: str = Field(min_length=3, max_length=8, examples=["CNY"])
-    face_value: str = Field(examples=["100000000.00"])
-    minimum_unit: str = Field(
+    currency: CurrencyCode
+    face_value: Amount = Field(examples=["100000000.00"])
+    minimum_unit: Amount = Field(
         examples=["1000000.00"], description="Every transfer is a whole multiple of this."
     )
-    due_date: date = Field(description="Maturity date; the voucher falls due at 00:00 UTC that day.")
+    due_date: IsoDate = Field(description="Maturity date; the voucher falls due at 00:00 UTC that day.")
     invoice_references: list[str] = Field(min_length=1, max_length=100, examples=[["INV-2026-0001"]])
     document_hash: str = Field(
         pattern=r"^0x[0-9a-fA-F]{64}$", description="SHA-256 or keccak of the voucher document."

@@ -413,3 +413,44 @@ def test_idempotent_issue_and_registration(seed: SeedLedger, runtime: Runtime) -
     )
     assert registered.status_code == replayed.status_code == 201
     assert replayed.json()["id"] == registered.json()["id"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        " ",
+        "\t",
+        "\u3000",  # ideographic space alone
+        " Carmaker",
+        "Carmaker ",
+        "Car\u0000maker",
+        "Car\nmaker",
+        "\u202eremakraC",  # right-to-left override
+        "Car\u2066maker\u2069",  # directional isolates
+        "Car\u200bmaker",  # zero-width space
+        "Car\u2028maker",  # line separator
+        "Car\ue000maker",  # private use
+        "x" * 201,
+        7,
+        None,
+    ],
+)
+def test_participant_names_are_printable_text(seed: SeedLedger, runtime: Runtime, name: Any) -> None:
+    with unchanged(runtime):
+        response = seed.admin.post("/v1/participants", json={"name": name, "role": "supplier"})
+        expect_error(response, 422, "invalid_request")
+
+
+@pytest.mark.parametrize("name", ["Müller GmbH", "上汽集团", "Société Générale (Paris)", "=1+2"])
+def test_printable_names_in_any_script_are_welcome(seed: SeedLedger, name: str) -> None:
+    response = seed.admin.post("/v1/participants", json={"name": name, "role": "supplier"})
+    assert response.status_code == 201, response.text
+    assert response.json()["name"] == name
+
+
+def test_invoice_references_are_printable_text(seed: SeedLedger, runtime: Runtime) -> None:
+    with unchanged(runtime):
+        for reference in ("", " INV-1", "INV\u0000", "\u202eINV", "x" * 101):
+            body = _voucher_body(seed, invoice_references=["INV-1", reference])
+            expect_error(seed.admin.post("/v1/vouchers", json=body), 422, "invalid_request")

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from service.api.common import ParticipantRef
 from service.domain.pricing import DayCount, QuoteBasis, compute_days, compute_quote
+from service.domain.settlement import SettlementStatus
 from service.ledger.reconcile import reconcile
 from service.runtime import Runtime
+from service.settlement.schemas import ReportRow, SettlementReport
+from service.settlement.service import render_report_csv
 from tests.conftest import SeedLedger, issue_voucher, transfer
 from tests.test_bad_input import expect_error, unchanged
 from tests.test_financing import cash, chain_today, credit, warp
@@ -248,3 +252,33 @@ def test_late_payment_overdue_then_defaulted_then_settled(seed: SeedLedger, runt
     expect_error(seed.c.post(f"/v1/notes/{piece['token_id']}/settlement-claims"), 409, "nothing_to_claim")
     run = seed.carmaker.post(f"{path}/payouts").json()
     assert run["settlement"]["status"] == "settled" and run["paid"] == "749999.99"
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x")', "+1", "-1+2", "@SUM(A1)", "\tx", "\rx"])
+def test_report_csv_cells_never_start_a_formula(name: str) -> None:
+    """OWASP's CSV injection advice: a text cell starting =, +, -, @, tab or CR is prefixed with '."""
+    party = ParticipantRef(participant_id=7, name=name, address="0x" + "12" * 20)
+    row = ReportRow(
+        kind="settlement_payment",
+        token_id=4,
+        party=party,
+        cash="10.00",
+        value_redeemed="10.00",
+        transaction_hash="0x" + "ab" * 32,
+        block_number=9,
+        occurred_at=datetime(2027, 5, 31, tzinfo=UTC),
+    )
+    report = SettlementReport(
+        voucher_id=1,
+        currency="CNY",
+        face_value="10.00",
+        status=SettlementStatus.SETTLED,
+        funded="10.00",
+        paid_at_maturity="10.00",
+        paid_early="0.00",
+        outstanding="0.00",
+        rows=[row],
+    )
+    [parsed] = list(csv.DictReader(io.StringIO(render_report_csv(report))))
+    assert parsed["participant"] == "'" + name
+    assert parsed["cash"] == "10.00" and parsed["participant_id"] == "7"

@@ -10,6 +10,7 @@ an id and a rate are JSON integers (never `true`, `2.0` or `"2"`), a path id is 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -83,6 +84,37 @@ def _iso_date(value: Any) -> Any:
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date), Field(ge=EARLIEST_DATE)]
 """A calendar date, `YYYY-MM-DD` only (no timestamps, no times), from 1970-01-02."""
+
+
+# Text a person reads (names, invoice references): no control characters (U+0000...), no format characters
+# (the bidi overrides U+202A-U+202E and U+2066-U+2069, zero-width characters), no line or paragraph
+# separators, no private-use, surrogate or unassigned code points.
+_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def _text(value: str) -> str:
+    if value.strip() != value:
+        raise PydanticCustomError("text_whitespace", "must not start or end with whitespace")
+    for character in value:
+        if unicodedata.category(character) in _FORBIDDEN_CATEGORIES:
+            raise PydanticCustomError(
+                "text_character",
+                "must not contain control or format characters (found U+{code_point})",
+                {"code_point": f"{ord(character):04X}"},
+            )
+    return value
+
+
+_TEXT_RULE = "Printable text: no leading or trailing whitespace, no control or format characters."
+Name = Annotated[
+    str,
+    Strict(),
+    Field(min_length=1, max_length=200, description=_TEXT_RULE, examples=["Carmaker"]),
+    AfterValidator(_text),
+]
+Reference = Annotated[
+    str, Strict(), Field(min_length=1, max_length=100, description=_TEXT_RULE), AfterValidator(_text)
+]
 
 
 def _as_utc(value: datetime) -> datetime:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.common import UtcDatetime
+from service.api.common import Name, UtcDatetime
 
 Role = Literal["admin", "obligor", "supplier", "financier"]
 
@@ -14,7 +14,7 @@ Role = Literal["admin", "obligor", "supplier", "financier"]
 class ParticipantCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200, examples=["Carmaker"])
+    name: Name
     role: Role
     address: str | None = Field(
         default=None,

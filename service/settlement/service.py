@@ -207,6 +207,17 @@ def build_report(session: Session, runtime: Runtime, caller: Caller, voucher_id:
     )
 
 
+# A cell a spreadsheet would read as a formula (OWASP, CSV injection): these first characters start one.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: object) -> object:
+    """A text cell that would start a formula gets a leading apostrophe, so it is shown as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def render_report_csv(report: SettlementReport) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -228,7 +239,8 @@ def render_report_csv(report: SettlementReport) -> str:
     )
     for row in report.rows:
         writer.writerow(
-            [
+            neutralise_cell(cell)
+            for cell in [
                 report.voucher_id,
                 row.kind,
                 row.token_id if row.token_id is not None else "",

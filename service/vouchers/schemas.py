@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.common import Amount, CurrencyCode, Id, IsoDate, ParticipantRef, UtcDatetime
+from service.api.common import Amount, CurrencyCode, Id, IsoDate, ParticipantRef, Reference, UtcDatetime
 
 
 class VoucherCreate(BaseModel):
@@ -20,7 +20,7 @@ class VoucherCreate(BaseModel):
         examples=["1000000.00"], description="Every transfer is a whole multiple of this."
     )
     due_date: IsoDate = Field(description="Maturity date; the voucher falls due at 00:00 UTC that day.")
-    invoice_references: list[str] = Field(min_length=1, max_length=100, examples=[["INV-2026-0001"]])
+    invoice_references: list[Reference] = Field(min_length=1, max_length=100, examples=[["INV-2026-0001"]])
     document_hash: str = Field(
         pattern=r"^0x[0-9a-fA-F]{64}$", description="SHA-256 or keccak of the voucher document."
     )

@@ -289,6 +289,11 @@ class LedgerPaused(LedgerError):
     code = "ledger_paused"
 
 
+class BodyTooLarge(LedgerError):
+    status_code = 413
+    code = "body_too_large"
+
+
 # --- 5xx: the ledger's own infrastructure, never the caller's input ---------------------------------
 
 

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from service.api.auth import ApiKeyCache
 from service.api.common import ErrorBody
 from service.api.idempotency import MAX_KEY_LENGTH, IdempotencyMiddleware
+from service.api.limits import MAX_REPORTED_ERRORS, BodySizeLimit, body_too_large, echo
 from service.cash.endpoints import router as cash_router
 from service.early_payment.endpoints import router as early_payment_router
 from service.errors import LedgerError
@@ -43,6 +44,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (403, "Not allowed for this key", "forbidden"),
         (404, "Unknown resource", "note_not_found"),
         (409, "Conflicts with the ledger's state", "idempotency_key_reused"),
+        (413, "Request body too large", "body_too_large"),
         (422, "Invalid input", "amount_not_unit_multiple"),
         (423, "Ledger paused", "ledger_paused"),
         (503, "The chain cannot be reached", "chain_unavailable"),
@@ -63,17 +65,22 @@ def _ledger_error(_request: Request, error: Exception) -> JSONResponse:
     return JSONResponse(error.to_body(), status_code=error.status_code)
 
 
+def _problem(item: Any) -> dict[str, Any]:
+    """One validation problem, echoing at most a few characters of what the client sent."""
+    location = [part if isinstance(part, int) else echo(part) for part in item.get("loc", ())]
+    return {"location": location, "message": echo(item.get("msg", "")), "type": str(item.get("type", ""))}
+
+
 def _validation_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    problems = [
-        {"location": list(item.get("loc", ())), "message": item.get("msg", ""), "type": item.get("type", "")}
-        for item in error.errors()
-    ]
+    found = error.errors()
+    problems = [_problem(item) for item in found[:MAX_REPORTED_ERRORS]]
+    counted = {"errors": problems, "error_count": len(found)}
     if any(problem["type"] == "json_invalid" for problem in problems):
         body = {
             "code": "malformed_request",
             "message": "the request body is not valid JSON",
-            "details": {"errors": problems},
+            "details": counted,
         }
         return JSONResponse(body, status_code=400)
     first = problems[0] if problems else {"location": [], "message": "invalid request", "type": ""}
@@ -81,11 +88,13 @@ def _validation_error(_request: Request, error: Exception) -> JSONResponse:
     message = f"{where}: {first['message']}" if where else str(first["message"])
     # An amount spelt wrongly is the same error whether the schema or the ledger's parser finds it.
     code = "invalid_amount" if first["type"] == "invalid_amount" else "invalid_request"
-    return JSONResponse({"code": code, "message": message, "details": {"errors": problems}}, status_code=422)
+    return JSONResponse({"code": code, "message": message, "details": counted}, status_code=422)
 
 
 def _http_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 413:
+        return JSONResponse(body_too_large().to_body(), status_code=413, headers={"connection": "close"})
     codes = {404: "not_found", 405: "method_not_allowed"}
     return JSONResponse(
         {"code": codes.get(error.status_code, "http_error"), "message": str(error.detail)},
@@ -183,5 +192,6 @@ def create_app(
     for router in routers:
         app.include_router(router)
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(BodySizeLimit)  # outside: the idempotency middleware reads the body
     _complete_openapi(app)
     return app

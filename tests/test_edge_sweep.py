@@ -304,3 +304,47 @@ def test_dates_have_one_spelling(seed: SeedLedger, runtime: Runtime) -> None:
             refused(
                 seed.admin.post("/v1/vouchers", json={**voucher, "due_date": bad}), 422, "invalid_request"
             )
+
+
+def _bounded(option: dict[str, Any]) -> bool:
+    if option.get("type") == "string":
+        return any(key in option for key in ("maxLength", "enum", "const")) or option.get("format") == "date"
+    if option.get("type") == "array":
+        return "maxItems" in option
+    return True
+
+
+def test_strings_and_lists_are_bounded(seed: SeedLedger, runtime: Runtime) -> None:
+    """The schema bounds every string and list of every body, and the service holds to it."""
+    schema, cases, users = openapi(seed), valid_bodies(seed), callers(seed)
+    with nothing_changes(runtime):
+        for label, case in cases.items():
+            if case.body is None:
+                continue
+            path = concrete(label.split(" ", 1)[1])
+            for name, options in body_fields(schema, label).items():
+                for option in options:
+                    assert _bounded(option), f"{label} {name}: unbounded {option}"
+                    if option.get("type") == "string" and "enum" not in option:
+                        oversized: Any = "9" * (option.get("maxLength", 64) + 1)
+                        refused(users[case.role].post(path, json={**case.body, name: oversized}), 422)
+                        huge = "9" * 60_000
+                        refused(users[case.role].post(path, json={**case.body, name: huge}), 422)
+                    if option.get("type") == "array":
+                        item = case.body[name][0]
+                        oversized = [item] * (option["maxItems"] + 1)
+                        refused(users[case.role].post(path, json={**case.body, name: oversized}), 422)
+
+
+def test_validation_errors_are_bounded(seed: SeedLedger, runtime: Runtime) -> None:
+    """A body of thousands of extra keys came back as an error many times its size, echoing every key."""
+    extra = {f"key-{index:05d}": index for index in range(3_000)}
+    long_key = "k" * 20_000
+    with nothing_changes(runtime):
+        response = seed.admin.post("/v1/participants", json={"name": "D", "role": "supplier", **extra})
+        body = refused(response, 422, "invalid_request")
+        assert len(body["details"]["errors"]) == 10 and body["details"]["error_count"] == 3_000
+        assert len(response.content) < 4_000
+        response = seed.admin.post("/v1/participants", json={"name": "D", "role": "supplier", long_key: 1})
+        body = refused(response, 422, "invalid_request")
+        assert len(response.content) < 1_000 and long_key not in response.text

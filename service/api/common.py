@@ -67,7 +67,7 @@ Amount = Annotated[
     ),
 ]
 
-CurrencyCode = Annotated[str, Strict(), Field(pattern=r"^[A-Z]{3}$", examples=["CNY"])]
+CurrencyCode = Annotated[str, Strict(), Field(max_length=3, pattern=r"^[A-Z]{3}$", examples=["CNY"])]
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 # A date the chain can carry: its midnight UTC is a positive uint40 timestamp (the contracts' type).

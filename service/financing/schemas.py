@@ -15,7 +15,9 @@ class TermsCreate(BaseModel):
     rate_bps: RateBps = Field(examples=[600], description="Annual rate in basis points: 600 = 6.00%.")
     quote_basis: QuoteBasis = QuoteBasis.DISCOUNT
     day_count: DayCount = DayCount.ACT_360
-    eligible_obligor_ids: list[Id] = Field(default_factory=list, description="Empty: any obligor.")
+    eligible_obligor_ids: list[Id] = Field(
+        default_factory=list, max_length=100, description="Up to 100 obligors; empty: any obligor."
+    )
     min_amount: Amount = Field(examples=["1000000.00"])
     max_amount: Amount = Field(examples=["50000000.00"])
     budget: Amount = Field(examples=["100000000.00"], description="Cash this offer may pay out in total.")

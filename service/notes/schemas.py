@@ -31,7 +31,7 @@ class SignedRequest(BaseModel):
 
     nonce: int = Field(strict=True, ge=0, lt=2**256)
     deadline: int = Field(strict=True, gt=0, lt=2**48)
-    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$")
+    signature: str = Field(max_length=132, pattern=r"^0x[0-9a-fA-F]{130}$")
 
 
 class TransferCreate(BaseModel):

@@ -18,6 +18,7 @@ class ParticipantCreate(BaseModel):
     role: Role
     address: str | None = Field(
         default=None,
+        max_length=42,
         pattern=r"^0x[0-9a-fA-F]{40}$",
         description="The participant's own wallet; omit it and the ledger keeps a managed key for it.",
     )

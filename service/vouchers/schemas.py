@@ -20,9 +20,13 @@ class VoucherCreate(BaseModel):
         examples=["1000000.00"], description="Every transfer is a whole multiple of this."
     )
     due_date: IsoDate = Field(description="Maturity date; the voucher falls due at 00:00 UTC that day.")
-    invoice_references: list[Reference] = Field(min_length=1, max_length=100, examples=[["INV-2026-0001"]])
+    invoice_references: list[Reference] = Field(
+        min_length=1, max_length=50, examples=[["INV-2026-0001"]], description="1 to 50 references."
+    )
     document_hash: str = Field(
-        pattern=r"^0x[0-9a-fA-F]{64}$", description="SHA-256 or keccak of the voucher document."
+        max_length=66,
+        pattern=r"^0x[0-9a-fA-F]{64}$",
+        description="SHA-256 or keccak of the voucher document.",
     )
 
 

@@ -91,6 +91,11 @@ class MaturityTooFar(LedgerError):
     code = "maturity_too_far"
 
 
+class InvalidCutoff(LedgerError):
+    status_code = 422
+    code = "invalid_cutoff"
+
+
 class SelfTransfer(LedgerError):
     status_code = 422
     code = "self_transfer"
@@ -295,6 +300,11 @@ class BodyTooLarge(LedgerError):
 
 
 # --- 5xx: the ledger's own infrastructure, never the caller's input ---------------------------------
+
+
+class InternalError(LedgerError):
+    status_code = 500
+    code = "internal_error"
 
 
 class ChainUnavailable(LedgerError):

@@ -11,14 +11,16 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from service.api.asgi import call_catching, send_error
 from service.api.auth import ApiKeyCache
 from service.api.common import ErrorBody
 from service.api.idempotency import MAX_KEY_LENGTH, IdempotencyMiddleware
 from service.api.limits import MAX_REPORTED_ERRORS, BodySizeLimit, body_too_large, echo
 from service.cash.endpoints import router as cash_router
 from service.early_payment.endpoints import router as early_payment_router
-from service.errors import LedgerError
+from service.errors import InternalError, LedgerError
 from service.financing.endpoints import router as financing_router
 from service.ledger.endpoints import router as ledger_router
 from service.notes.endpoints import router as notes_router
@@ -47,6 +49,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (413, "Request body too large", "body_too_large"),
         (422, "Invalid input", "amount_not_unit_multiple"),
         (423, "Ledger paused", "ledger_paused"),
+        (500, "Unexpected error (a bug); the connection stays usable", "internal_error"),
         (503, "The chain cannot be reached", "chain_unavailable"),
     )
 }
@@ -95,7 +98,8 @@ def _http_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     if error.status_code == 413:
         return JSONResponse(body_too_large().to_body(), status_code=413, headers={"connection": "close"})
-    codes = {404: "not_found", 405: "method_not_allowed"}
+    # 400: FastAPI could not parse the body (e.g. JSON nested deeper than the parser goes).
+    codes = {400: "malformed_request", 404: "not_found", 405: "method_not_allowed"}
     return JSONResponse(
         {"code": codes.get(error.status_code, "http_error"), "message": str(error.detail)},
         status_code=error.status_code,
@@ -103,11 +107,24 @@ def _http_error(_request: Request, error: Exception) -> JSONResponse:
     )
 
 
-def _unexpected_error(_request: Request, error: Exception) -> JSONResponse:
-    logger.exception("unhandled error", exc_info=error)
-    return JSONResponse(
-        {"code": "internal_error", "message": "the ledger hit an unexpected error"}, status_code=500
-    )
+class AnswerUnexpectedErrors:
+    """ASGI middleware, outside every other of ours: an exception nothing else handled is logged and
+    answered 500 `internal_error`, and goes no further. Starlette's own last-resort middleware answers
+    too but then raises the exception again, and uvicorn closes the connection when it sees one, so a
+    client's kept-alive connection failed on its next request as well."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        error = await call_catching(self.app, scope, receive, send, Exception)
+        if error is not None:
+            logger.exception("unhandled error", exc_info=error)
+            answer = InternalError("the ledger hit an unexpected error")
+            await send_error(send, answer.status_code, answer.to_body())
 
 
 def _restore_integer_bounds(node: Any) -> None:
@@ -178,7 +195,6 @@ def create_app(
     app.add_exception_handler(LedgerError, _ledger_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)
     routers = (
         participants_router,
         vouchers_router,
@@ -193,5 +209,6 @@ def create_app(
         app.include_router(router)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodySizeLimit)  # outside: the idempotency middleware reads the body
+    app.add_middleware(AnswerUnexpectedErrors)
     _complete_openapi(app)
     return app

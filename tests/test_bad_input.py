@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -454,3 +454,31 @@ def test_invoice_references_are_printable_text(seed: SeedLedger, runtime: Runtim
         for reference in ("", " INV-1", "INV\u0000", "\u202eINV", "x" * 101):
             body = _voucher_body(seed, invoice_references=["INV-1", reference])
             expect_error(seed.admin.post("/v1/vouchers", json=body), 422, "invalid_request")
+
+
+@pytest.mark.parametrize("keyed", [True, False])
+def test_json_nested_deeper_than_the_parser_goes_is_malformed(
+    seed: SeedLedger, runtime: Runtime, piece: dict[str, Any], keyed: bool
+) -> None:
+    """With an Idempotency-Key its fingerprint recursed into a 500; without one the answer was 400
+    `http_error`. Either way: 400 malformed_request, and nothing happens."""
+    deep = b'{"to_participant_id": ' + b"[" * 20_000 + b"]" * 20_000 + b', "amount": "1.00"}'
+    headers = {**seed.a.headers, "content-type": "application/json"}
+    if keyed:
+        headers["Idempotency-Key"] = "deep"
+    with unchanged(runtime):
+        response = seed.a.client.post(
+            f"/v1/notes/{piece['token_id']}/transfers", content=deep, headers=headers
+        )
+        expect_error(response, 400, "malformed_request")
+
+
+def test_a_programme_cut_off_lies_between_now_and_maturity(seed: SeedLedger, runtime: Runtime) -> None:
+    path = f"/v1/vouchers/{seed.voucher['id']}/early-payment-programmes"
+    due = date.fromisoformat(seed.voucher["due_at"][:10])
+    with unchanged(runtime):
+        for cutoff in (date(1970, 1, 2), datetime.now(UTC).date(), due + timedelta(days=1)):
+            body = {"rate_bps": 800, "budget": "1000000.00", "cutoff_date": cutoff.isoformat()}
+            response = seed.carmaker.post(path, json=body)
+            error = expect_error(response, 422, "invalid_cutoff")
+            assert error["details"]["cutoff_date"] == cutoff.isoformat()

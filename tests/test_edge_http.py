@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from service.api.limits import MAX_BODY_BYTES
+from service.ledger import service as ledger_service
 from service.runtime import Runtime
 from tests.conftest import SeedLedger, free_port
 from tests.test_edge_sweep import nothing_changes
@@ -111,3 +112,24 @@ def test_a_streamed_body_is_refused_once_it_passes_the_limit(
     # What the kernels' socket buffers on both sides take in (a few MB on loopback) is all the client
     # could send: the service read a little more than the limit and answered.
     assert sent < FIFTY_MB // 4, f"the client could send {sent} bytes before the service refused"
+
+
+def test_a_connection_stays_usable_after_an_unexpected_error(
+    seed: SeedLedger, server: _Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug's 500 carries a code, and the client's kept-alive connection serves its next request (the
+    server closed it after every 500, so the next request failed too)."""
+
+    def broken(_runtime: Runtime) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(ledger_service, "read_health", broken)
+    with _connect(server) as connection:
+        connection.sendall(_request_head("GET", "/v1/health", {}))
+        status, headers, body = _read_response(connection)
+        assert status == 500 and _error(body)["code"] == "internal_error"
+        assert headers.get("connection") != "close"
+        auth = {"Authorization": f"Bearer {seed.t1.key}"}
+        connection.sendall(_request_head("GET", "/v1/participants/me", auth))
+        status, _headers, body = _read_response(connection)
+        assert status == 200 and json.loads(body)["name"] == "T1"

@@ -32,13 +32,16 @@ MAX_KEY_LENGTH = 200
 
 
 def compute_fingerprint(method: str, path: str, query: str, body: bytes) -> str:
+    """A JSON body is compared by its content (any key order or spacing), anything else by its text: a
+    body that is not JSON, or nested deeper than the JSON parser goes (it raised RecursionError, a 500)."""
     try:
-        canonical_body: Any = json.loads(body) if body else None
-    except ValueError:
-        canonical_body = body.decode(errors="replace")
-    canonical = json.dumps(
-        {"method": method, "path": path, "query": query, "body": canonical_body}, sort_keys=True
-    )
+        return _digest(method, path, query, json.loads(body) if body else None)
+    except (ValueError, RecursionError):
+        return _digest(method, path, query, body.decode(errors="replace"))
+
+
+def _digest(method: str, path: str, query: str, body: Any) -> str:
+    canonical = json.dumps({"method": method, "path": path, "query": query, "body": body}, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

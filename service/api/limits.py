@@ -9,12 +9,10 @@ than the limit in memory. The largest body the API accepts (a voucher with 50 in
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.api.asgi import call_catching, send_error
 from service.errors import BodyTooLarge
 
 MAX_BODY_BYTES = 64 * 1024
@@ -71,29 +69,8 @@ class BodySizeLimit:
                     raise BodyLimitExceeded()
             return message
 
-        started = False
-
-        async def watched(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted, watched)
-        except BodyLimitExceeded:
-            if started:
-                raise
+        if await call_catching(self.app, scope, counted, send, BodyLimitExceeded) is not None:
             await send_error(send, 413, body_too_large().to_body(), close=True)
-
-
-async def send_error(send: Send, status: int, body: dict[str, Any], *, close: bool = False) -> None:
-    """A JSON error answer; `close` asks the client to drop the connection (its unread body with it)."""
-    payload = json.dumps(body).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-    if close:
-        headers.append((b"connection", b"close"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": payload})
 
 
 def echo(value: object) -> str:

@@ -108,7 +108,7 @@ REVERT_MEANINGS: dict[str, ErrorFactory] = {
     "EarlyPaymentCallerNotObligor": _as(errors.NotObligor, "{caller} is not the voucher's obligor {obligor}"),
     "EarlyPaymentVoucherNotActive": _as(errors.VoucherNotActive, "voucher {slot} no longer moves"),
     "EarlyPaymentInvalidCutoff": _as(
-        errors.InvalidRequest, "cut-off {cutoffAt} must lie between now and maturity"
+        errors.InvalidCutoff, "cut-off {cutoffAt} must lie between now and maturity"
     ),
     "EarlyPaymentInvalidRate": _as(errors.InvalidRequest, "rate {rateBps} bps is outside 1..10000"),
     "EarlyPaymentInvalidQuoting": _as(

@@ -6,7 +6,7 @@ arithmetic as `service.domain.pricing`), burns the redeemed value and pays the h
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from eth_abi import decode as abi_decode
@@ -28,7 +28,8 @@ from service.early_payment.schemas import (
     RedemptionCreate,
     RedemptionOut,
 )
-from service.errors import InsufficientValue, NotHolder, NotObligor, ProgrammeNotFound
+from service.errors import InsufficientValue, InvalidCutoff, NotHolder, NotObligor, ProgrammeNotFound
+from service.financing.service import chain_now
 from service.notes import repository as notes_repository
 from service.notes.service import load_note
 from service.participants import repository as participants_repository
@@ -107,6 +108,8 @@ def open_programme(
     assert obligor is not None
     currency = fetch_currency(voucher.currency)
     budget_minor = parse_amount_minor(body.budget, currency, field="budget")
+    cutoff_at = compute_due_at(body.cutoff_date)
+    check_cutoff(cutoff_at, chain_now(runtime), voucher.due_at.replace(tzinfo=UTC))
     calldata = encode_call(
         OPEN_SIGNATURE,
         [
@@ -115,13 +118,25 @@ def open_programme(
             body.day_count.basis_days,
             body.quote_basis.chain_code,
             budget_minor,
-            int(compute_due_at(body.cutoff_date).timestamp()),
+            int(cutoff_at.timestamp()),
         ],
     )
     session.commit()
     receipt = relay_as(runtime, obligor, "early_payment.open", _programme_address(runtime), calldata)
     [opened] = receipt.events_named("EarlyPaymentProgrammeOpened")
     return _require_record(session, int(opened.args["programmeId"]))
+
+
+def check_cutoff(cutoff_at: datetime, now: datetime, due_at: datetime) -> None:
+    """A programme's cut-off lies after now and no later than the voucher's maturity (as the contract
+    requires): refused here in the API's terms, dates, before anything is sent."""
+    if not now < cutoff_at <= due_at:
+        raise InvalidCutoff(
+            f"the cut-off {cutoff_at.date().isoformat()} must lie after {now.isoformat(timespec='seconds')} "
+            f"and no later than the voucher's maturity {due_at.date().isoformat()}",
+            cutoff_date=cutoff_at.date().isoformat(),
+            due_date=due_at.date().isoformat(),
+        )
 
 
 def list_programmes(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TypedDict
 
@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from service.domain.clock import compute_ledger_now
 from service.domain.money import MAX_AMOUNT_MINOR, Currency, fetch_currency, format_minor, parse_amount_minor
 from service.domain.notes import Piece, build_lineage, check_transfer, compute_split
 from service.domain.vouchers import compute_due_at, compute_issuance_terms
@@ -251,3 +252,13 @@ def test_server_garbage_collector_tuning_is_applied_and_reversible() -> None:
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+@given(
+    wall=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)),
+    lag_seconds=st.integers(min_value=-(10**8), max_value=10**8),
+)
+def test_the_ledger_clock_is_the_later_of_wall_and_chain(wall: datetime, lag_seconds: int) -> None:
+    block_at = wall + timedelta(seconds=lag_seconds)
+    now = compute_ledger_now(wall, block_at)
+    assert now >= wall and now >= block_at and now in (wall, block_at)

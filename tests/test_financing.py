@@ -163,7 +163,9 @@ def test_expired_quote_cannot_be_executed(seed: SeedLedger, runtime: Runtime, ti
         f"/v1/notes/{tier3['c_token']}/financing-quotes",
         json={"terms_id": terms["id"], "amount": "10000000.00"},
     ).json()
-    warp(runtime, runtime.settings.quote_ttl_seconds + 1)
+    # past the expiry by the chain's clock too (after a test's snapshot is restored it may lag the wall's)
+    expires_at = datetime.fromisoformat(quote["expires_at"])
+    warp(runtime, int(expires_at.timestamp()) - runtime.chain.fetch_time() + 1)
     with unchanged(runtime):
         expect_error(seed.c.post(f"/v1/financing-quotes/{quote['id']}/execution"), 422, "quote_expired")
     assert cash(seed.c) == 0
@@ -237,3 +239,57 @@ def test_terms_withdrawal_and_eligibility(seed: SeedLedger, runtime: Runtime, ti
         422,
         "invalid_request",
     )
+
+
+def idle_chain(runtime: Runtime, seconds: int) -> datetime:
+    """The chain as an embedded Anvil leaves it after `seconds` without a transaction: its latest block
+    that much older than the wall clock, its next block at the wall clock's time."""
+    now = int(datetime.now(UTC).timestamp())
+    runtime.rpc.request("evm_setTime", [now - seconds])
+    runtime.rpc.request("evm_mine")
+    runtime.rpc.request("evm_setTime", [now])
+    return datetime.fromtimestamp(runtime.chain.fetch_time(), UTC)
+
+
+def test_a_fresh_quote_lives_its_whole_ttl_on_an_idle_chain(
+    seed: SeedLedger, runtime: Runtime, tier3: dict[str, Any]
+) -> None:
+    """Its expiry was the latest block's time plus the TTL: after five idle minutes a new quote was dead
+    on arrival (quote_expired). It is now judged by the ledger's clock, the later of the wall clock and
+    the latest block's time, as everything else is."""
+    terms = publish_terms(seed.bank, 600)
+    latest_block_at = idle_chain(runtime, 600)
+    asked_at = datetime.now(UTC)
+    assert latest_block_at < asked_at - timedelta(seconds=590)
+    response = seed.c.post(
+        f"/v1/notes/{tier3['c_token']}/financing-quotes",
+        json={"terms_id": terms["id"], "amount": "10000000.00"},
+    )
+    assert response.status_code == 201, response.text
+    quote = response.json()
+    expires_at = datetime.fromisoformat(quote["expires_at"])
+    ttl = timedelta(seconds=runtime.settings.quote_ttl_seconds)
+    assert expires_at >= asked_at.replace(microsecond=0) + ttl
+    executed = seed.c.post(f"/v1/financing-quotes/{quote['id']}/execution")
+    assert executed.status_code == 201, executed.text
+
+
+def test_maturity_is_judged_by_the_ledger_clock_when_the_chain_runs_ahead(
+    seed: SeedLedger, runtime: Runtime
+) -> None:
+    """Issuance checked maturity against the wall clock, everything else against the chain: with the
+    chain two days ahead, a voucher due tomorrow by the wall clock is already due by the ledger's clock."""
+    warp(runtime, 2 * 86_400)
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    body = {
+        "obligor_participant_id": seed.carmaker.participant_id,
+        "holder_participant_id": seed.t1.participant_id,
+        "currency": "CNY",
+        "face_value": "1000.00",
+        "minimum_unit": "1.00",
+        "due_date": tomorrow,
+        "invoice_references": ["INV-1"],
+        "document_hash": "0x" + "cd" * 32,
+    }
+    with unchanged(runtime):
+        expect_error(seed.admin.post("/v1/vouchers", json=body), 422, "maturity_in_past")

@@ -29,7 +29,7 @@ from service.early_payment.schemas import (
     RedemptionOut,
 )
 from service.errors import InsufficientValue, InvalidCutoff, NotHolder, NotObligor, ProgrammeNotFound
-from service.financing.service import chain_now
+from service.ledger.clock import fetch_ledger_now
 from service.notes import repository as notes_repository
 from service.notes.service import load_note
 from service.participants import repository as participants_repository
@@ -109,7 +109,7 @@ def open_programme(
     currency = fetch_currency(voucher.currency)
     budget_minor = parse_amount_minor(body.budget, currency, field="budget")
     cutoff_at = compute_due_at(body.cutoff_date)
-    check_cutoff(cutoff_at, chain_now(runtime), voucher.due_at.replace(tzinfo=UTC))
+    check_cutoff(cutoff_at, fetch_ledger_now(runtime), voucher.due_at.replace(tzinfo=UTC))
     calldata = encode_call(
         OPEN_SIGNATURE,
         [

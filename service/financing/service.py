@@ -34,6 +34,7 @@ from service.errors import (
 )
 from service.financing import repository
 from service.financing.schemas import ExecutionOut, QuoteCreate, QuoteOut, TermsCreate, TermsOut
+from service.ledger.clock import fetch_ledger_now
 from service.notes import repository as notes_repository
 from service.notes.service import load_note
 from service.participants import repository as participants_repository
@@ -54,11 +55,6 @@ QUOTE_TYPE = [
 EXECUTE_QUOTE_SIGNATURE = (
     "executeQuote((address,address,uint256,uint256,uint256,address,uint256,uint256),bytes)"
 )
-
-
-def chain_now(runtime: Runtime) -> datetime:
-    """Maturities, expiries and days left are judged by the chain's clock, as the contracts judge them."""
-    return datetime.fromtimestamp(runtime.chain.fetch_time(), UTC)
 
 
 # ------------------------------------------------------------------------------------------- terms
@@ -228,7 +224,7 @@ def create_quote(
             f"{format_minor(terms.max_amount_minor, currency)}",
             terms_id=terms.id,
         )
-    now = chain_now(runtime)
+    now = fetch_ledger_now(runtime)
     due_at = voucher.due_at.replace(tzinfo=UTC)
     if now >= due_at:
         raise VoucherMatured(f"voucher {voucher.id} matured on {due_at.date()}: it is paid, not financed")
@@ -290,7 +286,7 @@ def execute_quote(session: Session, runtime: Runtime, caller: Caller, quote_id: 
     if quote.state != "open":
         raise QuoteAlreadyUsed(f"quote {quote_id} is {quote.state}", quote_id=quote_id)
     expiry = quote.expires_at.replace(tzinfo=UTC)
-    if chain_now(runtime) > expiry:
+    if fetch_ledger_now(runtime) > expiry:
         raise QuoteExpired(f"quote {quote_id} expired at {expiry.isoformat()}", quote_id=quote_id)
     terms = repository.fetch_terms(session, quote.terms_id)
     seller = participants_repository.fetch_participant(session, quote.seller_participant_id)

@@ -17,7 +17,7 @@ from service.db.models import CashMovement, Voucher
 from service.domain.money import fetch_currency, format_minor, parse_amount_minor
 from service.domain.settlement import SettlementStatus, compute_settlement_status
 from service.errors import Forbidden, NotHolder, NotObligor, SettlementNotMatured
-from service.financing.service import chain_now
+from service.ledger.clock import fetch_ledger_now
 from service.notes import repository as notes_repository
 from service.notes.service import load_note
 from service.participants import repository as participants_repository
@@ -52,7 +52,7 @@ def compute_status(runtime: Runtime, voucher: Voucher) -> SettlementStatus:
     settings = runtime.settings
     return compute_settlement_status(
         voucher.due_at.replace(tzinfo=UTC),
-        chain_now(runtime),
+        fetch_ledger_now(runtime),
         timedelta(seconds=settings.settlement_grace_seconds),
         timedelta(seconds=settings.settlement_default_after_seconds),
         voucher.face_value_minor - voucher.redeemed_minor,
@@ -113,7 +113,7 @@ def run_payouts(
     if not caller.is_admin and voucher.obligor_address != caller.address:
         raise Forbidden("settlement is run by an admin or the voucher's obligor")
     due_at = voucher.due_at.replace(tzinfo=UTC)
-    now = chain_now(runtime)
+    now = fetch_ledger_now(runtime)
     if now < due_at:
         raise SettlementNotMatured(
             f"voucher {voucher_id} matures on {due_at.isoformat()}", due_at=due_at.isoformat()

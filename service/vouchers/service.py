@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
@@ -21,6 +20,7 @@ from service.errors import (
     ParticipantNotVerified,
     VoucherNotFound,
 )
+from service.ledger.clock import fetch_ledger_now
 from service.notes import repository as notes_repository
 from service.participants import repository as participants_repository
 from service.runtime import Runtime
@@ -75,7 +75,7 @@ def issue_voucher(session: Session, runtime: Runtime, caller: Caller, body: Vouc
         parse_amount_minor(body.face_value, currency, field="face_value"),
         parse_amount_minor(body.minimum_unit, currency, field="minimum_unit"),
         body.due_date,
-        datetime.now(UTC),
+        fetch_ledger_now(runtime),
     )
     calldata = encode_call(
         ISSUE_SIGNATURE,

@@ -12,12 +12,12 @@ import pytest
 
 from service.api.common import ParticipantRef
 from service.domain.pricing import DayCount, QuoteBasis, compute_days, compute_quote
-from service.domain.settlement import SettlementStatus
+from service.domain.vouchers import VoucherStatus
 from service.ledger.reconcile import reconcile
 from service.runtime import Runtime
 from service.settlement.schemas import ReportRow, SettlementReport
 from service.settlement.service import render_report_csv
-from tests.conftest import SeedLedger, issue_voucher, transfer
+from tests.conftest import ApiUser, SeedLedger, issue_voucher, transfer
 from tests.test_bad_input import expect_error, unchanged
 from tests.test_financing import cash, chain_today, credit, warp
 
@@ -233,15 +233,30 @@ def test_partial_funding_pays_pro_rata_and_keeps_every_minor_unit(
     assert second["settlement"]["available"] == "0.00"
 
 
+def lifecycle_words(user: ApiUser, voucher_id: int, token_id: int) -> set[str]:
+    """The status as the voucher, a note of it, its settlement and its report each show it."""
+    return {
+        user.get(f"/v1/vouchers/{voucher_id}").json()["status"],
+        user.get(f"/v1/notes/{token_id}").json()["voucher_status"],
+        user.get(f"/v1/vouchers/{voucher_id}/settlement").json()["status"],
+        user.get(f"/v1/vouchers/{voucher_id}/settlement/report").json()["status"],
+    }
+
+
 def test_late_payment_overdue_then_defaulted_then_settled(seed: SeedLedger, runtime: Runtime) -> None:
+    """One status per voucher, the same word everywhere (after maturity the settlement said `matured`
+    while the voucher and its notes said `active`, and after the payout the voucher said `redeemed`)."""
     voucher = issue_voucher(seed.admin, seed.carmaker, seed.t1, face_value="1000000.00", minimum_unit="0.01")
     piece = transfer(seed.t1, voucher["root_token_id"], seed.c, "250000.01")
     path = f"/v1/vouchers/{voucher['id']}/settlement"
-    warp(runtime, 182 * DAY + runtime.settings.settlement_grace_seconds + DAY)
-    assert seed.c.get(path).json()["status"] == "overdue"
-    assert seed.c.get(f"/v1/notes/{piece['token_id']}").json()["voucher_status"] == "active"
+    assert lifecycle_words(seed.carmaker, voucher["id"], piece["token_id"]) == {"active"}
+    warp(runtime, 182 * DAY)
+    assert lifecycle_words(seed.carmaker, voucher["id"], piece["token_id"]) == {"matured"}
+    warp(runtime, runtime.settings.settlement_grace_seconds + DAY)
+    assert lifecycle_words(seed.carmaker, voucher["id"], piece["token_id"]) == {"overdue"}
+    assert seed.c.get(f"/v1/notes/{piece['token_id']}").json()["voucher_status"] == "overdue"
     warp(runtime, runtime.settings.settlement_default_after_seconds)
-    assert seed.t1.get(path).json()["status"] == "defaulted"
+    assert lifecycle_words(seed.carmaker, voucher["id"], piece["token_id"]) == {"defaulted"}
     with unchanged(runtime):
         expect_error(seed.admin.post(f"{path}/payouts"), 409, "settlement_not_funded")
     credit(seed.admin, seed.carmaker, "1000000.00")
@@ -252,6 +267,8 @@ def test_late_payment_overdue_then_defaulted_then_settled(seed: SeedLedger, runt
     expect_error(seed.c.post(f"/v1/notes/{piece['token_id']}/settlement-claims"), 409, "nothing_to_claim")
     run = seed.carmaker.post(f"{path}/payouts").json()
     assert run["settlement"]["status"] == "settled" and run["paid"] == "749999.99"
+    assert lifecycle_words(seed.carmaker, voucher["id"], piece["token_id"]) == {"settled"}
+    assert seed.carmaker.get("/v1/vouchers").json()[-1]["status"] == "settled"
 
 
 @pytest.mark.parametrize("name", ['=HYPERLINK("http://x")', "+1", "-1+2", "@SUM(A1)", "\tx", "\rx"])
@@ -272,7 +289,7 @@ def test_report_csv_cells_never_start_a_formula(name: str) -> None:
         voucher_id=1,
         currency="CNY",
         face_value="10.00",
-        status=SettlementStatus.SETTLED,
+        status=VoucherStatus.SETTLED,
         funded="10.00",
         paid_at_maturity="10.00",
         paid_early="0.00",

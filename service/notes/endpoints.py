@@ -12,14 +12,16 @@ router = LedgerRouter(prefix="/v1/notes", tags=["notes"])
 
 
 @router.get("", response_model=list[NoteOut])
-def list_holdings(caller: CallerDep, session: SessionDep, include_empty: bool = False) -> list[NoteOut]:
+def list_holdings(
+    caller: CallerDep, session: SessionDep, runtime: RuntimeDep, include_empty: bool = False
+) -> list[NoteOut]:
     """The caller's pieces (value above zero unless `include_empty`)."""
-    return service.list_holdings(session, caller, include_empty)
+    return service.list_holdings(session, runtime, caller, include_empty)
 
 
 @router.get("/{token_id}", response_model=NoteOut)
-def read_note(token_id: IdPath, caller: CallerDep, session: SessionDep) -> NoteOut:
-    return service.read_note(session, caller, token_id)
+def read_note(token_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep) -> NoteOut:
+    return service.read_note(session, runtime, caller, token_id)
 
 
 @router.post("/{token_id}/transfers", status_code=201, response_model=TransferOut)

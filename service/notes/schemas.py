@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.api.common import Amount, Id, ParticipantRef, UtcDatetime
+from service.domain.vouchers import VoucherStatus
 
 
 class NoteOut(BaseModel):
@@ -20,7 +21,9 @@ class NoteOut(BaseModel):
     root_token_id: int
     depth: int
     due_at: UtcDatetime
-    voucher_status: str
+    voucher_status: VoucherStatus = Field(
+        description="The voucher's lifecycle status, as the voucher shows it."
+    )
     created_transaction_hash: str
 
 

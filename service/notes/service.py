@@ -15,12 +15,14 @@ from service.chain.client import Receipt
 from service.db.models import Note, Participant, Voucher
 from service.domain.money import Currency, fetch_currency, format_minor, parse_amount_minor
 from service.domain.notes import check_transfer
+from service.domain.vouchers import VoucherStatus
 from service.errors import (
     NoteNotFound,
     NotHolder,
     ParticipantNotFound,
     ParticipantNotVerified,
 )
+from service.ledger.clock import fetch_ledger_now
 from service.notes import repository
 from service.notes.repository import Account
 from service.notes.schemas import NoteOut, SigningRequestOut, TransferCreate, TransferIntent, TransferOut
@@ -28,22 +30,24 @@ from service.participants import repository as participants_repository
 from service.runtime import Runtime
 from service.submission import split_by_request
 from service.vouchers import repository as vouchers_repository
-from service.vouchers.service import can_view_voucher
+from service.vouchers.service import can_view_voucher, voucher_status
 
 SPLIT_SIGNATURE = "transferFrom(uint256,address,uint256)"
 MERGE_SIGNATURE = "transferFrom(uint256,uint256,uint256)"
 
 
-def to_outs(session: Session, notes: Sequence[tuple[Note, Voucher]]) -> list[NoteOut]:
+def to_outs(session: Session, runtime: Runtime, notes: Sequence[tuple[Note, Voucher]]) -> list[NoteOut]:
     """The pieces' answers, with their holders and obligors read once for all of them."""
     known = participants_repository.fetch_participants_by_addresses(
         session,
         {address for note, voucher in notes for address in (note.holder_address, voucher.obligor_address)},
     )
-    return [to_out(note, voucher, known) for note, voucher in notes]
+    now = fetch_ledger_now(runtime)
+    statuses = {voucher.id: voucher_status(runtime.settings, voucher, now) for _note, voucher in notes}
+    return [to_out(note, voucher, known, statuses[voucher.id]) for note, voucher in notes]
 
 
-def to_out(note: Note, voucher: Voucher, known: dict[str, Participant]) -> NoteOut:
+def to_out(note: Note, voucher: Voucher, known: dict[str, Participant], status: VoucherStatus) -> NoteOut:
     return NoteOut(
         token_id=note.token_id,
         voucher_id=note.voucher_id,
@@ -55,12 +59,12 @@ def to_out(note: Note, voucher: Voucher, known: dict[str, Participant]) -> NoteO
         root_token_id=note.root_token_id,
         depth=note.depth,
         due_at=voucher.due_at,
-        voucher_status=voucher.status,
+        voucher_status=status,
         created_transaction_hash=note.created_transaction_hash,
     )
 
 
-def list_holdings(session: Session, caller: Caller, include_empty: bool) -> list[NoteOut]:
+def list_holdings(session: Session, runtime: Runtime, caller: Caller, include_empty: bool) -> list[NoteOut]:
     notes = repository.fetch_notes_of_holder(session, caller.address, include_empty)
     if not notes:
         return []
@@ -69,7 +73,7 @@ def list_holdings(session: Session, caller: Caller, include_empty: bool) -> list
         for voucher in vouchers_repository.fetch_vouchers(session, ids={note.voucher_id for note in notes})
     }
     return to_outs(
-        session, [(note, vouchers[note.voucher_id]) for note in notes if note.voucher_id in vouchers]
+        session, runtime, [(note, vouchers[note.voucher_id]) for note in notes if note.voucher_id in vouchers]
     )
 
 
@@ -80,11 +84,11 @@ def load_note(session: Session, caller: Caller, token_id: int) -> tuple[Note, Vo
     return found
 
 
-def read_note(session: Session, caller: Caller, token_id: int) -> NoteOut:
+def read_note(session: Session, runtime: Runtime, caller: Caller, token_id: int) -> NoteOut:
     note, voucher = load_note(session, caller, token_id)
     if not can_view_voucher(session, caller, voucher):
         raise NoteNotFound(f"note {token_id} does not exist", token_id=token_id)
-    [out] = to_outs(session, [(note, voucher)])
+    [out] = to_outs(session, runtime, [(note, voucher)])
     return out
 
 
@@ -138,6 +142,7 @@ def plan_transfer(
         amount_minor=amount_minor,
         unit_minor=context.unit_minor,
         currency=currency,
+        # the chain's own state of the voucher, as indexed: its pieces still move (not all redeemed)
         voucher_active=context.voucher_status == "active",
         into_piece=repository.to_piece(into) if into else None,
     )

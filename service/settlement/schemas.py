@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.api.common import Amount, ParticipantRef, UtcDatetime
-from service.domain.settlement import SettlementStatus
+from service.domain.vouchers import VoucherStatus
 
 
 class FundingCreate(BaseModel):
@@ -23,7 +23,7 @@ class PayoutRun(BaseModel):
 class SettlementOut(BaseModel):
     voucher_id: int
     currency: str
-    status: SettlementStatus
+    status: VoucherStatus
     due_at: UtcDatetime
     face_value: str
     outstanding: str
@@ -64,7 +64,7 @@ class SettlementReport(BaseModel):
     voucher_id: int
     currency: str
     face_value: str
-    status: SettlementStatus
+    status: VoucherStatus
     funded: str
     paid_at_maturity: str
     paid_early: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, timedelta
+from datetime import UTC
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +15,6 @@ from service.api.relay import relay_as
 from service.chain.abi import encode_call
 from service.db.models import CashMovement, Voucher
 from service.domain.money import fetch_currency, format_minor, parse_amount_minor
-from service.domain.settlement import SettlementStatus, compute_settlement_status
 from service.errors import Forbidden, NotHolder, NotObligor, SettlementNotMatured
 from service.ledger.clock import fetch_ledger_now
 from service.notes import repository as notes_repository
@@ -31,7 +30,7 @@ from service.settlement.schemas import (
     SettlementOut,
     SettlementReport,
 )
-from service.vouchers.service import require_visible_voucher
+from service.vouchers.service import require_visible_voucher, voucher_status
 
 # Gas of one payout transaction: a fixed part plus what paying one piece costs at most.
 PAYOUT_BASE_GAS = 200_000
@@ -48,17 +47,6 @@ def _vault(runtime: Runtime) -> str:
 SLOT_ACCOUNT = "(address,uint64,bool,uint256,uint256,uint256,uint256,uint256,uint256)"
 
 
-def compute_status(runtime: Runtime, voucher: Voucher) -> SettlementStatus:
-    settings = runtime.settings
-    return compute_settlement_status(
-        voucher.due_at.replace(tzinfo=UTC),
-        fetch_ledger_now(runtime),
-        timedelta(seconds=settings.settlement_grace_seconds),
-        timedelta(seconds=settings.settlement_default_after_seconds),
-        voucher.face_value_minor - voucher.redeemed_minor,
-    )
-
-
 def to_out(runtime: Runtime, voucher: Voucher) -> SettlementOut:
     currency = fetch_currency(voucher.currency)
     # The vault's whole account in one call, so that the three figures are of one block.
@@ -68,7 +56,7 @@ def to_out(runtime: Runtime, voucher: Voucher) -> SettlementOut:
     return SettlementOut(
         voucher_id=voucher.id,
         currency=voucher.currency,
-        status=compute_status(runtime, voucher),
+        status=voucher_status(runtime.settings, voucher, fetch_ledger_now(runtime)),
         due_at=voucher.due_at.replace(tzinfo=UTC),
         face_value=format_minor(voucher.face_value_minor, currency),
         outstanding=format_minor(voucher.face_value_minor - voucher.redeemed_minor, currency),
@@ -198,7 +186,7 @@ def build_report(session: Session, runtime: Runtime, caller: Caller, voucher_id:
         voucher_id=voucher_id,
         currency=voucher.currency,
         face_value=format_minor(voucher.face_value_minor, currency),
-        status=compute_status(runtime, voucher),
+        status=voucher_status(runtime.settings, voucher, fetch_ledger_now(runtime)),
         funded=format_minor(total("settlement_funding"), currency),
         paid_at_maturity=format_minor(total("settlement_payment"), currency),
         paid_early=format_minor(total("early_payment"), currency),

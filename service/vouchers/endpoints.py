@@ -21,18 +21,20 @@ def issue_voucher(
     """Issues a voucher as one ERC-3525 slot whose root token holds the whole face value."""
     voucher_id = service.issue_voucher(session, runtime, caller, body)
     session.commit()
-    return service.read_voucher(session, caller, voucher_id)
+    return service.read_voucher(session, runtime, caller, voucher_id)
 
 
 @router.get("", response_model=list[VoucherOut])
-def list_vouchers(caller: CallerDep, session: SessionDep) -> list[VoucherOut]:
+def list_vouchers(caller: CallerDep, session: SessionDep, runtime: RuntimeDep) -> list[VoucherOut]:
     """Vouchers the caller may see: all for admins, its own for obligors, those it holds pieces of."""
-    return service.list_vouchers(session, caller)
+    return service.list_vouchers(session, runtime, caller)
 
 
 @router.get("/{voucher_id}", response_model=VoucherOut)
-def read_voucher(voucher_id: IdPath, caller: CallerDep, session: SessionDep) -> VoucherOut:
-    return service.read_voucher(session, caller, voucher_id)
+def read_voucher(
+    voucher_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> VoucherOut:
+    return service.read_voucher(session, runtime, caller, voucher_id)
 
 
 @router.get("/{voucher_id}/lineage", response_model=LineageOut)

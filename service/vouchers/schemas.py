@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.api.common import Amount, CurrencyCode, Id, IsoDate, ParticipantRef, Reference, UtcDatetime
+from service.domain.vouchers import VoucherStatus
 
 
 class VoucherCreate(BaseModel):
@@ -40,7 +41,7 @@ class VoucherOut(BaseModel):
     unit_count: int
     outstanding: str
     redeemed: str
-    status: str
+    status: VoucherStatus
     issued_at: UtcDatetime
     due_at: UtcDatetime
     document_hash: str

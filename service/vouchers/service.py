@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -12,7 +13,7 @@ from service.chain.abi import encode_call
 from service.db.models import Participant, ValueMovement, Voucher, VoucherDocument
 from service.domain.money import fetch_currency, format_minor, parse_amount_minor
 from service.domain.notes import LineageNode, build_lineage, compute_holdings_by_holder, compute_outstanding
-from service.domain.vouchers import compute_issuance_terms
+from service.domain.vouchers import VoucherStatus, compute_issuance_terms, compute_voucher_status
 from service.errors import (
     Forbidden,
     InvalidRequest,
@@ -24,6 +25,7 @@ from service.ledger.clock import fetch_ledger_now
 from service.notes import repository as notes_repository
 from service.participants import repository as participants_repository
 from service.runtime import Runtime
+from service.settings import Settings
 from service.vouchers import repository
 from service.vouchers.schemas import (
     HolderTotal,
@@ -122,7 +124,18 @@ def can_view_voucher(session: Session, caller: Caller, voucher: Voucher) -> bool
     return notes_repository.holds_piece_of(session, caller.address, voucher.id)
 
 
-def to_outs(session: Session, vouchers: Sequence[Voucher]) -> list[VoucherOut]:
+def voucher_status(settings: Settings, voucher: Voucher, now: datetime) -> VoucherStatus:
+    """The voucher's lifecycle status by the ledger's clock, as its notes and settlement show it too."""
+    return compute_voucher_status(
+        voucher.due_at.replace(tzinfo=UTC),
+        now,
+        timedelta(seconds=settings.settlement_grace_seconds),
+        timedelta(seconds=settings.settlement_default_after_seconds),
+        voucher.face_value_minor - voucher.redeemed_minor,
+    )
+
+
+def to_outs(session: Session, runtime: Runtime, vouchers: Sequence[Voucher]) -> list[VoucherOut]:
     """The vouchers' answers, with their documents and parties read once for all of them."""
     documents = repository.fetch_documents(session, {voucher.id for voucher in vouchers})
     known = participants_repository.fetch_participants_by_addresses(
@@ -133,10 +146,16 @@ def to_outs(session: Session, vouchers: Sequence[Voucher]) -> list[VoucherOut]:
             for address in (voucher.obligor_address, voucher.initial_holder_address)
         },
     )
-    return [to_out(voucher, documents.get(voucher.id), known) for voucher in vouchers]
+    now = fetch_ledger_now(runtime)
+    return [
+        to_out(voucher, documents.get(voucher.id), known, voucher_status(runtime.settings, voucher, now))
+        for voucher in vouchers
+    ]
 
 
-def to_out(voucher: Voucher, document: VoucherDocument | None, known: dict[str, Participant]) -> VoucherOut:
+def to_out(
+    voucher: Voucher, document: VoucherDocument | None, known: dict[str, Participant], status: VoucherStatus
+) -> VoucherOut:
     currency = fetch_currency(voucher.currency)
     # Face less redeemed equals the sum of the pieces (the contract's invariant; `reconcile` checks it).
     outstanding = voucher.face_value_minor - voucher.redeemed_minor
@@ -150,7 +169,7 @@ def to_out(voucher: Voucher, document: VoucherDocument | None, known: dict[str, 
         unit_count=voucher.face_value_minor // voucher.unit_minor,
         outstanding=format_minor(outstanding, currency),
         redeemed=format_minor(voucher.redeemed_minor, currency),
-        status=voucher.status,
+        status=status,
         issued_at=voucher.issued_at,
         due_at=voucher.due_at,
         document_hash=voucher.document_hash,
@@ -160,18 +179,18 @@ def to_out(voucher: Voucher, document: VoucherDocument | None, known: dict[str, 
     )
 
 
-def read_voucher(session: Session, caller: Caller, voucher_id: int) -> VoucherOut:
-    [out] = to_outs(session, [require_visible_voucher(session, caller, voucher_id)])
+def read_voucher(session: Session, runtime: Runtime, caller: Caller, voucher_id: int) -> VoucherOut:
+    [out] = to_outs(session, runtime, [require_visible_voucher(session, caller, voucher_id)])
     return out
 
 
-def list_vouchers(session: Session, caller: Caller) -> list[VoucherOut]:
+def list_vouchers(session: Session, runtime: Runtime, caller: Caller) -> list[VoucherOut]:
     if caller.is_admin:
         vouchers = repository.fetch_vouchers(session)
     else:
         held = notes_repository.fetch_voucher_ids_held_by(session, caller.address)
         vouchers = repository.fetch_vouchers(session, ids=held, obligor_address=caller.address)
-    return to_outs(session, vouchers)
+    return to_outs(session, runtime, vouchers)
 
 
 def read_lineage(session: Session, caller: Caller, voucher_id: int) -> LineageOut:

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.auth import CALLER_STATE_KEY, Caller, resolve_caller
+from service.api.limits import replay
 from service.db.models import IdempotencyRecord
 from service.db.session import Database
 from service.errors import IdempotencyKeyReused, IdempotencyRequestInProgress, InvalidRequest, LedgerError
@@ -165,7 +166,7 @@ class IdempotencyMiddleware:
             scope, database, headers.get(b"authorization", b"").decode(errors="replace")
         )
         if caller is None:  # unauthenticated: the endpoint answers 401 anyway
-            await self.app(scope, _replay_body(body), send)
+            await self.app(scope, replay(body, receive), send)
             return
         # The endpoint's authentication reuses this lookup instead of repeating it.
         scope.setdefault("state", {})[CALLER_STATE_KEY] = caller
@@ -209,7 +210,7 @@ class IdempotencyMiddleware:
 
             token = current_request_key.set(request_key)
             try:
-                await self.app(scope, _replay_body(body), capture)
+                await self.app(scope, replay(body, receive), capture)
             except BaseException:
                 await to_thread.run_sync(_finish, database, participant_id, key, None, None)
                 raise
@@ -232,16 +233,3 @@ async def _read_body(receive: Receive) -> bytes:
         chunks.append(message.get("body", b""))
         if not message.get("more_body"):
             return b"".join(chunks)
-
-
-def _replay_body(body: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
-
-    return receive

@@ -4,29 +4,23 @@ A request body is at most `MAX_BODY_BYTES`: a larger declared `Content-Length` i
 `body_too_large` before a byte of the body is read, and a body sent without one (chunked) is counted
 as it streams in and refused as soon as it passes the limit, so no request makes the service hold more
 than the limit in memory. The largest body the API accepts (a voucher with 50 invoice references of
-100 characters) is about 6 KB.
+100 characters) is about 6 KB. A body nested deeper than `MAX_JSON_DEPTH` arrays and objects is
+refused with 400 `malformed_request` before anything parses it: how deep a parser may recurse is the
+interpreter's setting, not the API's (no body the API accepts is nested more than three deep).
 """
 
 from __future__ import annotations
 
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.api.asgi import call_catching, send_error
-from service.errors import BodyTooLarge
+from service.api.asgi import send_error
+from service.errors import BodyTooLarge, MalformedRequest
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_JSON_DEPTH = 32
 # A validation error reports at most this many problems, and echoes at most this much of any input.
 MAX_REPORTED_ERRORS = 10
 MAX_ECHOED_CHARACTERS = 64
-
-
-class BodyLimitExceeded(HTTPException):
-    """Raised from `receive` when the body passes the limit. An HTTPException, so that FastAPI's body
-    parsing lets it through (it turns any other exception into a 400) to the handler of 413s."""
-
-    def __init__(self) -> None:
-        super().__init__(413, f"the request body exceeds {MAX_BODY_BYTES} bytes")
 
 
 def body_too_large() -> BodyTooLarge:
@@ -58,19 +52,71 @@ class BodySizeLimit:
         if declared is not None and declared > self.max_bytes:
             await send_error(send, 413, body_too_large().to_body(), close=True)
             return
-        received = 0
-
-        async def counted() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyLimitExceeded()
-            return message
-
-        if await call_catching(self.app, scope, counted, send, BodyLimitExceeded) is not None:
+        body = await _read_within(receive, self.max_bytes)
+        if body is None:
             await send_error(send, 413, body_too_large().to_body(), close=True)
+            return
+        if exceeds_depth(body, MAX_JSON_DEPTH):
+            refusal = MalformedRequest(f"the request body is nested deeper than {MAX_JSON_DEPTH} levels")
+            await send_error(send, refusal.status_code, refusal.to_body())
+            return
+        await self.app(scope, replay(body, receive), send)
+
+
+async def _read_within(receive: Receive, max_bytes: int) -> bytes | None:
+    """The whole body as it streams in, or None as soon as it passes `max_bytes` (the rest unread)."""
+    chunks: list[bytes] = []
+    received = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away: the app will hear it too
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        received += len(chunk)
+        if received > max_bytes:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands the app the body already read, then passes on what the server sends."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
+
+
+def exceeds_depth(body: bytes, max_depth: int) -> bool:
+    """Whether JSON text nests arrays and objects deeper than `max_depth` (brackets inside strings do not
+    count). Only a body with that many opening brackets at all is scanned."""
+    if body.count(b"[") + body.count(b"{") <= max_depth:
+        return False
+    depth, in_string, escaped = 0, False, False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > max_depth:
+                return True
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return False
 
 
 def echo(value: object) -> str:

@@ -50,6 +50,10 @@ class InvalidRequest(LedgerError):
     code = "invalid_request"
 
 
+class InvalidCursor(InvalidRequest):
+    code = "invalid_cursor"
+
+
 class InvalidAmount(LedgerError):
     status_code = 422
     code = "invalid_amount"

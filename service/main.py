@@ -17,7 +17,8 @@ from service.api.asgi import call_catching, send_error
 from service.api.auth import ApiKeyCache
 from service.api.common import ErrorBody
 from service.api.idempotency import MAX_KEY_LENGTH, IdempotencyMiddleware
-from service.api.limits import MAX_REPORTED_ERRORS, BodySizeLimit, body_too_large, echo
+from service.api.limits import MAX_BODY_BYTES, MAX_REPORTED_ERRORS, BodySizeLimit, body_too_large, echo
+from service.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from service.cash.endpoints import router as cash_router
 from service.early_payment.endpoints import router as early_payment_router
 from service.errors import InternalError, LedgerError
@@ -53,6 +54,19 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (503, "The chain cannot be reached", "chain_unavailable"),
     )
 }
+
+API_DESCRIPTION = f"""
+Amounts are decimal strings in major units (ASCII digits, optionally `.` and at most the currency's
+decimals); ids and rates are JSON integers; dates are `YYYY-MM-DD`; times ISO-8601 in UTC.
+
+Limits: a request body is at most {MAX_BODY_BYTES} bytes (413 `body_too_large`, before the body is
+read); every string and list has a maximum length (see each schema); a validation error lists at
+most {MAX_REPORTED_ERRORS} problems. Every listing is paginated: `limit` (1 to {MAX_PAGE_SIZE},
+default {DEFAULT_PAGE_SIZE}) and `cursor` (the previous page's `next_cursor`, null on the last page),
+in a stable order (by id, token id, or chain order).
+
+Every error is JSON with a machine-readable `code` and a `message` (codes: docs/errors.md).
+"""
 
 IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
     "name": "Idempotency-Key",
@@ -186,6 +200,7 @@ def create_app(
         title="Cascade",
         version="1.0.0",
         summary="Tokenised receivables: issue, split and transfer e-debt vouchers as ERC-3525 notes.",
+        description=API_DESCRIPTION,
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
     )

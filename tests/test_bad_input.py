@@ -347,7 +347,7 @@ def test_idempotent_transfer(seed: SeedLedger, runtime: Runtime, piece: dict[str
             409,
             "idempotency_key_reused",
         )
-    assert [note["value"] for note in seed.c.get("/v1/notes").json()] == ["1000000.00"]
+    assert [note["value"] for note in seed.c.get("/v1/notes").json()["items"]] == ["1000000.00"]
 
 
 def test_key_of_a_running_request_tells_another_body_from_a_retry(

@@ -38,13 +38,13 @@ def test_interrupted_transfer_is_answered_not_repeated(seed: SeedLedger, runtime
     retried = seed.t1.post(path, json=body, headers={"Idempotency-Key": "crash-1"})
     assert retried.status_code == 201, retried.text
     assert retried.json() == first
-    assert [note["value"] for note in seed.a.get("/v1/notes").json()] == ["30000000.00"]
+    assert [note["value"] for note in seed.a.get("/v1/notes").json()["items"]] == ["30000000.00"]
 
     # Without a restart, a retry finds the orphaned reservation and settles it on the spot.
     _simulate_crash_after_chain(runtime, seed.t1.participant_id, "crash-1")
     again = seed.t1.post(path, json=body, headers={"Idempotency-Key": "crash-1"})
     assert again.status_code == 201 and again.json() == first
-    assert [note["value"] for note in seed.a.get("/v1/notes").json()] == ["30000000.00"]
+    assert [note["value"] for note in seed.a.get("/v1/notes").json()["items"]] == ["30000000.00"]
 
 
 def test_interrupted_request_that_never_reached_the_chain_runs_again(
@@ -83,7 +83,7 @@ def test_interrupted_issuance_is_not_repeated(seed: SeedLedger, runtime: Runtime
     )
     assert retried.status_code == 409 and retried.json()["code"] == "idempotency_request_recovered"
     assert retried.json()["details"]["transaction_hashes"] == [response.json()["issue_transaction_hash"]]
-    assert len(seed.admin.get("/v1/vouchers").json()) == 2
+    assert len(seed.admin.get("/v1/vouchers").json()["items"]) == 2
 
 
 def test_transfer_response_is_rebuilt_identically(seed: SeedLedger, runtime: Runtime) -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from service.domain.clock import compute_ledger_now
 from service.domain.money import MAX_AMOUNT_MINOR, Currency, fetch_currency, format_minor, parse_amount_minor
-from service.domain.notes import Piece, build_lineage, check_transfer, compute_split
+from service.domain.notes import Piece, check_transfer, compute_split
 from service.domain.vouchers import compute_due_at, compute_issuance_terms
 from service.errors import (
     AmountNotPositive,
@@ -171,14 +171,6 @@ def test_check_transfer_rules() -> None:
         check_transfer(piece, recipient_address="0xBB", amount_minor=150, **common)
     with pytest.raises(InsufficientValue):
         check_transfer(piece, recipient_address="0xBB", amount_minor=600, **common)
-
-
-def test_build_lineage_nests_children_under_parents() -> None:
-    pieces = [_piece(4, 2, depth=2), _piece(1, None), _piece(2, 1, depth=1), _piece(3, 1, depth=1)]
-    [root] = build_lineage(pieces)
-    assert root.piece.token_id == 1
-    assert [child.piece.token_id for child in root.children] == [2, 3]
-    assert [grandchild.piece.token_id for grandchild in root.children[0].children] == [4]
 
 
 def test_issuance_terms() -> None:

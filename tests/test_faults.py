@@ -244,8 +244,15 @@ def run_clients(
 
 
 def holdings(ledger: Ledger, key: str) -> list[Decimal]:
-    response = call(ledger.url, key, "GET", "/v1/notes")
-    return [Decimal(note["value"]) for note in response.json()]
+    values: list[Decimal] = []
+    cursor = None
+    while True:  # every page of the listing
+        path = "/v1/notes?limit=200" + (f"&cursor={cursor}" if cursor else "")
+        page = call(ledger.url, key, "GET", path).json()
+        values += [Decimal(note["value"]) for note in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return values
 
 
 def assert_exactly_once(ledger: Ledger, accepted: list[str], total: int, piece_amount: str) -> None:

@@ -98,15 +98,15 @@ def test_seed_figures_tier3_supplier_finances_at_6_instead_of_12_percent(
     # delivery versus payment: both legs in the same transaction
     assert cash(seed.c) == Decimal("9700000.00")
     assert cash(seed.bank) == bank_cash - Decimal("9700000.00")
-    [bank_note] = seed.bank.get("/v1/notes").json()
+    [bank_note] = seed.bank.get("/v1/notes").json()["items"]
     assert bank_note["value"] == "10000000.00" and bank_note["token_id"] == trade["financier_token_id"]
     assert bank_note["parent_token_id"] == tier3["c_token"] and bank_note["depth"] == 3
-    assert seed.c.get("/v1/notes").json() == []
+    assert seed.c.get("/v1/notes").json()["items"] == []
     # the same value can never be financed twice: C holds nothing of it any more
     expect_error(
         seed.c.post(path, json={"terms_id": dear["id"], "amount": "10000000.00"}), 422, "insufficient_value"
     )
-    terms = {t["id"]: t for t in seed.c.get("/v1/financing/terms").json()}
+    terms = {t["id"]: t for t in seed.c.get("/v1/financing/terms").json()["items"]}
     assert terms[cheap["id"]]["used"] == "9700000.00"
 
 

@@ -26,7 +26,7 @@ def test_indexer_rolls_back_to_the_fork_point(seed: SeedLedger, runtime: Runtime
     snapshot = runtime.rpc.request("evm_snapshot")
     lost = transfer(seed.t1, root, seed.b, "20000000.00")
     transfer(seed.b, lost["token_id"], seed.c, "5000000.00")
-    assert [n["value"] for n in seed.c.get("/v1/notes").json()] == ["5000000.00"]
+    assert [n["value"] for n in seed.c.get("/v1/notes").json()["items"]] == ["5000000.00"]
 
     assert runtime.rpc.request("evm_revert", [snapshot]) is True
     _reset_nonces(runtime)
@@ -37,10 +37,10 @@ def test_indexer_rolls_back_to_the_fork_point(seed: SeedLedger, runtime: Runtime
     runtime.indexer.sync_to()
 
     assert runtime.indexer.reorgs_detected >= 1
-    assert seed.b.get("/v1/notes").json() == []
-    assert [n["value"] for n in seed.c.get("/v1/notes").json()] == ["8000000.00"]
-    assert [n["value"] for n in seed.t1.get("/v1/notes").json()] == ["62000000.00"]
-    assert [n["value"] for n in seed.a.get("/v1/notes").json()] == ["30000000.00"]
+    assert seed.b.get("/v1/notes").json()["items"] == []
+    assert [n["value"] for n in seed.c.get("/v1/notes").json()["items"]] == ["8000000.00"]
+    assert [n["value"] for n in seed.t1.get("/v1/notes").json()["items"]] == ["62000000.00"]
+    assert [n["value"] for n in seed.a.get("/v1/notes").json()["items"]] == ["30000000.00"]
     assert kept["token_id"] < replacement["token_id"]
     report = reconcile(runtime)
     assert report.clean, report.differences
@@ -68,8 +68,8 @@ def test_a_write_right_after_a_reorganisation_is_not_indexed_over_the_lost_block
     transfer(seed.t1, root, seed.c, "7000000.00")
 
     assert runtime.indexer.reorgs_detected >= 1
-    assert seed.b.get("/v1/notes").json() == []
-    assert [n["value"] for n in seed.c.get("/v1/notes").json()] == ["7000000.00"]
-    assert [n["value"] for n in seed.t1.get("/v1/notes").json()] == ["93000000.00"]
+    assert seed.b.get("/v1/notes").json()["items"] == []
+    assert [n["value"] for n in seed.c.get("/v1/notes").json()["items"]] == ["7000000.00"]
+    assert [n["value"] for n in seed.t1.get("/v1/notes").json()["items"]] == ["93000000.00"]
     report = reconcile(runtime)
     assert report.clean, report.differences

@@ -60,11 +60,11 @@ def test_restart_keeps_chain_and_index(tmp_path: Path, monkeypatch: pytest.Monke
                 ApiUser(client, a.key, a.participant_id, a.address),
                 ApiUser(client, t1.key, t1.participant_id, t1.address),
             )
-            assert [n["value"] for n in a_again.get("/v1/notes").json()] == ["40000000.00"]
+            assert [n["value"] for n in a_again.get("/v1/notes").json()["items"]] == ["40000000.00"]
             transfer(
                 t1_again, voucher["root_token_id"], a_again, "1000000.00", into_token_id=moved["token_id"]
             )
-            assert [n["value"] for n in a_again.get("/v1/notes").json()] == ["41000000.00"]
+            assert [n["value"] for n in a_again.get("/v1/notes").json()["items"]] == ["41000000.00"]
     finally:
         restarted.close()
 
@@ -131,7 +131,7 @@ def test_admin_scripts_and_curl_walkthrough(live_server: tuple[str, str], tmp_pa
     assert lineage["total_held"] == "100000000.00" and lineage["piece_count"] == 4
 
     c_key = seeded["participants"]["C"]["api_key"]
-    holdings = httpx.get(f"{url}/v1/notes", headers={"Authorization": f"Bearer {c_key}"}).json()
+    holdings = httpx.get(f"{url}/v1/notes", headers={"Authorization": f"Bearer {c_key}"}).json()["items"]
     assert [note["value"] for note in holdings] == ["10000000.00"]
     docs = httpx.get(f"{url}/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()

@@ -144,15 +144,11 @@ def fifty_pieces(seed: SeedLedger) -> dict[str, Any]:
     splittable = [(token, holder) for token, holder, amount in tier3 if amount == "2000000.00"][:9]
     for token, holder in splittable:
         transfer(holder, token, seed.t1, "1000000.00")
-    lineage = seed.admin.get(f"/v1/vouchers/{voucher['id']}/lineage").json()
-    depths = _depths(lineage["roots"][0])
+    lineage = seed.admin.get(f"/v1/vouchers/{voucher['id']}/lineage", params={"limit": 200}).json()
+    depths = [piece["depth"] for piece in lineage["pieces"]]
     assert sorted(set(depths)) == [0, 1, 2, 3] and len(depths) == 1 + 10 + 30 + 9
     assert lineage["piece_count"] == 50 and lineage["total_held"] == "100000000.00"
     return {"voucher": voucher, "pieces": len(depths)}
-
-
-def _depths(node: dict[str, Any]) -> list[int]:
-    return [node["depth"], *(depth for child in node["children"] for depth in _depths(child))]
 
 
 def _holders_cash(seed: SeedLedger) -> Decimal:
@@ -183,19 +179,35 @@ def test_four_tier_fifty_piece_settlement_pays_exactly_the_face_value(
     assert run["settlement"]["status"] == "settled" and run["settlement"]["outstanding"] == "0.00"
     assert _holders_cash(seed) == Decimal("100000000.00")
     for user in (seed.t1, seed.a, seed.b, seed.c, seed.bank):
-        assert user.get("/v1/notes").json() == []  # every piece's value is zero
+        assert user.get("/v1/notes").json()["items"] == []  # every piece's value is zero
 
     report = report_totals(seed, voucher["id"])
     assert report["paid_at_maturity"] == "100000000.00" and report["status"] == "settled"
-    payments = [row for row in report["rows"] if row["kind"] == "settlement_payment"]
+    # the report's 51 rows (a funding, 50 payments), in pages of 20, JSON and CSV alike
+    pages: list[list[dict[str, Any]]] = []
+    cursor = None
+    while not pages or cursor:
+        page = seed.carmaker.get(
+            f"{path}/report", params={"limit": 20, **({"cursor": cursor} if cursor else {})}
+        )
+        pages.append(page.json()["rows"])
+        cursor = page.json()["next_cursor"]
+    assert [len(rows) for rows in pages] == [20, 20, 11]
+    payments = [row for rows in pages for row in rows if row["kind"] == "settlement_payment"]
     assert len(payments) == 50 and all(
         row["transaction_hash"] in run["transaction_hashes"] for row in payments
     )
-    csv_text = seed.carmaker.get(f"{path}/report", params={"format": "csv"}).text
-    rows = list(csv.DictReader(io.StringIO(csv_text)))
-    assert sum(Decimal(row["cash"]) for row in rows if row["kind"] == "settlement_payment") == Decimal(
-        "100000000.00"
-    )
+    csv_rows: list[dict[str, str]] = []
+    headers: dict[str, str] = {}
+    while not csv_rows or "next-cursor" in headers:
+        params = {"format": "csv", "limit": 20, **({"cursor": headers["next-cursor"]} if headers else {})}
+        response = seed.carmaker.get(f"{path}/report", params=params)
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        csv_rows += list(csv.DictReader(io.StringIO(response.text)))
+    assert len(csv_rows) == 51
+    assert [row["transaction_hash"] for row in csv_rows] == [
+        row["transaction_hash"] for rows in pages for row in rows
+    ]
     assert reconcile(runtime).clean
 
 
@@ -268,7 +280,7 @@ def test_late_payment_overdue_then_defaulted_then_settled(seed: SeedLedger, runt
     run = seed.carmaker.post(f"{path}/payouts").json()
     assert run["settlement"]["status"] == "settled" and run["paid"] == "749999.99"
     assert lifecycle_words(seed.carmaker, voucher["id"], piece["token_id"]) == {"settled"}
-    assert seed.carmaker.get("/v1/vouchers").json()[-1]["status"] == "settled"
+    assert seed.carmaker.get("/v1/vouchers").json()["items"][-1]["status"] == "settled"
 
 
 @pytest.mark.parametrize("name", ['=HYPERLINK("http://x")', "+1", "-1+2", "@SUM(A1)", "\tx", "\rx"])
@@ -295,6 +307,7 @@ def test_report_csv_cells_never_start_a_formula(name: str) -> None:
         paid_early="0.00",
         outstanding="0.00",
         rows=[row],
+        next_cursor=None,
     )
     [parsed] = list(csv.DictReader(io.StringIO(render_report_csv(report))))
     assert parsed["participant"] == "'" + name

@@ -31,17 +31,17 @@ Id = Annotated[int, Strict(), Field(ge=1, lt=ID_LIMIT)]
 _PATH_ID = re.compile(r"[1-9][0-9]{0,18}", re.ASCII)
 
 
-def _path_id(value: Any) -> Any:
+def plain_digits(value: Any) -> Any:
     """A path or query id is text: only plain ASCII digits without a leading zero, not what Python's
     int() would also read (`1_0` is 10, and `02`, `+2`, ` 2` and full-width digits are 2)."""
     if isinstance(value, str):
         if not _PATH_ID.fullmatch(value):
-            raise PydanticCustomError("id_spelling", "an id is a positive integer in plain ASCII digits")
+            raise PydanticCustomError("integer_spelling", "a positive integer in plain ASCII digits")
         return int(value)
     return value
 
 
-IdPath = Annotated[int, Path(ge=1, lt=ID_LIMIT), BeforeValidator(_path_id)]
+IdPath = Annotated[int, Path(ge=1, lt=ID_LIMIT), BeforeValidator(plain_digits)]
 
 RateBps = Annotated[int, Strict(), Field(gt=0, le=10_000, description="Annual rate in basis points.")]
 """A rate: a JSON integer number of basis points (600 = 6.00%)."""

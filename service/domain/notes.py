@@ -1,12 +1,11 @@
-"""Pieces of a voucher: transfer rules, splits and the lineage tree.
+"""Pieces of a voucher: transfer rules and splits.
 
 A *piece* is one ERC-3525 token: a part of one voucher's face value held by one participant.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from service.domain.money import Currency, format_minor, require_unit_multiple
 from service.errors import InsufficientValue, SelfTransfer, SlotMismatch, VoucherNotActive
@@ -75,33 +74,3 @@ def check_transfer(
                 f"note {into_piece.token_id} is not held by the recipient", into_token_id=into_piece.token_id
             )
     return compute_split(piece.value_minor, amount_minor, unit_minor)
-
-
-@dataclass
-class LineageNode:
-    piece: Piece
-    children: list[LineageNode] = field(default_factory=list)
-
-
-def build_lineage(pieces: Iterable[Piece]) -> list[LineageNode]:
-    """Arranges a voucher's pieces into trees by parent; returns the roots (normally exactly one)."""
-    nodes = {piece.token_id: LineageNode(piece) for piece in sorted(pieces, key=lambda p: p.token_id)}
-    roots: list[LineageNode] = []
-    for node in nodes.values():
-        parent_id = node.piece.parent_token_id
-        if parent_id is not None and parent_id in nodes:
-            nodes[parent_id].children.append(node)
-        else:
-            roots.append(node)
-    return roots
-
-
-def compute_holdings_by_holder(pieces: Sequence[Piece]) -> dict[str, int]:
-    holdings: dict[str, int] = {}
-    for piece in pieces:
-        holdings[piece.holder_address] = holdings.get(piece.holder_address, 0) + piece.value_minor
-    return holdings
-
-
-def compute_outstanding(pieces: Sequence[Piece]) -> int:
-    return sum(piece.value_minor for piece in pieces)

@@ -8,6 +8,7 @@ from fastapi import Query
 
 from service.api.auth import CallerDep, RuntimeDep, SessionDep
 from service.api.common import Amount, IdPath
+from service.api.pagination import Page, PageDep
 from service.api.routing import LedgerRouter
 from service.early_payment import service
 from service.early_payment.schemas import (
@@ -33,11 +34,12 @@ def open_programme(
     return service.to_out(session, runtime, record)
 
 
-@router.get("/v1/vouchers/{voucher_id}/early-payment-programmes", response_model=list[ProgrammeOut])
+@router.get("/v1/vouchers/{voucher_id}/early-payment-programmes", response_model=Page[ProgrammeOut])
 def list_programmes(
-    voucher_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
-) -> list[ProgrammeOut]:
-    return service.list_programmes(session, runtime, caller, voucher_id)
+    voucher_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep, page: PageDep
+) -> Page[ProgrammeOut]:
+    """The voucher's programmes by id."""
+    return service.list_programmes(session, runtime, caller, voucher_id, page)
 
 
 @router.get("/v1/early-payment-programmes/{programme_id}", response_model=ProgrammeOut)

@@ -10,16 +10,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from eth_abi import decode as abi_decode
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.api.auth import Caller
+from service.api.pagination import Page, PageRequest
 from service.api.relay import relay_as
 from service.chain.abi import encode_call
 from service.db.models import EarlyPaymentProgrammeRecord
 from service.domain.money import fetch_currency, format_minor, parse_amount_minor, require_unit_multiple
 from service.domain.pricing import DayCount, QuoteBasis
 from service.domain.vouchers import compute_due_at
+from service.early_payment import repository
 from service.early_payment.schemas import (
     ClosureOut,
     EarlyPaymentQuoteOut,
@@ -140,15 +141,12 @@ def check_cutoff(cutoff_at: datetime, now: datetime, due_at: datetime) -> None:
 
 
 def list_programmes(
-    session: Session, runtime: Runtime, caller: Caller, voucher_id: int
-) -> list[ProgrammeOut]:
+    session: Session, runtime: Runtime, caller: Caller, voucher_id: int, page: PageRequest
+) -> Page[ProgrammeOut]:
     require_visible_voucher(session, caller, voucher_id)
-    records = session.scalars(
-        select(EarlyPaymentProgrammeRecord)
-        .where(EarlyPaymentProgrammeRecord.voucher_id == voucher_id)
-        .order_by(EarlyPaymentProgrammeRecord.id)
-    ).all()
-    return [to_out(session, runtime, record) for record in records]
+    fetched = repository.fetch_programmes_of_voucher(session, voucher_id, page.after_id, page.limit + 1)
+    records, next_cursor = page.page(fetched, lambda record: (record.id,))
+    return Page(items=[to_out(session, runtime, record) for record in records], next_cursor=next_cursor)
 
 
 def read_programme(session: Session, runtime: Runtime, caller: Caller, programme_id: int) -> ProgrammeOut:

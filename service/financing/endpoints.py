@@ -6,6 +6,7 @@ from typing import Annotated
 
 from service.api.auth import Caller, CallerDep, RuntimeDep, SessionDep, require_roles
 from service.api.common import IdPath
+from service.api.pagination import Page, PageDep
 from service.api.routing import LedgerRouter
 from service.financing import repository, service
 from service.financing.schemas import ExecutionOut, QuoteCreate, QuoteOut, TermsCreate, TermsOut
@@ -24,10 +25,12 @@ def publish_terms(
     return service.terms_to_out(session, terms)
 
 
-@router.get("/v1/financing/terms", response_model=list[TermsOut])
-def list_terms(caller: CallerDep, session: SessionDep) -> list[TermsOut]:
-    """Every active offer, so a holder at any tier can compare financiers."""
-    return [service.terms_to_out(session, terms) for terms in repository.fetch_active_terms(session)]
+@router.get("/v1/financing/terms", response_model=Page[TermsOut])
+def list_terms(caller: CallerDep, session: SessionDep, page: PageDep) -> Page[TermsOut]:
+    """Every active offer, by id, so a holder at any tier can compare financiers."""
+    fetched = repository.fetch_active_terms(session, page.after_id, page.limit + 1)
+    rows, next_cursor = page.page(fetched, lambda terms: (terms.id,))
+    return Page(items=[service.terms_to_out(session, terms) for terms in rows], next_cursor=next_cursor)
 
 
 @router.post("/v1/financing/terms/{terms_id}/withdrawal", response_model=TermsOut)

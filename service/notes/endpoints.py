@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from service.api.auth import CallerDep, RuntimeDep, SessionDep
 from service.api.common import IdPath
+from service.api.pagination import Page, PageDep
 from service.api.routing import LedgerRouter
 from service.notes import service
 from service.notes.schemas import NoteOut, SigningRequestOut, TransferCreate, TransferIntent, TransferOut
@@ -11,12 +12,12 @@ from service.notes.schemas import NoteOut, SigningRequestOut, TransferCreate, Tr
 router = LedgerRouter(prefix="/v1/notes", tags=["notes"])
 
 
-@router.get("", response_model=list[NoteOut])
+@router.get("", response_model=Page[NoteOut])
 def list_holdings(
-    caller: CallerDep, session: SessionDep, runtime: RuntimeDep, include_empty: bool = False
-) -> list[NoteOut]:
-    """The caller's pieces (value above zero unless `include_empty`)."""
-    return service.list_holdings(session, runtime, caller, include_empty)
+    caller: CallerDep, session: SessionDep, runtime: RuntimeDep, page: PageDep, include_empty: bool = False
+) -> Page[NoteOut]:
+    """The caller's pieces by token id (value above zero unless `include_empty`)."""
+    return service.list_holdings(session, runtime, caller, include_empty, page)
 
 
 @router.get("/{token_id}", response_model=NoteOut)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from service.api.auth import Caller
 from service.api.common import participant_ref
+from service.api.pagination import Page, PageRequest
 from service.api.relay import relay_as
 from service.chain.abi import DecodedEvent, encode_call
 from service.chain.client import Receipt
@@ -64,17 +65,21 @@ def to_out(note: Note, voucher: Voucher, known: dict[str, Participant], status: 
     )
 
 
-def list_holdings(session: Session, runtime: Runtime, caller: Caller, include_empty: bool) -> list[NoteOut]:
-    notes = repository.fetch_notes_of_holder(session, caller.address, include_empty)
+def list_holdings(
+    session: Session, runtime: Runtime, caller: Caller, include_empty: bool, page: PageRequest
+) -> Page[NoteOut]:
+    fetched = repository.fetch_notes_of_holder(
+        session, caller.address, include_empty, page.after_id, page.limit + 1
+    )
+    notes, next_cursor = page.page(fetched, lambda note: (note.token_id,))
     if not notes:
-        return []
+        return Page(items=[], next_cursor=None)
     vouchers = {
         voucher.id: voucher
-        for voucher in vouchers_repository.fetch_vouchers(session, ids={note.voucher_id for note in notes})
+        for voucher in vouchers_repository.fetch_vouchers(session, {note.voucher_id for note in notes})
     }
-    return to_outs(
-        session, runtime, [(note, vouchers[note.voucher_id]) for note in notes if note.voucher_id in vouchers]
-    )
+    pairs = [(note, vouchers[note.voucher_id]) for note in notes if note.voucher_id in vouchers]
+    return Page(items=to_outs(session, runtime, pairs), next_cursor=next_cursor)
 
 
 def load_note(session: Session, caller: Caller, token_id: int) -> tuple[Note, Voucher]:

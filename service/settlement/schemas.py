@@ -69,4 +69,5 @@ class SettlementReport(BaseModel):
     paid_at_maturity: str
     paid_early: str
     outstanding: str
-    rows: list[ReportRow]
+    rows: list[ReportRow] = Field(description="One page of the payments, in chain order.")
+    next_cursor: str | None = Field(description="Pass it as `cursor` for the next page; null on the last.")

@@ -6,14 +6,14 @@ import csv
 import io
 from datetime import UTC
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.api.auth import Caller
 from service.api.common import participant_ref
+from service.api.pagination import PageRequest
 from service.api.relay import relay_as
 from service.chain.abi import encode_call
-from service.db.models import CashMovement, Voucher
+from service.db.models import Voucher
 from service.domain.money import fetch_currency, format_minor, parse_amount_minor
 from service.errors import Forbidden, NotHolder, NotObligor, SettlementNotMatured
 from service.ledger.clock import fetch_ledger_now
@@ -21,6 +21,7 @@ from service.notes import repository as notes_repository
 from service.notes.service import load_note
 from service.participants import repository as participants_repository
 from service.runtime import Runtime
+from service.settlement import repository
 from service.settlement.schemas import (
     ClaimOut,
     FundingCreate,
@@ -35,7 +36,6 @@ from service.vouchers.service import require_visible_voucher, voucher_status
 # Gas of one payout transaction: a fixed part plus what paying one piece costs at most.
 PAYOUT_BASE_GAS = 200_000
 PAYOUT_GAS_PER_PIECE = 90_000
-REPORT_KINDS = ("settlement_funding", "settlement_payment", "settlement_withheld", "early_payment")
 
 
 def _vault(runtime: Runtime) -> str:
@@ -155,20 +155,17 @@ def claim(session: Session, runtime: Runtime, caller: Caller, token_id: int) -> 
     )
 
 
-def build_report(session: Session, runtime: Runtime, caller: Caller, voucher_id: int) -> SettlementReport:
+def build_report(
+    session: Session, runtime: Runtime, caller: Caller, voucher_id: int, page: PageRequest
+) -> SettlementReport:
+    """The voucher's totals, and one page of its payment rows in chain order."""
     voucher = require_visible_voucher(session, caller, voucher_id)
     currency = fetch_currency(voucher.currency)
-    movements = session.scalars(
-        select(CashMovement)
-        .where(CashMovement.voucher_id == voucher_id, CashMovement.kind.in_(REPORT_KINDS))
-        .order_by(CashMovement.block_number, CashMovement.log_index)
-    ).all()
-    addresses = {m.payee_address or m.payer_address for m in movements} - {None}
+    totals = repository.fetch_report_totals(session, voucher_id)
+    fetched = repository.fetch_report_rows(session, voucher_id, page.after, page.limit + 1)
+    movements, next_cursor = page.page(fetched, lambda row: (row.block_number, row.log_index))
+    addresses = {m.payee_address or m.payer_address for m in movements}
     known = participants_repository.fetch_participants_by_addresses(session, {a for a in addresses if a})
-
-    def total(kind: str) -> int:
-        return sum(m.cash_minor for m in movements if m.kind == kind)
-
     rows = [
         ReportRow(
             kind=m.kind,
@@ -187,11 +184,12 @@ def build_report(session: Session, runtime: Runtime, caller: Caller, voucher_id:
         currency=voucher.currency,
         face_value=format_minor(voucher.face_value_minor, currency),
         status=voucher_status(runtime.settings, voucher, fetch_ledger_now(runtime)),
-        funded=format_minor(total("settlement_funding"), currency),
-        paid_at_maturity=format_minor(total("settlement_payment"), currency),
-        paid_early=format_minor(total("early_payment"), currency),
+        funded=format_minor(totals.get("settlement_funding", 0), currency),
+        paid_at_maturity=format_minor(totals.get("settlement_payment", 0), currency),
+        paid_early=format_minor(totals.get("early_payment", 0), currency),
         outstanding=format_minor(voucher.face_value_minor - voucher.redeemed_minor, currency),
         rows=rows,
+        next_cursor=next_cursor,
     )
 
 

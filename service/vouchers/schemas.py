@@ -50,13 +50,19 @@ class VoucherOut(BaseModel):
     issue_transaction_hash: str
 
 
+# Merges listed per piece of the lineage; `merged_in_count` says how many there were in all.
+MAX_INFLOWS_SHOWN = 10
+
+
 class LineageInflow(BaseModel):
     from_token_id: int
     amount: str
     transaction_hash: str
 
 
-class LineageNodeOut(BaseModel):
+class LineagePieceOut(BaseModel):
+    """One piece of the lineage; its place in the tree is `parent_token_id` (null for the root)."""
+
     token_id: int
     holder: ParticipantRef
     value: str
@@ -65,21 +71,21 @@ class LineageNodeOut(BaseModel):
     created_transaction_hash: str
     created_block_number: int
     received: str = Field(description="Value this piece received when it was created (or issued).")
-    merged_in: list[LineageInflow] = Field(description="Value merged into this piece after it was created.")
-    children: list[LineageNodeOut]
-
-
-class HolderTotal(BaseModel):
-    holder: ParticipantRef
-    amount: str
+    merged_in: list[LineageInflow] = Field(
+        description=f"The first {MAX_INFLOWS_SHOWN} merges of value into this piece after it was created."
+    )
+    merged_in_count: int = Field(description="How many merges of value into this piece there were.")
 
 
 class LineageOut(BaseModel):
+    """A voucher's pieces as a flat list by token id, one page at a time: a tree of any depth the
+    contract allows (up to 65,535) is its pieces with their parents' ids."""
+
     voucher_id: int
     currency: str
     face_value: str
     outstanding: str
     total_held: str
-    piece_count: int
-    holders: list[HolderTotal]
-    roots: list[LineageNodeOut]
+    piece_count: int = Field(description="Pieces holding value.")
+    pieces: list[LineagePieceOut]
+    next_cursor: str | None = Field(description="Pass it as `cursor` for the next page; null on the last.")

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from service.api.auth import Caller
 from service.api.common import participant_ref
+from service.api.pagination import Page, PageRequest
 from service.chain.abi import encode_call
-from service.db.models import Participant, ValueMovement, Voucher, VoucherDocument
+from service.db.models import Note, Participant, Voucher, VoucherDocument
 from service.domain.money import fetch_currency, format_minor, parse_amount_minor
-from service.domain.notes import LineageNode, build_lineage, compute_holdings_by_holder, compute_outstanding
 from service.domain.vouchers import VoucherStatus, compute_issuance_terms, compute_voucher_status
 from service.errors import (
     Forbidden,
@@ -28,10 +28,10 @@ from service.runtime import Runtime
 from service.settings import Settings
 from service.vouchers import repository
 from service.vouchers.schemas import (
-    HolderTotal,
+    MAX_INFLOWS_SHOWN,
     LineageInflow,
-    LineageNodeOut,
     LineageOut,
+    LineagePieceOut,
     VoucherCreate,
     VoucherOut,
 )
@@ -184,36 +184,29 @@ def read_voucher(session: Session, runtime: Runtime, caller: Caller, voucher_id:
     return out
 
 
-def list_vouchers(session: Session, runtime: Runtime, caller: Caller) -> list[VoucherOut]:
-    if caller.is_admin:
-        vouchers = repository.fetch_vouchers(session)
-    else:
-        held = notes_repository.fetch_voucher_ids_held_by(session, caller.address)
-        vouchers = repository.fetch_vouchers(session, ids=held, obligor_address=caller.address)
-    return to_outs(session, runtime, vouchers)
+def list_vouchers(session: Session, runtime: Runtime, caller: Caller, page: PageRequest) -> Page[VoucherOut]:
+    viewer = None if caller.is_admin else caller.address
+    fetched = repository.fetch_visible_vouchers(session, viewer, page.after_id, page.limit + 1)
+    vouchers, next_cursor = page.page(fetched, lambda voucher: (voucher.id,))
+    return Page(items=to_outs(session, runtime, vouchers), next_cursor=next_cursor)
 
 
-def read_lineage(session: Session, caller: Caller, voucher_id: int) -> LineageOut:
+def read_lineage(session: Session, caller: Caller, voucher_id: int, page: PageRequest) -> LineageOut:
     voucher = require_visible_voucher(session, caller, voucher_id)
-    notes = notes_repository.fetch_notes_of_voucher(session, voucher_id)
     currency = fetch_currency(voucher.currency)
-    pieces = [notes_repository.to_piece(note) for note in notes]
-    by_token = {note.token_id: note for note in notes}
-    movements = notes_repository.fetch_movements_of_voucher(session, voucher_id)
+    total_held_minor, piece_count = notes_repository.fetch_voucher_totals(session, voucher_id)
+    fetched = notes_repository.fetch_notes_of_voucher(session, voucher_id, page.after_id, page.limit + 1)
+    notes, next_cursor = page.page(fetched, lambda note: (note.token_id,))
+    token_ids = {note.token_id for note in notes}
+    received = notes_repository.fetch_values_at_creation(session, token_ids)
+    merges = notes_repository.fetch_merges_into(session, token_ids, MAX_INFLOWS_SHOWN)
     known = participants_repository.fetch_participants_by_addresses(
         session, {note.holder_address for note in notes}
     )
-    created_with: dict[int, int] = {}
-    merged_in: dict[int, list[ValueMovement]] = {}
-    for movement in movements:
-        if movement.kind in ("issue", "split") and movement.to_token_id is not None:
-            created_with[movement.to_token_id] = movement.value_minor
-        elif movement.kind == "merge" and movement.to_token_id is not None:
-            merged_in.setdefault(movement.to_token_id, []).append(movement)
 
-    def render(node: LineageNode) -> LineageNodeOut:
-        note = by_token[node.piece.token_id]
-        return LineageNodeOut(
+    def render(note: Note) -> LineagePieceOut:
+        merged_in, merged_in_count = merges.get(note.token_id, ([], 0))
+        return LineagePieceOut(
             token_id=note.token_id,
             holder=participant_ref(note.holder_address, known),
             value=format_minor(note.value_minor, currency),
@@ -221,31 +214,25 @@ def read_lineage(session: Session, caller: Caller, voucher_id: int) -> LineageOu
             parent_token_id=note.parent_token_id,
             created_transaction_hash=note.created_transaction_hash,
             created_block_number=note.created_block_number,
-            received=format_minor(created_with.get(note.token_id, 0), currency),
+            received=format_minor(received.get(note.token_id, 0), currency),
             merged_in=[
                 LineageInflow(
                     from_token_id=movement.from_token_id or 0,
                     amount=format_minor(movement.value_minor, currency),
                     transaction_hash=movement.transaction_hash,
                 )
-                for movement in merged_in.get(note.token_id, [])
+                for movement in merged_in
             ],
-            children=[render(child) for child in node.children],
+            merged_in_count=merged_in_count,
         )
 
-    holdings = compute_holdings_by_holder(pieces)
-    total = compute_outstanding(pieces)
     return LineageOut(
         voucher_id=voucher.id,
         currency=voucher.currency,
         face_value=format_minor(voucher.face_value_minor, currency),
         outstanding=format_minor(voucher.face_value_minor - voucher.redeemed_minor, currency),
-        total_held=format_minor(total, currency),
-        piece_count=sum(1 for piece in pieces if piece.value_minor > 0),
-        holders=[
-            HolderTotal(holder=participant_ref(address, known), amount=format_minor(amount, currency))
-            for address, amount in sorted(holdings.items(), key=lambda item: -item[1])
-            if amount > 0
-        ],
-        roots=[render(root) for root in build_lineage(pieces)],
+        total_held=format_minor(total_held_minor, currency),
+        piece_count=piece_count,
+        pieces=[render(note) for note in notes],
+        next_cursor=next_cursor,
     )

@@ -1,0 +1,34 @@
+"""Settlement report queries: the cash movements of a voucher's settlement and early payments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import Session
+
+from service.db.models import CashMovement
+
+REPORT_KINDS = ("settlement_funding", "settlement_payment", "settlement_withheld", "early_payment")
+_OF_REPORT = (CashMovement.kind.in_(REPORT_KINDS),)
+
+
+def fetch_report_totals(session: Session, voucher_id: int) -> dict[str, int]:
+    """The voucher's report cash by kind of movement."""
+    query = (
+        select(CashMovement.kind, func.sum(CashMovement.cash_minor))
+        .where(CashMovement.voucher_id == voucher_id, *_OF_REPORT)
+        .group_by(CashMovement.kind)
+    )
+    return {kind: int(total or 0) for kind, total in session.execute(query)}
+
+
+def fetch_report_rows(
+    session: Session, voucher_id: int, after: tuple[int, ...] | None, limit: int
+) -> Sequence[CashMovement]:
+    """The report's movements in chain order (block, then log index), after the `after` one."""
+    query = select(CashMovement).where(CashMovement.voucher_id == voucher_id, *_OF_REPORT)
+    if after is not None:
+        query = query.where(tuple_(CashMovement.block_number, CashMovement.log_index) > tuple_(*after))
+    order = (CashMovement.block_number, CashMovement.log_index)
+    return session.scalars(query.order_by(*order).limit(limit)).all()

@@ -1,7 +1,8 @@
 """Model 1 of the seed article, end to end over HTTP on a real Anvil chain, on SQLite and PostgreSQL.
 
 A carmaker issues a CNY 100,000,000 voucher to tier-1 T1 (100 units of 1,000,000); T1 passes 30M to
-A and 20M to B; A passes 10M to tier-3 C. Everyone sees the same lineage back to the issuance.
+A and 20M to B; A passes 10M to tier-3 C. The obligor and the admin see the whole lineage back to the
+issuance (what the holders see: tests/test_visibility.py).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Pieces of a voucher: transfer rules and splits.
+"""Pieces of a voucher: transfer rules, splits, and how much of a piece a participant may see.
 
 A *piece* is one ERC-3525 token: a part of one voucher's face value held by one participant.
 """
@@ -6,6 +6,7 @@ A *piece* is one ERC-3525 token: a part of one voucher's face value held by one 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from service.domain.money import Currency, format_minor, require_unit_multiple
 from service.errors import InsufficientValue, SelfTransfer, SlotMismatch, VoucherNotActive
@@ -74,3 +75,23 @@ def check_transfer(
                 f"note {into_piece.token_id} is not held by the recipient", into_token_id=into_piece.token_id
             )
     return compute_split(piece.value_minor, amount_minor, unit_minor)
+
+
+class PieceView(StrEnum):
+    """How much of a piece a participant sees (docs/visibility.md).
+
+    The voucher's obligor and the administrators see every piece in full. Any other participant sees
+    its own pieces (those it holds, emptied ones too) in full, and where they came from (their
+    ancestors) and where they went (the pieces split off them, one level down) as provenance: who the
+    piece was created for and the value it received then, not who holds it or what it holds now.
+    """
+
+    FULL = "full"
+    PROVENANCE = "provenance"
+
+
+def compute_piece_view(*, sees_whole_tree: bool, holder_address: str, viewer_address: str) -> PieceView:
+    """The view of a piece the viewer may see at all (the whole tree, or one of the pieces above)."""
+    if sees_whole_tree or holder_address == viewer_address:
+        return PieceView.FULL
+    return PieceView.PROVENANCE

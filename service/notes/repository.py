@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, select, union
+from sqlalchemy.orm import Session, aliased
 
 from service.db.models import Note, Participant, ValueMovement, Voucher
 from service.db.paging import fetch_after
@@ -148,10 +148,38 @@ def fetch_notes_of_holder(
 
 
 def fetch_notes_of_voucher(
-    session: Session, voucher_id: int, after_token_id: int | None, limit: int
+    session: Session, voucher_id: int, viewer_address: str | None, after_token_id: int | None, limit: int
 ) -> Sequence[Note]:
+    """The voucher's pieces by token id: all of them (`viewer_address` None), or those a holder may see."""
     query = select(Note).where(Note.voucher_id == voucher_id)
+    if viewer_address is not None:
+        query = query.where(Note.token_id.in_(_seen_by_holder(voucher_id, viewer_address)))
     return fetch_after(session, query, Note.token_id, after_token_id, limit)
+
+
+def _seen_by_holder(voucher_id: int, viewer_address: str) -> Any:
+    """The token ids of the voucher a holder sees (`PieceView`): its own pieces, their ancestors (up the
+    parents, a recursive query) and the pieces split off them, one level down."""
+    own = select(Note.token_id).where(Note.voucher_id == voucher_id, Note.holder_address == viewer_address)
+    ancestors = (
+        select(Note.parent_token_id.label("token_id"))
+        .where(Note.voucher_id == voucher_id, Note.holder_address == viewer_address)
+        .cte("ancestors", recursive=True)
+    )
+    parent = aliased(Note)
+    ancestors = ancestors.union(
+        select(parent.parent_token_id).join(ancestors, parent.token_id == ancestors.c.token_id)
+    )
+    children = select(Note.token_id).where(Note.voucher_id == voucher_id, Note.parent_token_id.in_(own))
+    return union(own, children, select(ancestors.c.token_id).where(ancestors.c.token_id.is_not(None)))
+
+
+def is_seen_by_holder(session: Session, note: Note, viewer_address: str) -> bool:
+    """Whether a holder sees this piece: one of its own, an ancestor of one, or split off one."""
+    seen = _seen_by_holder(note.voucher_id, viewer_address).subquery()
+    return (
+        session.scalar(select(seen.c.token_id).where(seen.c.token_id == note.token_id).limit(1)) is not None
+    )
 
 
 def fetch_voucher_totals(session: Session, voucher_id: int) -> tuple[int, int]:
@@ -163,14 +191,25 @@ def fetch_voucher_totals(session: Session, voucher_id: int) -> tuple[int, int]:
     return int(total), int(count)
 
 
-def fetch_values_at_creation(session: Session, token_ids: set[int]) -> dict[int, int]:
-    """The value each piece received when it was issued or split off."""
+@dataclass(frozen=True)
+class Creation:
+    """What a piece was created with: the value it received and whom it was created for."""
+
+    value_minor: int
+    holder_address: str
+
+
+def fetch_creations(session: Session, token_ids: set[int]) -> dict[int, Creation]:
+    """How each piece was issued or split off."""
     if not token_ids:
         return {}
-    query = select(ValueMovement.to_token_id, ValueMovement.value_minor).where(
+    query = select(ValueMovement.to_token_id, ValueMovement.value_minor, ValueMovement.to_address).where(
         ValueMovement.to_token_id.in_(token_ids), ValueMovement.kind.in_(("issue", "split"))
     )
-    return {int(token_id or 0): int(value) for token_id, value in session.execute(query)}
+    return {
+        int(token_id or 0): Creation(int(value), str(address))
+        for token_id, value, address in session.execute(query)
+    }
 
 
 def fetch_merges_into(

@@ -7,15 +7,20 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.api.common import Amount, Id, ParticipantRef, UtcDatetime
+from service.domain.notes import PieceView
 from service.domain.vouchers import VoucherStatus
 
 
 class NoteOut(BaseModel):
+    """A piece: `full` for the caller's own pieces (and every piece for its voucher's obligor and the
+    administrators), `provenance` for one its own pieces came from or went to (docs/visibility.md)."""
+
     token_id: int
+    view: PieceView
     voucher_id: int
     currency: str
-    value: str
-    holder: ParticipantRef
+    value: str | None = Field(description="What it holds now; null in the provenance view.")
+    holder: ParticipantRef = Field(description="Its holder now (full), or whom it was created for.")
     obligor: ParticipantRef
     parent_token_id: int | None
     root_token_id: int

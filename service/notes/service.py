@@ -15,7 +15,7 @@ from service.chain.abi import DecodedEvent, encode_call
 from service.chain.client import Receipt
 from service.db.models import Note, Participant, Voucher
 from service.domain.money import Currency, fetch_currency, format_minor, parse_amount_minor
-from service.domain.notes import check_transfer
+from service.domain.notes import PieceView, check_transfer
 from service.domain.vouchers import VoucherStatus
 from service.errors import (
     NoteNotFound,
@@ -25,13 +25,13 @@ from service.errors import (
 )
 from service.ledger.clock import fetch_ledger_now
 from service.notes import repository
-from service.notes.repository import Account
+from service.notes.repository import Account, Creation
 from service.notes.schemas import NoteOut, SigningRequestOut, TransferCreate, TransferIntent, TransferOut
 from service.participants import repository as participants_repository
 from service.runtime import Runtime
 from service.submission import split_by_request
 from service.vouchers import repository as vouchers_repository
-from service.vouchers.service import can_view_voucher, voucher_status
+from service.vouchers.service import can_view_voucher, sees_whole_tree, voucher_status
 
 SPLIT_SIGNATURE = "transferFrom(uint256,address,uint256)"
 MERGE_SIGNATURE = "transferFrom(uint256,uint256,uint256)"
@@ -48,13 +48,21 @@ def to_outs(session: Session, runtime: Runtime, notes: Sequence[tuple[Note, Vouc
     return [to_out(note, voucher, known, statuses[voucher.id]) for note, voucher in notes]
 
 
-def to_out(note: Note, voucher: Voucher, known: dict[str, Participant], status: VoucherStatus) -> NoteOut:
+def to_out(
+    note: Note,
+    voucher: Voucher,
+    known: dict[str, Participant],
+    status: VoucherStatus,
+    created: Creation | None = None,
+) -> NoteOut:
+    """The piece in full, or as it was `created` (the provenance view)."""
     return NoteOut(
         token_id=note.token_id,
+        view=PieceView.FULL if created is None else PieceView.PROVENANCE,
         voucher_id=note.voucher_id,
         currency=voucher.currency,
-        value=format_minor(note.value_minor, fetch_currency(voucher.currency)),
-        holder=participant_ref(note.holder_address, known),
+        value=format_minor(note.value_minor, fetch_currency(voucher.currency)) if created is None else None,
+        holder=participant_ref(note.holder_address if created is None else created.holder_address, known),
         obligor=participant_ref(voucher.obligor_address, known),
         parent_token_id=note.parent_token_id,
         root_token_id=note.root_token_id,
@@ -89,12 +97,30 @@ def load_note(session: Session, caller: Caller, token_id: int) -> tuple[Note, Vo
     return found
 
 
+def fetch_piece_view(session: Session, caller: Caller, note: Note, voucher: Voucher) -> PieceView | None:
+    """How much of the piece the caller sees; None: nothing (docs/visibility.md)."""
+    whole_tree = sees_whole_tree(caller, voucher)
+    if whole_tree or note.holder_address == caller.address:
+        return PieceView.FULL
+    if repository.is_seen_by_holder(session, note, caller.address):
+        return PieceView.PROVENANCE
+    return None
+
+
 def read_note(session: Session, runtime: Runtime, caller: Caller, token_id: int) -> NoteOut:
     note, voucher = load_note(session, caller, token_id)
-    if not can_view_voucher(session, caller, voucher):
+    view = fetch_piece_view(session, caller, note, voucher)
+    if view is None:
         raise NoteNotFound(f"note {token_id} does not exist", token_id=token_id)
-    [out] = to_outs(session, runtime, [(note, voucher)])
-    return out
+    if view is PieceView.FULL:
+        [out] = to_outs(session, runtime, [(note, voucher)])
+        return out
+    created = repository.fetch_creations(session, {token_id})[token_id]
+    known = participants_repository.fetch_participants_by_addresses(
+        session, {created.holder_address, voucher.obligor_address}
+    )
+    status = voucher_status(runtime.settings, voucher, fetch_ledger_now(runtime))
+    return to_out(note, voucher, known, status, created)
 
 
 @dataclass(frozen=True)

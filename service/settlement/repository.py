@@ -24,10 +24,13 @@ def fetch_report_totals(session: Session, voucher_id: int) -> dict[str, int]:
 
 
 def fetch_report_rows(
-    session: Session, voucher_id: int, after: tuple[int, ...] | None, limit: int
+    session: Session, voucher_id: int, party: str | None, after: tuple[int, ...] | None, limit: int
 ) -> Sequence[CashMovement]:
-    """The report's movements in chain order (block, then log index), after the `after` one."""
+    """The report's movements in chain order (block, then log index), after the `after` one: all of them
+    (`party` None), or those that paid `party` or that it paid."""
     query = select(CashMovement).where(CashMovement.voucher_id == voucher_id, *_OF_REPORT)
+    if party is not None:
+        query = query.where((CashMovement.payee_address == party) | (CashMovement.payer_address == party))
     if after is not None:
         query = query.where(tuple_(CashMovement.block_number, CashMovement.log_index) > tuple_(*after))
     order = (CashMovement.block_number, CashMovement.log_index)

@@ -69,5 +69,8 @@ class SettlementReport(BaseModel):
     paid_at_maturity: str
     paid_early: str
     outstanding: str
-    rows: list[ReportRow] = Field(description="One page of the payments, in chain order.")
+    rows: list[ReportRow] = Field(
+        description="One page of the payments in chain order: every one for the voucher's obligor and the "
+        "administrators, a holder's own for a holder (docs/visibility.md)."
+    )
     next_cursor: str | None = Field(description="Pass it as `cursor` for the next page; null on the last.")

@@ -31,7 +31,7 @@ from service.settlement.schemas import (
     SettlementOut,
     SettlementReport,
 )
-from service.vouchers.service import require_visible_voucher, voucher_status
+from service.vouchers.service import require_visible_voucher, sees_whole_tree, voucher_status
 
 # Gas of one payout transaction: a fixed part plus what paying one piece costs at most.
 PAYOUT_BASE_GAS = 200_000
@@ -162,7 +162,9 @@ def build_report(
     voucher = require_visible_voucher(session, caller, voucher_id)
     currency = fetch_currency(voucher.currency)
     totals = repository.fetch_report_totals(session, voucher_id)
-    fetched = repository.fetch_report_rows(session, voucher_id, page.after, page.limit + 1)
+    # Its own payments for a holder, every payment for the obligor and administrators (docs/visibility.md).
+    party = None if sees_whole_tree(caller, voucher) else caller.address
+    fetched = repository.fetch_report_rows(session, voucher_id, party, page.after, page.limit + 1)
     movements, next_cursor = page.page(fetched, lambda row: (row.block_number, row.log_index))
     addresses = {m.payee_address or m.payer_address for m in movements}
     known = participants_repository.fetch_participants_by_addresses(session, {a for a in addresses if a})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.api.common import Amount, CurrencyCode, Id, IsoDate, ParticipantRef, Reference, UtcDatetime
+from service.domain.notes import PieceView
 from service.domain.vouchers import VoucherStatus
 
 
@@ -61,11 +62,16 @@ class LineageInflow(BaseModel):
 
 
 class LineagePieceOut(BaseModel):
-    """One piece of the lineage; its place in the tree is `parent_token_id` (null for the root)."""
+    """One piece of the lineage; its place in the tree is `parent_token_id` (null for the root).
+
+    `view` says what is shown (docs/visibility.md): `full`, the piece as it is now; `provenance`, a piece
+    another participant holds that one of the viewer's pieces came from or went to, as it was created
+    (its holder then, the value it received), without its value now or its merges."""
 
     token_id: int
-    holder: ParticipantRef
-    value: str
+    view: PieceView
+    holder: ParticipantRef = Field(description="Its holder now (full), or whom it was created for.")
+    value: str | None = Field(description="What it holds now; null in the provenance view.")
     depth: int
     parent_token_id: int | None
     created_transaction_hash: str
@@ -74,7 +80,9 @@ class LineagePieceOut(BaseModel):
     merged_in: list[LineageInflow] = Field(
         description=f"The first {MAX_INFLOWS_SHOWN} merges of value into this piece after it was created."
     )
-    merged_in_count: int = Field(description="How many merges of value into this piece there were.")
+    merged_in_count: int | None = Field(
+        description="How many merges of value into this piece there were; null in the provenance view."
+    )
 
 
 class LineageOut(BaseModel):
@@ -86,6 +94,8 @@ class LineageOut(BaseModel):
     face_value: str
     outstanding: str
     total_held: str
-    piece_count: int = Field(description="Pieces holding value.")
-    pieces: list[LineagePieceOut]
+    piece_count: int | None = Field(
+        description="Pieces holding value; null for a viewer who sees only part of the tree."
+    )
+    pieces: list[LineagePieceOut] = Field(description="The pieces the caller may see, by token id.")
     next_cursor: str | None = Field(description="Pass it as `cursor` for the next page; null on the last.")

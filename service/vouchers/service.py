@@ -11,8 +11,9 @@ from service.api.auth import Caller
 from service.api.common import participant_ref
 from service.api.pagination import Page, PageRequest
 from service.chain.abi import encode_call
-from service.db.models import Note, Participant, Voucher, VoucherDocument
-from service.domain.money import fetch_currency, format_minor, parse_amount_minor
+from service.db.models import Note, Participant, ValueMovement, Voucher, VoucherDocument
+from service.domain.money import Currency, fetch_currency, format_minor, parse_amount_minor
+from service.domain.notes import PieceView, compute_piece_view
 from service.domain.vouchers import VoucherStatus, compute_issuance_terms, compute_voucher_status
 from service.errors import (
     Forbidden,
@@ -23,6 +24,7 @@ from service.errors import (
 )
 from service.ledger.clock import fetch_ledger_now
 from service.notes import repository as notes_repository
+from service.notes.repository import Creation
 from service.participants import repository as participants_repository
 from service.runtime import Runtime
 from service.settings import Settings
@@ -191,48 +193,76 @@ def list_vouchers(session: Session, runtime: Runtime, caller: Caller, page: Page
     return Page(items=to_outs(session, runtime, vouchers), next_cursor=next_cursor)
 
 
+def sees_whole_tree(caller: Caller, voucher: Voucher) -> bool:
+    """Administrators and the voucher's obligor see every piece of it (docs/visibility.md)."""
+    return caller.is_admin or caller.address == voucher.obligor_address
+
+
 def read_lineage(session: Session, caller: Caller, voucher_id: int, page: PageRequest) -> LineageOut:
+    """The pieces the caller may see (docs/visibility.md), a page at a time."""
     voucher = require_visible_voucher(session, caller, voucher_id)
     currency = fetch_currency(voucher.currency)
+    whole_tree = sees_whole_tree(caller, voucher)
     total_held_minor, piece_count = notes_repository.fetch_voucher_totals(session, voucher_id)
-    fetched = notes_repository.fetch_notes_of_voucher(session, voucher_id, page.after_id, page.limit + 1)
+    viewer = None if whole_tree else caller.address
+    fetched = notes_repository.fetch_notes_of_voucher(
+        session, voucher_id, viewer, page.after_id, page.limit + 1
+    )
     notes, next_cursor = page.page(fetched, lambda note: (note.token_id,))
     token_ids = {note.token_id for note in notes}
-    received = notes_repository.fetch_values_at_creation(session, token_ids)
+    creations = notes_repository.fetch_creations(session, token_ids)
     merges = notes_repository.fetch_merges_into(session, token_ids, MAX_INFLOWS_SHOWN)
-    known = participants_repository.fetch_participants_by_addresses(
-        session, {note.holder_address for note in notes}
-    )
-
-    def render(note: Note) -> LineagePieceOut:
-        merged_in, merged_in_count = merges.get(note.token_id, ([], 0))
-        return LineagePieceOut(
-            token_id=note.token_id,
-            holder=participant_ref(note.holder_address, known),
-            value=format_minor(note.value_minor, currency),
-            depth=note.depth,
-            parent_token_id=note.parent_token_id,
-            created_transaction_hash=note.created_transaction_hash,
-            created_block_number=note.created_block_number,
-            received=format_minor(received.get(note.token_id, 0), currency),
-            merged_in=[
-                LineageInflow(
-                    from_token_id=movement.from_token_id or 0,
-                    amount=format_minor(movement.value_minor, currency),
-                    transaction_hash=movement.transaction_hash,
-                )
-                for movement in merged_in
-            ],
-            merged_in_count=merged_in_count,
+    addresses = {note.holder_address for note in notes} | {made.holder_address for made in creations.values()}
+    known = participants_repository.fetch_participants_by_addresses(session, addresses)
+    pieces = []
+    for note in notes:
+        view = compute_piece_view(
+            sees_whole_tree=whole_tree, holder_address=note.holder_address, viewer_address=caller.address
         )
-
+        created = creations.get(note.token_id, Creation(0, note.holder_address))
+        pieces.append(
+            _lineage_piece(note, view, created, merges.get(note.token_id, ([], 0)), known, currency)
+        )
     return LineageOut(
         voucher_id=voucher.id,
         currency=voucher.currency,
         face_value=format_minor(voucher.face_value_minor, currency),
         outstanding=format_minor(voucher.face_value_minor - voucher.redeemed_minor, currency),
         total_held=format_minor(total_held_minor, currency),
-        piece_count=piece_count,
-        pieces=[render(note) for note in notes],
+        piece_count=piece_count if whole_tree else None,
+        pieces=pieces,
         next_cursor=next_cursor,
+    )
+
+
+def _lineage_piece(
+    note: Note,
+    view: PieceView,
+    created: Creation,
+    merges: tuple[list[ValueMovement], int],
+    known: dict[str, Participant],
+    currency: Currency,
+) -> LineagePieceOut:
+    """A piece as `view` shows it: as it is now (full), or as it was created (provenance)."""
+    full = view is PieceView.FULL
+    merged_in, merged_in_count = merges
+    return LineagePieceOut(
+        token_id=note.token_id,
+        view=view,
+        holder=participant_ref(note.holder_address if full else created.holder_address, known),
+        value=format_minor(note.value_minor, currency) if full else None,
+        depth=note.depth,
+        parent_token_id=note.parent_token_id,
+        created_transaction_hash=note.created_transaction_hash,
+        created_block_number=note.created_block_number,
+        received=format_minor(created.value_minor, currency),
+        merged_in=[
+            LineageInflow(
+                from_token_id=movement.from_token_id or 0,
+                amount=format_minor(movement.value_minor, currency),
+                transaction_hash=movement.transaction_hash,
+            )
+            for movement in (merged_in if full else [])
+        ],
+        merged_in_count=merged_in_count if full else None,
     )

@@ -151,8 +151,12 @@ def test_quote_errors_change_nothing(seed: SeedLedger, runtime: Runtime, tier3: 
             404,
             "financing_terms_not_found",
         )
+        # A split C's piece off its own, so sees it; B does not see it at all (docs/visibility.md)
         expect_error(
-            seed.b.post(path, json={"terms_id": terms["id"], "amount": "1000000.00"}), 403, "not_holder"
+            seed.a.post(path, json={"terms_id": terms["id"], "amount": "1000000.00"}), 403, "not_holder"
+        )
+        expect_error(
+            seed.b.post(path, json={"terms_id": terms["id"], "amount": "1000000.00"}), 404, "note_not_found"
         )
         expect_error(seed.c.post("/v1/financing/terms", json={}), 403, "forbidden")
 

@@ -14,8 +14,9 @@ import pytest
 
 from service.api.pagination import MAX_PAGE_SIZE
 from service.runtime import Runtime
-from tests.conftest import ApiUser, SeedLedger, transfer
+from tests.conftest import ApiUser, SeedLedger, register, transfer
 from tests.test_bad_input import expect_error
+from tests.test_financing import publish_terms
 from tests.test_settlement import open_early_payment_programme
 
 pytestmark = pytest.mark.integration
@@ -137,3 +138,100 @@ def test_the_report_shows_a_holder_its_own_payments(
     assert parties(seed.b) == ["B"] and parties(seed.c) == ["C"] and parties(seed.a) == []
     # the voucher's own figures stay: what it owes and what was paid early in all
     assert seed.a.get(report_path).json()["paid_early"] == seed.carmaker.get(report_path).json()["paid_early"]
+
+
+def _same_answer(unseen: Any, missing: Any, unseen_id: int, missing_id: int) -> None:
+    """A 404 with the resource's code, and the very same body but for the id."""
+    assert unseen.status_code == missing.status_code == 404, (unseen.text, missing.text)
+    assert unseen.text.replace(str(unseen_id), "ID") == missing.text.replace(str(missing_id), "ID")
+
+
+def test_a_piece_the_caller_may_not_see_answers_as_one_that_does_not_exist(
+    seed: SeedLedger, runtime: Runtime, tree: dict[str, int]
+) -> None:
+    """Financing quotes, early payment and settlement claims on a token the caller cannot see answered
+    403 not_holder while transfers answered 404: every action now answers alike for a piece the caller
+    may not see and one that does not exist, and 403 not_holder only for one it sees but does not hold."""
+    credit_programme = open_early_payment_programme(seed, runtime)
+    terms = publish_terms(seed.bank, 600, min_amount="1.00", max_amount="9.00", budget="9.00")
+    unseen, missing = tree["b"], 424242  # B's piece: A sees neither it nor anything split off it
+
+    def actions(token: int) -> list[tuple[str, dict[str, Any] | None]]:
+        redeem = f"/v1/early-payment-programmes/{credit_programme['id']}/redemptions"
+        return [
+            (f"/v1/notes/{token}/transfers", {"to_participant_id": seed.c.participant_id, "amount": "1.00"}),
+            (
+                f"/v1/notes/{token}/transfers/signing-request",
+                {"to_participant_id": seed.c.participant_id, "amount": "1.00"},
+            ),
+            (f"/v1/notes/{token}/financing-quotes", {"terms_id": terms["id"], "amount": "1.00"}),
+            (redeem, {"token_id": token, "amount": "1000000.00"}),
+            (f"/v1/notes/{token}/settlement-claims", None),
+        ]
+
+    for (unseen_path, unseen_body), (missing_path, missing_body) in zip(
+        actions(unseen), actions(missing), strict=True
+    ):
+        on_unseen, on_missing = (
+            seed.a.post(unseen_path, json=unseen_body),
+            seed.a.post(missing_path, json=missing_body),
+        )
+        _same_answer(on_unseen, on_missing, unseen, missing)
+        assert on_unseen.json()["code"] == "note_not_found"
+    # seen (it is where A's piece came from) but not held: 403 not_holder, for every action alike
+    for path, body in actions(tree["root"]):
+        expect_error(seed.a.post(path, json=body), 403, "not_holder")
+
+
+def test_merging_into_a_piece_not_the_recipients_answers_alike_whatever_it_is(
+    seed: SeedLedger, tree: dict[str, int]
+) -> None:
+    path = f"/v1/notes/{tree['root']}/transfers"
+    body = {"to_participant_id": seed.c.participant_id, "amount": "1000000.00"}
+    answers = [
+        seed.t1.post(path, json={**body, "into_token_id": into})
+        for into in (tree["bank"], 424242, tree["b"])  # the Bank's, none, B's
+    ]
+    for answer in answers:
+        expect_error(answer, 404, "note_not_found")
+    assert (
+        len(
+            {
+                answer.text.replace(str(into), "ID")
+                for answer, into in zip(answers, (tree["bank"], 424242, tree["b"]), strict=True)
+            }
+        )
+        == 1
+    )
+
+
+def test_programmes_and_withdrawn_terms_of_others_answer_as_missing(
+    seed: SeedLedger, runtime: Runtime, admin: ApiUser
+) -> None:
+    programme = open_early_payment_programme(seed, runtime)["id"]
+    outsider = seed.bank  # holds nothing of the voucher
+    for suffix in ("", "/quote?amount=1.00"):
+        _same_answer(
+            outsider.get(f"/v1/early-payment-programmes/{programme}{suffix}"),
+            outsider.get(f"/v1/early-payment-programmes/424242{suffix}"),
+            programme,
+            424242,
+        )
+    for suffix in ("/redemptions", "/closure"):
+        body = {"token_id": 1, "amount": "1.00"} if suffix == "/redemptions" else None
+        _same_answer(
+            outsider.post(f"/v1/early-payment-programmes/{programme}{suffix}", json=body),
+            outsider.post(f"/v1/early-payment-programmes/424242{suffix}", json=body),
+            programme,
+            424242,
+        )
+    rival = register(admin, "Rival bank", "financier")
+    terms = publish_terms(seed.bank, 600, min_amount="1.00", max_amount="9.00", budget="9.00")
+    expect_error(rival.post(f"/v1/financing/terms/{terms['id']}/withdrawal"), 403, "forbidden")  # public
+    assert seed.bank.post(f"/v1/financing/terms/{terms['id']}/withdrawal").status_code == 200
+    _same_answer(
+        rival.post(f"/v1/financing/terms/{terms['id']}/withdrawal"),
+        rival.post("/v1/financing/terms/4242/withdrawal"),
+        terms["id"],
+        4242,
+    )

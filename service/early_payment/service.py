@@ -29,14 +29,14 @@ from service.early_payment.schemas import (
     RedemptionCreate,
     RedemptionOut,
 )
-from service.errors import InsufficientValue, InvalidCutoff, NotHolder, NotObligor, ProgrammeNotFound
+from service.errors import InsufficientValue, InvalidCutoff, NotObligor, ProgrammeNotFound
 from service.ledger.clock import fetch_ledger_now
 from service.notes import repository as notes_repository
-from service.notes.service import load_note
+from service.notes.service import load_held_note
 from service.participants import repository as participants_repository
 from service.runtime import Runtime
 from service.vouchers import repository as vouchers_repository
-from service.vouchers.service import require_visible_voucher
+from service.vouchers.service import can_view_voucher, require_visible_voucher
 
 PROGRAMME_VIEW = "(uint256,address,address,uint16,uint16,uint8,bool,uint40,uint40,uint256,uint256,uint256)"
 OPEN_SIGNATURE = "openProgramme(uint256,uint256,uint256,uint8,uint256,uint256)"
@@ -69,6 +69,19 @@ def fetch_programme_state(runtime: Runtime, programme_id: int) -> dict[str, Any]
 def _require_record(session: Session, programme_id: int) -> EarlyPaymentProgrammeRecord:
     record = session.get(EarlyPaymentProgrammeRecord, programme_id)
     if record is None:
+        raise ProgrammeNotFound(
+            f"early-payment programme {programme_id} does not exist", programme_id=programme_id
+        )
+    return record
+
+
+def _require_visible_record(
+    session: Session, caller: Caller, programme_id: int
+) -> EarlyPaymentProgrammeRecord:
+    """A programme of a voucher the caller sees; any other answers as one that does not exist."""
+    record = session.get(EarlyPaymentProgrammeRecord, programme_id)
+    voucher = vouchers_repository.fetch_voucher(session, record.voucher_id) if record else None
+    if record is None or voucher is None or not can_view_voucher(session, caller, voucher):
         raise ProgrammeNotFound(
             f"early-payment programme {programme_id} does not exist", programme_id=programme_id
         )
@@ -150,16 +163,15 @@ def list_programmes(
 
 
 def read_programme(session: Session, runtime: Runtime, caller: Caller, programme_id: int) -> ProgrammeOut:
-    record = _require_record(session, programme_id)
-    require_visible_voucher(session, caller, record.voucher_id)
-    return to_out(session, runtime, record)
+    return to_out(session, runtime, _require_visible_record(session, caller, programme_id))
 
 
 def quote_early_payment(
     session: Session, runtime: Runtime, caller: Caller, programme_id: int, amount: str
 ) -> EarlyPaymentQuoteOut:
-    record = _require_record(session, programme_id)
-    voucher = require_visible_voucher(session, caller, record.voucher_id)
+    record = _require_visible_record(session, caller, programme_id)
+    voucher = vouchers_repository.fetch_voucher(session, record.voucher_id)
+    assert voucher is not None
     currency = fetch_currency(voucher.currency)
     amount_minor = parse_amount_minor(amount, currency)
     require_unit_multiple(amount_minor, voucher.unit_minor, currency)
@@ -181,10 +193,8 @@ def quote_early_payment(
 def take_early_payment(
     session: Session, runtime: Runtime, caller: Caller, programme_id: int, body: RedemptionCreate
 ) -> RedemptionOut:
-    record = _require_record(session, programme_id)
-    note, voucher = load_note(session, caller, body.token_id)
-    if note.holder_address != caller.address:
-        raise NotHolder(f"note {body.token_id} is not held by you", token_id=body.token_id)
+    record = _require_visible_record(session, caller, programme_id)
+    note, voucher = load_held_note(session, caller, body.token_id)
     currency = fetch_currency(voucher.currency)
     amount_minor = parse_amount_minor(body.amount, currency)
     require_unit_multiple(amount_minor, voucher.unit_minor, currency)
@@ -217,7 +227,7 @@ def take_early_payment(
 
 
 def close_programme(session: Session, runtime: Runtime, caller: Caller, programme_id: int) -> ClosureOut:
-    record = _require_record(session, programme_id)
+    record = _require_visible_record(session, caller, programme_id)
     if record.obligor_address != caller.address:
         raise NotObligor("only the obligor that opened the programme closes it", programme_id=programme_id)
     voucher = vouchers_repository.fetch_voucher(session, record.voucher_id)

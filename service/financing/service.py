@@ -23,7 +23,6 @@ from service.errors import (
     InsufficientValue,
     InvalidAmount,
     NotEligible,
-    NotHolder,
     QuoteAlreadyUsed,
     QuoteExpired,
     QuoteNotFound,
@@ -36,7 +35,7 @@ from service.financing import repository
 from service.financing.schemas import ExecutionOut, QuoteCreate, QuoteOut, TermsCreate, TermsOut
 from service.ledger.clock import fetch_ledger_now
 from service.notes import repository as notes_repository
-from service.notes.service import load_note
+from service.notes.service import load_held_note
 from service.participants import repository as participants_repository
 from service.runtime import Runtime
 
@@ -113,9 +112,11 @@ def create_terms(session: Session, runtime: Runtime, caller: Caller, body: Terms
 
 def withdraw_terms(session: Session, caller: Caller, terms_id: int) -> FinancingTerms:
     terms = repository.fetch_terms(session, terms_id)
-    if terms is None:
+    # Active terms are public; withdrawn ones only their financier sees.
+    mine = terms is not None and terms.financier_participant_id == caller.participant_id
+    if terms is None or not (mine or terms.active):
         raise TermsNotFound(f"financing terms {terms_id} do not exist", terms_id=terms_id)
-    if terms.financier_participant_id != caller.participant_id:
+    if not mine:
         raise Forbidden("only the financier that published these terms may withdraw them")
     terms.active = False
     return terms
@@ -186,9 +187,7 @@ def create_quote(
     session: Session, runtime: Runtime, caller: Caller, token_id: int, body: QuoteCreate
 ) -> FinancingQuote:
     # load
-    note, voucher = load_note(session, caller, token_id)
-    if note.holder_address != caller.address:
-        raise NotHolder(f"note {token_id} is not held by you", token_id=token_id)
+    note, voucher = load_held_note(session, caller, token_id)
     terms = repository.fetch_terms(session, body.terms_id)
     if terms is None:
         raise TermsNotFound(f"financing terms {body.terms_id} do not exist", terms_id=body.terms_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
 from sqlalchemy.orm import Session
 
@@ -31,7 +32,7 @@ from service.participants import repository as participants_repository
 from service.runtime import Runtime
 from service.submission import split_by_request
 from service.vouchers import repository as vouchers_repository
-from service.vouchers.service import can_view_voucher, sees_whole_tree, voucher_status
+from service.vouchers.service import sees_whole_tree, voucher_status
 
 SPLIT_SIGNATURE = "transferFrom(uint256,address,uint256)"
 MERGE_SIGNATURE = "transferFrom(uint256,uint256,uint256)"
@@ -97,6 +98,21 @@ def load_note(session: Session, caller: Caller, token_id: int) -> tuple[Note, Vo
     return found
 
 
+def load_held_note(session: Session, caller: Caller, token_id: int) -> tuple[Note, Voucher]:
+    """A piece the caller holds, to act on. One it may not see answers as one that does not exist (404
+    note_not_found), so that ids reveal nothing; one it sees but does not hold, 403 not_holder."""
+    note, voucher = load_note(session, caller, token_id)
+    if note.holder_address != caller.address:
+        refuse_not_held(session, caller, note, voucher)
+    return note, voucher
+
+
+def refuse_not_held(session: Session, caller: Caller, note: Note, voucher: Voucher) -> NoReturn:
+    if fetch_piece_view(session, caller, note, voucher) is None:
+        raise NoteNotFound(f"note {note.token_id} does not exist", token_id=note.token_id)
+    raise NotHolder(f"note {note.token_id} is not held by you", token_id=note.token_id)
+
+
 def fetch_piece_view(session: Session, caller: Caller, note: Note, voucher: Voucher) -> PieceView | None:
     """How much of the piece the caller sees; None: nothing (docs/visibility.md)."""
     whole_tree = sees_whole_tree(caller, voucher)
@@ -146,10 +162,7 @@ def plan_transfer(
         raise NoteNotFound(f"note {token_id} does not exist", token_id=token_id)
     piece = context.piece
     if piece.holder_address != caller.address:
-        voucher = vouchers_repository.fetch_voucher(session, piece.voucher_id)
-        if voucher is not None and can_view_voucher(session, caller, voucher):
-            raise NotHolder(f"note {token_id} is not held by you", token_id=token_id)
-        raise NoteNotFound(f"note {token_id} does not exist", token_id=token_id)
+        refuse_not_held(session, caller, *load_note(session, caller, token_id))
     sender, recipient = context.sender, context.recipient
     if recipient is None:
         raise ParticipantNotFound(
@@ -164,8 +177,15 @@ def plan_transfer(
     currency = fetch_currency(context.currency)
     amount_minor = parse_amount_minor(body.amount, currency)
     into = repository.fetch_note(session, body.into_token_id) if body.into_token_id is not None else None
-    if body.into_token_id is not None and into is None:
-        raise NoteNotFound(f"note {body.into_token_id} does not exist", token_id=body.into_token_id)
+    if body.into_token_id is not None and (
+        into is None or into.voucher_id != piece.voucher_id or into.holder_address != recipient.address
+    ):
+        # One answer whether it does not exist or is someone else's: ids of pieces reveal nothing.
+        raise NoteNotFound(
+            f"note {body.into_token_id} is not a piece of voucher {piece.voucher_id} held by participant "
+            f"{recipient.id}",
+            token_id=body.into_token_id,
+        )
     check_transfer(
         piece,
         sender_address=sender.address,

@@ -15,10 +15,10 @@ from service.api.relay import relay_as
 from service.chain.abi import encode_call
 from service.db.models import Voucher
 from service.domain.money import fetch_currency, format_minor, parse_amount_minor
-from service.errors import Forbidden, NotHolder, NotObligor, SettlementNotMatured
+from service.errors import Forbidden, NotObligor, SettlementNotMatured
 from service.ledger.clock import fetch_ledger_now
 from service.notes import repository as notes_repository
-from service.notes.service import load_note
+from service.notes.service import load_held_note
 from service.participants import repository as participants_repository
 from service.runtime import Runtime
 from service.settlement import repository
@@ -135,9 +135,7 @@ def run_payouts(
 
 def claim(session: Session, runtime: Runtime, caller: Caller, token_id: int) -> ClaimOut:
     """A holder collects its own piece's payment without waiting for the batch run."""
-    note, voucher = load_note(session, caller, token_id)
-    if note.holder_address != caller.address:
-        raise NotHolder(f"note {token_id} is not held by you", token_id=token_id)
+    note, voucher = load_held_note(session, caller, token_id)
     holder = participants_repository.fetch_participant(session, caller.participant_id)
     assert holder is not None
     session.commit()

@@ -17,6 +17,7 @@ import httpx
 import typer
 from rich.console import Console
 
+from service.private_files import ensure_private_directory, open_private
 from service.settings import Settings
 
 if TYPE_CHECKING:
@@ -49,8 +50,8 @@ def _progress(message: str) -> None:
 
 
 def _write_secret(path: Path, secret: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    ensure_private_directory(path.parent)
+    descriptor = open_private(path, os.O_WRONLY | os.O_TRUNC)
     with os.fdopen(descriptor, "w") as handle:
         handle.write(secret + "\n")
 
@@ -177,6 +178,7 @@ def admin_key(name: Annotated[str, typer.Option(help="Administrator name.")] = B
     from service.participants.service import create_admin
 
     settings = Settings()
+    ensure_private_directory(settings.data_dir)
     database = Database(settings.resolved_database_url)
     database.migrate()
     vault = KeyVault(

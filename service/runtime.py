@@ -19,6 +19,7 @@ from service.db.models import DeployedContract
 from service.db.session import Database
 from service.indexer import Indexer
 from service.locks import LockDirectory
+from service.private_files import ensure_private_directory
 from service.settings import ANVIL_CHAIN_ID, ANVIL_DEV_KEYS, Settings
 from service.submission import Submitter
 
@@ -160,7 +161,7 @@ def start_runtime(
     (not for one-off commands, nor for `cascade serve`'s parent when workers serve).
     `worker_slot`: this process is one of `settings.workers` worker processes and relays through
     its share of the relayers; None: it relays through all of them."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_private_directory(settings.data_dir)
     locks = LockDirectory(settings.locks_dir)
     database = Database(settings.resolved_database_url)
     if worker_slot is None:  # a worker's parent (`cascade serve`) migrated before starting it

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from service.api.idempotency import compute_fingerprint
 from service.chain.abi import encode_call
-from service.db.models import IdempotencyRecord, Note, Voucher
+from service.db.models import Base, IdempotencyRecord, Note, Voucher
 from service.errors import InsufficientValue, MaturityTooFar, NotHolder
 from service.runtime import Runtime
 from service.submission import request_key_of
@@ -413,6 +413,33 @@ def test_idempotent_issue_and_registration(seed: SeedLedger, runtime: Runtime) -
     )
     assert registered.status_code == replayed.status_code == 201
     assert replayed.json()["id"] == registered.json()["id"]
+
+
+def test_a_new_participants_api_key_is_shown_once_and_kept_nowhere(
+    seed: SeedLedger, runtime: Runtime
+) -> None:
+    """The idempotency store kept the whole answer of a keyed registration, the key in clear, and a
+    replay handed the key out again. Now the key is in the first answer only, and stored nowhere."""
+    body, headers = {"name": "D", "role": "supplier"}, {"Idempotency-Key": "register-d"}
+    first = seed.admin.post("/v1/participants", json=body, headers=headers).json()
+    secret = first["api_key"]
+    assert secret.startswith("csk_") and "shown in this answer only" in first["api_key_note"]
+    replayed = seed.admin.post("/v1/participants", json=body, headers=headers)
+    assert replayed.status_code == 201 and replayed.headers["Idempotent-Replayed"] == "true"
+    assert replayed.json()["api_key"] is None and "not repeated" in replayed.json()["api_key_note"]
+    assert {k: v for k, v in replayed.json().items() if not k.startswith("api_key")} == {
+        k: v for k, v in first.items() if not k.startswith("api_key")
+    }
+    assert (
+        seed.admin.client.get("/v1/participants/me", headers={"Authorization": f"Bearer {secret}"}).json()[
+            "name"
+        ]
+        == "D"
+    )
+    with runtime.database.sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            for row in session.execute(select(table)):
+                assert secret not in repr(tuple(row)), f"the API key is stored in {table.name}"
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ from service.api.limits import replay
 from service.db.models import IdempotencyRecord
 from service.db.session import Database
 from service.errors import IdempotencyKeyReused, IdempotencyRequestInProgress, InvalidRequest, LedgerError
+from service.participants.schemas import withhold_api_key
 from service.recovery import settle_request
 from service.submission import current_request_key, request_key_of
 
@@ -220,7 +221,8 @@ class IdempotencyMiddleware:
             response_body = b"".join(
                 m.get("body", b"") for m in captured if m["type"] == "http.response.body"
             )
-            stored = json.loads(response_body) if status < 400 and response_body else None
+            # Kept without secrets shown once (a new participant's API key): a replay says it is not repeated.
+            stored = withhold_api_key(json.loads(response_body)) if status < 400 and response_body else None
             await to_thread.run_sync(_finish, database, participant_id, key, status, stored)
         for message in captured:
             await send(message)

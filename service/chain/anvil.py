@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from service.private_files import PRIVATE_UMASK, ensure_private_directory, open_private
 from service.processes import die_with_parent
 from service.settings import PROJECT_ROOT
 
@@ -71,11 +72,21 @@ class AnvilProcess:
                 "or attach to that chain with CHAIN_RPC_URL"
             )
         if self.state_path is not None:
-            self.state_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self._process = subprocess.Popen(
-            self.command(), stdout=log, stderr=log, preexec_fn=die_with_parent, start_new_session=True
-        )
+            ensure_private_directory(self.state_path.parent)
+        log = open_private(self.log_path, os.O_WRONLY | os.O_APPEND) if self.log_path else subprocess.DEVNULL
+        try:
+            # umask: the state file Anvil writes into the data directory is private too (0600).
+            self._process = subprocess.Popen(
+                self.command(),
+                stdout=log,
+                stderr=log,
+                preexec_fn=die_with_parent,
+                start_new_session=True,
+                umask=PRIVATE_UMASK,
+            )
+        finally:
+            if self.log_path:
+                os.close(log)
         self._wait_ready(timeout_seconds)
 
     def _wait_ready(self, timeout_seconds: float) -> None:

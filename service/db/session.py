@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.locks import LockDirectory
+from service.private_files import ensure_private_file
 from service.settings import PROJECT_ROOT
 
 if TYPE_CHECKING:
@@ -63,6 +64,9 @@ class Database:
         if self.url.startswith("sqlite:///"):
             database_file = Path(self.url.removeprefix("sqlite:///"))
             locks = LockDirectory(database_file.parent / "locks")  # creates the database's directory too
+            if database_file.name != ":memory:":
+                # SQLite gives its -wal and -shm files the database file's mode: 0600 makes all three private.
+                ensure_private_file(database_file)
             self._writer = locks.shared(f"sqlite-writer-{database_file.name}").hold
         self.engine = create_database_engine(self.url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,6 +34,23 @@ class ParticipantOut(BaseModel):
     created_at: UtcDatetime
 
 
+API_KEY_SHOWN_ONCE = "the API key is shown in this answer only: the ledger keeps only its hash; store it now"
+API_KEY_NOT_REPEATED = (
+    "the API key was shown in the first answer only and is not repeated: the ledger keeps its hash"
+)
+
+
 class ParticipantCreated(ParticipantOut):
-    api_key: str = Field(description="Shown once; the ledger keeps only its hash.")
+    api_key: str | None = Field(
+        description="The participant's API key, shown in this answer only. The ledger keeps its hash, not "
+        "the key: an Idempotency-Key replay of the registration answers null here."
+    )
+    api_key_note: str = Field(description="Says whether the key is shown here, or was shown once before.")
     registration_transaction_hash: str | None
+
+
+def withhold_api_key(answer: Any) -> Any:
+    """The registration's answer as it may be kept (the idempotency store) and replayed: without the key."""
+    if isinstance(answer, dict) and answer.get("api_key"):
+        return {**answer, "api_key": None, "api_key_note": API_KEY_NOT_REPEATED}
+    return answer

@@ -11,7 +11,12 @@ from service.chain.abi import encode_call
 from service.db.models import Participant
 from service.errors import ParticipantAlreadyExists, ParticipantNotFound
 from service.participants import repository
-from service.participants.schemas import ParticipantCreate, ParticipantCreated, ParticipantOut
+from service.participants.schemas import (
+    API_KEY_SHOWN_ONCE,
+    ParticipantCreate,
+    ParticipantCreated,
+    ParticipantOut,
+)
 from service.runtime import Runtime
 
 
@@ -78,7 +83,10 @@ def register_participant(
     repository.add_api_key(session, participant.id, key_hash, prefix)
     out = to_out(participant)
     return ParticipantCreated(
-        **out.model_dump(), api_key=secret, registration_transaction_hash=transaction_hash
+        **out.model_dump(),
+        api_key=secret,
+        api_key_note=API_KEY_SHOWN_ONCE,
+        registration_transaction_hash=transaction_hash,
     )
 
 

@@ -6,12 +6,17 @@ reverted transaction and a request rejected up front read alike.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from service.chain.revert import RawRevert
 
 
 class LedgerError(Exception):
     status_code: ClassVar[int] = 400
     code: ClassVar[str] = "bad_request"
+    # A decoded revert's raw form (error name and arguments), to render it again with a request's context.
+    revert: RawRevert | None = None
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
@@ -291,6 +296,10 @@ class ProgrammeCutoffPassed(Conflict):
 
 class NothingToClaim(Conflict):
     code = "nothing_to_claim"
+
+
+class LedgerNotPaused(Conflict):
+    code = "ledger_not_paused"
 
 
 class LedgerPaused(LedgerError):

@@ -19,6 +19,7 @@ from service.api.common import ErrorBody
 from service.api.idempotency import MAX_KEY_LENGTH, IdempotencyMiddleware
 from service.api.limits import MAX_BODY_BYTES, MAX_REPORTED_ERRORS, BodySizeLimit, body_too_large, echo
 from service.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from service.api.reverts import in_request_terms
 from service.cash.endpoints import router as cash_router
 from service.early_payment.endpoints import router as early_payment_router
 from service.errors import InternalError, LedgerError
@@ -77,9 +78,10 @@ IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
 }
 
 
-def _ledger_error(_request: Request, error: Exception) -> JSONResponse:
+async def _ledger_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, LedgerError)
-    return JSONResponse(error.to_body(), status_code=error.status_code)
+    answered = await in_request_terms(request, error)  # a revert: in the request's currency and parties
+    return JSONResponse(answered.to_body(), status_code=answered.status_code)
 
 
 def _problem(item: Any) -> dict[str, Any]:

@@ -509,3 +509,32 @@ def test_a_programme_cut_off_lies_between_now_and_maturity(seed: SeedLedger, run
             response = seed.carmaker.post(path, json=body)
             error = expect_error(response, 422, "invalid_cutoff")
             assert error["details"]["cutoff_date"] == cutoff.isoformat()
+
+
+def test_the_ledgers_own_checks_speak_the_apis_units(
+    seed: SeedLedger, runtime: Runtime, piece: dict[str, Any]
+) -> None:
+    """Amounts with their currency, participants by id: never minor units or raw addresses."""
+    path = f"/v1/notes/{piece['token_id']}/transfers"
+    with unchanged(runtime):
+        over = expect_error(
+            seed.a.post(path, json={"to_participant_id": seed.c.participant_id, "amount": "40000000.00"}),
+            422,
+            "insufficient_value",
+        )
+        assert over["message"] == f"note {piece['token_id']} holds 30000000.00 CNY, less than 40000000.00 CNY"
+        assert over["details"]["currency"] == "CNY" and over["details"]["needed"] == "40000000.00"
+        odd = expect_error(
+            seed.a.post(path, json={"to_participant_id": seed.c.participant_id, "amount": "1500000.00"}),
+            422,
+            "amount_not_unit_multiple",
+        )
+        assert "1500000.00 CNY" in odd["message"] and "1000000.00 CNY" in odd["message"]
+        taken = expect_error(
+            seed.admin.post(
+                "/v1/participants", json={"name": "Copy", "role": "supplier", "address": seed.a.address}
+            ),
+            409,
+            "participant_already_exists",
+        )
+        assert "0x" not in repr(taken) and taken["details"] == {"participant_id": seed.a.participant_id}

@@ -14,7 +14,7 @@ from service.errors import InvalidSignature, QuoteAlreadyUsed
 from service.financing.service import EXECUTE_QUOTE_SIGNATURE, QUOTE_TYPE, _quote_message
 from service.participants import repository as participants_repository
 from service.runtime import Runtime
-from tests.conftest import ApiUser, SeedLedger, issue_voucher, transfer
+from tests.conftest import ApiUser, SeedLedger, issue_voucher, register, transfer
 from tests.test_bad_input import expect_error, unchanged
 
 pytestmark = pytest.mark.integration
@@ -297,3 +297,34 @@ def test_maturity_is_judged_by_the_ledger_clock_when_the_chain_runs_ahead(
     }
     with unchanged(runtime):
         expect_error(seed.admin.post("/v1/vouchers", json=body), 422, "maturity_in_past")
+
+
+def test_a_failed_trade_speaks_the_apis_units_and_keeps_the_financiers_cash_to_itself(
+    seed: SeedLedger, runtime: Runtime, tier3: dict[str, Any]
+) -> None:
+    """The desk's insufficient_cash told the seller the financier's cash in minor units ("holds
+    8000000000 cash, needs 9500000000") and named it by its address."""
+    poor = register(seed.admin, "Poor bank", "financier")
+    credit(seed.admin, poor, "1234567.89")
+    terms = publish_terms(poor, 600)
+    quote = seed.c.post(
+        f"/v1/notes/{tier3['c_token']}/financing-quotes",
+        json={"terms_id": terms["id"], "amount": "10000000.00"},
+    ).json()
+    with unchanged(runtime):
+        refused = expect_error(
+            seed.c.post(f"/v1/financing-quotes/{quote['id']}/execution"), 422, "insufficient_cash"
+        )
+    assert (
+        refused["message"]
+        == f"participant {poor.participant_id} does not hold the 9700000.00 CNY of cash this needs"
+    )
+    assert refused["details"] == {
+        "error": "ERC20InsufficientBalance",
+        "sender": poor.participant_id,
+        "needed": "9700000.00",
+        "currency": "CNY",
+    }
+    assert (
+        "1234567.89" not in repr(refused) and "123456789" not in repr(refused) and "0x" not in repr(refused)
+    )

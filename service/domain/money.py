@@ -100,6 +100,11 @@ def format_minor(amount_minor: int, currency: Currency) -> str:
     )
 
 
+def format_money(amount_minor: int, currency: Currency) -> str:
+    """An amount as a message says it: the decimal string and the currency, "1000000.00 CNY"."""
+    return f"{format_minor(amount_minor, currency)} {currency.code}"
+
+
 def to_decimal(amount_minor: int, currency: Currency) -> Decimal:
     return Decimal(amount_minor).scaleb(-currency.decimals)
 
@@ -109,8 +114,9 @@ def require_unit_multiple(
 ) -> None:
     if amount_minor % unit_minor != 0:
         raise AmountNotUnitMultiple(
-            f"{field} {format_minor(amount_minor, currency)} is not a whole multiple of the voucher's "
-            f"minimum split unit {format_minor(unit_minor, currency)}",
+            f"{field} {format_money(amount_minor, currency)} is not a whole multiple of the voucher's "
+            f"minimum split unit {format_money(unit_minor, currency)}",
             field=field,
             unit=format_minor(unit_minor, currency),
+            currency=currency.code,
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from service.domain.money import Currency, format_minor, require_unit_multiple
+from service.domain.money import Currency, format_minor, format_money, require_unit_multiple
 from service.errors import InsufficientValue, SelfTransfer, SlotMismatch, VoucherNotActive
 
 
@@ -55,11 +55,12 @@ def check_transfer(
     require_unit_multiple(amount_minor, unit_minor, currency)
     if amount_minor > piece.value_minor:
         raise InsufficientValue(
-            f"note {piece.token_id} holds {format_minor(piece.value_minor, currency)}, "
-            f"less than {format_minor(amount_minor, currency)}",
+            f"note {piece.token_id} holds {format_money(piece.value_minor, currency)}, "
+            f"less than {format_money(amount_minor, currency)}",
             token_id=piece.token_id,
             balance=format_minor(piece.value_minor, currency),
             needed=format_minor(amount_minor, currency),
+            currency=currency.code,
         )
     if into_piece is not None:
         if into_piece.voucher_id != piece.voucher_id:

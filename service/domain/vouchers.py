@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
-from service.domain.money import Currency, format_minor
+from service.domain.money import Currency, format_money
 from service.errors import AmountNotUnitMultiple, InvalidAmount, MaturityInPast
 
 
@@ -32,14 +32,14 @@ def compute_issuance_terms(
 ) -> IssuanceTerms:
     if unit_minor > face_value_minor:
         raise InvalidAmount(
-            f"minimum split unit {format_minor(unit_minor, currency)} exceeds the face value "
-            f"{format_minor(face_value_minor, currency)}",
+            f"minimum split unit {format_money(unit_minor, currency)} exceeds the face value "
+            f"{format_money(face_value_minor, currency)}",
             field="minimum_unit",
         )
     if face_value_minor % unit_minor != 0:
         raise AmountNotUnitMultiple(
-            f"face value {format_minor(face_value_minor, currency)} is not a whole multiple of the "
-            f"minimum split unit {format_minor(unit_minor, currency)}",
+            f"face value {format_money(face_value_minor, currency)} is not a whole multiple of the "
+            f"minimum split unit {format_money(unit_minor, currency)}",
             field="face_value",
         )
     due_at = compute_due_at(due_date)

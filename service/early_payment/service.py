@@ -17,7 +17,13 @@ from service.api.pagination import Page, PageRequest
 from service.api.relay import relay_as
 from service.chain.abi import encode_call
 from service.db.models import EarlyPaymentProgrammeRecord
-from service.domain.money import fetch_currency, format_minor, parse_amount_minor, require_unit_multiple
+from service.domain.money import (
+    fetch_currency,
+    format_minor,
+    format_money,
+    parse_amount_minor,
+    require_unit_multiple,
+)
 from service.domain.pricing import DayCount, QuoteBasis
 from service.domain.vouchers import compute_due_at
 from service.early_payment import repository
@@ -200,7 +206,7 @@ def take_early_payment(
     require_unit_multiple(amount_minor, voucher.unit_minor, currency)
     if amount_minor > note.value_minor:
         raise InsufficientValue(
-            f"note {note.token_id} holds {format_minor(note.value_minor, currency)}", token_id=note.token_id
+            f"note {note.token_id} holds {format_money(note.value_minor, currency)}", token_id=note.token_id
         )
     holder = participants_repository.fetch_participant(session, caller.participant_id)
     assert holder is not None

@@ -15,7 +15,13 @@ from service.cash.service import fetch_cash_token
 from service.chain.abi import encode_call
 from service.chain.forwarder import build_typed_data, sign_typed_data
 from service.db.models import FinancingQuote, FinancingTerms, Participant
-from service.domain.money import fetch_currency, format_minor, parse_amount_minor, require_unit_multiple
+from service.domain.money import (
+    fetch_currency,
+    format_minor,
+    format_money,
+    parse_amount_minor,
+    require_unit_multiple,
+)
 from service.domain.pricing import ROUNDING, DayCount, QuoteBasis, compute_days, compute_quote
 from service.errors import (
     BudgetExceeded,
@@ -215,12 +221,12 @@ def create_quote(
     require_unit_multiple(amount_minor, voucher.unit_minor, currency)
     if amount_minor > note.value_minor:
         raise InsufficientValue(
-            f"note {token_id} holds {format_minor(note.value_minor, currency)}", token_id=token_id
+            f"note {token_id} holds {format_money(note.value_minor, currency)}", token_id=token_id
         )
     if not terms.min_amount_minor <= amount_minor <= terms.max_amount_minor:
         raise NotEligible(
-            f"these terms finance between {format_minor(terms.min_amount_minor, currency)} and "
-            f"{format_minor(terms.max_amount_minor, currency)}",
+            f"these terms finance between {format_money(terms.min_amount_minor, currency)} and "
+            f"{format_money(terms.max_amount_minor, currency)}",
             terms_id=terms.id,
         )
     now = fetch_ledger_now(runtime)
@@ -236,7 +242,7 @@ def create_quote(
     )
     if priced.price_minor > terms.budget_minor - terms.used_minor:
         raise BudgetExceeded(
-            f"these terms have {format_minor(terms.budget_minor - terms.used_minor, currency)} budget left",
+            f"these terms have {format_money(terms.budget_minor - terms.used_minor, currency)} budget left",
             terms_id=terms.id,
         )
 

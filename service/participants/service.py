@@ -45,9 +45,10 @@ def register_participant(
         raise ParticipantAlreadyExists(f"a participant named {body.name!r} exists already", name=body.name)
     if body.address is not None:
         address, encrypted_key = str(to_checksum_address(body.address)), None
-        if repository.fetch_participant_by_address(session, address) is not None:
+        holder = repository.fetch_participant_by_address(session, address)
+        if holder is not None:
             raise ParticipantAlreadyExists(
-                f"address {address} belongs to a participant already", address=address
+                f"the address belongs to participant {holder.id} already", participant_id=holder.id
             )
     else:
         address, encrypted_key = runtime.key_vault.create_account()

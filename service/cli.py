@@ -170,6 +170,21 @@ def reconcile() -> None:
     console.print("[green]database and chain agree[/green]")
 
 
+@app.command()
+def errors(
+    output: Annotated[Path | None, typer.Option(help="Write the table here (docs/errors.md).")] = None,
+) -> None:
+    """Prints (or writes) the table of every error code: docs/errors.md, from the error classes."""
+    from service.errors_doc import render_error_codes
+
+    table = render_error_codes()
+    if output is None:
+        sys.stdout.write(table)
+    else:
+        output.write_text(table)
+        console.print(f"wrote {output}")
+
+
 @app.command("admin-key")
 def admin_key(name: Annotated[str, typer.Option(help="Administrator name.")] = BOOTSTRAP_ADMIN_NAME) -> None:
     """Creates an administrator (if needed) and prints a new API key for it."""

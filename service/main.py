@@ -22,7 +22,17 @@ from service.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from service.api.reverts import in_request_terms
 from service.cash.endpoints import router as cash_router
 from service.early_payment.endpoints import router as early_payment_router
-from service.errors import InternalError, LedgerError
+from service.errors import (
+    BodyTooLarge,
+    HttpError,
+    InternalError,
+    InvalidAmount,
+    InvalidRequest,
+    LedgerError,
+    MalformedRequest,
+    MethodNotAllowed,
+    NotFound,
+)
 from service.financing.endpoints import router as financing_router
 from service.ledger.endpoints import router as ledger_router
 from service.notes.endpoints import router as notes_router
@@ -90,36 +100,48 @@ def _problem(item: Any) -> dict[str, Any]:
     return {"location": location, "message": echo(item.get("msg", "")), "type": str(item.get("type", ""))}
 
 
+def _not_a_json_object(item: Any) -> bool:
+    """The body is not a JSON object: not JSON at all, not sent as application/json (FastAPI then hands
+    the model the raw bytes), or another JSON value (an array, a string); a missing body is not this."""
+    if item.get("type") == "json_invalid":
+        return True
+    return tuple(item.get("loc", ())) == ("body",) and item.get("type") != "missing"
+
+
 def _validation_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     found = error.errors()
     problems = [_problem(item) for item in found[:MAX_REPORTED_ERRORS]]
     counted = {"errors": problems, "error_count": len(found)}
-    if any(problem["type"] == "json_invalid" for problem in problems):
-        body = {
-            "code": "malformed_request",
-            "message": "the request body is not valid JSON",
-            "details": counted,
-        }
-        return JSONResponse(body, status_code=400)
+    if any(_not_a_json_object(item) for item in found):
+        malformed = MalformedRequest(
+            "the request body is not a JSON object (sent as application/json)", **counted
+        )
+        return JSONResponse(malformed.to_body(), status_code=malformed.status_code)
     first = problems[0] if problems else {"location": [], "message": "invalid request", "type": ""}
     where = ".".join(str(part) for part in first["location"] if part != "body")
     message = f"{where}: {first['message']}" if where else str(first["message"])
     # An amount spelt wrongly is the same error whether the schema or the ledger's parser finds it.
-    code = "invalid_amount" if first["type"] == "invalid_amount" else "invalid_request"
-    return JSONResponse({"code": code, "message": message, "details": counted}, status_code=422)
+    kind = InvalidAmount if first["type"] == InvalidAmount.code else InvalidRequest
+    return JSONResponse(kind(message, **counted).to_body(), status_code=kind.status_code)
+
+
+# What an HTTP-level refusal (routing, body parsing) is in the ledger's tree.
+HTTP_ERRORS: dict[int, type[LedgerError]] = {
+    400: MalformedRequest,  # FastAPI could not parse the body (e.g. it is not UTF-8)
+    404: NotFound,
+    405: MethodNotAllowed,
+    413: BodyTooLarge,
+}
 
 
 def _http_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     if error.status_code == 413:
         return JSONResponse(body_too_large().to_body(), status_code=413, headers={"connection": "close"})
-    # 400: FastAPI could not parse the body (e.g. JSON nested deeper than the parser goes).
-    codes = {400: "malformed_request", 404: "not_found", 405: "method_not_allowed"}
+    answer = HTTP_ERRORS.get(error.status_code, HttpError)(str(error.detail))
     return JSONResponse(
-        {"code": codes.get(error.status_code, "http_error"), "message": str(error.detail)},
-        status_code=error.status_code,
-        headers=getattr(error, "headers", None),
+        answer.to_body(), status_code=error.status_code, headers=getattr(error, "headers", None)
     )
 
 

@@ -538,3 +538,42 @@ def test_the_ledgers_own_checks_speak_the_apis_units(
             "participant_already_exists",
         )
         assert "0x" not in repr(taken) and taken["details"] == {"participant_id": seed.a.participant_id}
+
+
+def test_pausing_a_paused_ledger_and_unpausing_a_running_one_answer_alike(
+    seed: SeedLedger, runtime: Runtime
+) -> None:
+    """One rule: asking for the state the ledger is in already is 409 (pausing twice was 423, unpausing
+    a running ledger 409), and changes nothing."""
+    with unchanged(runtime):
+        expect_error(seed.admin.post("/v1/ledger/unpause"), 409, "ledger_not_paused")
+    assert seed.admin.post("/v1/ledger/pause").json()["paused"] is True
+    with unchanged(runtime):
+        expect_error(seed.admin.post("/v1/ledger/pause"), 409, "ledger_already_paused")
+    assert seed.admin.post("/v1/ledger/unpause").json()["paused"] is False
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b"{not json", "application/json"),
+        (b'{"to_participant_id": 4,', "application/json"),
+        (b"\xff\xfe\x00", "application/json"),
+        (b"[" * 40 + b"]" * 40, "application/json"),
+        (b"[]", "application/json"),
+        (b'"a string"', "application/json"),
+        (b'{"to_participant_id": 4, "amount": "1.00"}', "text/plain"),
+        (b"to_participant_id=4&amount=1.00", "application/x-www-form-urlencoded"),
+    ],
+)
+def test_a_malformed_body_answers_one_code_whatever_makes_it_malformed(
+    seed: SeedLedger, runtime: Runtime, piece: dict[str, Any], content: bytes, content_type: str
+) -> None:
+    """It was http_error or malformed_request depending on how it was malformed."""
+    path = f"/v1/notes/{piece['token_id']}/transfers"
+    with unchanged(runtime):
+        for keyed in ({}, {"Idempotency-Key": "malformed"}):
+            headers = {**seed.a.headers, "content-type": content_type, **keyed}
+            expect_error(seed.a.client.post(path, content=content, headers=headers), 400, "malformed_request")
+    # no body at all is a required field missing, not a malformed one
+    expect_error(seed.a.client.post(path, headers=seed.a.headers), 422, "invalid_request")

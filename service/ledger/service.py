@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from service.chain.abi import encode_call
+from service.errors import LedgerAlreadyPaused, LedgerNotPaused
 from service.ledger.schemas import HealthOut, PauseOut, WorkersOut
 from service.runtime import Runtime, count_serving_workers
 
@@ -36,6 +37,11 @@ def _read_workers(runtime: Runtime) -> WorkersOut:
 
 
 def set_paused(runtime: Runtime, paused: bool, by: int) -> PauseOut:
+    """Pauses or unpauses; asking for the state the ledger is in already is a 409 (one rule for both)."""
+    if fetch_paused(runtime) == paused:
+        if paused:
+            raise LedgerAlreadyPaused("the ledger is paused already")
+        raise LedgerNotPaused("the ledger is not paused")
     signature = "pause()" if paused else "unpause()"
     receipt = runtime.submitter.submit_operator_call(
         f"ledger.{signature[:-2]}", by, runtime.chain.deployment.note, encode_call(signature, [])

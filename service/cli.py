@@ -40,7 +40,9 @@ app.add_typer(cash_app, name="cash")
 app.add_typer(financing_app, name="financing")
 app.add_typer(early_payment_app, name="early-payment")
 app.add_typer(settlement_app, name="settlement")
-console = Console(stderr=True)
+# soft_wrap: Rich breaks no line itself (it did at 80 columns, mid-sentence, when not on a terminal or
+# on a narrow one); a terminal wraps what is wider than it at its edge.
+console = Console(stderr=True, soft_wrap=True)
 
 BOOTSTRAP_ADMIN_NAME = "Cascade admin"
 
@@ -67,8 +69,9 @@ def _bootstrap_admin(settings: Settings, runtime: Runtime) -> None:
         address, _ = runtime.key_vault.create_account()
         _participant, secret = create_admin(session, BOOTSTRAP_ADMIN_NAME, address)
     _write_secret(settings.admin_key_path, secret)
-    console.print(f"[green]admin API key[/green] (shown once, also saved to {settings.admin_key_path}):")
+    console.print("[green]The administrator's API key[/green], shown once:")
     console.print(secret, highlight=False)
+    console.print(f"It is also saved (mode 600) in {settings.admin_key_path}.")
 
 
 @app.command()
@@ -83,12 +86,17 @@ def serve(
     from service.db.instance import DatabaseServedElsewhere, serving_database
 
     settings = Settings()
+    count = workers or settings.workers
     try:
         with serving_database(settings.resolved_database_url):
-            _serve(settings, host, port, workers or settings.workers)
+            _serve(settings, host, port, count)
     except DatabaseServedElsewhere as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error
+    except KeyboardInterrupt:  # Ctrl-C while starting, before the web server took the signal over
+        console.print("[yellow]Cascade stopped while starting[/yellow]: nothing is served.")
+        raise typer.Exit(130) from None
+    console.print(_stopped(settings, host, port, count))
 
 
 def _serve(settings: Settings, host: str, port: int, count: int) -> None:
@@ -105,10 +113,8 @@ def _serve(settings: Settings, host: str, port: int, count: int) -> None:
         if recovered:
             _progress(f"idempotency: settled {recovered} request(s) interrupted by the last stop")
         _bootstrap_admin(settings, runtime)
-        console.print(
-            f"[green]Cascade is up:[/green] http://{host}:{port}  (API docs: http://{host}:{port}/docs)"
-            + (f", {count} worker processes" if count > 1 else "")
-        )
+        console.print(f"[green]Cascade is up[/green] on http://{host}:{port} ({_workers(count)})")
+        console.print(f"API docs: http://{host}:{port}/docs. Ctrl-C stops it.")
         if count == 1:
             tune_garbage_collector()
             uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning")
@@ -128,6 +134,21 @@ def _serve(settings: Settings, host: str, port: int, count: int) -> None:
         )
     finally:
         runtime.close()
+
+
+def _stopped(settings: Settings, host: str, port: int, count: int) -> str:
+    """What Ctrl-C (or SIGTERM) stopped, once it has."""
+    lines = [f"[yellow]Cascade stopped[/yellow]: the API on http://{host}:{port} ({_workers(count)})."]
+    if settings.chain_rpc_url is None:
+        lines.append(f"The embedded Anvil stopped; its chain is saved in {settings.anvil_state_path}.")
+    else:
+        lines.append(f"The chain at {settings.chain_rpc_url} runs on; nothing of it was stopped.")
+    lines.append(f"Everything else is in {settings.data_dir}: `make run` starts it all again.")
+    return "\n".join(lines)
+
+
+def _workers(count: int) -> str:
+    return "1 worker process" if count == 1 else f"{count} worker processes"
 
 
 @app.command()

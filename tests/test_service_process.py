@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -296,3 +297,58 @@ def test_deployment_uses_the_operators_own_settlement_cash(
             ],
         )
         assert decode(["address"], bytes.fromhex(raw[2:]))[0].lower() == stablecoin.lower()
+
+
+# The beginnings of every line `cascade serve` prints: a line starting otherwise is the tail of a line
+# broken mid-sentence (Rich broke them at 80 columns when not on a terminal).
+SERVE_LINES = ("•", "Cascade is up", "API docs:", "The administrator's API key", "csk_", "It is also saved")
+STOP_LINES = ("Cascade stopped", "The embedded Anvil stopped", "Everything else is in")
+
+
+def test_make_run_takes_a_port_and_a_data_directory_and_says_what_ctrl_c_stopped(tmp_path: Path) -> None:
+    port, anvil_port = free_port(), free_port()
+    data = tmp_path / "a data directory with a long name, for lines longer than eighty columns"
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("CHAIN_RPC_URL", "DATABASE_URL", "WORKERS")
+    }
+    environment |= {"PORT": str(port), "CASCADE_DATA_DIR": str(data), "ANVIL_PORT": str(anvil_port)}
+    environment["COLUMNS"] = "80"
+    service = subprocess.Popen(
+        ["make", "--no-print-directory", "run"],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job has
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert service.poll() is None, service.communicate()[0]
+            try:
+                if (
+                    httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=1).json()["workers"]["serving"]
+                    == 2
+                ):
+                    break
+            except (httpx.HTTPError, ValueError, KeyError):
+                pass
+            assert time.monotonic() < deadline, "make run did not serve"
+            time.sleep(0.2)
+        assert (data / "admin-api-key").exists() and (data / "cascade.db").exists()
+    finally:
+        os.killpg(service.pid, signal.SIGINT)  # Ctrl-C: the whole foreground process group
+        output, _ = service.communicate(timeout=120)
+    lines = [line for line in output.splitlines() if line.strip() and not line.startswith(("make", "Make"))]
+    ours = [line for line in lines if not line.startswith(".venv/bin/cascade")]
+    assert all(line.startswith(SERVE_LINES + STOP_LINES) for line in ours), output
+    assert f"Cascade is up on http://127.0.0.1:{port} (2 worker processes)" in ours, output
+    assert ours[-3:] == [
+        f"Cascade stopped: the API on http://127.0.0.1:{port} (2 worker processes).",
+        f"The embedded Anvil stopped; its chain is saved in {data / 'anvil-state.json'}.",
+        f"Everything else is in {data}: `make run` starts it all again.",
+    ], output
+    assert (data / "anvil-state.json").exists()

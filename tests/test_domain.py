@@ -11,7 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from service.domain.clock import compute_ledger_now
-from service.domain.money import MAX_AMOUNT_MINOR, Currency, fetch_currency, format_minor, parse_amount_minor
+from service.domain.money import (
+    MAX_AMOUNT_MINOR,
+    Currency,
+    fetch_currency,
+    format_minor,
+    is_amount_spelling,
+    parse_amount_minor,
+)
 from service.domain.notes import Piece, check_transfer, compute_split
 from service.domain.vouchers import compute_due_at, compute_issuance_terms
 from service.errors import (
@@ -254,3 +261,19 @@ def test_the_ledger_clock_is_the_later_of_wall_and_chain(wall: datetime, lag_sec
     block_at = wall + timedelta(seconds=lag_seconds)
     now = compute_ledger_now(wall, block_at)
     assert now >= wall and now >= block_at and now in (wall, block_at)
+
+
+@given(
+    text=st.text(alphabet=st.sampled_from("0123456789.-+e_ ,\uff11\u0661x"), max_size=44)
+    | st.text(max_size=20)
+)
+def test_only_the_one_spelling_is_read_as_an_amount(text: str) -> None:
+    """Whatever the text, it is refused unless it is ASCII digits with an optional "." and at most the
+    currency's decimals; what is read formats back to the same amount."""
+    try:
+        minor = parse_amount_minor(text, CNY)
+    except InvalidAmount as refused:
+        assert is_amount_spelling(text) == (type(refused) is not InvalidAmount)
+        return
+    assert is_amount_spelling(text) and len(text.partition(".")[2]) <= CNY.decimals
+    assert Decimal(format_minor(minor, CNY)) == Decimal(text)

@@ -348,3 +348,60 @@ def test_validation_errors_are_bounded(seed: SeedLedger, runtime: Runtime) -> No
         response = seed.admin.post("/v1/participants", json={"name": "D", "role": "supplier", long_key: 1})
         body = refused(response, 422, "invalid_request")
         assert len(response.content) < 1_000 and long_key not in response.text
+
+
+def _wrong_types(options: list[dict[str, Any]]) -> list[Any]:
+    """JSON values of every type the field's schema does not allow."""
+    allowed = {option.get("type") for option in options} | {
+        "string" for option in options if "enum" in option or "const" in option
+    }
+    candidates: dict[str, list[Any]] = {
+        "string": ["x" * 3, "not-one-of-the-options"],
+        "integer": [7, 2**70, -1],
+        "number": [1.5],
+        "boolean": [True],
+        "array": [[1, "x"]],
+        "object": [{"nested": {"key": 1}}],
+    }
+    wrong: list[Any] = []
+    for json_type, values in candidates.items():
+        if json_type not in allowed and not (json_type == "integer" and "number" in allowed):
+            wrong += values
+    if any("enum" in option for option in options):
+        wrong.append("not-one-of-the-options")
+    return wrong
+
+
+def _nested(depth: int) -> Any:
+    value: Any = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def test_every_post_route_refuses_every_bad_shape_and_changes_nothing(
+    seed: SeedLedger, runtime: Runtime
+) -> None:
+    """Per POST route of the schema: an extra key, each field of a wrong type, nested deep, or missing
+    if required, and the body as another JSON value: a 4xx with a code, nothing on chain or in the
+    database. (Deeper than the bound, a body is malformed before anything parses it.)"""
+    schema, cases, users = openapi(seed), valid_bodies(seed), callers(seed)
+    requests = 0
+    with nothing_changes(runtime):
+        for label, case in cases.items():
+            if case.body is None:
+                continue
+            user, path = users[case.role], concrete(label.split(" ", 1)[1])
+            model = body_model(schema, label)
+            assert model is not None
+            forms: list[tuple[Any, int]] = [({**case.body, "unexpected": 1}, 422)]
+            forms += [(value, 400) for value in ([case.body], "a body", 42, _nested(40))]
+            for name, options in body_fields(schema, label).items():
+                forms += [({**case.body, name: wrong}, 422) for wrong in _wrong_types(options)]
+                forms += [({**case.body, name: _nested(20)}, 422), ({**case.body, name: _nested(40)}, 400)]
+                if name in model.get("required", []):
+                    forms.append(({key: value for key, value in case.body.items() if key != name}, 422))
+            for body, status in forms:
+                refused(user.post(path, json=body), status)
+                requests += 1
+    assert requests > 300

@@ -18,6 +18,7 @@ import httpx
 import typer
 from rich.console import Console
 
+from service.private_files import ensure_private_directory, open_private
 from service.settings import Settings
 
 app = typer.Typer(help="Cascade tokenised-receivables ledger.", no_args_is_help=True)
@@ -37,7 +38,9 @@ app.add_typer(cash_app, name="cash")
 app.add_typer(financing_app, name="financing")
 app.add_typer(early_payment_app, name="early-payment")
 app.add_typer(settlement_app, name="settlement")
-console = Console(stderr=True)
+# soft_wrap: Rich breaks no line itself (it did at 80 columns, mid-sentence, when not on a terminal or
+# on a narrow one); a terminal wraps what is wider than it at its edge.
+console = Console(stderr=True, soft_wrap=True)
 
 BOOTSTRAP_ADMIN_NAME = "Cascade admin"
 
@@ -47,8 +50,8 @@ def _progress(message: str) -> None:
 
 
 def _write_secret(path: Path, secret: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    ensure_private_directory(path.parent)
+    descriptor = open_private(path, os.O_WRONLY | os.O_TRUNC)
     with os.fdopen(descriptor, "w") as handle:
         handle.write(secret + "\n")
 
@@ -70,8 +73,9 @@ def _bootstrap_admin(settings: Settings) -> None:
     finally:
         database.dispose()
     _write_secret(settings.admin_key_path, secret)
-    console.print(f"[green]admin API key[/green] (shown once, also saved to {settings.admin_key_path}):")
-    console.print(secret, highlight=False, soft_wrap=True)
+    console.print("[green]The administrator's API key[/green], shown once:")
+    console.print(secret, highlight=False)
+    console.print(f"It is also saved (mode 600) in {settings.admin_key_path}.")
 
 
 @app.command()
@@ -88,23 +92,24 @@ def serve(
     from service.supervisor import Supervisor
 
     settings = Settings()
-    prepared = prepare_ledger(settings, _progress)
-    # The children reach the chain the parent prepared: its Anvil, which only they may mine on.
-    os.environ["CHAIN_RPC_URL"] = prepared.rpc_url
-    if prepared.anvil is not None:
-        os.environ["CASCADE_EMBEDDED_CHAIN"] = "1"
-    _bootstrap_admin(settings)
     count = workers or settings.workers
-    console.print(
-        f"[green]Cascade is up:[/green] http://{host}:{port} (API docs: http://{host}:{port}/docs), "
-        f"{count} API process(es) and the chain writer; Ctrl-C stops it.",
-        soft_wrap=True,
-    )
     try:
+        prepared = prepare_ledger(settings, _progress)
+        # The children reach the chain the parent prepared: its Anvil, which only they may mine on.
+        os.environ["CHAIN_RPC_URL"] = prepared.rpc_url
+        if prepared.anvil is not None:
+            os.environ["CASCADE_EMBEDDED_CHAIN"] = "1"
+        _bootstrap_admin(settings)
+        console.print(f"[green]Cascade is up[/green] on http://{host}:{port} ({_workers(count)})")
+        console.print(f"API docs: http://{host}:{port}/docs. Ctrl-C stops it.")
         Supervisor(Settings(), host, port, count, prepared.anvil, _progress).run()
     except RuntimeError as error:
         console.print(f"[red]{error}[/red]", soft_wrap=True)
         raise typer.Exit(1) from error
+    except KeyboardInterrupt:  # Ctrl-C while starting, before the web server took the signal over
+        console.print("[yellow]Cascade stopped while starting[/yellow]: nothing is served.")
+        raise typer.Exit(130) from None
+    console.print(_stopped(settings, host, port, count))
 
 
 def _attach(settings: Settings) -> Settings:
@@ -156,6 +161,22 @@ def api(
     run_api_child(host, port, workers or settings.workers)
 
 
+def _stopped(settings: Settings, host: str, port: int, count: int) -> str:
+    """What Ctrl-C (or SIGTERM) stopped, once it has."""
+    lines = [f"[yellow]Cascade stopped[/yellow]: the API on http://{host}:{port} ({_workers(count)})."]
+    if settings.chain_rpc_url is None:
+        lines.append(f"The embedded Anvil stopped; its chain is saved in {settings.anvil_state_path}.")
+    else:
+        lines.append(f"The chain at {settings.chain_rpc_url} runs on; nothing of it was stopped.")
+    lines.append(f"Everything else is in {settings.data_dir}: `make run` starts it all again.")
+    return "\n".join(lines)
+
+
+def _workers(count: int) -> str:
+    processes = "1 API process" if count == 1 else f"{count} API processes"
+    return f"{processes} and the chain writer"
+
+
 @app.command()
 def deploy() -> None:
     """Migrates the database and deploys the contracts (if not deployed on this chain yet); prints their
@@ -202,6 +223,21 @@ def reconcile() -> None:
     console.print("[green]database and chain agree[/green]")
 
 
+@app.command()
+def errors(
+    output: Annotated[Path | None, typer.Option(help="Write the table here (docs/errors.md).")] = None,
+) -> None:
+    """Prints (or writes) the table of every error code: docs/errors.md, from the error classes."""
+    from service.errors_doc import render_error_codes
+
+    table = render_error_codes()
+    if output is None:
+        sys.stdout.write(table)
+    else:
+        output.write_text(table)
+        console.print(f"wrote {output}")
+
+
 @app.command("admin-key")
 def admin_key(name: Annotated[str, typer.Option(help="Administrator name.")] = BOOTSTRAP_ADMIN_NAME) -> None:
     """Creates an administrator (if needed) and prints a new API key for it."""
@@ -210,6 +246,7 @@ def admin_key(name: Annotated[str, typer.Option(help="Administrator name.")] = B
     from service.runtime import master_key_vault
 
     settings = Settings()
+    ensure_private_directory(settings.data_dir)
     database = Database(settings.resolved_database_url)
     database.migrate()
     with database.connection_transaction() as connection:

@@ -37,6 +37,7 @@ from service.chain.transactions import AccountKey
 from service.db.models import ChainEndpoint, DeployedContract, ServiceAccount
 from service.db.session import Database
 from service.index.indexer import Indexer
+from service.private_files import ensure_private_directory
 from service.settings import ANVIL_CHAIN_ID, ANVIL_DEV_KEYS, Settings
 from service.writer.leader import Leadership
 from service.writer.waiter import OutcomeWaiter
@@ -256,7 +257,7 @@ def start_embedded_anvil(settings: Settings, progress: Progress = _quiet) -> Anv
 
 def prepare_ledger(settings: Settings, progress: Progress = _quiet) -> PreparedLedger:
     """Migrates, reaches (or starts) the chain, and makes sure the contracts are deployed."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ensure_private_directory(settings.data_dir)
     database = Database(settings.resolved_database_url)
     progress(f"database: migrating {settings.resolved_database_url.split('@')[-1]}")
     database.migrate()
@@ -304,7 +305,7 @@ def start_runtime(
     holds leadership (as a standby until then, unless `wait_for_leadership` is off)."""
     if settings.chain_rpc_url is None:
         raise RuntimeError("start_runtime needs CHAIN_RPC_URL (prepare_ledger starts the embedded chain)")
-    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ensure_private_directory(settings.data_dir)
     database = Database(settings.resolved_database_url)
     if migrate:
         database.migrate()

@@ -98,6 +98,14 @@ class _Child:
     def pid(self) -> int | None:
         return self.handle.pid if self.handle is not None else None
 
+    @property
+    def killed(self) -> bool:
+        """Whether it was killed by a signal (an operator, the OOM killer) rather than ending by itself."""
+        if self.handle is None:
+            return False
+        code = self.handle.exit_code if isinstance(self.handle, AnvilProcess) else self.handle.exitcode
+        return code is not None and code < 0
+
 
 @dataclass
 class Supervisor:
@@ -147,8 +155,12 @@ class Supervisor:
         child.started_at = time.monotonic()
 
     def _revive(self, child: _Child) -> None:
+        """Starts a dead child again. One that ends by itself soon after every start is in a crash loop
+        (a bad setting, a broken database): give up and say so. One killed by a signal is always
+        started again: being killed says nothing of the next start."""
         lived = time.monotonic() - child.started_at
-        child.quick_deaths = child.quick_deaths + 1 if lived < QUICK_DEATH_SECONDS else 0
+        quick = lived < QUICK_DEATH_SECONDS and not child.killed
+        child.quick_deaths = child.quick_deaths + 1 if quick else 0
         if child.quick_deaths > QUICK_DEATHS_ALLOWED:
             raise RuntimeError(
                 f"the {child.name} keeps dying right after it starts: "

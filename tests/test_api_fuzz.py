@@ -253,7 +253,7 @@ def test_every_operation_succeeds_and_conforms(fuzz_target: FuzzTarget) -> None:
     runtime, tour = fuzz_target.runtime, Tour(fuzz_target)
     today = datetime.fromtimestamp(runtime.chain.fetch_time(), UTC).date()
     tour.call("GET /v1/health", "anonymous")
-    ids = {row["name"]: row["id"] for row in tour.call("GET /v1/participants", "admin")}
+    ids = {row["name"]: row["id"] for row in tour.call("GET /v1/participants", "admin")["items"]}
     t1, a, carmaker = ids["T1"], ids["A"], ids["Carmaker"]
     d = tour.call("POST /v1/participants", "admin", body={"name": "D", "role": "supplier"})["id"]
     tour.call("GET /v1/participants/me", "supplier")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +14,7 @@ from sqlalchemy import select
 from service.api.acting import act_as_service
 from service.api.idempotency import compute_fingerprint
 from service.api.submit import request_key_of
-from service.db.models import IdempotencyRecord, Note, Voucher
+from service.db.models import Base, IdempotencyRecord, Note, Voucher
 from service.errors import InsufficientValue, MaturityTooFar, NotHolder
 from service.runtime import Runtime
 from service.writer.outbox import insert_operations
@@ -58,11 +58,14 @@ def piece(seed: SeedLedger) -> dict[str, Any]:
     ("amount", "status", "code"),
     [
         ("0.00", 422, "amount_not_positive"),
-        ("-1000000.00", 422, "amount_not_positive"),
+        ("-1000000.00", 422, "invalid_amount"),
         ("1500000.00", 422, "amount_not_unit_multiple"),
         ("1000000.001", 422, "amount_too_precise"),
+        ("1000000.0000000", 422, "amount_too_precise"),
+        ("123456789012345678901234567890", 422, "amount_too_large"),
         ("40000000.00", 422, "insufficient_value"),
         ("ten", 422, "invalid_amount"),
+        ("1e6", 422, "invalid_amount"),
     ],
 )
 def test_transfer_amount_errors(
@@ -169,8 +172,9 @@ def test_ids_and_amounts_beyond_what_the_ledger_stores(
         body = {"to_participant_id": seed.c.participant_id, "amount": "1000000.00"}
         expect_error(seed.a.post(path, json={**body, "to_participant_id": huge}), 422, "invalid_request")
         expect_error(seed.a.post(path, json={**body, "into_token_id": huge}), 422, "invalid_request")
-        for amount in ("1e999999999", "123456789012345678901234567890.001"):
-            expect_error(seed.a.post(path, json={**body, "amount": amount}), 422, "amount_too_large")
+        expect_error(seed.a.post(path, json={**body, "amount": "1e999999999"}), 422, "invalid_amount")
+        amount = "123456789012345678901234567890.001"
+        expect_error(seed.a.post(path, json={**body, "amount": amount}), 422, "amount_too_large")
 
 
 def _voucher_body(seed: SeedLedger, **overrides: Any) -> dict[str, Any]:
@@ -340,7 +344,7 @@ def test_idempotent_transfer(seed: SeedLedger, runtime: Runtime, piece: dict[str
             409,
             "idempotency_key_reused",
         )
-    assert [note["value"] for note in seed.c.get("/v1/notes").json()] == ["1000000.00"]
+    assert [note["value"] for note in seed.c.get("/v1/notes").json()["items"]] == ["1000000.00"]
 
 
 def test_key_of_a_running_request_tells_another_body_from_a_retry(
@@ -416,3 +420,167 @@ def test_idempotent_issue_and_registration(seed: SeedLedger, runtime: Runtime) -
     )
     assert registered.status_code == replayed.status_code == 201
     assert replayed.json()["id"] == registered.json()["id"]
+
+
+def test_a_new_participants_api_key_is_shown_once_and_kept_nowhere(
+    seed: SeedLedger, runtime: Runtime
+) -> None:
+    """The idempotency store kept the whole answer of a keyed registration, the key in clear, and a
+    replay handed the key out again. Now the key is in the first answer only, and stored nowhere."""
+    body, headers = {"name": "D", "role": "supplier"}, {"Idempotency-Key": "register-d"}
+    first = seed.admin.post("/v1/participants", json=body, headers=headers).json()
+    secret = first["api_key"]
+    assert secret.startswith("csk_") and "shown in this answer only" in first["api_key_note"]
+    replayed = seed.admin.post("/v1/participants", json=body, headers=headers)
+    assert replayed.status_code == 201 and replayed.headers["Idempotent-Replayed"] == "true"
+    assert replayed.json()["api_key"] is None and "not repeated" in replayed.json()["api_key_note"]
+    assert {k: v for k, v in replayed.json().items() if not k.startswith("api_key")} == {
+        k: v for k, v in first.items() if not k.startswith("api_key")
+    }
+    assert (
+        seed.admin.client.get("/v1/participants/me", headers={"Authorization": f"Bearer {secret}"}).json()[
+            "name"
+        ]
+        == "D"
+    )
+    with runtime.database.sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            for row in session.execute(select(table)):
+                assert secret not in repr(tuple(row)), f"the API key is stored in {table.name}"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        " ",
+        "\t",
+        "\u3000",  # ideographic space alone
+        " Carmaker",
+        "Carmaker ",
+        "Car\u0000maker",
+        "Car\nmaker",
+        "\u202eremakraC",  # right-to-left override
+        "Car\u2066maker\u2069",  # directional isolates
+        "Car\u200bmaker",  # zero-width space
+        "Car\u2028maker",  # line separator
+        "Car\ue000maker",  # private use
+        "x" * 201,
+        7,
+        None,
+    ],
+)
+def test_participant_names_are_printable_text(seed: SeedLedger, runtime: Runtime, name: Any) -> None:
+    with unchanged(runtime):
+        response = seed.admin.post("/v1/participants", json={"name": name, "role": "supplier"})
+        expect_error(response, 422, "invalid_request")
+
+
+@pytest.mark.parametrize("name", ["Müller GmbH", "上汽集团", "Société Générale (Paris)", "=1+2"])
+def test_printable_names_in_any_script_are_welcome(seed: SeedLedger, name: str) -> None:
+    response = seed.admin.post("/v1/participants", json={"name": name, "role": "supplier"})
+    assert response.status_code == 201, response.text
+    assert response.json()["name"] == name
+
+
+def test_invoice_references_are_printable_text(seed: SeedLedger, runtime: Runtime) -> None:
+    with unchanged(runtime):
+        for reference in ("", " INV-1", "INV\u0000", "\u202eINV", "x" * 101):
+            body = _voucher_body(seed, invoice_references=["INV-1", reference])
+            expect_error(seed.admin.post("/v1/vouchers", json=body), 422, "invalid_request")
+
+
+@pytest.mark.parametrize("keyed", [True, False])
+def test_json_nested_deeper_than_the_parser_goes_is_malformed(
+    seed: SeedLedger, runtime: Runtime, piece: dict[str, Any], keyed: bool
+) -> None:
+    """With an Idempotency-Key its fingerprint recursed into a 500; without one the answer was 400
+    `http_error`. Either way: 400 malformed_request, and nothing happens."""
+    deep = b'{"to_participant_id": ' + b"[" * 20_000 + b"]" * 20_000 + b', "amount": "1.00"}'
+    headers = {**seed.a.headers, "content-type": "application/json"}
+    if keyed:
+        headers["Idempotency-Key"] = "deep"
+    with unchanged(runtime):
+        response = seed.a.client.post(
+            f"/v1/notes/{piece['token_id']}/transfers", content=deep, headers=headers
+        )
+        expect_error(response, 400, "malformed_request")
+
+
+def test_a_programme_cut_off_lies_between_now_and_maturity(seed: SeedLedger, runtime: Runtime) -> None:
+    path = f"/v1/vouchers/{seed.voucher['id']}/early-payment-programmes"
+    due = date.fromisoformat(seed.voucher["due_at"][:10])
+    with unchanged(runtime):
+        for cutoff in (date(1970, 1, 2), datetime.now(UTC).date(), due + timedelta(days=1)):
+            body = {"rate_bps": 800, "budget": "1000000.00", "cutoff_date": cutoff.isoformat()}
+            response = seed.carmaker.post(path, json=body)
+            error = expect_error(response, 422, "invalid_cutoff")
+            assert error["details"]["cutoff_date"] == cutoff.isoformat()
+
+
+def test_the_ledgers_own_checks_speak_the_apis_units(
+    seed: SeedLedger, runtime: Runtime, piece: dict[str, Any]
+) -> None:
+    """Amounts with their currency, participants by id: never minor units or raw addresses."""
+    path = f"/v1/notes/{piece['token_id']}/transfers"
+    with unchanged(runtime):
+        over = expect_error(
+            seed.a.post(path, json={"to_participant_id": seed.c.participant_id, "amount": "40000000.00"}),
+            422,
+            "insufficient_value",
+        )
+        assert over["message"] == f"note {piece['token_id']} holds 30000000.00 CNY, less than 40000000.00 CNY"
+        assert over["details"]["currency"] == "CNY" and over["details"]["needed"] == "40000000.00"
+        odd = expect_error(
+            seed.a.post(path, json={"to_participant_id": seed.c.participant_id, "amount": "1500000.00"}),
+            422,
+            "amount_not_unit_multiple",
+        )
+        assert "1500000.00 CNY" in odd["message"] and "1000000.00 CNY" in odd["message"]
+        taken = expect_error(
+            seed.admin.post(
+                "/v1/participants", json={"name": "Copy", "role": "supplier", "address": seed.a.address}
+            ),
+            409,
+            "participant_already_exists",
+        )
+        assert "0x" not in repr(taken) and taken["details"] == {"participant_id": seed.a.participant_id}
+
+
+def test_pausing_a_paused_ledger_and_unpausing_a_running_one_answer_alike(
+    seed: SeedLedger, runtime: Runtime
+) -> None:
+    """One rule: asking for the state the ledger is in already is 409 (pausing twice was 423, unpausing
+    a running ledger 409), and changes nothing."""
+    with unchanged(runtime):
+        expect_error(seed.admin.post("/v1/ledger/unpause"), 409, "ledger_not_paused")
+    assert seed.admin.post("/v1/ledger/pause").json()["paused"] is True
+    with unchanged(runtime):
+        expect_error(seed.admin.post("/v1/ledger/pause"), 409, "ledger_already_paused")
+    assert seed.admin.post("/v1/ledger/unpause").json()["paused"] is False
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b"{not json", "application/json"),
+        (b'{"to_participant_id": 4,', "application/json"),
+        (b"\xff\xfe\x00", "application/json"),
+        (b"[" * 40 + b"]" * 40, "application/json"),
+        (b"[]", "application/json"),
+        (b'"a string"', "application/json"),
+        (b'{"to_participant_id": 4, "amount": "1.00"}', "text/plain"),
+        (b"to_participant_id=4&amount=1.00", "application/x-www-form-urlencoded"),
+    ],
+)
+def test_a_malformed_body_answers_one_code_whatever_makes_it_malformed(
+    seed: SeedLedger, runtime: Runtime, piece: dict[str, Any], content: bytes, content_type: str
+) -> None:
+    """It was http_error or malformed_request depending on how it was malformed."""
+    path = f"/v1/notes/{piece['token_id']}/transfers"
+    with unchanged(runtime):
+        for keyed in ({}, {"Idempotency-Key": "malformed"}):
+            headers = {**seed.a.headers, "content-type": content_type, **keyed}
+            expect_error(seed.a.client.post(path, content=content, headers=headers), 400, "malformed_request")
+    # no body at all is a required field missing, not a malformed one
+    expect_error(seed.a.client.post(path, headers=seed.a.headers), 422, "invalid_request")

@@ -50,9 +50,11 @@ def test_64_clients_spending_the_same_piece_never_move_more_than_it_holds(
         with ThreadPoolExecutor(max_workers=64) as pool:
             statuses = Counter(pool.map(spend, range(64)))
     assert statuses[201] == 10 and sum(statuses.values()) == 64
-    moved = sum(Decimal(n["value"]) for user in (seed.b, seed.c) for n in user.get("/v1/notes").json())
+    moved = sum(
+        Decimal(n["value"]) for user in (seed.b, seed.c) for n in user.get("/v1/notes").json()["items"]
+    )
     assert moved == Decimal("10000000.00")
-    assert seed.a.get("/v1/notes").json() == []
+    assert seed.a.get("/v1/notes").json()["items"] == []
     assert reconcile(runtime).clean
 
 
@@ -79,7 +81,7 @@ def test_same_idempotency_key_from_many_clients_has_exactly_one_effect(
     hashes = {outcome for status, outcome in results if status == 201}
     assert len(hashes) == 1  # every success is the same transfer
     assert {outcome for status, outcome in results if status == 409} <= {"idempotency_request_in_progress"}
-    assert [n["value"] for n in seed.c.get("/v1/notes").json()] == ["3000000.00"]
+    assert [n["value"] for n in seed.c.get("/v1/notes").json()["items"]] == ["3000000.00"]
 
 
 @pytest.mark.postgres

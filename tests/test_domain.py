@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TypedDict
 
@@ -10,8 +10,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.domain.money import MAX_AMOUNT_MINOR, Currency, fetch_currency, format_minor, parse_amount_minor
-from service.domain.notes import Piece, build_lineage, check_transfer, compute_split
+from service.domain.clock import compute_ledger_now
+from service.domain.money import (
+    MAX_AMOUNT_MINOR,
+    Currency,
+    fetch_currency,
+    format_minor,
+    is_amount_spelling,
+    parse_amount_minor,
+)
+from service.domain.notes import Piece, check_transfer, compute_split
 from service.domain.vouchers import compute_due_at, compute_issuance_terms
 from service.errors import (
     AmountNotPositive,
@@ -35,27 +43,57 @@ CNY = fetch_currency("CNY")
         ("0.01", 1),
         ("1", 100),
         ("1.5", 150),
-        ("100000000.000", 10_000_000_000),
+        ("0.50", 50),
+        ("92233720368547758.07", MAX_AMOUNT_MINOR),
     ],
 )
 def test_parse_amount_is_exact(text: str, minor: int) -> None:
     assert parse_amount_minor(text, CNY) == minor
 
 
+# Every one of these was read as an amount once (the first six as 1,000,000.00): an amount has one
+# spelling, ASCII digits with an optional "." and at most the currency's decimals.
+MISSPELT_AMOUNTS = (
+    "1e6",
+    "1E+6",
+    "+1000000.00",
+    " 1000000.00 ",
+    "1_000_000",
+    "1,000,000.00",
+    "\uff11\uff10\uff10\uff10",  # full-width digits
+    "\u0661\u0660\u0660\u0660",  # Arabic-Indic digits
+    "\U0001d7cf\U0001d7ce",  # mathematical bold digits
+    ".5",
+    "5.",
+    "-5.00",
+    "01.00",
+    "abc",
+    "NaN",
+    "Infinity",
+    "1e999999999",
+    "",
+    "1" * 41,
+)
+
+
+@pytest.mark.parametrize("text", MISSPELT_AMOUNTS)
+def test_parse_amount_refuses_every_other_spelling(text: str) -> None:
+    with pytest.raises(InvalidAmount) as refused:
+        parse_amount_minor(text, CNY)
+    assert type(refused.value) is InvalidAmount
+
+
 @pytest.mark.parametrize(
     ("text", "error"),
     [
         ("0", AmountNotPositive),
-        ("-5.00", AmountNotPositive),
+        ("0.00", AmountNotPositive),
         ("0.001", AmountTooPrecise),
         ("1.005", AmountTooPrecise),
-        ("abc", InvalidAmount),
-        ("NaN", InvalidAmount),
-        ("Infinity", InvalidAmount),
-        ("1e30", AmountTooLarge),
+        ("1000000.0000000", AmountTooPrecise),  # zeros too: the currency has two decimals
+        ("100000000.000", AmountTooPrecise),
+        ("1000000000000000000000000000000", AmountTooLarge),
         ("92233720368547758.08", AmountTooLarge),
-        # found by the API fuzzer: these overflowed Decimal arithmetic into a 500
-        ("1e999999999", AmountTooLarge),
         ("123456789012345678901234567890.001", AmountTooLarge),
     ],
 )
@@ -142,14 +180,6 @@ def test_check_transfer_rules() -> None:
         check_transfer(piece, recipient_address="0xBB", amount_minor=600, **common)
 
 
-def test_build_lineage_nests_children_under_parents() -> None:
-    pieces = [_piece(4, 2, depth=2), _piece(1, None), _piece(2, 1, depth=1), _piece(3, 1, depth=1)]
-    [root] = build_lineage(pieces)
-    assert root.piece.token_id == 1
-    assert [child.piece.token_id for child in root.children] == [2, 3]
-    assert [grandchild.piece.token_id for grandchild in root.children[0].children] == [4]
-
-
 def test_issuance_terms() -> None:
     now = datetime(2026, 11, 30, tzinfo=UTC)
     terms = compute_issuance_terms(CNY, 10_000_000_000, 100_000_000, date(2027, 5, 30), now)
@@ -221,3 +251,29 @@ def test_server_garbage_collector_tuning_is_applied_and_reversible() -> None:
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+@given(
+    wall=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)),
+    lag_seconds=st.integers(min_value=-(10**8), max_value=10**8),
+)
+def test_the_ledger_clock_is_the_later_of_wall_and_chain(wall: datetime, lag_seconds: int) -> None:
+    block_at = wall + timedelta(seconds=lag_seconds)
+    now = compute_ledger_now(wall, block_at)
+    assert now >= wall and now >= block_at and now in (wall, block_at)
+
+
+@given(
+    text=st.text(alphabet=st.sampled_from("0123456789.-+e_ ,\uff11\u0661x"), max_size=44)
+    | st.text(max_size=20)
+)
+def test_only_the_one_spelling_is_read_as_an_amount(text: str) -> None:
+    """Whatever the text, it is refused unless it is ASCII digits with an optional "." and at most the
+    currency's decimals; what is read formats back to the same amount."""
+    try:
+        minor = parse_amount_minor(text, CNY)
+    except InvalidAmount as refused:
+        assert is_amount_spelling(text) == (type(refused) is not InvalidAmount)
+        return
+    assert is_amount_spelling(text) and len(text.partition(".")[2]) <= CNY.decimals
+    assert Decimal(format_minor(minor, CNY)) == Decimal(text)

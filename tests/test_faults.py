@@ -62,6 +62,18 @@ class Ledger:
     def get(self, key: str, path: str) -> Any:
         return call(self.url, key, "GET", path).json()
 
+    def list_all(self, key: str, path: str) -> list[Any]:
+        """Every item of a paginated listing, page after page."""
+        items: list[Any] = []
+        cursor: str | None = None
+        while True:
+            query = f"?limit=200&cursor={cursor}" if cursor else "?limit=200"
+            page = self.get(key, path + query)
+            items += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return items
+
 
 def _created(response: httpx.Response) -> dict[str, Any]:
     assert response.status_code in (200, 201, 202), response.text
@@ -211,7 +223,7 @@ def run_burst(ledger: Ledger, seed: int, kill: Callable[[], None], actions_each:
 
 
 def assert_exactly_once(ledger: Ledger, seed: int) -> None:
-    recipient = ledger.get(ledger.parties["Recipient"]["api_key"], "/v1/notes")
+    recipient = ledger.list_all(ledger.parties["Recipient"]["api_key"], "/v1/notes")
     assert len(recipient) == ledger.effects["transfer"], f"seed {seed}: one piece per accepted transfer"
     assert sum(Decimal(note["value"]) for note in recipient) == ledger.effects["transfer"]
     for holder, piece in zip(ledger.holders, ledger.pieces, strict=True):
@@ -225,7 +237,7 @@ def assert_exactly_once(ledger: Ledger, seed: int) -> None:
     assert Decimal(programme["redeemed"]) == ledger.effects["early"], f"seed {seed}: early payments"
     financed = [
         n
-        for n in ledger.get(ledger.parties["Bank"]["api_key"], "/v1/notes")
+        for n in ledger.list_all(ledger.parties["Bank"]["api_key"], "/v1/notes")
         if n["voucher_id"] != ledger.short_voucher
     ]
     assert sum(Decimal(note["value"]) for note in financed) == ledger.effects["finance"], (
@@ -292,7 +304,9 @@ def run_payout_job(ledger: Ledger, kill: Callable[[], None]) -> None:
     assert settlement["status"] == "settled" and settlement["paid_out"] == "3000.00"
     for holder in ledger.holders:
         mine = [
-            n for n in ledger.get(holder["api_key"], "/v1/notes") if n["voucher_id"] == ledger.short_voucher
+            n
+            for n in ledger.list_all(holder["api_key"], "/v1/notes")
+            if n["voucher_id"] == ledger.short_voucher
         ]
         assert mine == []  # every piece paid in full, once
     report = ledger.served.reconcile()

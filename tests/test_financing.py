@@ -14,7 +14,7 @@ from service.errors import InvalidSignature, QuoteAlreadyUsed
 from service.financing.service import QUOTE_TYPE, _quote_message
 from service.participants import repository as participants_repository
 from service.runtime import Runtime
-from tests.conftest import ApiUser, SeedLedger, issue_voucher, transfer
+from tests.conftest import ApiUser, SeedLedger, issue_voucher, register, transfer
 from tests.test_bad_input import expect_error, unchanged
 
 pytestmark = pytest.mark.integration
@@ -100,15 +100,15 @@ def test_seed_figures_tier3_supplier_finances_at_6_instead_of_12_percent(
     # delivery versus payment: both legs in the same transaction
     assert cash(seed.c) == Decimal("9700000.00")
     assert cash(seed.bank) == bank_cash - Decimal("9700000.00")
-    [bank_note] = seed.bank.get("/v1/notes").json()
+    [bank_note] = seed.bank.get("/v1/notes").json()["items"]
     assert bank_note["value"] == "10000000.00" and bank_note["token_id"] == trade["financier_token_id"]
     assert bank_note["parent_token_id"] == tier3["c_token"] and bank_note["depth"] == 3
-    assert seed.c.get("/v1/notes").json() == []
+    assert seed.c.get("/v1/notes").json()["items"] == []
     # the same value can never be financed twice: C holds nothing of it any more
     expect_error(
         seed.c.post(path, json={"terms_id": dear["id"], "amount": "10000000.00"}), 422, "insufficient_value"
     )
-    terms = {t["id"]: t for t in seed.c.get("/v1/financing/terms").json()}
+    terms = {t["id"]: t for t in seed.c.get("/v1/financing/terms").json()["items"]}
     assert terms[cheap["id"]]["used"] == "9700000.00"
 
 
@@ -153,8 +153,12 @@ def test_quote_errors_change_nothing(seed: SeedLedger, runtime: Runtime, tier3: 
             404,
             "financing_terms_not_found",
         )
+        # A split C's piece off its own, so sees it; B does not see it at all (docs/visibility.md)
         expect_error(
-            seed.b.post(path, json={"terms_id": terms["id"], "amount": "1000000.00"}), 403, "not_holder"
+            seed.a.post(path, json={"terms_id": terms["id"], "amount": "1000000.00"}), 403, "not_holder"
+        )
+        expect_error(
+            seed.b.post(path, json={"terms_id": terms["id"], "amount": "1000000.00"}), 404, "note_not_found"
         )
         expect_error(seed.c.post("/v1/financing/terms", json={}), 403, "forbidden")
 
@@ -165,7 +169,9 @@ def test_expired_quote_cannot_be_executed(seed: SeedLedger, runtime: Runtime, ti
         f"/v1/notes/{tier3['c_token']}/financing-quotes",
         json={"terms_id": terms["id"], "amount": "10000000.00"},
     ).json()
-    warp(runtime, runtime.settings.quote_ttl_seconds + 1)
+    # past the expiry by the chain's clock too (after a test's snapshot is restored it may lag the wall's)
+    expires_at = datetime.fromisoformat(quote["expires_at"])
+    warp(runtime, int(expires_at.timestamp()) - runtime.chain.fetch_time() + 1)
     with unchanged(runtime):
         expect_error(seed.c.post(f"/v1/financing-quotes/{quote['id']}/execution"), 422, "quote_expired")
     assert cash(seed.c) == 0
@@ -240,4 +246,89 @@ def test_terms_withdrawal_and_eligibility(seed: SeedLedger, runtime: Runtime, ti
         ),
         422,
         "invalid_request",
+    )
+
+
+def idle_chain(runtime: Runtime, seconds: int) -> datetime:
+    """The chain as an embedded Anvil leaves it after `seconds` without a transaction: its latest block
+    that much older than the wall clock, its next block at the wall clock's time."""
+    now = int(datetime.now(UTC).timestamp())
+    runtime.rpc.request("evm_setTime", [now - seconds])
+    runtime.rpc.request("evm_mine")
+    runtime.rpc.request("evm_setTime", [now])
+    return datetime.fromtimestamp(runtime.chain.fetch_latest_block_time(), UTC)
+
+
+def test_a_fresh_quote_lives_its_whole_ttl_on_an_idle_chain(
+    seed: SeedLedger, runtime: Runtime, tier3: dict[str, Any]
+) -> None:
+    """Its expiry was the latest block's time plus the TTL: after five idle minutes a new quote was dead
+    on arrival (quote_expired). It is now judged by the ledger's clock, the later of the wall clock and
+    the latest block's time, as everything else is."""
+    terms = publish_terms(seed.bank, 600)
+    latest_block_at = idle_chain(runtime, 600)
+    asked_at = datetime.now(UTC)
+    assert latest_block_at < asked_at - timedelta(seconds=590)
+    response = seed.c.post(
+        f"/v1/notes/{tier3['c_token']}/financing-quotes",
+        json={"terms_id": terms["id"], "amount": "10000000.00"},
+    )
+    assert response.status_code == 201, response.text
+    quote = response.json()
+    expires_at = datetime.fromisoformat(quote["expires_at"])
+    ttl = timedelta(seconds=runtime.settings.quote_ttl_seconds)
+    assert expires_at >= asked_at.replace(microsecond=0) + ttl
+    executed = seed.c.post(f"/v1/financing-quotes/{quote['id']}/execution")
+    assert executed.status_code == 201, executed.text
+
+
+def test_maturity_is_judged_by_the_ledger_clock_when_the_chain_runs_ahead(
+    seed: SeedLedger, runtime: Runtime
+) -> None:
+    """Issuance checked maturity against the wall clock, everything else against the chain: with the
+    chain two days ahead, a voucher due tomorrow by the wall clock is already due by the ledger's clock."""
+    warp(runtime, 2 * 86_400)
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    body = {
+        "obligor_participant_id": seed.carmaker.participant_id,
+        "holder_participant_id": seed.t1.participant_id,
+        "currency": "CNY",
+        "face_value": "1000.00",
+        "minimum_unit": "1.00",
+        "due_date": tomorrow,
+        "invoice_references": ["INV-1"],
+        "document_hash": "0x" + "cd" * 32,
+    }
+    with unchanged(runtime):
+        expect_error(seed.admin.post("/v1/vouchers", json=body), 422, "maturity_in_past")
+
+
+def test_a_failed_trade_speaks_the_apis_units_and_keeps_the_financiers_cash_to_itself(
+    seed: SeedLedger, runtime: Runtime, tier3: dict[str, Any]
+) -> None:
+    """The desk's insufficient_cash told the seller the financier's cash in minor units ("holds
+    8000000000 cash, needs 9500000000") and named it by its address."""
+    poor = register(seed.admin, "Poor bank", "financier")
+    credit(seed.admin, poor, "1234567.89")
+    terms = publish_terms(poor, 600)
+    quote = seed.c.post(
+        f"/v1/notes/{tier3['c_token']}/financing-quotes",
+        json={"terms_id": terms["id"], "amount": "10000000.00"},
+    ).json()
+    with unchanged(runtime):
+        refused = expect_error(
+            seed.c.post(f"/v1/financing-quotes/{quote['id']}/execution"), 422, "insufficient_cash"
+        )
+    assert (
+        refused["message"]
+        == f"participant {poor.participant_id} does not hold the 9700000.00 CNY of cash this needs"
+    )
+    assert refused["details"] == {
+        "error": "ERC20InsufficientBalance",
+        "sender": poor.participant_id,
+        "needed": "9700000.00",
+        "currency": "CNY",
+    }
+    assert (
+        "1234567.89" not in repr(refused) and "123456789" not in repr(refused) and "0x" not in repr(refused)
     )

@@ -42,7 +42,7 @@ def test_a_holders_pieces_read_their_vouchers_and_parties_once(seed: SeedLedger,
     second = issue_voucher(seed.admin, seed.carmaker, seed.t1)
     for token in (root, root, root, second["root_token_id"]):
         transfer(seed.t1, token, seed.a, "1000000.00")
-    listing = seed.a.get("/v1/notes").json()
+    listing = seed.a.get("/v1/notes").json()["items"]
     assert len(listing) == 4
     assert {note["voucher_id"] for note in listing} == {seed.voucher["id"], second["id"]}
     reads = _reads(runtime, lambda: seed.a.get("/v1/notes"))
@@ -52,6 +52,6 @@ def test_a_holders_pieces_read_their_vouchers_and_parties_once(seed: SeedLedger,
 def test_the_voucher_list_reads_documents_and_parties_once(seed: SeedLedger, runtime: Runtime) -> None:
     for _ in range(3):
         issue_voucher(seed.admin, seed.carmaker, seed.t1)
-    assert len(seed.admin.get("/v1/vouchers").json()) == 4
+    assert len(seed.admin.get("/v1/vouchers").json()["items"]) == 4
     reads = _reads(runtime, lambda: seed.admin.get("/v1/vouchers"))
     assert reads["participants"] == 1 and reads["voucher_documents"] == 1, reads

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 
 
 def _notes(user: Any) -> list[tuple[int, str]]:
-    return [(note["token_id"], note["value"]) for note in user.get("/v1/notes").json()]
+    return [(note["token_id"], note["value"]) for note in user.get("/v1/notes").json()["items"]]
 
 
 def _audits(runtime: Runtime) -> list[str]:

@@ -175,7 +175,7 @@ def _run(
         thread.join(timeout=400)
     assert not failures, failures
     assert sum(accepted.values()) == CLIENTS * REQUESTS_EACH
-    received = call(urls[1], str(recipient["api_key"]), "GET", "/v1/notes").json()
+    received = call(urls[1], str(recipient["api_key"]), "GET", "/v1/notes").json()["items"]
     assert (
         len(received) == CLIENTS * REQUESTS_EACH
         and sum(Decimal(n["value"]) for n in received) == CLIENTS * REQUESTS_EACH

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -76,9 +77,9 @@ def test_restart_keeps_chain_and_index(tmp_path: Path, monkeypatch: pytest.Monke
             ApiUser(client, a.key, a.participant_id, a.address),
             ApiUser(client, t1.key, t1.participant_id, t1.address),
         )
-        assert [n["value"] for n in a_again.get("/v1/notes").json()] == ["40000000.00"]
+        assert [n["value"] for n in a_again.get("/v1/notes").json()["items"]] == ["40000000.00"]
         transfer(t1_again, voucher["root_token_id"], a_again, "1000000.00", into_token_id=moved["token_id"])
-        assert [n["value"] for n in a_again.get("/v1/notes").json()] == ["41000000.00"]
+        assert [n["value"] for n in a_again.get("/v1/notes").json()["items"]] == ["41000000.00"]
 
 
 class _Server:
@@ -143,7 +144,7 @@ def test_admin_scripts_and_curl_walkthrough(live_server: tuple[str, str], tmp_pa
     assert lineage["total_held"] == "100000000.00" and lineage["piece_count"] == 4
 
     c_key = seeded["participants"]["C"]["api_key"]
-    holdings = httpx.get(f"{url}/v1/notes", headers={"Authorization": f"Bearer {c_key}"}).json()
+    holdings = httpx.get(f"{url}/v1/notes", headers={"Authorization": f"Bearer {c_key}"}).json()["items"]
     assert [note["value"] for note in holdings] == ["10000000.00"]
     docs = httpx.get(f"{url}/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
@@ -301,3 +302,63 @@ def test_deployment_uses_the_operators_own_settlement_cash(
             assert raw[-40:].lower() == stablecoin[2:].lower()
     finally:
         rpc.close()
+
+
+# The beginnings of every line `cascade serve` prints: a line starting otherwise is the tail of a line
+# broken mid-sentence (Rich broke them at 80 columns when not on a terminal).
+SERVE_LINES = (
+    "•",
+    "Cascade is up",
+    "API docs:",
+    "The administrator's API key",
+    "csk_",
+    "It is also saved",
+    "writer: ",
+)
+STOP_LINES = ("Cascade stopped", "The embedded Anvil stopped", "Everything else is in")
+
+
+def test_make_run_takes_a_port_and_a_data_directory_and_says_what_ctrl_c_stopped(tmp_path: Path) -> None:
+    port, anvil_port = free_port(), free_port()
+    data = tmp_path / "a data directory with a long name, for lines longer than eighty columns"
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("CHAIN_RPC_URL", "DATABASE_URL", "WORKERS")
+    }
+    environment |= {"PORT": str(port), "CASCADE_DATA_DIR": str(data), "ANVIL_PORT": str(anvil_port)}
+    environment["COLUMNS"] = "80"
+    service = subprocess.Popen(
+        ["make", "--no-print-directory", "run"],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job has
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert service.poll() is None, service.communicate()[0]
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=1).status_code == 200:
+                    break
+            except (httpx.HTTPError, ValueError, KeyError):
+                pass
+            assert time.monotonic() < deadline, "make run did not serve"
+            time.sleep(0.2)
+        assert (data / "admin-api-key").exists() and (data / "cascade.db").exists()
+    finally:
+        os.killpg(service.pid, signal.SIGINT)  # Ctrl-C: the whole foreground process group
+        output, _ = service.communicate(timeout=120)
+    lines = [line for line in output.splitlines() if line.strip() and not line.startswith(("make", "Make"))]
+    ours = [line for line in lines if not line.startswith(".venv/bin/cascade")]
+    assert all(line.startswith(SERVE_LINES + STOP_LINES) for line in ours), output
+    assert f"Cascade is up on http://127.0.0.1:{port} (2 API processes and the chain writer)" in ours, output
+    assert ours[-3:] == [
+        f"Cascade stopped: the API on http://127.0.0.1:{port} (2 API processes and the chain writer).",
+        f"The embedded Anvil stopped; its chain is saved in {data / 'anvil-state.json'}.",
+        f"Everything else is in {data}: `make run` starts it all again.",
+    ], output
+    assert (data / "anvil-state.json").exists()

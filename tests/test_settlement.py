@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from service.api.common import ParticipantRef
 from service.domain.pricing import DayCount, QuoteBasis, compute_days, compute_quote
+from service.domain.vouchers import VoucherStatus
 from service.ledger.reconcile import reconcile
 from service.runtime import Runtime
-from tests.conftest import SeedLedger, issue_voucher, run_payouts, transfer
+from service.settlement.schemas import ReportRow, SettlementReport
+from service.settlement.service import render_report_csv
+from tests.conftest import ApiUser, SeedLedger, issue_voucher, run_payouts, transfer
 from tests.test_bad_input import expect_error, unchanged
 from tests.test_financing import cash, chain_today, credit, warp
 
@@ -140,15 +144,11 @@ def fifty_pieces(seed: SeedLedger) -> dict[str, Any]:
     splittable = [(token, holder) for token, holder, amount in tier3 if amount == "2000000.00"][:9]
     for token, holder in splittable:
         transfer(holder, token, seed.t1, "1000000.00")
-    lineage = seed.admin.get(f"/v1/vouchers/{voucher['id']}/lineage").json()
-    depths = _depths(lineage["roots"][0])
+    lineage = seed.admin.get(f"/v1/vouchers/{voucher['id']}/lineage", params={"limit": 200}).json()
+    depths = [piece["depth"] for piece in lineage["pieces"]]
     assert sorted(set(depths)) == [0, 1, 2, 3] and len(depths) == 1 + 10 + 30 + 9
     assert lineage["piece_count"] == 50 and lineage["total_held"] == "100000000.00"
     return {"voucher": voucher, "pieces": len(depths)}
-
-
-def _depths(node: dict[str, Any]) -> list[int]:
-    return [node["depth"], *(depth for child in node["children"] for depth in _depths(child))]
 
 
 def _holders_cash(seed: SeedLedger) -> Decimal:
@@ -181,19 +181,35 @@ def test_four_tier_fifty_piece_settlement_pays_exactly_the_face_value(
     assert settlement["status"] == "settled" and settlement["outstanding"] == "0.00"
     assert _holders_cash(seed) == Decimal("100000000.00")
     for user in (seed.t1, seed.a, seed.b, seed.c, seed.bank):
-        assert user.get("/v1/notes").json() == []  # every piece's value is zero
+        assert user.get("/v1/notes").json()["items"] == []  # every piece's value is zero
 
     report = report_totals(seed, voucher["id"])
     assert report["paid_at_maturity"] == "100000000.00" and report["status"] == "settled"
-    payments = [row for row in report["rows"] if row["kind"] == "settlement_payment"]
+    # the report's 51 rows (a funding, 50 payments), in pages of 20, JSON and CSV alike
+    pages: list[list[dict[str, Any]]] = []
+    cursor = None
+    while not pages or cursor:
+        page = seed.carmaker.get(
+            f"{path}/report", params={"limit": 20, **({"cursor": cursor} if cursor else {})}
+        )
+        pages.append(page.json()["rows"])
+        cursor = page.json()["next_cursor"]
+    assert [len(rows) for rows in pages] == [20, 20, 11]
+    payments = [row for rows in pages for row in rows if row["kind"] == "settlement_payment"]
     assert len(payments) == 50 and all(
         row["transaction_hash"] in run["transaction_hashes"] for row in payments
     )
-    csv_text = seed.carmaker.get(f"{path}/report", params={"format": "csv"}).text
-    rows = list(csv.DictReader(io.StringIO(csv_text)))
-    assert sum(Decimal(row["cash"]) for row in rows if row["kind"] == "settlement_payment") == Decimal(
-        "100000000.00"
-    )
+    csv_rows: list[dict[str, str]] = []
+    headers: dict[str, str] = {}
+    while not csv_rows or "next-cursor" in headers:
+        params = {"format": "csv", "limit": 20, **({"cursor": headers["next-cursor"]} if headers else {})}
+        response = seed.carmaker.get(f"{path}/report", params=params)
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        csv_rows += list(csv.DictReader(io.StringIO(response.text)))
+    assert len(csv_rows) == 51
+    assert [row["transaction_hash"] for row in csv_rows] == [
+        row["transaction_hash"] for rows in pages for row in rows
+    ]
     assert reconcile(runtime).clean
 
 
@@ -232,15 +248,30 @@ def test_partial_funding_pays_pro_rata_and_keeps_every_minor_unit(
     assert after["available"] == "0.00"
 
 
+def lifecycle_words(user: ApiUser, voucher_id: int, token_id: int) -> set[str]:
+    """The status as the voucher, a note of it, its settlement and its report each show it."""
+    return {
+        user.get(f"/v1/vouchers/{voucher_id}").json()["status"],
+        user.get(f"/v1/notes/{token_id}").json()["voucher_status"],
+        user.get(f"/v1/vouchers/{voucher_id}/settlement").json()["status"],
+        user.get(f"/v1/vouchers/{voucher_id}/settlement/report").json()["status"],
+    }
+
+
 def test_late_payment_overdue_then_defaulted_then_settled(seed: SeedLedger, runtime: Runtime) -> None:
+    """One status per voucher, the same word everywhere (after maturity the settlement said `matured`
+    while the voucher and its notes said `active`, and after the payout the voucher said `redeemed`)."""
     voucher = issue_voucher(seed.admin, seed.carmaker, seed.t1, face_value="1000000.00", minimum_unit="0.01")
     piece = transfer(seed.t1, voucher["root_token_id"], seed.c, "250000.01")
     path = f"/v1/vouchers/{voucher['id']}/settlement"
-    warp(runtime, 182 * DAY + runtime.settings.settlement_grace_seconds + DAY)
-    assert seed.c.get(path).json()["status"] == "overdue"
-    assert seed.c.get(f"/v1/notes/{piece['token_id']}").json()["voucher_status"] == "active"
+    assert lifecycle_words(seed.carmaker, voucher["id"], piece["token_id"]) == {"active"}
+    warp(runtime, 182 * DAY)
+    assert lifecycle_words(seed.carmaker, voucher["id"], piece["token_id"]) == {"matured"}
+    warp(runtime, runtime.settings.settlement_grace_seconds + DAY)
+    assert lifecycle_words(seed.carmaker, voucher["id"], piece["token_id"]) == {"overdue"}
+    assert seed.c.get(f"/v1/notes/{piece['token_id']}").json()["voucher_status"] == "overdue"
     warp(runtime, runtime.settings.settlement_default_after_seconds)
-    assert seed.t1.get(path).json()["status"] == "defaulted"
+    assert lifecycle_words(seed.carmaker, voucher["id"], piece["token_id"]) == {"defaulted"}
     with unchanged(runtime):
         expect_error(seed.admin.post(f"{path}/payouts"), 409, "settlement_not_funded")
     credit(seed.admin, seed.carmaker, "1000000.00")
@@ -251,3 +282,36 @@ def test_late_payment_overdue_then_defaulted_then_settled(seed: SeedLedger, runt
     expect_error(seed.c.post(f"/v1/notes/{piece['token_id']}/settlement-claims"), 409, "nothing_to_claim")
     run = run_payouts(seed.carmaker, voucher["id"])
     assert seed.carmaker.get(path).json()["status"] == "settled" and run["paid"] == "749999.99"
+    assert lifecycle_words(seed.carmaker, voucher["id"], piece["token_id"]) == {"settled"}
+    assert seed.carmaker.get("/v1/vouchers").json()["items"][-1]["status"] == "settled"
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x")', "+1", "-1+2", "@SUM(A1)", "\tx", "\rx"])
+def test_report_csv_cells_never_start_a_formula(name: str) -> None:
+    """OWASP's CSV injection advice: a text cell starting =, +, -, @, tab or CR is prefixed with '."""
+    party = ParticipantRef(participant_id=7, name=name, address="0x" + "12" * 20)
+    row = ReportRow(
+        kind="settlement_payment",
+        token_id=4,
+        party=party,
+        cash="10.00",
+        value_redeemed="10.00",
+        transaction_hash="0x" + "ab" * 32,
+        block_number=9,
+        occurred_at=datetime(2027, 5, 31, tzinfo=UTC),
+    )
+    report = SettlementReport(
+        voucher_id=1,
+        currency="CNY",
+        face_value="10.00",
+        status=VoucherStatus.SETTLED,
+        funded="10.00",
+        paid_at_maturity="10.00",
+        paid_early="0.00",
+        outstanding="0.00",
+        rows=[row],
+        next_cursor=None,
+    )
+    [parsed] = list(csv.DictReader(io.StringIO(render_report_csv(report))))
+    assert parsed["participant"] == "'" + name
+    assert parsed["cash"] == "10.00" and parsed["participant_id"] == "7"

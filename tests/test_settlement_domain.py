@@ -3,25 +3,54 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.domain.settlement import SettlementStatus, compute_pro_rata_payment, compute_settlement_status
+from service.domain.settlement import compute_pro_rata_payment
+from service.domain.vouchers import NEXT_STATUSES, VoucherStatus, compute_voucher_status
 
 DUE = datetime(2027, 5, 30, tzinfo=UTC)
 GRACE, DEFAULT = timedelta(days=7), timedelta(days=30)
 
 
 def test_lifecycle_after_maturity() -> None:
-    def status(at: datetime, outstanding: int = 100) -> SettlementStatus:
-        return compute_settlement_status(DUE, at, GRACE, DEFAULT, outstanding)
+    def status(at: datetime, outstanding: int = 100) -> VoucherStatus:
+        return compute_voucher_status(DUE, at, GRACE, DEFAULT, outstanding)
 
-    assert status(DUE - timedelta(seconds=1)) is SettlementStatus.ACTIVE
-    assert status(DUE) is SettlementStatus.MATURED
-    assert status(DUE + GRACE) is SettlementStatus.OVERDUE
-    assert status(DUE + DEFAULT) is SettlementStatus.DEFAULTED
-    assert status(DUE + DEFAULT, outstanding=0) is SettlementStatus.SETTLED
+    assert status(DUE - timedelta(seconds=1)) is VoucherStatus.ACTIVE
+    assert status(DUE) is VoucherStatus.MATURED
+    assert status(DUE + GRACE) is VoucherStatus.OVERDUE
+    assert status(DUE + DEFAULT) is VoucherStatus.DEFAULTED
+    assert status(DUE + DEFAULT, outstanding=0) is VoucherStatus.SETTLED
+    assert status(DUE - timedelta(days=1), outstanding=0) is VoucherStatus.SETTLED  # paid early in full
+
+
+def test_the_lifecycle_moves_only_forward_and_ends_settled() -> None:
+    assert set(NEXT_STATUSES) == set(VoucherStatus)
+    assert NEXT_STATUSES[VoucherStatus.SETTLED] == frozenset()
+    for status in VoucherStatus:
+        assert status.can_become(status) and status.can_become(VoucherStatus.SETTLED)
+        assert not VoucherStatus.SETTLED.can_become(status) or status is VoucherStatus.SETTLED
+    assert not VoucherStatus.MATURED.can_become(VoucherStatus.ACTIVE)
+    assert not VoucherStatus.DEFAULTED.can_become(VoucherStatus.OVERDUE)
+
+
+@given(
+    moments=st.lists(st.integers(-40 * 86_400, 40 * 86_400), min_size=2, max_size=12),
+    payments=st.lists(st.integers(0, 40), min_size=12, max_size=12),
+)
+def test_every_observed_change_of_status_is_an_allowed_transition(
+    moments: list[int], payments: list[int]
+) -> None:
+    """Time only moves on and what is outstanding only shrinks: each status read later is reachable."""
+    outstanding, seen = 100, []
+    for moment, paid in zip(sorted(moments), payments, strict=False):
+        outstanding = max(outstanding - paid, 0)
+        seen.append(compute_voucher_status(DUE, DUE + timedelta(seconds=moment), GRACE, DEFAULT, outstanding))
+    for earlier, later in pairwise(seen):
+        assert earlier.can_become(later), (earlier, later)
 
 
 @given(

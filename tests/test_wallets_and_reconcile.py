@@ -109,7 +109,7 @@ def test_health_reports_heads_and_pending_operations(seed: SeedLedger) -> None:
 
 
 def test_participant_listing_is_admin_only(seed: SeedLedger) -> None:
-    names = [p["name"] for p in seed.admin.get("/v1/participants").json()]
+    names = [p["name"] for p in seed.admin.get("/v1/participants").json()["items"]]
     assert names[-6:] == ["Carmaker", "T1", "A", "B", "C", "Bank"]
     assert seed.a.get("/v1/participants").status_code == 403
     assert seed.a.get(f"/v1/participants/{seed.c.participant_id}").json()["name"] == "C"

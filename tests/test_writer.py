@@ -171,8 +171,8 @@ def test_a_signed_request_whose_nonce_went_elsewhere_is_superseded(
     assert outcome.state is OperationState.SUPERSEDED
     failure = outcome.failure()
     assert failure is not None and failure.code == "request_superseded"
-    assert [n["value"] for n in seed.b.get("/v1/notes").json()] == ["1000000.00"]  # theirs ran
-    assert seed.c.get("/v1/notes").json() == []  # ours did not
+    assert [n["value"] for n in seed.b.get("/v1/notes").json()["items"]] == ["1000000.00"]  # theirs ran
+    assert seed.c.get("/v1/notes").json()["items"] == []  # ours did not
 
 
 def test_an_expired_request_expires_and_the_signers_later_ones_are_signed_again(
@@ -204,8 +204,8 @@ def test_an_expired_request_expires_and_the_signers_later_ones_are_signed_again(
     [ran] = await_outcome(runtime, second)
     assert expired.state is OperationState.EXPIRED and expired.failure() is not None
     assert ran.state is OperationState.EXECUTED
-    assert [n["value"] for n in seed.b.get("/v1/notes").json()] == ["1000000.00"]
-    assert seed.a.get("/v1/notes").json() == []
+    assert [n["value"] for n in seed.b.get("/v1/notes").json()["items"]] == ["1000000.00"]
+    assert seed.a.get("/v1/notes").json()["items"] == []
     with runtime.database.snapshot() as session:
         events = set(session.scalars(select(OperationAudit.event)))
     assert {"expired", "re_signed"} <= events

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from service.api.reverts import render_failure
 from service.db.models import IdempotencyRecord, Operation
 from service.runtime import Runtime
 from service.writer.outbox import OperationView, audit, fetch_operations, fetch_operations_of_request
@@ -23,8 +24,15 @@ logger = logging.getLogger(__name__)
 Answer = tuple[int, Any]
 Responder = Callable[[Runtime, Session, Sequence[OperationView]], Answer]
 _RESPONDERS: dict[str, tuple[Responder, bool]] = {}
-# Fields of an answer that are shown once and never stored (a new participant's API key).
-SECRET_FIELDS = frozenset({"api_key"})
+# Fields of an answer that are shown once and never stored (a new participant's API key): field ->
+# (the field that says why it is missing, what it says). Features register theirs (`withhold`).
+_WITHHELD: dict[str, tuple[str, str]] = {}
+
+
+def withhold(field: str, note_field: str, note: str) -> None:
+    """Keeps `field` of every answer out of storage (and so out of every replay), saying why in
+    `note_field`."""
+    _WITHHELD[field] = (note_field, note)
 
 
 def responds_to(*kinds: str, failures_answered: bool = False) -> Callable[[Responder], Responder]:
@@ -49,7 +57,7 @@ def rebuild_answer(runtime: Runtime, operations: Sequence[OperationView]) -> Ans
         raise LookupError(f"no answer is registered for operations of kind {operations[0].kind}")
     responder, failures_answered = registered
     for operation in operations if not failures_answered else ():
-        failure = operation.failure()
+        failure = render_failure(runtime, operation)
         if failure is not None:
             return failure.status_code, failure.to_body()
     with runtime.database.snapshot() as session:
@@ -58,9 +66,13 @@ def rebuild_answer(runtime: Runtime, operations: Sequence[OperationView]) -> Ans
 
 def storable(body: Any) -> Any:
     """The answer as it is kept: without the fields shown only once."""
-    if isinstance(body, dict) and SECRET_FIELDS & body.keys():
-        return {key: (None if key in SECRET_FIELDS else value) for key, value in body.items()}
-    return body
+    if not isinstance(body, dict):
+        return body
+    kept = dict(body)
+    for field, (note_field, note) in _WITHHELD.items():
+        if kept.get(field) is not None:
+            kept[field], kept[note_field] = None, note
+    return kept
 
 
 def nothing_happened(operations: Sequence[OperationView]) -> bool:

@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.answers import PENDING, answer_pending_request, nothing_happened, release_key, storable
 from service.api.auth import CALLER_STATE_KEY, Caller, resolve_caller
+from service.api.limits import replay
 from service.api.submit import RequestContext, current_request
 from service.db.models import IdempotencyRecord
 from service.db.session import Database
@@ -41,17 +42,17 @@ REPLAYED_HEADER = (b"idempotent-replayed", b"true")
 
 
 def compute_fingerprint(method: str, path: str, query: str, body: bytes) -> str:
-    """A hash of the request, its body's JSON taken in a canonical form when it parses (so that key
-    order and white space do not matter), else its bytes."""
-    digest = hashlib.sha256(f"{method}\n{path}\n{query}\n".encode())
+    """A JSON body is compared by its content (any key order or spacing), anything else by its text: a
+    body that is not JSON, or nested deeper than the JSON parser goes (it raised RecursionError, a 500)."""
     try:
-        canonical: bytes | None = (
-            json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode() if body else b""
-        )
+        return _digest(method, path, query, json.loads(body) if body else None)
     except (ValueError, RecursionError):
-        canonical = None
-    digest.update(b"json\n" + canonical if canonical is not None else b"raw\n" + body)
-    return digest.hexdigest()
+        return _digest(method, path, query, body.decode(errors="replace"))
+
+
+def _digest(method: str, path: str, query: str, body: Any) -> str:
+    canonical = json.dumps({"method": method, "path": path, "query": query, "body": body}, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 async def _caller_of(scope: Scope, database: Database, authorization: str) -> Caller | None:
@@ -148,7 +149,7 @@ class IdempotencyMiddleware:
             scope, runtime.database, headers.get(b"authorization", b"").decode(errors="replace")
         )
         if caller is None:  # unauthenticated: the endpoint answers 401 anyway
-            await self.app(scope, _replay_body(body), send)
+            await self.app(scope, replay(body, receive), send)
             return
         # The endpoint's authentication reuses this lookup instead of repeating it.
         scope.setdefault("state", {})[CALLER_STATE_KEY] = caller
@@ -168,10 +169,16 @@ class IdempotencyMiddleware:
         if earlier is not None:
             await _send_json(send, earlier[0], earlier[1], (REPLAYED_HEADER,))
             return
-        await self._run(scope, body, send, runtime, context)
+        await self._run(scope, body, receive, send, runtime, context)
 
     async def _run(
-        self, scope: Scope, body: bytes, send: Send, runtime: Runtime, context: RequestContext
+        self,
+        scope: Scope,
+        body: bytes,
+        receive: Receive,
+        send: Send,
+        runtime: Runtime,
+        context: RequestContext,
     ) -> None:
         captured: list[Message] = []
 
@@ -180,7 +187,7 @@ class IdempotencyMiddleware:
 
         token = current_request.set(context)
         try:
-            await self.app(scope, _replay_body(body), capture)
+            await self.app(scope, replay(body, receive), capture)
         finally:
             current_request.reset(token)
         status = next(int(m["status"]) for m in captured if m["type"] == "http.response.start")
@@ -202,16 +209,3 @@ async def _read_body(receive: Receive) -> bytes:
         chunks.append(message.get("body", b""))
         if not message.get("more_body"):
             return b"".join(chunks)
-
-
-def _replay_body(body: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
-
-    return receive

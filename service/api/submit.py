@@ -17,6 +17,7 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from service.api.reverts import render_failure
 from service.db.models import IdempotencyRecord
 from service.errors import IdempotencyKeyReused, IdempotencyRequestInProgress, OperationPending
 from service.runtime import Runtime
@@ -144,10 +145,11 @@ def await_outcome(runtime: Runtime, operation_ids: Sequence[int]) -> list[Operat
     return operations
 
 
-def require_effect(operations: Sequence[OperationView]) -> None:
-    """Raises why the first operation that did not take effect failed (decoded from the chain)."""
+def require_effect(runtime: Runtime, operations: Sequence[OperationView]) -> None:
+    """Raises why the first operation that did not take effect failed (decoded from the chain, in the
+    request's terms)."""
     for operation in operations:
-        failure = operation.failure()
+        failure = render_failure(runtime, operation)
         if failure is not None:
             raise failure
 
@@ -159,5 +161,5 @@ def carry_out(
     operations = await_outcome(
         runtime, submit(runtime, intents, participant_id=participant_id, session=session)
     )
-    require_effect(operations)
+    require_effect(runtime, operations)
     return operations

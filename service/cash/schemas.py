@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.common import Id
+from service.api.common import Amount, CurrencyCode, Id
 
 
 class CashBalance(BaseModel):
@@ -17,8 +17,8 @@ class CashCredit(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     participant_id: Id
-    currency: str = Field(min_length=3, max_length=8, examples=["CNY"])
-    amount: str = Field(examples=["10000000.00"])
+    currency: CurrencyCode
+    amount: Amount = Field(examples=["10000000.00"])
 
 
 class CashCreditOut(BaseModel):

@@ -251,11 +251,12 @@ class ErrorCatalog:
     """Selector → custom error, over every ABI the service knows, plus Solidity's Error and Panic."""
 
     def __init__(self, abis: Iterable[list[dict[str, Any]]]) -> None:
+        abis_list = list(abis)
         self._specs: dict[bytes, ErrorSpec] = {
             selector("Error(string)"): ErrorSpec("Error", ("string",), ("message",)),
             selector("Panic(uint256)"): ErrorSpec("Panic", ("uint256",), ("code",)),
         }
-        for abi in abis:
+        for abi in abis_list:
             for item in abi:
                 if item["type"] != "error":
                     continue
@@ -263,6 +264,13 @@ class ErrorCatalog:
                 signature = f"{item['name']}({','.join(types)})"
                 names = tuple(arg["name"] or f"arg{i}" for i, arg in enumerate(item["inputs"]))
                 self._specs[selector(signature)] = ErrorSpec(item["name"], types, names)
+
+        # Access-control roles by their bytes32 id: each public `*_ROLE` constant is keccak256 of its name.
+        self.role_names: dict[str, str] = {"0x" + "00" * 32: "DEFAULT_ADMIN_ROLE"}
+        for abi in abis_list:
+            for item in abi:
+                if item["type"] == "function" and item["name"].endswith("_ROLE") and not item["inputs"]:
+                    self.role_names.setdefault("0x" + keccak(text=item["name"]).hex(), item["name"])
 
     @property
     def names(self) -> set[str]:

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from service.private_files import PRIVATE_UMASK, ensure_private_directory, open_private
 from service.processes import die_with_parent
 from service.settings import PROJECT_ROOT
 
@@ -26,17 +27,6 @@ def _port_is_free(port: int) -> bool:
         except OSError:
             return False
         return True
-
-
-def _in_anvil_child() -> None:
-    """The state file and whatever else Anvil writes: readable by the service's user only."""
-    os.umask(0o077)
-    die_with_parent()
-
-
-def _open_private_log(path: Path) -> Any:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return os.fdopen(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab")
 
 
 class AnvilProcess:
@@ -83,12 +73,22 @@ class AnvilProcess:
                 "or attach to that chain with CHAIN_RPC_URL"
             )
         if self.state_path is not None:
-            self.state_path.parent.mkdir(parents=True, exist_ok=True)
-        log = _open_private_log(self.log_path) if self.log_path else subprocess.DEVNULL
+            ensure_private_directory(self.state_path.parent)
+        log = open_private(self.log_path, os.O_WRONLY | os.O_APPEND) if self.log_path else subprocess.DEVNULL
         restoring = self.state_path is not None and self.state_path.exists()
-        self._process = subprocess.Popen(
-            self.command(), stdout=log, stderr=log, preexec_fn=_in_anvil_child, start_new_session=True
-        )
+        try:
+            # umask: the state file Anvil writes into the data directory is private too (0600).
+            self._process = subprocess.Popen(
+                self.command(),
+                stdout=log,
+                stderr=log,
+                preexec_fn=die_with_parent,
+                start_new_session=True,
+                umask=PRIVATE_UMASK,
+            )
+        finally:
+            if self.log_path:
+                os.close(log)
         self._wait_ready(timeout_seconds)
         if restoring:
             self._keep_clock_monotonic()
@@ -153,6 +153,11 @@ class AnvilProcess:
     def exited(self) -> bool:
         """Whether the Anvil this object started is gone (crashed or killed)."""
         return self._process is None or self._process.poll() is not None
+
+    @property
+    def exit_code(self) -> int | None:
+        """How it ended (negative: killed by that signal); None while it runs or if never started."""
+        return self._process.poll() if self._process is not None else None
 
     def kill(self) -> None:
         """Stops anvil abruptly, as a crash would (for fault tests)."""

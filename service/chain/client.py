@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
@@ -19,6 +20,7 @@ from service.chain.compiler import Artifact
 from service.chain.contracts import ContractCall, Contracts
 from service.chain.revert import decode_revert
 from service.chain.rpc import JsonRpc, RpcError, RpcReverted
+from service.domain.clock import compute_ledger_now
 from service.errors import ChainRejected, ChainUnavailable, LedgerError
 
 # Contracts whose events the indexer follows, by deployment name (the forwarder's tell which
@@ -93,10 +95,15 @@ class ChainClient:
         embedded Anvil mines only when it is sent a transaction) and the next block takes the wall
         clock, so every lifecycle rule (maturity, expiry, days left) is judged by this, not by the last
         block; a chain whose clock runs ahead (a test that moved it) is followed."""
+        wall_clock = datetime.now(UTC)
+        latest_block_at = datetime.fromtimestamp(self.fetch_latest_block_time(), UTC)
+        return int(compute_ledger_now(wall_clock, latest_block_at).timestamp())
+
+    def fetch_latest_block_time(self) -> int:
         block = self.fetch_block("latest")
         if block is None:
             raise ChainUnavailable("the chain has no latest block")
-        return max(int(block["timestamp"], 16), int(time.time()))
+        return int(block["timestamp"], 16)
 
     # --------------------------------------------------------------------------------- reads
 

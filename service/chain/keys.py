@@ -9,6 +9,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken
 
 from service.chain.accounts import address_of, generate_private_key
+from service.private_files import PRIVATE_FILE_MODE, ensure_private_directory, ensure_private_file
 
 
 def load_or_create_master_key(configured: str | None, path: Path) -> bytes:
@@ -16,10 +17,11 @@ def load_or_create_master_key(configured: str | None, path: Path) -> bytes:
     if configured:
         return configured.encode()
     if path.exists():
+        ensure_private_file(path)
         return path.read_bytes().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_private_directory(path.parent)
     key = Fernet.generate_key()
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(key)
     return key

@@ -1,219 +1,457 @@
-"""Solidity custom errors → `LedgerError`s of the same meaning.
+"""Solidity custom errors → `LedgerError`s of the same meaning, in the API's units.
 
-Every custom error in the compiled ABIs has an entry here; a test fails when a new one is added to
-the contracts without one, so clients never see a bare "execution reverted".
+Every custom error in the compiled ABIs has an entry in `REVERT_MEANINGS` (a test fails when one is
+missing), which declares the kind of each of its arguments: an amount of note value or of cash (minor
+units of the request's currency), an account, a time, a token or voucher id, a plain number. Rendering
+turns each into what the API speaks: a decimal string with the currency ("80000000.00 CNY"), a
+participant id (or the ledger contract's name), an ISO-8601 time, never wei, epoch seconds or a raw
+address.
+
+A figure that belongs to another party than the caller (a financier's cash balance, told to the seller
+whose trade it failed) is withheld: the entry names whose it is, and the message then reads without it.
+
+Rendering takes a `RevertContext` (the request's currency, who an address is, who is asking), so a
+revert decoded once can be rendered again later: `decode_revert` keeps the raw (error name, arguments)
+on the error (`LedgerError.revert`, a `RawRevert`), and `render_revert(raw, context)` renders it anew.
+The API renders every revert it answers with the request's context (`service.api.reverts`); the raw
+form is what a journal stores (`RawRevert.to_json` / `from_json`).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from service import errors
 from service.chain.abi import ErrorCatalog
-
-ErrorFactory = Callable[[str, dict[str, Any]], errors.LedgerError]
-
-
-def _as(kind: type[errors.LedgerError], message: str) -> ErrorFactory:
-    def build(name: str, args: dict[str, Any]) -> errors.LedgerError:
-        text = message.format_map(defaultdict(lambda: "?", args))
-        return kind(text, error=name, **{k: v for k, v in args.items() if k != "error"})
-
-    return build
+from service.domain.money import CURRENCIES, NOTE_VALUE_DECIMALS, Currency, format_minor
 
 
-REVERT_MEANINGS: dict[str, ErrorFactory] = {
+class Kind(StrEnum):
+    """What a Solidity error's argument means, which says how the API shows it."""
+
+    VALUE = "value"  # note value: minor units of the voucher's currency
+    CASH = "cash"  # settlement cash: minor units of the currency (cash tokens have the notes' decimals)
+    ACCOUNT = "account"  # an address: a participant, or one of the ledger's own contracts
+    TIME = "time"  # a point in time, epoch seconds
+    SECONDS = "seconds"  # a duration
+    TOKEN = "token"  # a note's token id
+    VOUCHER = "voucher"  # a voucher id (the note's slot)
+    NUMBER = "number"  # a plain count or code: days, depth, round, rate in bps, decimals, a status
+    CURRENCY = "currency"  # a currency code (bytes8)
+    ROLE = "role"  # an access-control role (bytes32)
+    HIDDEN = "hidden"  # means nothing to a client (a forwarder nonce, a signature's s): never shown
+
+
+AMOUNTS = (Kind.VALUE, Kind.CASH)
+
+
+@dataclass(frozen=True)
+class RawRevert:
+    """A decoded revert before rendering: the Solidity error's name and its arguments as decoded
+    (ints, checksummed addresses, 0x-hex bytes), all JSON values."""
+
+    name: str
+    args: Mapping[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"error": self.name, "args": dict(self.args)}
+
+    @classmethod
+    def from_json(cls, stored: Mapping[str, Any]) -> RawRevert:
+        return cls(str(stored["error"]), dict(stored["args"]))
+
+
+def _unknown_account(_address: str) -> str | int | None:
+    return None
+
+
+def _unknown_holder(_token_id: int) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class RevertContext:
+    """What rendering needs to know beyond the error itself.
+
+    `currency`: the code of the request's currency (amounts are shown with it; without it, as plain
+    decimal strings). `account`: who an address is, a participant id or a contract's name (None: an
+    account outside the ledger). `holder_of`: the address holding a token, to tell whose a note's
+    figures are. `caller`: the asking participant's address; figures of any other party are withheld
+    (and all of them when it is None). `roles`: role names by their bytes32 id.
+    """
+
+    currency: str | None = None
+    account: Callable[[str], str | int | None] = _unknown_account
+    holder_of: Callable[[int], str | None] = _unknown_holder
+    caller: str | None = None
+    roles: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RevertMeaning:
+    """A Solidity error's meaning: the `LedgerError` it is, its message, the kind of each argument and,
+    for a figure of one party, whose it is (an ACCOUNT argument, or a TOKEN one: its holder's; None:
+    some party not named, so always withheld) and the message to give instead when it is withheld."""
+
+    error: type[errors.LedgerError]
+    message: str
+    kinds: Mapping[str, Kind] = field(default_factory=dict)
+    owners: Mapping[str, str | None] = field(default_factory=dict)
+    withheld_message: str | None = None
+
+    def arguments(self) -> set[str]:
+        return set(re.findall(r"{(\w+)}", self.message)) | set(
+            re.findall(r"{(\w+)}", self.withheld_message or "")
+        )
+
+
+def _m(
+    error: type[errors.LedgerError],
+    message: str,
+    withheld: str | None = None,
+    owners: Mapping[str, str | None] | None = None,
+    /,
+    **kinds: Kind,
+) -> RevertMeaning:
+    return RevertMeaning(error, message, kinds, owners or {}, withheld)
+
+
+A, V, C, T, S = Kind.ACCOUNT, Kind.VALUE, Kind.CASH, Kind.TIME, Kind.SECONDS
+TOK, VOU, N, H = Kind.TOKEN, Kind.VOUCHER, Kind.NUMBER, Kind.HIDDEN
+
+# Meanings several contracts' errors share.
+_ZERO_ADDRESS = _m(errors.InvalidRequest, "the zero address is not an account")
+_ZERO_AMOUNT = _m(errors.AmountNotPositive, "amount must be greater than zero")
+_VOUCHER_STILL = _m(errors.VoucherNotActive, "voucher {slot} no longer moves", slot=VOU, status=H)
+_CALLER_NOT_HOLDER = _m(
+    errors.NotHolder, "{caller} does not hold note {tokenId}", caller=A, tokenId=TOK, holder=H
+)
+_CALLER_NOT_OBLIGOR = _m(
+    errors.NotObligor, "{caller} is not the voucher's obligor {obligor}", caller=A, obligor=A
+)
+_HOLDER_NOT_VERIFIED = _m(errors.ParticipantNotVerified, "{holder} is not a verified participant", holder=A)
+_UNKNOWN_VOUCHER = _m(errors.VoucherNotFound, "voucher {slot} does not exist", slot=VOU)
+_UNKNOWN_TOKEN = _m(errors.NoteNotFound, "note {tokenId} does not exist", tokenId=TOK)
+
+REVERT_MEANINGS: dict[str, RevertMeaning] = {
     # ReceivableNote
-    "NoteNonexistentToken": _as(errors.NoteNotFound, "note {tokenId} does not exist"),
-    "NoteInsufficientValue": _as(
-        errors.InsufficientValue, "note {tokenId} holds {balance}, needs {needed} (minor units)"
+    "NoteNonexistentToken": _UNKNOWN_TOKEN,
+    "NoteInsufficientValue": _m(
+        errors.InsufficientValue,
+        "note {tokenId} holds {balance}, needs {needed}",
+        "note {tokenId} holds less than {needed}",
+        {"balance": "tokenId"},
+        tokenId=TOK,
+        balance=V,
+        needed=V,
     ),
     # Without an allowance the caller is simply not the holder: same code as the API's own check.
-    "NoteInsufficientAllowance": _as(
-        errors.NotHolder, "{operator} does not hold note {tokenId} and may move only {allowance} of it"
+    "NoteInsufficientAllowance": _m(
+        errors.NotHolder,
+        "{operator} does not hold note {tokenId} and may move only {allowance} of it, not {needed}",
+        "{operator} does not hold note {tokenId} and may not move {needed} of it",
+        {"allowance": "operator"},
+        tokenId=TOK,
+        operator=A,
+        allowance=V,
+        needed=V,
     ),
-    "NoteUnauthorized": _as(errors.NotHolder, "{operator} neither holds nor is approved for note {tokenId}"),
-    "NoteZeroValue": _as(errors.AmountNotPositive, "amount must be greater than zero"),
-    "NoteValueNotUnitMultiple": _as(
+    "NoteUnauthorized": _m(
+        errors.NotHolder, "{operator} neither holds nor may move note {tokenId}", operator=A, tokenId=TOK
+    ),
+    "NoteZeroValue": _ZERO_AMOUNT,
+    "NoteValueNotUnitMultiple": _m(
         errors.AmountNotUnitMultiple,
-        "{value} is not a multiple of voucher {slot}'s unit {unit} (minor units)",
+        "{value} is not a whole multiple of voucher {slot}'s minimum split unit {unit}",
+        slot=VOU,
+        value=V,
+        unit=V,
     ),
-    "NoteSlotMismatch": _as(
-        errors.SlotMismatch, "value cannot move from voucher {fromSlot} to voucher {toSlot}"
+    "NoteSlotMismatch": _m(
+        errors.SlotMismatch,
+        "value cannot move from voucher {fromSlot} to voucher {toSlot}",
+        fromSlot=VOU,
+        toSlot=VOU,
     ),
-    "NoteSameToken": _as(errors.SelfTransfer, "note {tokenId} cannot transfer value into itself"),
-    "NoteParticipantNotVerified": _as(
-        errors.ParticipantNotVerified, "{account} is not a verified participant"
+    "NoteSameToken": _m(errors.SelfTransfer, "note {tokenId} cannot transfer value into itself", tokenId=TOK),
+    "NoteParticipantNotVerified": _m(
+        errors.ParticipantNotVerified, "{account} is not a verified participant", account=A
     ),
-    "NoteSelfTransfer": _as(errors.SelfTransfer, "{account} already holds the note"),
-    "NoteInvalidReceiver": _as(errors.ParticipantNotEligible, "{receiver} does not accept notes"),
-    "NoteZeroAddress": _as(errors.InvalidRequest, "the zero address is not an account"),
-    "NoteWrongHolder": _as(errors.NotHolder, "{from} is not the holder {owner}"),
-    "NoteApprovalToHolder": _as(errors.InvalidRequest, "{holder} cannot approve itself"),
-    "NoteEtherNotAccepted": _as(errors.InvalidRequest, "notes accept no ether"),
-    "NoteMaturityInPast": _as(errors.MaturityInPast, "maturity {maturityAt} is not after {nowAt}"),
-    "NoteMaturityTooFar": _as(errors.MaturityTooFar, "maturity {maturityAt} is after {latestAt}"),
-    "NoteInvalidFaceValue": _as(errors.InvalidAmount, "face value {faceValue} is invalid for unit {unit}"),
-    "NoteInvalidUnit": _as(errors.InvalidAmount, "minimum split unit {unit} is invalid"),
-    "NoteUnknownVoucher": _as(errors.VoucherNotFound, "voucher {slot} does not exist"),
-    "NoteVoucherNotActive": _as(errors.VoucherNotActive, "voucher {slot} no longer moves"),
-    "NoteLineageTooDeep": _as(
-        errors.InvalidRequest, "note {tokenId} cannot be split further (depth {depth})"
+    "NoteSelfTransfer": _m(errors.SelfTransfer, "{account} already holds the note", account=A),
+    "NoteInvalidReceiver": _m(errors.ParticipantNotEligible, "{receiver} does not accept notes", receiver=A),
+    "NoteZeroAddress": _ZERO_ADDRESS,
+    "NoteWrongHolder": _m(
+        errors.NotHolder, "{from} is not the holder, {owner} is", **{"from": A, "owner": A}
     ),
-    "NoteVoucherMatured": _as(
-        errors.VoucherMatured, "voucher {slot} matured at {maturityAt}: its pieces no longer move"
+    "NoteApprovalToHolder": _m(errors.InvalidRequest, "{holder} cannot approve itself", holder=A),
+    "NoteEtherNotAccepted": _m(errors.InvalidRequest, "notes accept no ether", amount=H),
+    "NoteMaturityInPast": _m(
+        errors.MaturityInPast, "maturity {maturityAt} is not after {nowAt}", maturityAt=T, nowAt=T
+    ),
+    "NoteMaturityTooFar": _m(
+        errors.MaturityTooFar, "maturity {maturityAt} is after {latestAt}", maturityAt=T, latestAt=T
+    ),
+    "NoteInvalidFaceValue": _m(
+        errors.InvalidAmount,
+        "face value {faceValue} is not a positive multiple of the unit {unit}",
+        faceValue=V,
+        unit=V,
+    ),
+    "NoteInvalidUnit": _m(errors.InvalidAmount, "minimum split unit {unit} is invalid", unit=V),
+    "NoteUnknownVoucher": _UNKNOWN_VOUCHER,
+    "NoteVoucherNotActive": _VOUCHER_STILL,
+    "NoteLineageTooDeep": _m(
+        errors.InvalidRequest, "note {tokenId} cannot be split further (depth {depth})", tokenId=TOK, depth=N
+    ),
+    "NoteVoucherMatured": _m(
+        errors.VoucherMatured,
+        "voucher {slot} matured at {maturityAt}: its pieces no longer move",
+        slot=VOU,
+        maturityAt=T,
+        nowAt=T,
     ),
     # ParticipantRegistry
-    "RegistryZeroAddress": _as(errors.InvalidRequest, "the zero address cannot be a participant"),
-    "RegistryAlreadyVerified": _as(errors.ParticipantAlreadyExists, "{account} is verified already"),
-    "RegistryNotVerified": _as(errors.ParticipantNotVerified, "{account} is not verified"),
+    "RegistryZeroAddress": _m(errors.InvalidRequest, "the zero address cannot be a participant"),
+    "RegistryAlreadyVerified": _m(
+        errors.ParticipantAlreadyExists, "{account} is verified already", account=A
+    ),
+    "RegistryNotVerified": _m(errors.ParticipantNotVerified, "{account} is not verified", account=A),
     # Settlement cash and its directory
-    "CashZeroAddress": _as(errors.InvalidRequest, "the zero address is not an account"),
-    "CashZeroAmount": _as(errors.AmountNotPositive, "amount must be greater than zero"),
-    "CashInvalidCurrency": _as(errors.WrongCurrency, "the currency code is empty"),
-    "CashInvalidToken": _as(errors.WrongCurrency, "{token} is not a settlement token"),
-    "CashDecimalsMismatch": _as(
-        errors.WrongCurrency, "{token} has {tokenDecimals} decimals, notes {noteDecimals}"
+    "CashZeroAddress": _ZERO_ADDRESS,
+    "CashZeroAmount": _ZERO_AMOUNT,
+    "CashInvalidCurrency": _m(errors.WrongCurrency, "the currency code is empty"),
+    "CashInvalidToken": _m(errors.WrongCurrency, "{token} is not a settlement token", token=A),
+    "CashDecimalsMismatch": _m(
+        errors.WrongCurrency,
+        "{token} has {tokenDecimals} decimals, notes {noteDecimals}",
+        token=A,
+        tokenDecimals=N,
+        noteDecimals=N,
     ),
-    "CashTokenNotRegistered": _as(errors.WrongCurrency, "no settlement cash is registered for the currency"),
-    "DiscountMathInvalidBasis": _as(
-        errors.InvalidRequest, "day-count basis {basisDays} is neither 360 nor 365"
+    "CashTokenNotRegistered": _m(
+        errors.WrongCurrency, "no settlement cash is registered for {currency}", currency=Kind.CURRENCY
     ),
-    "DiscountMathDiscountExceedsValue": _as(
-        errors.InvalidAmount, "the discount {discount} exceeds the value {value}"
+    "DiscountMathInvalidBasis": _m(
+        errors.InvalidRequest, "day-count basis {basisDays} is neither 360 nor 365", basisDays=N
+    ),
+    "DiscountMathDiscountExceedsValue": _m(
+        errors.InvalidAmount, "the discount {discount} exceeds the value {value}", value=V, discount=C
     ),
     # FinancingDesk
-    "FinancingZeroAddress": _as(errors.InvalidRequest, "the zero address is not an account"),
-    "FinancingCallerNotSeller": _as(errors.Forbidden, "{caller} is not the quote's seller {seller}"),
-    "FinancingSellerNotHolder": _as(errors.NotHolder, "{seller} does not hold note {tokenId}"),
-    "FinancingInvalidSignature": _as(
-        errors.InvalidSignature, "the quote is not signed by financier {financier}"
+    "FinancingZeroAddress": _ZERO_ADDRESS,
+    "FinancingCallerNotSeller": _m(
+        errors.Forbidden, "{caller} is not the quote's seller {seller}", caller=A, seller=A
     ),
-    "FinancingQuoteExpired": _as(errors.QuoteExpired, "the quote expired at {expiry}"),
-    "FinancingNonceUsed": _as(errors.QuoteAlreadyUsed, "quote nonce {nonce} of {financier} was used already"),
-    "FinancingCashTokenMismatch": _as(
-        errors.WrongCurrency, "the quote pays in {given}, the voucher in {expected}"
+    "FinancingSellerNotHolder": _m(
+        errors.NotHolder, "{seller} does not hold note {tokenId}", tokenId=TOK, seller=A, holder=H
     ),
-    "FinancingVoucherNotActive": _as(errors.VoucherNotActive, "voucher {slot} no longer moves"),
-    "FinancingVoucherMatured": _as(
-        errors.VoucherMatured, "voucher {slot} matured at {maturityAt}: it cannot be financed"
+    "FinancingInvalidSignature": _m(
+        errors.InvalidSignature, "the quote is not signed by financier {financier}", financier=A, recovered=H
     ),
-    "FinancingInvalidPrice": _as(
-        errors.InvalidAmount, "price {price} is not between 1 and the value {value}"
+    "FinancingQuoteExpired": _m(errors.QuoteExpired, "the quote expired at {expiry}", expiry=T, nowAt=T),
+    "FinancingNonceUsed": _m(errors.QuoteAlreadyUsed, "the quote was used already", financier=A, nonce=H),
+    "FinancingCashTokenMismatch": _m(
+        errors.WrongCurrency,
+        "the quote pays in {given}, the voucher in {expected} ({currency})",
+        currency=Kind.CURRENCY,
+        expected=A,
+        given=A,
+    ),
+    "FinancingVoucherNotActive": _VOUCHER_STILL,
+    "FinancingVoucherMatured": _m(
+        errors.VoucherMatured,
+        "voucher {slot} matured at {maturityAt}: it cannot be financed",
+        slot=VOU,
+        maturityAt=T,
+        nowAt=T,
+    ),
+    "FinancingInvalidPrice": _m(
+        errors.InvalidAmount, "price {price} is not positive or exceeds the value {value}", price=C, value=V
     ),
     # EarlyPaymentProgram
-    "EarlyPaymentZeroAddress": _as(errors.InvalidRequest, "the zero address is not an account"),
-    "EarlyPaymentCallerNotObligor": _as(errors.NotObligor, "{caller} is not the voucher's obligor {obligor}"),
-    "EarlyPaymentVoucherNotActive": _as(errors.VoucherNotActive, "voucher {slot} no longer moves"),
-    "EarlyPaymentInvalidCutoff": _as(
-        errors.InvalidRequest, "cut-off {cutoffAt} must lie between now and maturity"
+    "EarlyPaymentZeroAddress": _ZERO_ADDRESS,
+    "EarlyPaymentCallerNotObligor": _CALLER_NOT_OBLIGOR,
+    "EarlyPaymentVoucherNotActive": _VOUCHER_STILL,
+    "EarlyPaymentInvalidCutoff": _m(
+        errors.InvalidCutoff,
+        "the cut-off {cutoffAt} must lie after {nowAt} and no later than maturity {maturityAt}",
+        cutoffAt=T,
+        nowAt=T,
+        maturityAt=T,
     ),
-    "EarlyPaymentInvalidRate": _as(errors.InvalidRequest, "rate {rateBps} bps is outside 1..10000"),
-    "EarlyPaymentInvalidQuoting": _as(
-        errors.InvalidRequest, "quoting {quoting} is neither discount nor yield"
+    "EarlyPaymentInvalidRate": _m(errors.InvalidRequest, "rate {rateBps} bps is outside 1..10000", rateBps=N),
+    "EarlyPaymentInvalidQuoting": _m(
+        errors.InvalidRequest, "quoting {quoting} is neither discount (0) nor yield (1)", quoting=N
     ),
-    "EarlyPaymentZeroBudget": _as(errors.AmountNotPositive, "the budget must be greater than zero"),
-    "EarlyPaymentUnknownProgramme": _as(errors.ProgrammeNotFound, "programme {programmeId} does not exist"),
-    "EarlyPaymentProgrammeNotOpen": _as(errors.ProgrammeClosed, "programme {programmeId} is closed"),
-    "EarlyPaymentCutoffPassed": _as(
-        errors.ProgrammeCutoffPassed, "the programme's cut-off {cutoffAt} has passed"
+    "EarlyPaymentZeroBudget": _m(errors.AmountNotPositive, "the budget must be greater than zero"),
+    "EarlyPaymentUnknownProgramme": _m(
+        errors.ProgrammeNotFound, "programme {programmeId} does not exist", programmeId=N
     ),
-    "EarlyPaymentCallerNotHolder": _as(errors.NotHolder, "{caller} does not hold note {tokenId}"),
-    "EarlyPaymentHolderNotVerified": _as(
-        errors.ParticipantNotVerified, "{holder} is not a verified participant"
+    "EarlyPaymentProgrammeNotOpen": _m(
+        errors.ProgrammeClosed, "programme {programmeId} is closed", programmeId=N
     ),
-    "EarlyPaymentSlotMismatch": _as(errors.SlotMismatch, "note {tokenId} belongs to another voucher"),
-    "EarlyPaymentInvalidValue": _as(
-        errors.AmountNotUnitMultiple, "{value} is not a positive multiple of {unit}"
+    "EarlyPaymentCutoffPassed": _m(
+        errors.ProgrammeCutoffPassed, "the programme's cut-off {cutoffAt} has passed", cutoffAt=T, nowAt=T
     ),
-    "EarlyPaymentInsufficientValue": _as(
-        errors.InsufficientValue, "note {tokenId} holds {balance}, needs {value}"
+    "EarlyPaymentCallerNotHolder": _CALLER_NOT_HOLDER,
+    "EarlyPaymentHolderNotVerified": _HOLDER_NOT_VERIFIED,
+    "EarlyPaymentSlotMismatch": _m(
+        errors.SlotMismatch,
+        "note {tokenId} belongs to voucher {tokenSlot}, the programme to voucher {programmeSlot}",
+        tokenId=TOK,
+        tokenSlot=VOU,
+        programmeSlot=VOU,
     ),
-    "EarlyPaymentZeroPrice": _as(errors.InvalidAmount, "{value} would be paid nothing after {days_} days"),
-    "EarlyPaymentBudgetExceeded": _as(
-        errors.BudgetExceeded, "the programme has {remaining} left, needs {needed}"
+    "EarlyPaymentInvalidValue": _m(
+        errors.AmountNotUnitMultiple, "{value} is not a positive multiple of {unit}", value=V, unit=V
+    ),
+    "EarlyPaymentInsufficientValue": _m(
+        errors.InsufficientValue,
+        "note {tokenId} holds {balance}, needs {value}",
+        "note {tokenId} holds less than {value}",
+        {"balance": "tokenId"},
+        tokenId=TOK,
+        balance=V,
+        value=V,
+    ),
+    "EarlyPaymentZeroPrice": _m(
+        errors.InvalidAmount, "{value} would be paid nothing after {days_} days", value=V, days_=N
+    ),
+    "EarlyPaymentBudgetExceeded": _m(
+        errors.BudgetExceeded,
+        "programme {programmeId} has {remaining} left, needs {needed}",
+        programmeId=N,
+        remaining=C,
+        needed=C,
     ),
     # SettlementVault
-    "SettlementZeroAddress": _as(errors.InvalidRequest, "the zero address is not an account"),
-    "SettlementInvalidTerms": _as(
-        errors.InvalidRequest, "grace {graceSeconds}s must precede default {defaultAfterSeconds}s"
+    "SettlementZeroAddress": _ZERO_ADDRESS,
+    "SettlementInvalidTerms": _m(
+        errors.InvalidRequest,
+        "the grace period {graceSeconds} must be shorter than the default period {defaultAfterSeconds}",
+        graceSeconds=S,
+        defaultAfterSeconds=S,
     ),
-    "SettlementUnknownVoucher": _as(errors.VoucherNotFound, "voucher {slot} does not exist"),
-    "SettlementUnknownToken": _as(errors.NoteNotFound, "note {tokenId} does not exist"),
-    "SettlementCallerNotObligor": _as(errors.NotObligor, "{caller} is not the voucher's obligor {obligor}"),
-    "SettlementCallerNotHolder": _as(errors.NotHolder, "{caller} does not hold note {tokenId}"),
-    "SettlementHolderNotVerified": _as(
-        errors.ParticipantNotVerified, "{holder} is not a verified participant"
+    "SettlementUnknownVoucher": _UNKNOWN_VOUCHER,
+    "SettlementUnknownToken": _UNKNOWN_TOKEN,
+    "SettlementCallerNotObligor": _CALLER_NOT_OBLIGOR,
+    "SettlementCallerNotHolder": _CALLER_NOT_HOLDER,
+    "SettlementHolderNotVerified": _HOLDER_NOT_VERIFIED,
+    "SettlementZeroAmount": _ZERO_AMOUNT,
+    "SettlementVoucherSettled": _m(errors.VoucherNotActive, "voucher {slot} is settled already", slot=VOU),
+    "SettlementOverfunded": _m(
+        errors.SettlementOverfunded,
+        "funding voucher {slot} would leave {availableAfter} to pay, more than the outstanding {outstanding}",
+        slot=VOU,
+        outstanding=V,
+        availableAfter=C,
     ),
-    "SettlementZeroAmount": _as(errors.AmountNotPositive, "amount must be greater than zero"),
-    "SettlementVoucherSettled": _as(errors.VoucherNotActive, "voucher {slot} is settled already"),
-    "SettlementOverfunded": _as(
-        errors.SettlementOverfunded, "funding would exceed the outstanding {outstanding}"
+    "SettlementNotMatured": _m(
+        errors.SettlementNotMatured,
+        "the voucher matures at {maturityAt}; now is {nowAt}",
+        maturityAt=T,
+        nowAt=T,
     ),
-    "SettlementNotMatured": _as(
-        errors.SettlementNotMatured, "the voucher matures at {maturityAt}; now is {nowAt}"
+    "SettlementNotFunded": _m(
+        errors.SettlementNotFunded, "voucher {slot} has no settlement cash available", slot=VOU
     ),
-    "SettlementNotFunded": _as(errors.SettlementNotFunded, "voucher {slot} has no settlement cash available"),
-    "SettlementSlotMismatch": _as(
-        errors.SlotMismatch, "note {tokenId} belongs to voucher {tokenSlot}, not {slot}"
+    "SettlementSlotMismatch": _m(
+        errors.SlotMismatch,
+        "note {tokenId} belongs to voucher {tokenSlot}, not {slot}",
+        tokenId=TOK,
+        tokenSlot=VOU,
+        slot=VOU,
     ),
-    "SettlementAlreadyPaidInRound": _as(
-        errors.NothingToClaim, "note {tokenId} was paid in round {round} already"
+    "SettlementAlreadyPaidInRound": _m(
+        errors.NothingToClaim, "note {tokenId} was paid in round {round} already", tokenId=TOK, round=N
     ),
-    "SettlementTokenNewerThanRound": _as(errors.NothingToClaim, "note {tokenId} waits for the next round"),
-    "SettlementNoOpenRound": _as(errors.Conflict, "voucher {slot} has no open distribution round"),
-    "SettlementNothingToClaim": _as(errors.NothingToClaim, "note {tokenId} has nothing to be paid"),
-    "SettlementNoExcess": _as(errors.Conflict, "voucher {slot} holds no excess settlement cash"),
+    "SettlementTokenNewerThanRound": _m(
+        errors.NothingToClaim, "note {tokenId} waits for the next round", tokenId=TOK, round=N
+    ),
+    "SettlementNoOpenRound": _m(errors.Conflict, "voucher {slot} has no open distribution round", slot=VOU),
+    "SettlementNothingToClaim": _m(
+        errors.NothingToClaim, "note {tokenId} has nothing to be paid", tokenId=TOK, value=H
+    ),
+    "SettlementNoExcess": _m(errors.Conflict, "voucher {slot} holds no excess settlement cash", slot=VOU),
     # OpenZeppelin tokens
-    "ERC20InsufficientBalance": _as(errors.InsufficientCash, "{sender} holds {balance} cash, needs {needed}"),
-    "ERC20InsufficientAllowance": _as(
-        errors.Forbidden, "{spender} may take {allowance} cash, needs {needed}"
+    "ERC20InsufficientBalance": _m(
+        errors.InsufficientCash,
+        "{sender} holds {balance} of cash, needs {needed}",
+        "{sender} does not hold the {needed} of cash this needs",
+        {"balance": "sender"},
+        sender=A,
+        balance=C,
+        needed=C,
     ),
-    "ERC20InvalidSender": _as(errors.InvalidRequest, "{sender} cannot send cash"),
-    "ERC20InvalidReceiver": _as(errors.InvalidRequest, "{receiver} cannot receive cash"),
-    "ERC20InvalidApprover": _as(errors.InvalidRequest, "{approver} cannot approve"),
-    "ERC20InvalidSpender": _as(errors.InvalidRequest, "{spender} cannot be approved"),
-    "SafeERC20FailedOperation": _as(errors.ChainRejected, "cash token {token} refused the transfer"),
-    "SafeERC20FailedDecreaseAllowance": _as(
-        errors.ChainRejected, "allowance of {spender} cannot go below {currentAllowance}"
+    "ERC20InsufficientAllowance": _m(
+        errors.Forbidden,
+        "{spender} may take only {allowance} of cash, needs {needed}",
+        "{spender} may not take the {needed} of cash this needs",
+        {"allowance": None},
+        spender=A,
+        allowance=C,
+        needed=C,
+    ),
+    "ERC20InvalidSender": _m(errors.InvalidRequest, "{sender} cannot send cash", sender=A),
+    "ERC20InvalidReceiver": _m(errors.InvalidRequest, "{receiver} cannot receive cash", receiver=A),
+    "ERC20InvalidApprover": _m(errors.InvalidRequest, "{approver} cannot approve", approver=A),
+    "ERC20InvalidSpender": _m(errors.InvalidRequest, "{spender} cannot be approved", spender=A),
+    "SafeERC20FailedOperation": _m(errors.ChainRejected, "cash token {token} refused the transfer", token=A),
+    "SafeERC20FailedDecreaseAllowance": _m(
+        errors.ChainRejected,
+        "the allowance of {spender} cannot go below zero",
+        spender=A,
+        currentAllowance=H,
+        requestedDecrease=H,
     ),
     # OpenZeppelin
-    "EnforcedPause": _as(errors.LedgerPaused, "the ledger is paused"),
-    "ExpectedPause": _as(errors.Conflict, "the ledger is not paused"),
-    "AccessControlUnauthorizedAccount": _as(errors.Forbidden, "{account} lacks role {neededRole}"),
-    "AccessControlEnforcedDefaultAdminDelay": _as(
-        errors.Forbidden, "the admin role's transfer can be accepted only once its delay has passed"
+    "EnforcedPause": _m(errors.LedgerPaused, "the ledger is paused"),
+    "ExpectedPause": _m(errors.LedgerNotPaused, "the ledger is not paused"),
+    "AccessControlUnauthorizedAccount": _m(
+        errors.Forbidden, "{account} lacks the role {neededRole}", account=A, neededRole=Kind.ROLE
     ),
-    "AccessControlEnforcedDefaultAdminRules": _as(
-        errors.Forbidden, "the admin role changes hands only through the delayed two-step transfer"
+    "AccessControlBadConfirmation": _m(
+        errors.Forbidden, "renouncing a role must be confirmed by the account itself"
     ),
-    "AccessControlInvalidDefaultAdmin": _as(
-        errors.InvalidRequest, "the admin role cannot go to the zero address"
+    "AccessControlEnforcedDefaultAdminDelay": _m(
+        errors.Conflict, "the administrator role moves only after its delay, at {schedule}", schedule=T
     ),
-    "AccessControlBadConfirmation": _as(
-        errors.Forbidden, "role renouncement must be confirmed by the caller"
+    "AccessControlEnforcedDefaultAdminRules": _m(
+        errors.Forbidden, "the administrator role moves only by its two-step, delayed transfer"
     ),
-    "ERC2771ForwarderInvalidSigner": _as(
-        errors.InvalidSignature, "request signed by {signer}, not by {from}"
+    "AccessControlInvalidDefaultAdmin": _m(
+        errors.InvalidRequest, "{defaultAdmin} cannot become the administrator", defaultAdmin=A
     ),
-    "ERC2771ForwarderExpiredRequest": _as(errors.RequestExpired, "signed request expired at {deadline}"),
-    "ERC2771ForwarderMismatchedValue": _as(
-        errors.InvalidRequest, "request value {requestedValue} != {msgValue}"
+    "ERC2771ForwarderInvalidSigner": _m(
+        errors.InvalidSignature, "the request is not signed by {from}", **{"signer": H, "from": A}
     ),
-    "ERC2771ForwarderNoRefundReceiver": _as(errors.InvalidRequest, "batch needs a refund receiver"),
-    "ERC2771UntrustfulTarget": _as(errors.InvalidRequest, "{target} does not trust forwarder {forwarder}"),
-    "InvalidAccountNonce": _as(errors.StaleRequest, "nonce {currentNonce} of {account} was used already"),
-    "FailedCall": _as(errors.ChainRejected, "the forwarded call failed"),
-    "ECDSAInvalidSignature": _as(errors.InvalidSignature, "invalid signature"),
-    "ECDSAInvalidSignatureLength": _as(errors.InvalidSignature, "invalid signature length {length}"),
-    "ECDSAInvalidSignatureS": _as(errors.InvalidSignature, "invalid signature s value"),
-    "ReentrancyGuardReentrantCall": _as(errors.ChainRejected, "reentrant call"),
+    "ERC2771ForwarderExpiredRequest": _m(
+        errors.RequestExpired, "the signed request expired at {deadline}", deadline=T
+    ),
+    "ERC2771ForwarderMismatchedValue": _m(
+        errors.InvalidRequest, "the request's ether value does not match", requestedValue=H, msgValue=H
+    ),
+    "ERC2771ForwarderNoRefundReceiver": _m(errors.InvalidRequest, "a batch needs a refund receiver"),
+    "ERC2771UntrustfulTarget": _m(
+        errors.InvalidRequest, "{target} does not trust the forwarder {forwarder}", target=A, forwarder=A
+    ),
+    "InvalidAccountNonce": _m(
+        errors.StaleRequest, "the signed request of {account} was used already", account=A, currentNonce=H
+    ),
+    "FailedCall": _m(errors.ChainRejected, "the forwarded call failed"),
+    "ECDSAInvalidSignature": _m(errors.InvalidSignature, "invalid signature"),
+    "ECDSAInvalidSignatureLength": _m(errors.InvalidSignature, "invalid signature length {length}", length=N),
+    "ECDSAInvalidSignatureS": _m(errors.InvalidSignature, "invalid signature s value", s=H),
+    "ReentrancyGuardReentrantCall": _m(errors.ChainRejected, "reentrant call"),
 }
 
 # Errors of libraries that only guard internal invariants: reaching one is a bug, but the caller still
-# deserves a 4xx naming it rather than a 500.
+# deserves a 4xx naming it rather than a 500 (without its arguments, which mean nothing to a client).
 INTERNAL_ERRORS = {
     "Error",
     "Panic",
@@ -254,12 +492,88 @@ INTERNAL_ERRORS |= {
 }
 
 
-def decode_revert(catalog: ErrorCatalog, data: bytes) -> errors.LedgerError:
+def decode_revert(
+    catalog: ErrorCatalog, data: bytes, context: RevertContext | None = None
+) -> errors.LedgerError:
+    """The error of a revert's data, rendered with `context` (by default: no currency code, no
+    participant ids, every party's figures withheld), carrying its raw form to render again."""
     decoded = catalog.decode(data) if data else None
     if decoded is None:
-        return errors.ChainRejected("the chain rejected the transaction", revert_data=data)
+        return errors.ChainRejected("the chain rejected the transaction")
     name, args = decoded
-    meaning = REVERT_MEANINGS.get(name)
+    return render_revert(RawRevert(name, args), context or RevertContext(roles=catalog.role_names))
+
+
+def render_revert(raw: RawRevert, context: RevertContext) -> errors.LedgerError:
+    meaning = REVERT_MEANINGS.get(raw.name)
     if meaning is None:
-        return errors.ChainRejected(f"the chain rejected the transaction: {name}", error=name, **args)
-    return meaning(name, args)
+        error: errors.LedgerError = errors.ChainRejected(
+            f"the chain rejected the transaction: {raw.name}", error=raw.name
+        )
+    else:
+        error = _render(meaning, raw, context)
+    error.revert = raw
+    return error
+
+
+def _render(meaning: RevertMeaning, raw: RawRevert, context: RevertContext) -> errors.LedgerError:
+    withheld = {
+        figure for figure, owner in meaning.owners.items() if not _owned_by_caller(owner, raw, context)
+    }
+    template = meaning.withheld_message if withheld and meaning.withheld_message else meaning.message
+    shown = {
+        name: _show(kind, raw.args[name], context)
+        for name, kind in meaning.kinds.items()
+        if kind is not Kind.HIDDEN and name not in withheld and name in raw.args
+    }
+    words = {name: text for name, (text, _detail) in shown.items()}
+    details: dict[str, Any] = {name: detail for name, (_text, detail) in shown.items()}
+    if context.currency and any(meaning.kinds[name] in AMOUNTS for name in shown):
+        details["currency"] = context.currency
+    message = template.format_map(_Missing(words))
+    return meaning.error(message, error=raw.name, **details)
+
+
+class _Missing(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def _owned_by_caller(owner: str | None, raw: RawRevert, context: RevertContext) -> bool:
+    if owner is None or context.caller is None:
+        return False
+    value = raw.args.get(owner)
+    address = context.holder_of(int(value)) if isinstance(value, int) else value
+    return isinstance(address, str) and address.lower() == context.caller.lower()
+
+
+def _show(kind: Kind, value: Any, context: RevertContext) -> tuple[str, Any]:
+    """A value as the message says it, and as `details` carries it."""
+    if kind in AMOUNTS:
+        currency = CURRENCIES.get(context.currency or "", Currency("", NOTE_VALUE_DECIMALS))
+        amount = format_minor(int(value), currency)
+        return (f"{amount} {currency.code}" if currency.code else amount), amount
+    if kind is Kind.ACCOUNT:
+        who = context.account(str(value))
+        if isinstance(who, int):
+            return f"participant {who}", who
+        return (who or "an account outside the ledger"), who
+    if kind is Kind.TIME:
+        stamp = _iso(int(value))
+        return stamp, stamp
+    if kind is Kind.SECONDS:
+        return f"{int(value)} seconds", int(value)
+    if kind is Kind.CURRENCY:
+        code = bytes.fromhex(str(value)[2:]).rstrip(b"\0").decode(errors="replace")
+        return code, code
+    if kind is Kind.ROLE:
+        role = context.roles.get(str(value).lower(), "a role")
+        return role, role
+    return str(int(value)), int(value)
+
+
+def _iso(seconds: int) -> str:
+    try:
+        return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+    except (OverflowError, OSError, ValueError):  # beyond what a date can say (the year 10000 and on)
+        return "a time beyond the year 9999"

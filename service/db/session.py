@@ -13,7 +13,6 @@ transaction that cannot be overtaken halfway:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.private_files import ensure_private_directory, ensure_private_file
 from service.settings import PROJECT_ROOT
 
 if TYPE_CHECKING:
@@ -50,12 +50,10 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def restrict_sqlite_files(path: Path) -> None:
-    """The database and its WAL files readable by the service's user only (0600, directory 0700)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        candidate = path.with_name(path.name + suffix)
-        if candidate.exists():
-            os.chmod(candidate, 0o600)
+    """The database readable by the service's user only (0600; SQLite gives its -wal and -shm files
+    the same mode), in a directory only it enters (0700)."""
+    ensure_private_directory(path.parent)
+    ensure_private_file(path)
 
 
 def create_database_engine(url: str) -> Engine:
@@ -64,7 +62,7 @@ def create_database_engine(url: str) -> Engine:
         return create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_pre_ping=True)
     path = sqlite_path(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        restrict_sqlite_files(path)
     engine = create_engine(
         url,
         # isolation_level=None: the driver opens no transaction of its own; `_begin` below does.
@@ -79,18 +77,12 @@ def create_database_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-        previous = os.umask(0o077)  # the WAL and shared-memory files SQLite creates: 0600 too
-        try:
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            cursor.close()
-        finally:
-            os.umask(previous)
-        if path is not None:
-            restrict_sqlite_files(path)
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:

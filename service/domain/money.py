@@ -6,8 +6,9 @@ rounded, because silently dropping a fraction of a cent is how ledgers stop addi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from service.errors import (
     AmountNotPositive,
@@ -21,6 +22,17 @@ from service.errors import (
 # Largest value a token holds on chain is uint96, but the database stores BIGINT (int64), so the
 # ledger caps every amount at the smaller of the two.
 MAX_AMOUNT_MINOR = 2**63 - 1
+
+# An amount's one spelling: ASCII digits, no leading zero, optionally "." and more digits. No sign, no
+# exponent, no separators, no spaces, no other scripts' digits (Python's Decimal reads all of those).
+AMOUNT_PATTERN = r"^(0|[1-9][0-9]*)(\.[0-9]+)?$"
+_AMOUNT = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]+)?", re.ASCII)
+# Long enough for every amount the ledger stores and its decimals; longer is not an amount.
+MAX_AMOUNT_LENGTH = 40
+
+
+def is_amount_spelling(text: object) -> bool:
+    return isinstance(text, str) and len(text) <= MAX_AMOUNT_LENGTH and _AMOUNT.fullmatch(text) is not None
 
 
 @dataclass(frozen=True)
@@ -41,7 +53,7 @@ CURRENCIES: dict[str, Currency] = {
 
 
 def fetch_currency(code: str) -> Currency:
-    currency = CURRENCIES.get(code.upper()) if isinstance(code, str) else None
+    currency = CURRENCIES.get(code) if isinstance(code, str) else None
     if currency is None:
         raise UnsupportedCurrency(
             f"currency {code!r} is not supported; use one of {', '.join(sorted(CURRENCIES))}",
@@ -51,29 +63,34 @@ def fetch_currency(code: str) -> Currency:
 
 
 def parse_amount_minor(text: str, currency: Currency, *, field: str = "amount") -> int:
-    """Parses a positive decimal string in major units into minor units, exactly."""
-    if not isinstance(text, str):
-        raise InvalidAmount(f'{field} must be a decimal string such as "1000.00"', field=field)
-    try:
-        amount = Decimal(text.strip())
-    except InvalidOperation:
-        raise InvalidAmount(f"{field} {text!r} is not a decimal number", field=field) from None
-    if not amount.is_finite():
-        raise InvalidAmount(f"{field} {text!r} is not a finite number", field=field)
-    if amount <= 0:
-        raise AmountNotPositive(f"{field} must be greater than zero, got {text}", field=field)
-    # Before any arithmetic: "1e999999999" overflows scaleb and 30 digits overflow quantize's precision.
-    if amount > Decimal(MAX_AMOUNT_MINOR).scaleb(-currency.decimals):
+    """Parses a positive decimal string in major units into minor units, exactly.
+
+    Only the one spelling is read (`is_amount_spelling`), with at most the currency's decimals:
+    "1000000.0000000" is refused (too precise) rather than read as 1,000,000.00.
+    """
+    if not is_amount_spelling(text):
+        raise InvalidAmount(
+            f'{field} must be a decimal string of ASCII digits with an optional ".", such as "1000.00"',
+            field=field,
+        )
+    whole, _, fraction = text.partition(".")
+    # Before any arithmetic: the digits alone tell an amount beyond what the ledger stores.
+    if len(whole.lstrip("0")) > len(str(MAX_AMOUNT_MINOR)) or (
+        int(whole) * currency.minor_per_major > MAX_AMOUNT_MINOR
+    ):
         raise AmountTooLarge(f"{field} {text} exceeds the largest amount the ledger stores", field=field)
-    exponent = amount.as_tuple().exponent
-    assert isinstance(exponent, int)
-    if -exponent > currency.decimals and amount != amount.quantize(Decimal(1).scaleb(-currency.decimals)):
+    if len(fraction) > currency.decimals:
         raise AmountTooPrecise(
             f"{field} {text} has more decimals than {currency.code} allows ({currency.decimals})",
             field=field,
             decimals=currency.decimals,
         )
-    return int(amount.scaleb(currency.decimals))
+    amount_minor = int(whole) * currency.minor_per_major + int(fraction.ljust(currency.decimals, "0") or 0)
+    if amount_minor == 0:
+        raise AmountNotPositive(f"{field} must be greater than zero, got {text}", field=field)
+    if amount_minor > MAX_AMOUNT_MINOR:
+        raise AmountTooLarge(f"{field} {text} exceeds the largest amount the ledger stores", field=field)
+    return amount_minor
 
 
 def format_minor(amount_minor: int, currency: Currency) -> str:
@@ -81,6 +98,11 @@ def format_minor(amount_minor: int, currency: Currency) -> str:
     return str(
         Decimal(amount_minor).scaleb(-currency.decimals).quantize(Decimal(1).scaleb(-currency.decimals))
     )
+
+
+def format_money(amount_minor: int, currency: Currency) -> str:
+    """An amount as a message says it: the decimal string and the currency, "1000000.00 CNY"."""
+    return f"{format_minor(amount_minor, currency)} {currency.code}"
 
 
 def to_decimal(amount_minor: int, currency: Currency) -> Decimal:
@@ -92,8 +114,9 @@ def require_unit_multiple(
 ) -> None:
     if amount_minor % unit_minor != 0:
         raise AmountNotUnitMultiple(
-            f"{field} {format_minor(amount_minor, currency)} is not a whole multiple of the voucher's "
-            f"minimum split unit {format_minor(unit_minor, currency)}",
+            f"{field} {format_money(amount_minor, currency)} is not a whole multiple of the voucher's "
+            f"minimum split unit {format_money(unit_minor, currency)}",
             field=field,
             unit=format_minor(unit_minor, currency),
+            currency=currency.code,
         )

@@ -1,14 +1,14 @@
-"""Pieces of a voucher: transfer rules, splits and the lineage tree.
+"""Pieces of a voucher: transfer rules, splits, and how much of a piece a participant may see.
 
 A *piece* is one ERC-3525 token: a part of one voucher's face value held by one participant.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from enum import StrEnum
 
-from service.domain.money import Currency, format_minor, require_unit_multiple
+from service.domain.money import Currency, format_minor, format_money, require_unit_multiple
 from service.errors import InsufficientValue, SelfTransfer, SlotMismatch, VoucherNotActive
 
 
@@ -55,11 +55,12 @@ def check_transfer(
     require_unit_multiple(amount_minor, unit_minor, currency)
     if amount_minor > piece.value_minor:
         raise InsufficientValue(
-            f"note {piece.token_id} holds {format_minor(piece.value_minor, currency)}, "
-            f"less than {format_minor(amount_minor, currency)}",
+            f"note {piece.token_id} holds {format_money(piece.value_minor, currency)}, "
+            f"less than {format_money(amount_minor, currency)}",
             token_id=piece.token_id,
             balance=format_minor(piece.value_minor, currency),
             needed=format_minor(amount_minor, currency),
+            currency=currency.code,
         )
     if into_piece is not None:
         if into_piece.voucher_id != piece.voucher_id:
@@ -77,31 +78,21 @@ def check_transfer(
     return compute_split(piece.value_minor, amount_minor, unit_minor)
 
 
-@dataclass
-class LineageNode:
-    piece: Piece
-    children: list[LineageNode] = field(default_factory=list)
+class PieceView(StrEnum):
+    """How much of a piece a participant sees (docs/visibility.md).
+
+    The voucher's obligor and the administrators see every piece in full. Any other participant sees
+    its own pieces (those it holds, emptied ones too) in full, and where they came from (their
+    ancestors) and where they went (the pieces split off them, one level down) as provenance: who the
+    piece was created for and the value it received then, not who holds it or what it holds now.
+    """
+
+    FULL = "full"
+    PROVENANCE = "provenance"
 
 
-def build_lineage(pieces: Iterable[Piece]) -> list[LineageNode]:
-    """Arranges a voucher's pieces into trees by parent; returns the roots (normally exactly one)."""
-    nodes = {piece.token_id: LineageNode(piece) for piece in sorted(pieces, key=lambda p: p.token_id)}
-    roots: list[LineageNode] = []
-    for node in nodes.values():
-        parent_id = node.piece.parent_token_id
-        if parent_id is not None and parent_id in nodes:
-            nodes[parent_id].children.append(node)
-        else:
-            roots.append(node)
-    return roots
-
-
-def compute_holdings_by_holder(pieces: Sequence[Piece]) -> dict[str, int]:
-    holdings: dict[str, int] = {}
-    for piece in pieces:
-        holdings[piece.holder_address] = holdings.get(piece.holder_address, 0) + piece.value_minor
-    return holdings
-
-
-def compute_outstanding(pieces: Sequence[Piece]) -> int:
-    return sum(piece.value_minor for piece in pieces)
+def compute_piece_view(*, sees_whole_tree: bool, holder_address: str, viewer_address: str) -> PieceView:
+    """The view of a piece the viewer may see at all (the whole tree, or one of the pieces above)."""
+    if sees_whole_tree or holder_address == viewer_address:
+        return PieceView.FULL
+    return PieceView.PROVENANCE

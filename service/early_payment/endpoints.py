@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import Query
 
 from service.api.auth import CallerDep, RuntimeDep, SessionDep
-from service.api.common import IdPath, SigningRequestOut
+from service.api.common import Amount, IdPath, SigningRequestOut
+from service.api.pagination import Page, PageDep
 from service.api.routing import LedgerRouter
 from service.early_payment import service
 from service.early_payment.schemas import (
@@ -33,9 +34,12 @@ def open_programme(
     return service.open_programme(session, runtime, caller, voucher_id, body)
 
 
-@router.get("/v1/vouchers/{voucher_id}/early-payment-programmes", response_model=list[ProgrammeOut])
-def list_programmes(voucher_id: IdPath, caller: CallerDep, session: SessionDep) -> list[ProgrammeOut]:
-    return service.list_programmes(session, caller, voucher_id)
+@router.get("/v1/vouchers/{voucher_id}/early-payment-programmes", response_model=Page[ProgrammeOut])
+def list_programmes(
+    voucher_id: IdPath, caller: CallerDep, session: SessionDep, page: PageDep
+) -> Page[ProgrammeOut]:
+    """The voucher's programmes by id."""
+    return service.list_programmes(session, caller, voucher_id, page)
 
 
 @router.get("/v1/early-payment-programmes/{programme_id}", response_model=ProgrammeOut)
@@ -49,7 +53,7 @@ def quote(
     caller: CallerDep,
     session: SessionDep,
     runtime: RuntimeDep,
-    amount: Annotated[str, Query(examples=["5000000.00"])],
+    amount: Annotated[Amount, Query(examples=["5000000.00"])],
 ) -> EarlyPaymentQuoteOut:
     """What taking early payment on `amount` pays today: the earlier, the bigger the discount."""
     return service.quote_early_payment(session, runtime, caller, programme_id, amount)

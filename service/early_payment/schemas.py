@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.common import Id, SignedRequest, UtcDatetime
+from service.api.common import Amount, Id, IsoDate, RateBps, SignedRequest, UtcDatetime
 from service.domain.pricing import DayCount, QuoteBasis
 
 
 class ProgrammeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    rate_bps: int = Field(
-        gt=0, le=10_000, examples=[800], description="Annual rate in basis points: 800 = 8.00%."
-    )
+    rate_bps: RateBps = Field(examples=[800], description="Annual rate in basis points: 800 = 8.00%.")
     quote_basis: QuoteBasis = QuoteBasis.DISCOUNT
     day_count: DayCount = DayCount.ACT_360
-    budget: str = Field(examples=["20000000.00"], description="Cash escrowed for early payments.")
-    cutoff_date: date = Field(description="Last day (00:00 UTC) on which holders may take early payment.")
+    budget: Amount = Field(examples=["20000000.00"], description="Cash escrowed for early payments.")
+    cutoff_date: IsoDate = Field(description="Last day (00:00 UTC) on which holders may take early payment.")
     signed_request: SignedRequest | None = Field(
         default=None,
         description="Only for participants without a managed key; see the signing-request endpoint.",
@@ -54,7 +50,7 @@ class RedemptionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     token_id: Id
-    amount: str = Field(examples=["5000000.00"])
+    amount: Amount = Field(examples=["5000000.00"])
     signed_request: SignedRequest | None = Field(
         default=None,
         description="Only for participants without a managed key; see the signing-request endpoint.",

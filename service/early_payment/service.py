@@ -8,20 +8,27 @@ their spending and their closure are projected from its events.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.api.acting import act_as, signed_forward, signing_request
 from service.api.answers import Answer, responds_to
 from service.api.auth import Caller
+from service.api.pagination import Page, PageRequest
 from service.api.submit import carry_out
 from service.db.models import EarlyPaymentProgrammeRecord
-from service.domain.money import fetch_currency, format_minor, parse_amount_minor, require_unit_multiple
+from service.domain.money import (
+    fetch_currency,
+    format_minor,
+    format_money,
+    parse_amount_minor,
+    require_unit_multiple,
+)
 from service.domain.pricing import DayCount, QuoteBasis
 from service.domain.vouchers import compute_due_at
+from service.early_payment import repository
 from service.early_payment.schemas import (
     ClosureOut,
     EarlyPaymentQuoteOut,
@@ -30,13 +37,14 @@ from service.early_payment.schemas import (
     RedemptionCreate,
     RedemptionOut,
 )
-from service.errors import InsufficientValue, NotHolder, NotObligor, ProgrammeNotFound
+from service.errors import InsufficientValue, InvalidCutoff, NotObligor, ProgrammeNotFound
+from service.ledger.clock import fetch_ledger_now
 from service.notes import repository as notes_repository
-from service.notes.service import load_note
+from service.notes.service import load_held_note
 from service.participants import repository as participants_repository
 from service.runtime import Runtime
 from service.vouchers import repository as vouchers_repository
-from service.vouchers.service import require_visible_voucher
+from service.vouchers.service import can_view_voucher, require_visible_voucher
 from service.writer.outbox import OperationView
 
 OPEN_KIND = "early_payment.open"
@@ -51,6 +59,31 @@ def _require_record(session: Session, programme_id: int) -> EarlyPaymentProgramm
             f"early-payment programme {programme_id} does not exist", programme_id=programme_id
         )
     return record
+
+
+def _require_visible_record(
+    session: Session, caller: Caller, programme_id: int
+) -> EarlyPaymentProgrammeRecord:
+    """A programme of a voucher the caller sees; any other answers as one that does not exist."""
+    record = session.get(EarlyPaymentProgrammeRecord, programme_id)
+    voucher = vouchers_repository.fetch_voucher(session, record.voucher_id) if record else None
+    if record is None or voucher is None or not can_view_voucher(session, caller, voucher):
+        raise ProgrammeNotFound(
+            f"early-payment programme {programme_id} does not exist", programme_id=programme_id
+        )
+    return record
+
+
+def check_cutoff(cutoff_at: datetime, now: datetime, due_at: datetime) -> None:
+    """A programme's cut-off lies after now and no later than the voucher's maturity (as the contract
+    requires): refused here in the API's terms, dates, before anything is sent."""
+    if not now < cutoff_at <= due_at:
+        raise InvalidCutoff(
+            f"the cut-off {cutoff_at.date().isoformat()} must lie after {now.isoformat(timespec='seconds')} "
+            f"and no later than the voucher's maturity {due_at.date().isoformat()}",
+            cutoff_date=cutoff_at.date().isoformat(),
+            due_date=due_at.date().isoformat(),
+        )
 
 
 def to_out(session: Session, record: EarlyPaymentProgrammeRecord) -> ProgrammeOut:
@@ -91,6 +124,8 @@ def plan_opening(
             "only the voucher's obligor opens early-payment programmes on it", voucher_id=voucher_id
         )
     budget_minor = parse_amount_minor(body.budget, fetch_currency(voucher.currency), field="budget")
+    cutoff_at = compute_due_at(body.cutoff_date)
+    check_cutoff(cutoff_at, fetch_ledger_now(runtime), voucher.due_at.replace(tzinfo=UTC))
     calldata = runtime.chain.contracts.programme.calldata(
         "openProgramme",
         voucher_id,
@@ -98,7 +133,7 @@ def plan_opening(
         body.day_count.basis_days,
         body.quote_basis.chain_code,
         budget_minor,
-        int(compute_due_at(body.cutoff_date).timestamp()),
+        int(cutoff_at.timestamp()),
     )
     return _obligor_of(session, caller), calldata
 
@@ -129,26 +164,23 @@ def answer_opening(_runtime: Runtime, session: Session, operations: Sequence[Ope
     return 201, _opened_out(session, operations[0]).model_dump(mode="json")
 
 
-def list_programmes(session: Session, caller: Caller, voucher_id: int) -> list[ProgrammeOut]:
+def list_programmes(
+    session: Session, caller: Caller, voucher_id: int, page: PageRequest
+) -> Page[ProgrammeOut]:
     require_visible_voucher(session, caller, voucher_id)
-    records = session.scalars(
-        select(EarlyPaymentProgrammeRecord)
-        .where(EarlyPaymentProgrammeRecord.voucher_id == voucher_id)
-        .order_by(EarlyPaymentProgrammeRecord.id)
-    ).all()
-    return [to_out(session, record) for record in records]
+    fetched = repository.fetch_programmes_of_voucher(session, voucher_id, page.after_id, page.limit + 1)
+    records, next_cursor = page.page(fetched, lambda record: (record.id,))
+    return Page(items=[to_out(session, record) for record in records], next_cursor=next_cursor)
 
 
 def read_programme(session: Session, caller: Caller, programme_id: int) -> ProgrammeOut:
-    record = _require_record(session, programme_id)
-    require_visible_voucher(session, caller, record.voucher_id)
-    return to_out(session, record)
+    return to_out(session, _require_visible_record(session, caller, programme_id))
 
 
 def quote_early_payment(
     session: Session, runtime: Runtime, caller: Caller, programme_id: int, amount: str
 ) -> EarlyPaymentQuoteOut:
-    record = _require_record(session, programme_id)
+    record = _require_visible_record(session, caller, programme_id)
     voucher = require_visible_voucher(session, caller, record.voucher_id)
     currency = fetch_currency(voucher.currency)
     amount_minor = parse_amount_minor(amount, currency)
@@ -168,16 +200,14 @@ def quote_early_payment(
 def plan_redemption(
     session: Session, runtime: Runtime, caller: Caller, programme_id: int, body: Any
 ) -> tuple[Any, bytes, dict[str, Any]]:
-    record = _require_record(session, programme_id)
-    note, voucher = load_note(session, caller, body.token_id)
-    if note.holder_address != caller.address:
-        raise NotHolder(f"note {body.token_id} is not held by you", token_id=body.token_id)
+    record = _require_visible_record(session, caller, programme_id)
+    note, voucher = load_held_note(session, caller, body.token_id)
     currency = fetch_currency(voucher.currency)
     amount_minor = parse_amount_minor(body.amount, currency)
     require_unit_multiple(amount_minor, voucher.unit_minor, currency)
     if amount_minor > note.value_minor:
         raise InsufficientValue(
-            f"note {note.token_id} holds {format_minor(note.value_minor, currency)} {currency.code}",
+            f"note {note.token_id} holds {format_money(note.value_minor, currency)}",
             token_id=note.token_id,
         )
     holder = participants_repository.fetch_participant(session, caller.participant_id)
@@ -234,7 +264,7 @@ def answer_redemption(_runtime: Runtime, session: Session, operations: Sequence[
 def plan_closure(
     session: Session, runtime: Runtime, caller: Caller, programme_id: int
 ) -> tuple[Any, bytes, dict[str, Any]]:
-    record = _require_record(session, programme_id)
+    record = _require_visible_record(session, caller, programme_id)
     if record.obligor_address != caller.address:
         raise NotObligor("only the obligor that opened the programme closes it", programme_id=programme_id)
     voucher = vouchers_repository.fetch_voucher(session, record.voucher_id)

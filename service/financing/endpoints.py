@@ -6,6 +6,7 @@ from typing import Annotated
 
 from service.api.auth import Caller, CallerDep, RuntimeDep, SessionDep, require_roles
 from service.api.common import IdPath, SigningRequestOut
+from service.api.pagination import Page, PageDep
 from service.api.routing import LedgerRouter
 from service.financing import repository, service
 from service.financing.schemas import (
@@ -16,7 +17,7 @@ from service.financing.schemas import (
     TermsCreate,
     TermsOut,
 )
-from service.financing.service import chain_now
+from service.ledger.clock import fetch_ledger_now
 
 router = LedgerRouter(tags=["financing"])
 FinancierDep = Annotated[Caller, require_roles("financier")]
@@ -30,10 +31,12 @@ def publish_terms(
     return service.create_terms(session, runtime, caller, body)
 
 
-@router.get("/v1/financing/terms", response_model=list[TermsOut])
-def list_terms(caller: CallerDep, session: SessionDep) -> list[TermsOut]:
-    """Every active offer, so a holder at any tier can compare financiers."""
-    return [service.terms_to_out(session, terms) for terms in repository.fetch_active_terms(session)]
+@router.get("/v1/financing/terms", response_model=Page[TermsOut])
+def list_terms(caller: CallerDep, session: SessionDep, page: PageDep) -> Page[TermsOut]:
+    """Every active offer, by id, so a holder at any tier can compare financiers."""
+    fetched = repository.fetch_active_terms(session, page.after_id, page.limit + 1)
+    rows, next_cursor = page.page(fetched, lambda terms: (terms.id,))
+    return Page(items=[service.terms_to_out(session, terms) for terms in rows], next_cursor=next_cursor)
 
 
 @router.post("/v1/financing/terms/{terms_id}/withdrawal", response_model=TermsOut)
@@ -54,7 +57,9 @@ def request_quote(
 
 @router.get("/v1/financing-quotes/{quote_id}", response_model=QuoteOut)
 def read_quote(quote_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep) -> QuoteOut:
-    return service.quote_to_out(session, service.read_quote(session, caller, quote_id), chain_now(runtime))
+    return service.quote_to_out(
+        session, service.read_quote(session, caller, quote_id), fetch_ledger_now(runtime)
+    )
 
 
 @router.post("/v1/financing-quotes/{quote_id}/execution", status_code=201, response_model=ExecutionOut)

@@ -9,16 +9,16 @@ from sqlalchemy import Connection, func, select, update
 from sqlalchemy.orm import Session
 
 from service.db.models import FinancingQuote, FinancingTerms
+from service.db.paging import fetch_after
 
 
 def fetch_terms(session: Session, terms_id: int) -> FinancingTerms | None:
     return session.get(FinancingTerms, terms_id)
 
 
-def fetch_active_terms(session: Session) -> Sequence[FinancingTerms]:
-    return session.scalars(
-        select(FinancingTerms).where(FinancingTerms.active.is_(True)).order_by(FinancingTerms.id)
-    ).all()
+def fetch_active_terms(session: Session, after_id: int | None, limit: int) -> Sequence[FinancingTerms]:
+    query = select(FinancingTerms).where(FinancingTerms.active.is_(True))
+    return fetch_after(session, query, FinancingTerms.id, after_id, limit)
 
 
 def fetch_quote(session: Session, quote_id: int) -> FinancingQuote | None:

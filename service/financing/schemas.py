@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.common import Id, ParticipantRef, SignedRequest, UtcDatetime
+from service.api.common import Amount, CurrencyCode, Id, ParticipantRef, RateBps, SignedRequest, UtcDatetime
 from service.domain.pricing import DayCount, QuoteBasis
 
 
 class TermsCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    currency: str = Field(min_length=3, max_length=8, examples=["CNY"])
-    rate_bps: int = Field(
-        gt=0, le=10_000, examples=[600], description="Annual rate in basis points: 600 = 6.00%."
-    )
+    currency: CurrencyCode
+    rate_bps: RateBps = Field(examples=[600], description="Annual rate in basis points: 600 = 6.00%.")
     quote_basis: QuoteBasis = QuoteBasis.DISCOUNT
     day_count: DayCount = DayCount.ACT_360
-    eligible_obligor_ids: list[Id] = Field(default_factory=list, description="Empty: any obligor.")
-    min_amount: str = Field(examples=["1000000.00"])
-    max_amount: str = Field(examples=["50000000.00"])
-    budget: str = Field(examples=["100000000.00"], description="Cash this offer may pay out in total.")
+    eligible_obligor_ids: list[Id] = Field(
+        default_factory=list, max_length=100, description="Up to 100 obligors; empty: any obligor."
+    )
+    min_amount: Amount = Field(examples=["1000000.00"])
+    max_amount: Amount = Field(examples=["50000000.00"])
+    budget: Amount = Field(examples=["100000000.00"], description="Cash this offer may pay out in total.")
 
 
 class TermsOut(BaseModel):
@@ -43,7 +43,9 @@ class QuoteCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     terms_id: Id
-    amount: str = Field(examples=["10000000.00"], description="Face value of the part of the piece to sell.")
+    amount: Amount = Field(
+        examples=["10000000.00"], description="Face value of the part of the piece to sell."
+    )
 
 
 class QuoteOut(BaseModel):

@@ -17,14 +17,20 @@ from service.api.submit import await_outcome, carry_out, record_answer, submit
 from service.cash.service import fetch_cash_token
 from service.chain.forwarder import build_typed_data, sign_typed_data
 from service.db.models import FinancingQuote, FinancingTerms, Participant
-from service.domain.money import fetch_currency, format_minor, parse_amount_minor, require_unit_multiple
+from service.domain.money import (
+    fetch_currency,
+    format_minor,
+    format_money,
+    parse_amount_minor,
+    require_unit_multiple,
+)
 from service.domain.pricing import ROUNDING, DayCount, QuoteBasis, compute_days, compute_quote
 from service.errors import (
     BudgetExceeded,
+    Forbidden,
     InsufficientValue,
     InvalidAmount,
     NotEligible,
-    NotHolder,
     QuoteAlreadyUsed,
     QuoteExpired,
     QuoteNotFound,
@@ -35,8 +41,9 @@ from service.errors import (
 )
 from service.financing import repository
 from service.financing.schemas import ExecutionOut, QuoteCreate, QuoteOut, TermsCreate, TermsOut
+from service.ledger.clock import fetch_ledger_now
 from service.notes import repository as notes_repository
-from service.notes.service import load_note
+from service.notes.service import load_held_note
 from service.participants import repository as participants_repository
 from service.runtime import Runtime
 from service.writer.outbox import OperationIntent, OperationView
@@ -55,12 +62,6 @@ QUOTE_TYPE = [
 ]
 EXECUTE_KIND = "financing.execute"
 CANCEL_KIND = "financing.cancel_quote"
-
-
-def chain_now(runtime: Runtime) -> datetime:
-    """The ledger's one clock (the time the next block carries at least): maturities, expiries and days
-    left are judged by it, as the contracts judge them by the block's time."""
-    return datetime.fromtimestamp(runtime.chain.fetch_time(), UTC)
 
 
 # ------------------------------------------------------------------------------------------- terms
@@ -125,8 +126,12 @@ def withdraw_terms(session: Session, runtime: Runtime, caller: Caller, terms_id:
     """Stops new quotes at once, and voids every quote still open on chain (the financier cancels its
     nonce on the desk), so that no quote signed earlier can be executed, through the API or directly."""
     terms = repository.fetch_terms(session, terms_id)
-    if terms is None or terms.financier_participant_id != caller.participant_id:
+    # Active terms are public; withdrawn ones only their financier sees.
+    mine = terms is not None and terms.financier_participant_id == caller.participant_id
+    if terms is None or not (mine or terms.active):
         raise TermsNotFound(f"financing terms {terms_id} do not exist", terms_id=terms_id)
+    if not mine:
+        raise Forbidden("only the financier that published these terms may withdraw them")
     financier = participants_repository.fetch_participant(session, caller.participant_id)
     assert financier is not None
     open_quotes = repository.fetch_open_quotes(session, terms_id)
@@ -244,9 +249,7 @@ def create_quote(
     session: Session, runtime: Runtime, caller: Caller, token_id: int, body: QuoteCreate
 ) -> QuoteOut:
     # load
-    note, voucher = load_note(session, caller, token_id)
-    if note.holder_address != caller.address:
-        raise NotHolder(f"note {token_id} is not held by you", token_id=token_id)
+    note, voucher = load_held_note(session, caller, token_id)
     terms = repository.fetch_terms(session, body.terms_id)
     if terms is None:
         raise TermsNotFound(f"financing terms {body.terms_id} do not exist", terms_id=body.terms_id)
@@ -274,15 +277,15 @@ def create_quote(
     require_unit_multiple(amount_minor, voucher.unit_minor, currency)
     if amount_minor > note.value_minor:
         raise InsufficientValue(
-            f"note {token_id} holds {format_minor(note.value_minor, currency)}", token_id=token_id
+            f"note {token_id} holds {format_money(note.value_minor, currency)}", token_id=token_id
         )
     if not terms.min_amount_minor <= amount_minor <= terms.max_amount_minor:
         raise NotEligible(
-            f"these terms finance between {format_minor(terms.min_amount_minor, currency)} and "
-            f"{format_minor(terms.max_amount_minor, currency)}",
+            f"these terms finance between {format_money(terms.min_amount_minor, currency)} and "
+            f"{format_money(terms.max_amount_minor, currency)}",
             terms_id=terms.id,
         )
-    now = chain_now(runtime)
+    now = fetch_ledger_now(runtime)
     due_at = voucher.due_at.replace(tzinfo=UTC)
     if now >= due_at:
         raise VoucherMatured(f"voucher {voucher.id} matured on {due_at.date()}: it is paid, not financed")
@@ -330,7 +333,7 @@ def create_quote(
         left = locked.budget_minor - locked.used_minor - committed
         if priced.price_minor > left:
             raise BudgetExceeded(
-                f"these terms have {format_minor(max(left, 0), currency)} {currency.code} budget left",
+                f"these terms have {format_money(max(left, 0), currency)} budget left",
                 terms_id=terms.id,
                 remaining_budget=format_minor(max(left, 0), currency),
             )
@@ -359,7 +362,7 @@ def plan_execution(
     if quote.state != "open":
         raise QuoteAlreadyUsed(f"quote {quote_id} is {quote.state}", quote_id=quote_id)
     expiry = quote.expires_at.replace(tzinfo=UTC)
-    if chain_now(runtime) > expiry:
+    if fetch_ledger_now(runtime) > expiry:
         raise QuoteExpired(f"quote {quote_id} expired at {expiry.isoformat()}", quote_id=quote_id)
     terms = repository.fetch_terms(session, quote.terms_id)
     seller = participants_repository.fetch_participant(session, quote.seller_participant_id)

@@ -12,6 +12,7 @@ from service.api.answers import Answer, responds_to
 from service.api.submit import carry_out
 from service.db.models import Operation
 from service.domain.operations import OperationState
+from service.errors import LedgerAlreadyPaused, LedgerNotPaused
 from service.ledger.schemas import HealthOut, PauseOut, WriterOut
 from service.runtime import Runtime
 from service.writer.outbox import OperationView
@@ -55,7 +56,12 @@ def _count_pending(runtime: Runtime) -> int:
 
 
 def set_paused(session: Session, runtime: Runtime, paused: bool, by: int) -> PauseOut:
-    """Pauses (or resumes) every movement of notes on chain, as the service's pauser account."""
+    """Pauses (or resumes) every movement of notes on chain, as the service's pauser account; asking for
+    the state the ledger is in already is a 409 (one rule for both)."""
+    if fetch_paused(runtime) == paused:
+        if paused:
+            raise LedgerAlreadyPaused("the ledger is paused already")
+        raise LedgerNotPaused("the ledger is not paused")
     note = runtime.chain.contracts.note
     intent = act_as_service(
         runtime,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from service.api.auth import CallerDep, RuntimeDep, SessionDep
 from service.api.common import IdPath, SigningRequestOut
+from service.api.pagination import Page, PageDep
 from service.api.routing import LedgerRouter
 from service.notes import service
 from service.notes.schemas import NoteOut, TransferCreate, TransferIntent, TransferOut
@@ -11,15 +12,17 @@ from service.notes.schemas import NoteOut, TransferCreate, TransferIntent, Trans
 router = LedgerRouter(prefix="/v1/notes", tags=["notes"])
 
 
-@router.get("", response_model=list[NoteOut])
-def list_holdings(caller: CallerDep, session: SessionDep, include_empty: bool = False) -> list[NoteOut]:
-    """The caller's pieces (value above zero unless `include_empty`)."""
-    return service.list_holdings(session, caller, include_empty)
+@router.get("", response_model=Page[NoteOut])
+def list_holdings(
+    caller: CallerDep, session: SessionDep, runtime: RuntimeDep, page: PageDep, include_empty: bool = False
+) -> Page[NoteOut]:
+    """The caller's pieces by token id (value above zero unless `include_empty`)."""
+    return service.list_holdings(session, runtime, caller, include_empty, page)
 
 
 @router.get("/{token_id}", response_model=NoteOut)
-def read_note(token_id: IdPath, caller: CallerDep, session: SessionDep) -> NoteOut:
-    return service.read_note(session, caller, token_id)
+def read_note(token_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep) -> NoteOut:
+    return service.read_note(session, runtime, caller, token_id)
 
 
 @router.post("/{token_id}/transfers", status_code=201, response_model=TransferOut)

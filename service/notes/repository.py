@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, func, select, union
+from sqlalchemy.orm import Session, aliased
 
 from service.db.models import Note, Participant, ValueMovement, Voucher
+from service.db.paging import fetch_after
 from service.domain.notes import Piece
 
 
@@ -137,23 +138,108 @@ def fetch_note_with_voucher(session: Session, token_id: int) -> tuple[Note, Vouc
     return (row[0], row[1]) if row else None
 
 
-def fetch_notes_of_holder(session: Session, address: str, include_empty: bool) -> Sequence[Note]:
+def fetch_notes_of_holder(
+    session: Session, address: str, include_empty: bool, after_token_id: int | None, limit: int
+) -> Sequence[Note]:
     query = select(Note).where(Note.holder_address == address)
     if not include_empty:
         query = query.where(Note.value_minor > 0)
-    return session.scalars(query.order_by(Note.token_id)).all()
+    return fetch_after(session, query, Note.token_id, after_token_id, limit)
 
 
-def fetch_notes_of_voucher(session: Session, voucher_id: int) -> Sequence[Note]:
-    return session.scalars(select(Note).where(Note.voucher_id == voucher_id).order_by(Note.token_id)).all()
+def fetch_notes_of_voucher(
+    session: Session, voucher_id: int, viewer_address: str | None, after_token_id: int | None, limit: int
+) -> Sequence[Note]:
+    """The voucher's pieces by token id: all of them (`viewer_address` None), or those a holder may see."""
+    query = select(Note).where(Note.voucher_id == voucher_id)
+    if viewer_address is not None:
+        query = query.where(Note.token_id.in_(_seen_by_holder(voucher_id, viewer_address)))
+    return fetch_after(session, query, Note.token_id, after_token_id, limit)
 
 
-def fetch_movements_of_voucher(session: Session, voucher_id: int) -> Sequence[ValueMovement]:
-    return session.scalars(
-        select(ValueMovement)
-        .where(ValueMovement.voucher_id == voucher_id)
+def _seen_by_holder(voucher_id: int, viewer_address: str) -> Any:
+    """The token ids of the voucher a holder sees (`PieceView`): its own pieces, their ancestors (up the
+    parents, a recursive query) and the pieces split off them, one level down."""
+    own = select(Note.token_id).where(Note.voucher_id == voucher_id, Note.holder_address == viewer_address)
+    ancestors = (
+        select(Note.parent_token_id.label("token_id"))
+        .where(Note.voucher_id == voucher_id, Note.holder_address == viewer_address)
+        .cte("ancestors", recursive=True)
+    )
+    parent = aliased(Note)
+    ancestors = ancestors.union(
+        select(parent.parent_token_id).join(ancestors, parent.token_id == ancestors.c.token_id)
+    )
+    children = select(Note.token_id).where(Note.voucher_id == voucher_id, Note.parent_token_id.in_(own))
+    return union(own, children, select(ancestors.c.token_id).where(ancestors.c.token_id.is_not(None)))
+
+
+def is_seen_by_holder(session: Session, note: Note, viewer_address: str) -> bool:
+    """Whether a holder sees this piece: one of its own, an ancestor of one, or split off one."""
+    seen = _seen_by_holder(note.voucher_id, viewer_address).subquery()
+    return (
+        session.scalar(select(seen.c.token_id).where(seen.c.token_id == note.token_id).limit(1)) is not None
+    )
+
+
+def fetch_voucher_totals(session: Session, voucher_id: int) -> tuple[int, int]:
+    """What the voucher's pieces hold together, and how many of them hold anything."""
+    query = select(
+        func.coalesce(func.sum(Note.value_minor), 0), func.count().filter(Note.value_minor > 0)
+    ).where(Note.voucher_id == voucher_id)
+    total, count = session.execute(query).one()
+    return int(total), int(count)
+
+
+@dataclass(frozen=True)
+class Creation:
+    """What a piece was created with: the value it received and whom it was created for."""
+
+    value_minor: int
+    holder_address: str
+
+
+def fetch_creations(session: Session, token_ids: set[int]) -> dict[int, Creation]:
+    """How each piece was issued or split off."""
+    if not token_ids:
+        return {}
+    query = select(ValueMovement.to_token_id, ValueMovement.value_minor, ValueMovement.to_address).where(
+        ValueMovement.to_token_id.in_(token_ids), ValueMovement.kind.in_(("issue", "split"))
+    )
+    return {
+        int(token_id or 0): Creation(int(value), str(address))
+        for token_id, value, address in session.execute(query)
+    }
+
+
+def fetch_merges_into(
+    session: Session, token_ids: set[int], first: int
+) -> dict[int, tuple[list[ValueMovement], int]]:
+    """For each piece, its first `first` merges of value in (in chain order) and how many there were."""
+    if not token_ids:
+        return {}
+    into = ValueMovement.to_token_id
+    ranked = (
+        select(
+            ValueMovement.id,
+            func.row_number()
+            .over(partition_by=into, order_by=(ValueMovement.block_number, ValueMovement.log_index))
+            .label("rank"),
+            func.count().over(partition_by=into).label("total"),
+        )
+        .where(into.in_(token_ids), ValueMovement.kind == "merge")
+        .subquery()
+    )
+    rows = session.execute(
+        select(ValueMovement, ranked.c.total)
+        .join(ranked, ranked.c.id == ValueMovement.id)
+        .where(ranked.c.rank <= first)
         .order_by(ValueMovement.block_number, ValueMovement.log_index)
     ).all()
+    found: dict[int, tuple[list[ValueMovement], int]] = {}
+    for movement, total in rows:
+        found.setdefault(movement.to_token_id or 0, ([], int(total)))[0].append(movement)
+    return found
 
 
 def compute_value_after_block(session: Session, token_id: int, block_number: int) -> int:
@@ -195,12 +281,6 @@ def fetch_token_ids_with_value_after(
         .limit(limit)
     )
     return [int(token_id) for token_id in connection.execute(query).scalars()]
-
-
-def fetch_voucher_ids_held_by(session: Session, address: str) -> set[int]:
-    return set(
-        session.scalars(select(Note.voucher_id).where(Note.holder_address == address).distinct()).all()
-    )
 
 
 def to_piece(note: Note) -> Piece:

@@ -6,21 +6,29 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.common import Id, ParticipantRef, SignedRequest, UtcDatetime
+from service.api.common import Amount, Id, ParticipantRef, SignedRequest, UtcDatetime
+from service.domain.notes import PieceView
+from service.domain.vouchers import VoucherStatus
 
 
 class NoteOut(BaseModel):
+    """A piece: `full` for the caller's own pieces (and every piece for its voucher's obligor and the
+    administrators), `provenance` for one its own pieces came from or went to (docs/visibility.md)."""
+
     token_id: int
+    view: PieceView
     voucher_id: int
     currency: str
-    value: str
-    holder: ParticipantRef
+    value: str | None = Field(description="What it holds now; null in the provenance view.")
+    holder: ParticipantRef = Field(description="Its holder now (full), or whom it was created for.")
     obligor: ParticipantRef
     parent_token_id: int | None
     root_token_id: int
     depth: int
     due_at: UtcDatetime
-    voucher_status: str
+    voucher_status: VoucherStatus = Field(
+        description="The voucher's lifecycle status, as the voucher shows it."
+    )
     created_transaction_hash: str
 
 
@@ -28,7 +36,7 @@ class TransferCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     to_participant_id: Id
-    amount: str = Field(examples=["30000000.00"])
+    amount: Amount = Field(examples=["30000000.00"])
     into_token_id: Id | None = Field(
         default=None,
         description="Merge into this piece of the recipient (same voucher) instead of creating one.",
@@ -43,7 +51,7 @@ class TransferIntent(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     to_participant_id: Id
-    amount: str
+    amount: Amount
     into_token_id: Id | None = None
 
 

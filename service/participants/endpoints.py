@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from service.api.auth import AdminDep, CallerDep, RuntimeDep, SessionDep
 from service.api.common import IdPath
+from service.api.pagination import Page, PageDep
 from service.api.routing import LedgerRouter
+from service.db.models import Participant
 from service.errors import ParticipantNotFound
 from service.participants import repository, service
 from service.participants.schemas import ParticipantCreate, ParticipantCreated, ParticipantOut
@@ -20,9 +22,16 @@ def create_participant(
     return service.register_participant(session, runtime, body, caller.participant_id)
 
 
-@router.get("", response_model=list[ParticipantOut])
-def list_participants(caller: AdminDep, session: SessionDep) -> list[ParticipantOut]:
-    return [service.to_out(row) for row in repository.fetch_participants(session)]
+@router.get("", response_model=Page[ParticipantOut])
+def list_participants(caller: AdminDep, session: SessionDep, page: PageDep) -> Page[ParticipantOut]:
+    """Every participant, by id (admin only)."""
+    fetched = repository.fetch_participants(session, page.after_id, page.limit + 1)
+    rows, next_cursor = page.page(fetched, _key)
+    return Page(items=[service.to_out(row) for row in rows], next_cursor=next_cursor)
+
+
+def _key(participant: Participant) -> tuple[int]:
+    return (participant.id,)
 
 
 @router.get("/me", response_model=ParticipantOut)

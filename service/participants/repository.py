@@ -9,6 +9,7 @@ from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
 from service.db.models import ApiKey, Participant, utc_now
+from service.db.paging import fetch_after
 
 
 def fetch_participant(session: Session, participant_id: int) -> Participant | None:
@@ -26,8 +27,8 @@ def fetch_participant_by_name(session: Session, name: str) -> Participant | None
     return session.scalars(select(Participant).where(Participant.name == name)).one_or_none()
 
 
-def fetch_participants(session: Session) -> Sequence[Participant]:
-    return session.scalars(select(Participant).order_by(Participant.id)).all()
+def fetch_participants(session: Session, after_id: int | None, limit: int) -> Sequence[Participant]:
+    return fetch_after(session, select(Participant), Participant.id, after_id, limit)
 
 
 def fetch_participants_by_addresses(session: Session, addresses: set[str]) -> dict[str, Participant]:

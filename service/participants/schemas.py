@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.common import UtcDatetime
+from service.api.common import Name, UtcDatetime
 
 Role = Literal["admin", "obligor", "supplier", "financier"]
 
@@ -14,10 +14,11 @@ Role = Literal["admin", "obligor", "supplier", "financier"]
 class ParticipantCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200, examples=["Carmaker"])
+    name: Name
     role: Role
     address: str | None = Field(
         default=None,
+        max_length=42,
         pattern=r"^0x[0-9a-fA-F]{40}$",
         description="The participant's own wallet; omit it and the ledger keeps a managed key for it.",
     )
@@ -33,9 +34,16 @@ class ParticipantOut(BaseModel):
     created_at: UtcDatetime
 
 
+API_KEY_SHOWN_ONCE = "the API key is shown in this answer only: the ledger keeps only its hash; store it now"
+API_KEY_NOT_REPEATED = (
+    "the API key was shown in the first answer only and is not repeated: the ledger keeps its hash"
+)
+
+
 class ParticipantCreated(ParticipantOut):
     api_key: str | None = Field(
-        description="Shown once, in the first answer; the ledger keeps only its hash, so a replay of the "
-        "request (same Idempotency-Key) answers null here."
+        description="The participant's API key, shown in this answer only. The ledger keeps its hash, not "
+        "the key: an Idempotency-Key replay of the registration answers null here."
     )
+    api_key_note: str = Field(description="Says whether the key is shown here, or was shown once before.")
     registration_transaction_hash: str | None

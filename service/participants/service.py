@@ -9,13 +9,19 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from service.api.acting import act_as, act_as_service
-from service.api.answers import Answer, responds_to
+from service.api.answers import Answer, responds_to, withhold
 from service.api.auth import new_api_key
 from service.api.submit import carry_out, record_answer
 from service.db.models import Participant
 from service.errors import ParticipantAlreadyExists, ParticipantNotFound
 from service.participants import repository
-from service.participants.schemas import ParticipantCreate, ParticipantCreated, ParticipantOut
+from service.participants.schemas import (
+    API_KEY_NOT_REPEATED,
+    API_KEY_SHOWN_ONCE,
+    ParticipantCreate,
+    ParticipantCreated,
+    ParticipantOut,
+)
 from service.runtime import Runtime
 from service.writer.outbox import OperationIntent, OperationView
 
@@ -24,6 +30,7 @@ VERIFY_KIND = "participant.verify"
 REVOKE_KIND = "participant.revoke"
 APPROVE_KIND = "participant.approve"
 MAX_ALLOWANCE = 2**256 - 1
+withhold("api_key", "api_key_note", API_KEY_NOT_REPEATED)
 
 
 def to_out(participant: Participant) -> ParticipantOut:
@@ -53,9 +60,10 @@ def register_participant(
         raise ParticipantAlreadyExists(f"a participant named {body.name!r} exists already", name=body.name)
     if body.address is not None:
         address, encrypted_key = str(to_checksum_address(body.address)), None
-        if repository.fetch_participant_by_address(session, address) is not None:
+        holder = repository.fetch_participant_by_address(session, address)
+        if holder is not None:
             raise ParticipantAlreadyExists(
-                f"address {address} belongs to a participant already", address=address
+                f"the address belongs to participant {holder.id} already", participant_id=holder.id
             )
     else:
         address, encrypted_key = runtime.key_vault.create_account()
@@ -111,6 +119,7 @@ def build_created(
     return ParticipantCreated(
         **to_out(participant).model_dump(),
         api_key=secret,
+        api_key_note=API_KEY_SHOWN_ONCE,
         registration_transaction_hash=registration.transaction_hash if registration else None,
     )
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import Query
+from fastapi import Depends, Query
 from fastapi.responses import PlainTextResponse
 
 from service.api.auth import CallerDep, RuntimeDep, SessionDep
 from service.api.common import IdPath, SigningRequestOut
+from service.api.pagination import PageRequest, page_request
 from service.api.routing import LedgerRouter
 from service.errors import JobNotFound
 from service.settlement import repository, service
@@ -95,21 +96,37 @@ def prepare_claim_signing(
     return SigningRequestOut(**service.signing_request_for(session, runtime, caller, "claim", token_id))
 
 
+NEXT_CURSOR_HEADER = "Next-Cursor"
+
+
 @router.get(
     "/v1/vouchers/{voucher_id}/settlement/report",
     response_model=SettlementReport,
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    responses={
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "headers": {
+                NEXT_CURSOR_HEADER: {
+                    "description": "CSV only: the cursor of the next page of rows, absent on the last.",
+                    "schema": {"type": "string"},
+                }
+            },
+        }
+    },
 )
 def report(
     voucher_id: IdPath,
     caller: CallerDep,
     runtime: RuntimeDep,
+    page: Annotated[PageRequest, Depends(page_request(parts=2))],
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> SettlementReport | PlainTextResponse:
-    """Who was paid what and when, with transaction hashes (JSON, or CSV with `?format=csv`)."""
+    """Who was paid what and when, with transaction hashes, a page of rows at a time (JSON, or CSV with
+    `?format=csv`, whose next page's cursor is the `Next-Cursor` header)."""
     # One snapshot: the outstanding value and the payments come from separate reads.
     with runtime.database.snapshot() as session:
-        built = service.build_report(session, runtime, caller, voucher_id)
+        built = service.build_report(session, runtime, caller, voucher_id, page)
     if format == "csv":
-        return PlainTextResponse(service.render_report_csv(built), media_type="text/csv")
+        headers = {NEXT_CURSOR_HEADER: built.next_cursor} if built.next_cursor else None
+        return PlainTextResponse(service.render_report_csv(built), media_type="text/csv", headers=headers)
     return built

@@ -6,15 +6,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.common import ParticipantRef, SignedRequest, UtcDatetime
+from service.api.common import Amount, ParticipantRef, SignedRequest, UtcDatetime
 from service.domain.operations import JobState
-from service.domain.settlement import SettlementStatus
+from service.domain.vouchers import VoucherStatus
 
 
 class FundingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount: str = Field(examples=["100000000.00"])
+    amount: Amount = Field(examples=["100000000.00"])
     signed_request: SignedRequest | None = Field(
         default=None, description="Only for obligors without a managed key; see the signing-request endpoint."
     )
@@ -25,6 +25,7 @@ class PayoutRun(BaseModel):
 
     batch_size: int | None = Field(
         default=None,
+        strict=True,
         ge=1,
         le=200,
         description="Pieces paid per operation (default: as many as the block's gas allows).",
@@ -34,7 +35,7 @@ class PayoutRun(BaseModel):
 class SettlementOut(BaseModel):
     voucher_id: int
     currency: str
-    status: SettlementStatus
+    status: VoucherStatus
     due_at: UtcDatetime
     face_value: str
     outstanding: str
@@ -92,9 +93,13 @@ class SettlementReport(BaseModel):
     voucher_id: int
     currency: str
     face_value: str
-    status: SettlementStatus
+    status: VoucherStatus
     funded: str
     paid_at_maturity: str
     paid_early: str
     outstanding: str
-    rows: list[ReportRow]
+    rows: list[ReportRow] = Field(
+        description="One page of the payments in chain order: every one for the voucher's obligor and the "
+        "administrators, a holder's own for a holder (docs/visibility.md)."
+    )
+    next_cursor: str | None = Field(description="Pass it as `cursor` for the next page; null on the last.")

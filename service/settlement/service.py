@@ -5,25 +5,25 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from datetime import UTC, timedelta
+from datetime import UTC
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from service.api.acting import act_as, act_as_service, signed_forward, signing_request
 from service.api.answers import Answer, responds_to
 from service.api.auth import Caller
 from service.api.common import participant_ref
+from service.api.pagination import PageRequest
 from service.api.submit import carry_out, record_answer
-from service.db.models import CashMovement, Job, Voucher
+from service.db.models import Job, Voucher
 from service.domain.money import fetch_currency, format_minor, parse_amount_minor
 from service.domain.operations import JobState
-from service.domain.settlement import SettlementStatus, compute_settlement_status
-from service.errors import Forbidden, NoteNotFound, NotObligor, SettlementNotFunded, SettlementNotMatured
-from service.financing.service import chain_now
+from service.errors import Forbidden, NotObligor, SettlementNotFunded, SettlementNotMatured
+from service.ledger.clock import fetch_ledger_now
 from service.notes import repository as notes_repository
-from service.notes.service import load_note
+from service.notes.service import load_held_note
 from service.participants import repository as participants_repository
 from service.runtime import Runtime
 from service.settlement import repository
@@ -37,29 +37,17 @@ from service.settlement.schemas import (
     SettlementReport,
 )
 from service.vouchers import repository as vouchers_repository
-from service.vouchers.service import require_visible_voucher
+from service.vouchers.service import require_visible_voucher, sees_whole_tree, voucher_status
 from service.writer.jobs import create_job
 from service.writer.outbox import OperationIntent, OperationView
 
 # Gas of one payout operation: a fixed part plus what paying one piece costs at most.
 PAYOUT_BASE_GAS = 200_000
 PAYOUT_GAS_PER_PIECE = 90_000
-REPORT_KINDS = ("settlement_funding", "settlement_payment", "settlement_withheld", "early_payment")
 FUND_KIND = "settlement.fund"
 CLAIM_KIND = "settlement.claim"
 PAYOUT_KIND = "settlement.payout"
 PAYOUT_JOB = "settlement.payout"
-
-
-def compute_status(runtime: Runtime, voucher: Voucher) -> SettlementStatus:
-    settings = runtime.settings
-    return compute_settlement_status(
-        voucher.due_at.replace(tzinfo=UTC),
-        chain_now(runtime),
-        timedelta(seconds=settings.settlement_grace_seconds),
-        timedelta(seconds=settings.settlement_default_after_seconds),
-        voucher.face_value_minor - voucher.redeemed_minor,
-    )
 
 
 def to_out(session: Session, runtime: Runtime, voucher: Voucher) -> SettlementOut:
@@ -71,7 +59,7 @@ def to_out(session: Session, runtime: Runtime, voucher: Voucher) -> SettlementOu
     return SettlementOut(
         voucher_id=voucher.id,
         currency=voucher.currency,
-        status=compute_status(runtime, voucher),
+        status=voucher_status(runtime.settings, voucher, fetch_ledger_now(runtime)),
         due_at=voucher.due_at.replace(tzinfo=UTC),
         face_value=format_minor(voucher.face_value_minor, currency),
         outstanding=format_minor(voucher.face_value_minor - voucher.redeemed_minor, currency),
@@ -134,7 +122,7 @@ def start_payouts(
     if not caller.is_admin and voucher.obligor_address != caller.address:
         raise Forbidden("settlement is run by an admin or the voucher's obligor")
     due_at = voucher.due_at.replace(tzinfo=UTC)
-    if chain_now(runtime) < due_at:
+    if fetch_ledger_now(runtime) < due_at:
         raise SettlementNotMatured(
             f"voucher {voucher_id} matures on {due_at.isoformat()}", due_at=due_at.isoformat()
         )
@@ -242,9 +230,7 @@ class PayoutJob:
 def plan_claim(
     session: Session, runtime: Runtime, caller: Caller, token_id: int
 ) -> tuple[Any, bytes, dict[str, Any]]:
-    note, voucher = load_note(session, caller, token_id)
-    if note.holder_address != caller.address:
-        raise NoteNotFound(f"note {token_id} does not exist", token_id=token_id)
+    _note, voucher = load_held_note(session, caller, token_id)
     holder = participants_repository.fetch_participant(session, caller.participant_id)
     calldata = runtime.chain.contracts.vault.calldata("claim", token_id)
     return holder, calldata, {"token_id": token_id, "currency": voucher.currency}
@@ -298,25 +284,24 @@ def signing_request_for(
     return signing_request(runtime, actor, vault, calldata)
 
 
-def build_report(session: Session, runtime: Runtime, caller: Caller, voucher_id: int) -> SettlementReport:
+def build_report(
+    session: Session, runtime: Runtime, caller: Caller, voucher_id: int, page: PageRequest
+) -> SettlementReport:
+    """The voucher's totals, and one page of its payment rows in chain order."""
     voucher = require_visible_voucher(session, caller, voucher_id)
     currency = fetch_currency(voucher.currency)
-    movements = session.scalars(
-        select(CashMovement)
-        .where(CashMovement.voucher_id == voucher_id, CashMovement.kind.in_(REPORT_KINDS))
-        .order_by(CashMovement.block_number, CashMovement.log_index)
-    ).all()
-    addresses = {m.payee_address or m.payer_address for m in movements} - {None}
+    totals = repository.fetch_report_totals(session, voucher_id)
+    # Its own payments for a holder, every payment for the obligor and administrators (docs/visibility.md).
+    party = None if sees_whole_tree(caller, voucher) else caller.address
+    fetched = repository.fetch_report_rows(session, voucher_id, party, page.after, page.limit + 1)
+    movements, next_cursor = page.page(fetched, lambda row: (row.block_number, row.log_index))
+    addresses = {m.payee_address or m.payer_address for m in movements}
     known = participants_repository.fetch_participants_by_addresses(session, {a for a in addresses if a})
-
-    def total(kind: str) -> int:
-        return sum(m.cash_minor for m in movements if m.kind == kind)
-
     rows = [
         ReportRow(
             kind=m.kind,
             token_id=m.token_id,
-            party=participant_ref(party, known) if (party := m.payee_address or m.payer_address) else None,
+            party=participant_ref(other, known) if (other := m.payee_address or m.payer_address) else None,
             cash=format_minor(m.cash_minor, currency),
             value_redeemed=format_minor(m.value_minor, currency),
             transaction_hash=m.transaction_hash,
@@ -329,13 +314,25 @@ def build_report(session: Session, runtime: Runtime, caller: Caller, voucher_id:
         voucher_id=voucher_id,
         currency=voucher.currency,
         face_value=format_minor(voucher.face_value_minor, currency),
-        status=compute_status(runtime, voucher),
-        funded=format_minor(total("settlement_funding"), currency),
-        paid_at_maturity=format_minor(total("settlement_payment"), currency),
-        paid_early=format_minor(total("early_payment"), currency),
+        status=voucher_status(runtime.settings, voucher, fetch_ledger_now(runtime)),
+        funded=format_minor(totals.get("settlement_funding", 0), currency),
+        paid_at_maturity=format_minor(totals.get("settlement_payment", 0), currency),
+        paid_early=format_minor(totals.get("early_payment", 0), currency),
         outstanding=format_minor(voucher.face_value_minor - voucher.redeemed_minor, currency),
         rows=rows,
+        next_cursor=next_cursor,
     )
+
+
+# A cell a spreadsheet would read as a formula (OWASP, CSV injection): these first characters start one.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: object) -> object:
+    """A text cell that would start a formula gets a leading apostrophe, so it is shown as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def render_report_csv(report: SettlementReport) -> str:
@@ -359,7 +356,8 @@ def render_report_csv(report: SettlementReport) -> str:
     )
     for row in report.rows:
         writer.writerow(
-            [
+            neutralise_cell(cell)
+            for cell in [
                 report.voucher_id,
                 row.kind,
                 row.token_id if row.token_id is not None else "",

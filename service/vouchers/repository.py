@@ -8,22 +8,28 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
-from service.db.models import Voucher, VoucherDocument
+from service.db.models import Note, Voucher, VoucherDocument
+from service.db.paging import fetch_after
 
 
 def fetch_voucher(session: Session, voucher_id: int) -> Voucher | None:
     return session.get(Voucher, voucher_id)
 
 
-def fetch_vouchers(
-    session: Session, ids: set[int] | None = None, obligor_address: str | None = None
+def fetch_vouchers(session: Session, ids: set[int]) -> Sequence[Voucher]:
+    return session.scalars(select(Voucher).where(Voucher.id.in_(ids)).order_by(Voucher.id)).all()
+
+
+def fetch_visible_vouchers(
+    session: Session, viewer_address: str | None, after_id: int | None, limit: int
 ) -> Sequence[Voucher]:
+    """Vouchers by id after `after_id`: all (`viewer_address` None), or those whose obligor the viewer
+    is or of which it holds or has held a piece."""
     query = select(Voucher)
-    if ids is not None and obligor_address is not None:
-        query = query.where((Voucher.id.in_(ids)) | (Voucher.obligor_address == obligor_address))
-    elif ids is not None:
-        query = query.where(Voucher.id.in_(ids))
-    return session.scalars(query.order_by(Voucher.id)).all()
+    if viewer_address is not None:
+        held = select(Note.voucher_id).where(Note.holder_address == viewer_address)
+        query = query.where(Voucher.id.in_(held) | (Voucher.obligor_address == viewer_address))
+    return fetch_after(session, query, Voucher.id, after_id, limit)
 
 
 def fetch_documents(session: Session, voucher_ids: set[int]) -> dict[int, VoucherDocument]:

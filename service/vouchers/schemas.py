@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.common import Id, ParticipantRef, UtcDatetime
+from service.api.common import Amount, CurrencyCode, Id, IsoDate, ParticipantRef, Reference, UtcDatetime
+from service.domain.notes import PieceView
+from service.domain.vouchers import VoucherStatus
 
 
 class VoucherCreate(BaseModel):
@@ -16,15 +16,19 @@ class VoucherCreate(BaseModel):
         default=None, description="Required for admins; an obligor always issues on its own behalf."
     )
     holder_participant_id: Id = Field(description="The tier-1 supplier receiving the whole voucher.")
-    currency: str = Field(min_length=3, max_length=8, examples=["CNY"])
-    face_value: str = Field(examples=["100000000.00"])
-    minimum_unit: str = Field(
+    currency: CurrencyCode
+    face_value: Amount = Field(examples=["100000000.00"])
+    minimum_unit: Amount = Field(
         examples=["1000000.00"], description="Every transfer is a whole multiple of this."
     )
-    due_date: date = Field(description="Maturity date; the voucher falls due at 00:00 UTC that day.")
-    invoice_references: list[str] = Field(min_length=1, max_length=100, examples=[["INV-2026-0001"]])
+    due_date: IsoDate = Field(description="Maturity date; the voucher falls due at 00:00 UTC that day.")
+    invoice_references: list[Reference] = Field(
+        min_length=1, max_length=50, examples=[["INV-2026-0001"]], description="1 to 50 references."
+    )
     document_hash: str = Field(
-        pattern=r"^0x[0-9a-fA-F]{64}$", description="SHA-256 or keccak of the voucher document."
+        max_length=66,
+        pattern=r"^0x[0-9a-fA-F]{64}$",
+        description="SHA-256 or keccak of the voucher document.",
     )
 
 
@@ -38,7 +42,7 @@ class VoucherOut(BaseModel):
     unit_count: int
     outstanding: str
     redeemed: str
-    status: str
+    status: VoucherStatus
     issued_at: UtcDatetime
     due_at: UtcDatetime
     document_hash: str
@@ -47,36 +51,51 @@ class VoucherOut(BaseModel):
     issue_transaction_hash: str
 
 
+# Merges listed per piece of the lineage; `merged_in_count` says how many there were in all.
+MAX_INFLOWS_SHOWN = 10
+
+
 class LineageInflow(BaseModel):
     from_token_id: int
     amount: str
     transaction_hash: str
 
 
-class LineageNodeOut(BaseModel):
+class LineagePieceOut(BaseModel):
+    """One piece of the lineage; its place in the tree is `parent_token_id` (null for the root).
+
+    `view` says what is shown (docs/visibility.md): `full`, the piece as it is now; `provenance`, a piece
+    another participant holds that one of the viewer's pieces came from or went to, as it was created
+    (its holder then, the value it received), without its value now or its merges."""
+
     token_id: int
-    holder: ParticipantRef
-    value: str
+    view: PieceView
+    holder: ParticipantRef = Field(description="Its holder now (full), or whom it was created for.")
+    value: str | None = Field(description="What it holds now; null in the provenance view.")
     depth: int
     parent_token_id: int | None
     created_transaction_hash: str
     created_block_number: int
     received: str = Field(description="Value this piece received when it was created (or issued).")
-    merged_in: list[LineageInflow] = Field(description="Value merged into this piece after it was created.")
-    children: list[LineageNodeOut]
-
-
-class HolderTotal(BaseModel):
-    holder: ParticipantRef
-    amount: str
+    merged_in: list[LineageInflow] = Field(
+        description=f"The first {MAX_INFLOWS_SHOWN} merges of value into this piece after it was created."
+    )
+    merged_in_count: int | None = Field(
+        description="How many merges of value into this piece there were; null in the provenance view."
+    )
 
 
 class LineageOut(BaseModel):
+    """A voucher's pieces as a flat list by token id, one page at a time: a tree of any depth the
+    contract allows (up to 65,535) is its pieces with their parents' ids."""
+
     voucher_id: int
     currency: str
     face_value: str
     outstanding: str
     total_held: str
-    piece_count: int
-    holders: list[HolderTotal]
-    roots: list[LineageNodeOut]
+    piece_count: int | None = Field(
+        description="Pieces holding value; null for a viewer who sees only part of the tree."
+    )
+    pieces: list[LineagePieceOut] = Field(description="The pieces the caller may see, by token id.")
+    next_cursor: str | None = Field(description="Pass it as `cursor` for the next page; null on the last.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
@@ -12,11 +12,12 @@ from service.api.acting import act_as_service
 from service.api.answers import Answer, responds_to
 from service.api.auth import Caller
 from service.api.common import participant_ref
+from service.api.pagination import Page, PageRequest
 from service.api.submit import await_outcome, require_effect, submit
-from service.db.models import Participant, ValueMovement, Voucher, VoucherDocument
-from service.domain.money import fetch_currency, format_minor, parse_amount_minor
-from service.domain.notes import LineageNode, build_lineage, compute_holdings_by_holder, compute_outstanding
-from service.domain.vouchers import compute_issuance_terms
+from service.db.models import Note, Participant, ValueMovement, Voucher, VoucherDocument
+from service.domain.money import Currency, fetch_currency, format_minor, parse_amount_minor
+from service.domain.notes import PieceView, compute_piece_view
+from service.domain.vouchers import VoucherStatus, compute_issuance_terms, compute_voucher_status
 from service.errors import (
     Forbidden,
     InvalidRequest,
@@ -24,15 +25,18 @@ from service.errors import (
     ParticipantNotVerified,
     VoucherNotFound,
 )
+from service.ledger.clock import fetch_ledger_now
 from service.notes import repository as notes_repository
+from service.notes.repository import Creation
 from service.participants import repository as participants_repository
 from service.runtime import Runtime
+from service.settings import Settings
 from service.vouchers import repository
 from service.vouchers.schemas import (
-    HolderTotal,
+    MAX_INFLOWS_SHOWN,
     LineageInflow,
-    LineageNodeOut,
     LineageOut,
+    LineagePieceOut,
     VoucherCreate,
     VoucherOut,
 )
@@ -81,7 +85,7 @@ def issue_voucher(session: Session, runtime: Runtime, caller: Caller, body: Vouc
         parse_amount_minor(body.face_value, currency, field="face_value"),
         parse_amount_minor(body.minimum_unit, currency, field="minimum_unit"),
         body.due_date,
-        datetime.fromtimestamp(runtime.chain.fetch_time(), UTC),
+        fetch_ledger_now(runtime),
     )
     calldata = runtime.chain.contracts.note.calldata(
         "issue",
@@ -104,7 +108,7 @@ def issue_voucher(session: Session, runtime: Runtime, caller: Caller, body: Vouc
         runtime, [intent], participant_id=caller.participant_id, session=session, also=record_documents
     )
     operations = await_outcome(runtime, operation_ids)
-    require_effect(operations)
+    require_effect(runtime, operations)
     return voucher_of(operations[0])
 
 
@@ -114,10 +118,10 @@ def voucher_of(operation: OperationView) -> int:
 
 
 @responds_to(ISSUE_KIND)
-def answer_issue(_runtime: Runtime, session: Session, operations: Sequence[OperationView]) -> Answer:
+def answer_issue(runtime: Runtime, session: Session, operations: Sequence[OperationView]) -> Answer:
     voucher = repository.fetch_voucher(session, voucher_of(operations[0]))
     assert voucher is not None
-    [out] = to_outs(session, [voucher])
+    [out] = to_outs(session, runtime, [voucher])
     return 201, out.model_dump(mode="json")
 
 
@@ -136,7 +140,18 @@ def can_view_voucher(session: Session, caller: Caller, voucher: Voucher) -> bool
     return notes_repository.holds_piece_of(session, caller.address, voucher.id)
 
 
-def to_outs(session: Session, vouchers: Sequence[Voucher]) -> list[VoucherOut]:
+def voucher_status(settings: Settings, voucher: Voucher, now: datetime) -> VoucherStatus:
+    """The voucher's lifecycle status by the ledger's clock, as its notes and settlement show it too."""
+    return compute_voucher_status(
+        voucher.due_at.replace(tzinfo=UTC),
+        now,
+        timedelta(seconds=settings.settlement_grace_seconds),
+        timedelta(seconds=settings.settlement_default_after_seconds),
+        voucher.face_value_minor - voucher.redeemed_minor,
+    )
+
+
+def to_outs(session: Session, runtime: Runtime, vouchers: Sequence[Voucher]) -> list[VoucherOut]:
     """The vouchers' answers, with their documents and parties read once for all of them."""
     documents = repository.fetch_documents(session, {voucher.id for voucher in vouchers})
     known = participants_repository.fetch_participants_by_addresses(
@@ -147,10 +162,16 @@ def to_outs(session: Session, vouchers: Sequence[Voucher]) -> list[VoucherOut]:
             for address in (voucher.obligor_address, voucher.initial_holder_address)
         },
     )
-    return [to_out(voucher, documents.get(voucher.id), known) for voucher in vouchers]
+    now = fetch_ledger_now(runtime)
+    return [
+        to_out(voucher, documents.get(voucher.id), known, voucher_status(runtime.settings, voucher, now))
+        for voucher in vouchers
+    ]
 
 
-def to_out(voucher: Voucher, document: VoucherDocument | None, known: dict[str, Participant]) -> VoucherOut:
+def to_out(
+    voucher: Voucher, document: VoucherDocument | None, known: dict[str, Participant], status: VoucherStatus
+) -> VoucherOut:
     currency = fetch_currency(voucher.currency)
     # Face less redeemed equals the sum of the pieces (the contract's invariant; `reconcile` checks it).
     outstanding = voucher.face_value_minor - voucher.redeemed_minor
@@ -164,7 +185,7 @@ def to_out(voucher: Voucher, document: VoucherDocument | None, known: dict[str, 
         unit_count=voucher.face_value_minor // voucher.unit_minor,
         outstanding=format_minor(outstanding, currency),
         redeemed=format_minor(voucher.redeemed_minor, currency),
-        status=voucher.status,
+        status=status,
         issued_at=voucher.issued_at,
         due_at=voucher.due_at,
         document_hash=voucher.document_hash,
@@ -174,73 +195,88 @@ def to_out(voucher: Voucher, document: VoucherDocument | None, known: dict[str, 
     )
 
 
-def read_voucher(session: Session, caller: Caller, voucher_id: int) -> VoucherOut:
-    [out] = to_outs(session, [require_visible_voucher(session, caller, voucher_id)])
+def read_voucher(session: Session, runtime: Runtime, caller: Caller, voucher_id: int) -> VoucherOut:
+    [out] = to_outs(session, runtime, [require_visible_voucher(session, caller, voucher_id)])
     return out
 
 
-def list_vouchers(session: Session, caller: Caller) -> list[VoucherOut]:
-    if caller.is_admin:
-        vouchers = repository.fetch_vouchers(session)
-    else:
-        held = notes_repository.fetch_voucher_ids_held_by(session, caller.address)
-        vouchers = repository.fetch_vouchers(session, ids=held, obligor_address=caller.address)
-    return to_outs(session, vouchers)
+def list_vouchers(session: Session, runtime: Runtime, caller: Caller, page: PageRequest) -> Page[VoucherOut]:
+    viewer = None if caller.is_admin else caller.address
+    fetched = repository.fetch_visible_vouchers(session, viewer, page.after_id, page.limit + 1)
+    vouchers, next_cursor = page.page(fetched, lambda voucher: (voucher.id,))
+    return Page(items=to_outs(session, runtime, vouchers), next_cursor=next_cursor)
 
 
-def read_lineage(session: Session, caller: Caller, voucher_id: int) -> LineageOut:
+def sees_whole_tree(caller: Caller, voucher: Voucher) -> bool:
+    """Administrators and the voucher's obligor see every piece of it (docs/visibility.md)."""
+    return caller.is_admin or caller.address == voucher.obligor_address
+
+
+def read_lineage(session: Session, caller: Caller, voucher_id: int, page: PageRequest) -> LineageOut:
+    """The pieces the caller may see (docs/visibility.md), a page at a time."""
     voucher = require_visible_voucher(session, caller, voucher_id)
-    notes = notes_repository.fetch_notes_of_voucher(session, voucher_id)
     currency = fetch_currency(voucher.currency)
-    pieces = [notes_repository.to_piece(note) for note in notes]
-    by_token = {note.token_id: note for note in notes}
-    movements = notes_repository.fetch_movements_of_voucher(session, voucher_id)
-    known = participants_repository.fetch_participants_by_addresses(
-        session, {note.holder_address for note in notes}
+    whole_tree = sees_whole_tree(caller, voucher)
+    total_held_minor, piece_count = notes_repository.fetch_voucher_totals(session, voucher_id)
+    viewer = None if whole_tree else caller.address
+    fetched = notes_repository.fetch_notes_of_voucher(
+        session, voucher_id, viewer, page.after_id, page.limit + 1
     )
-    created_with: dict[int, int] = {}
-    merged_in: dict[int, list[ValueMovement]] = {}
-    for movement in movements:
-        if movement.kind in ("issue", "split") and movement.to_token_id is not None:
-            created_with[movement.to_token_id] = movement.value_minor
-        elif movement.kind == "merge" and movement.to_token_id is not None:
-            merged_in.setdefault(movement.to_token_id, []).append(movement)
-
-    def render(node: LineageNode) -> LineageNodeOut:
-        note = by_token[node.piece.token_id]
-        return LineageNodeOut(
-            token_id=note.token_id,
-            holder=participant_ref(note.holder_address, known),
-            value=format_minor(note.value_minor, currency),
-            depth=note.depth,
-            parent_token_id=note.parent_token_id,
-            created_transaction_hash=note.created_transaction_hash,
-            created_block_number=note.created_block_number,
-            received=format_minor(created_with.get(note.token_id, 0), currency),
-            merged_in=[
-                LineageInflow(
-                    from_token_id=movement.from_token_id or 0,
-                    amount=format_minor(movement.value_minor, currency),
-                    transaction_hash=movement.transaction_hash,
-                )
-                for movement in merged_in.get(note.token_id, [])
-            ],
-            children=[render(child) for child in node.children],
+    notes, next_cursor = page.page(fetched, lambda note: (note.token_id,))
+    token_ids = {note.token_id for note in notes}
+    creations = notes_repository.fetch_creations(session, token_ids)
+    merges = notes_repository.fetch_merges_into(session, token_ids, MAX_INFLOWS_SHOWN)
+    addresses = {note.holder_address for note in notes} | {made.holder_address for made in creations.values()}
+    known = participants_repository.fetch_participants_by_addresses(session, addresses)
+    pieces = []
+    for note in notes:
+        view = compute_piece_view(
+            sees_whole_tree=whole_tree, holder_address=note.holder_address, viewer_address=caller.address
         )
-
-    holdings = compute_holdings_by_holder(pieces)
-    total = compute_outstanding(pieces)
+        created = creations.get(note.token_id, Creation(0, note.holder_address))
+        pieces.append(
+            _lineage_piece(note, view, created, merges.get(note.token_id, ([], 0)), known, currency)
+        )
     return LineageOut(
         voucher_id=voucher.id,
         currency=voucher.currency,
         face_value=format_minor(voucher.face_value_minor, currency),
         outstanding=format_minor(voucher.face_value_minor - voucher.redeemed_minor, currency),
-        total_held=format_minor(total, currency),
-        piece_count=sum(1 for piece in pieces if piece.value_minor > 0),
-        holders=[
-            HolderTotal(holder=participant_ref(address, known), amount=format_minor(amount, currency))
-            for address, amount in sorted(holdings.items(), key=lambda item: -item[1])
-            if amount > 0
+        total_held=format_minor(total_held_minor, currency),
+        piece_count=piece_count if whole_tree else None,
+        pieces=pieces,
+        next_cursor=next_cursor,
+    )
+
+
+def _lineage_piece(
+    note: Note,
+    view: PieceView,
+    created: Creation,
+    merges: tuple[list[ValueMovement], int],
+    known: dict[str, Participant],
+    currency: Currency,
+) -> LineagePieceOut:
+    """A piece as `view` shows it: as it is now (full), or as it was created (provenance)."""
+    full = view is PieceView.FULL
+    merged_in, merged_in_count = merges
+    return LineagePieceOut(
+        token_id=note.token_id,
+        view=view,
+        holder=participant_ref(note.holder_address if full else created.holder_address, known),
+        value=format_minor(note.value_minor, currency) if full else None,
+        depth=note.depth,
+        parent_token_id=note.parent_token_id,
+        created_transaction_hash=note.created_transaction_hash,
+        created_block_number=note.created_block_number,
+        received=format_minor(created.value_minor, currency),
+        merged_in=[
+            LineageInflow(
+                from_token_id=movement.from_token_id or 0,
+                amount=format_minor(movement.value_minor, currency),
+                transaction_hash=movement.transaction_hash,
+            )
+            for movement in (merged_in if full else [])
         ],
-        roots=[render(root) for root in build_lineage(pieces)],
+        merged_in_count=merged_in_count if full else None,
     )

@@ -267,6 +267,9 @@ def journal_relay(
 ) -> int:
     """Journals a relay transaction and the operations it carries, before it is sent."""
     now = datetime.now(UTC)
+    relay_id = _journal_again(connection, transaction_hash, operation_ids, now)
+    if relay_id is not None:
+        return relay_id
     relay_id = connection.execute(
         insert(RelayTransaction).returning(RelayTransaction.id),
         {
@@ -280,15 +283,54 @@ def journal_relay(
             "updated_at": now,
         },
     ).scalar_one()
-    connection.execute(
-        insert(RelayCarriage),
-        [{"relay_transaction_id": relay_id, "operation_id": op_id} for op_id in operation_ids],
-    )
+    _carry(connection, relay_id, operation_ids, relays=0 if replaces_id else 1)
+    return int(relay_id)
+
+
+def _carry(
+    connection: Connection,
+    relay_id: int,
+    operation_ids: Sequence[int],
+    relays: int,
+    carried: frozenset[int] = frozenset(),
+) -> None:
+    """Records that the relay transaction carries these operations (but those `carried` already), each
+    relayed `relays` more times."""
+    new = [op_id for op_id in operation_ids if op_id not in carried]
+    if new:
+        connection.execute(
+            insert(RelayCarriage),
+            [{"relay_transaction_id": relay_id, "operation_id": op_id} for op_id in new],
+        )
     connection.execute(
         update(Operation)
         .where(Operation.id.in_(list(operation_ids)))
-        .values(relay_count=Operation.relay_count + (0 if replaces_id else 1))
+        .values(relay_count=Operation.relay_count + relays)
     )
+
+
+def _journal_again(
+    connection: Connection, transaction_hash: str, operation_ids: Sequence[int], now: datetime
+) -> int | None:
+    """The journalled relay transaction with this hash, sent again, if there is one. Signing is
+    deterministic, so the same relayer nonce, fees and operations give the same transaction: after a
+    reorganisation lost it, relaying the same operations again at the same nonce signs it anew."""
+    relay_id = connection.execute(
+        select(RelayTransaction.id).where(RelayTransaction.transaction_hash == transaction_hash)
+    ).scalar()
+    if relay_id is None:
+        return None
+    connection.execute(
+        update(RelayTransaction)
+        .where(RelayTransaction.id == relay_id)
+        .values(state="sent", block_number=None, updated_at=now)
+    )
+    carried = set(
+        connection.execute(
+            select(RelayCarriage.operation_id).where(RelayCarriage.relay_transaction_id == relay_id)
+        ).scalars()
+    )
+    _carry(connection, relay_id, operation_ids, relays=1, carried=frozenset(carried))
     return int(relay_id)
 
 

@@ -123,3 +123,16 @@ abstract contract NoteTestBase is CascadeTest {
     }
 
 }
+
+/// @dev Tests that start from two pieces of the default voucher: alice's root and bob's 100 units.
+abstract contract TwoPiecesTestBase is NoteTestBase {
+    uint256 internal slot;
+    uint256 internal rootId;
+    uint256 internal bobId;
+
+    function setUp() public virtual override {
+        super.setUp();
+        (slot, rootId) = _issueToAlice();
+        bobId = _split(alice, rootId, bob, 100 * UNIT);
+    }
+}

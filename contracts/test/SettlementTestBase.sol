@@ -48,12 +48,19 @@ abstract contract SettlementTestBase is CascadeTest {
     EarlyPaymentProgram internal programme;
     SettlementVault internal vault;
 
-    address internal admin = makeAddr("admin");
-    address internal issuer = makeAddr("issuer");
-    address internal agent = makeAddr("agent");
-    address internal oracle = makeAddr("oracle");
-    address internal pauser = makeAddr("pauser");
-    address internal minter = makeAddr("minter");
+    /// @dev One key per role, as the service holds them (signing forward requests).
+    address internal admin;
+    uint256 internal adminKey;
+    address internal issuer;
+    uint256 internal issuerKey;
+    address internal agent;
+    uint256 internal agentKey;
+    address internal oracle;
+    uint256 internal oracleKey;
+    address internal pauser;
+    uint256 internal pauserKey;
+    address internal minter;
+    uint256 internal minterKey;
     address internal outsider = makeAddr("outsider");
     address internal obligor;
     uint256 internal obligorKey;
@@ -72,6 +79,12 @@ abstract contract SettlementTestBase is CascadeTest {
 
     function setUp() public virtual {
         vm.warp(START);
+        (admin, adminKey) = makeAddrAndKey("admin");
+        (issuer, issuerKey) = makeAddrAndKey("issuer");
+        (agent, agentKey) = makeAddrAndKey("agent");
+        (oracle, oracleKey) = makeAddrAndKey("oracle");
+        (pauser, pauserKey) = makeAddrAndKey("pauser");
+        (minter, minterKey) = makeAddrAndKey("minter");
         (obligor, obligorKey) = makeAddrAndKey("obligor");
         (supplierA, supplierAKey) = makeAddrAndKey("supplierA");
         (supplierB, supplierBKey) = makeAddrAndKey("supplierB");

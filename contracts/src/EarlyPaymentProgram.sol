@@ -141,7 +141,17 @@ contract EarlyPaymentProgram is IEarlyPaymentProgram, CashTokenDirectory, Reentr
         IFxRateDirectory.FxRate memory rate
     ) private {
         emit EarlyPaymentTaken(
-            programmeId, tokenId, holder, value, price, amount, days_, rate.answer, rate.decimals, rate.roundId, rate.updatedAt
+            programmeId,
+            tokenId,
+            holder,
+            value,
+            price,
+            amount,
+            days_,
+            rate.answer,
+            rate.decimals,
+            rate.roundId,
+            rate.updatedAt
         );
     }
 
@@ -179,9 +189,8 @@ contract EarlyPaymentProgram is IEarlyPaymentProgram, CashTokenDirectory, Reentr
         Programme storage p = _requireProgramme(programmeId);
         (price, days_) = _price(p, value);
         IReceivableNote.Voucher memory voucher = _note.voucherOf(p.slot);
-        amount = FxMath.toSettlement(
-            price, _fx.rateOf(voucher.currency, voucher.settlementCurrency), Math.Rounding.Ceil
-        );
+        amount =
+            FxMath.toSettlement(price, _fx.rateOf(voucher.currency, voucher.settlementCurrency), Math.Rounding.Ceil);
     }
 
     /// @notice The note whose value the programmes redeem.

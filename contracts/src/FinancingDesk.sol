@@ -165,7 +165,9 @@ contract FinancingDesk is IFinancingDesk, CashTokenDirectory, EIP712, Reentrancy
         if (holder != quote.seller) revert FinancingSellerNotHolder(quote.tokenId, quote.seller, holder);
         slot = _note.slotOf(quote.tokenId);
         IReceivableNote.Voucher memory voucher = _note.voucherOf(slot);
-        if (voucher.status != IReceivableNote.VoucherStatus.Active) revert FinancingVoucherNotActive(slot, voucher.status);
+        if (voucher.status != IReceivableNote.VoucherStatus.Active) {
+            revert FinancingVoucherNotActive(slot, voucher.status);
+        }
         if (block.timestamp >= voucher.maturityAt) {
             revert FinancingVoucherMatured(slot, voucher.maturityAt, block.timestamp);
         }
@@ -174,7 +176,9 @@ contract FinancingDesk is IFinancingDesk, CashTokenDirectory, EIP712, Reentrancy
             revert FinancingCashTokenMismatch(voucher.settlementCurrency, address(cash), quote.cashToken);
         }
         uint8 milestone = _logistics.milestoneOf(slot);
-        if (milestone < quote.requiredMilestone) revert FinancingMilestoneNotReached(slot, quote.requiredMilestone, milestone);
+        if (milestone < quote.requiredMilestone) {
+            revert FinancingMilestoneNotReached(slot, quote.requiredMilestone, milestone);
+        }
         uint8 sellerRole = _note.registry().identityOf(quote.seller).role;
         advance = sellerRole != _ROLE_FINANCIER && sellerRole != _ROLE_INVESTOR;
         if (advance && milestone < DELIVERED) {

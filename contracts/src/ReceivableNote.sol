@@ -94,11 +94,7 @@ contract ReceivableNote is NoteBase, Proxy {
     }
 
     /// @notice ERC-721: as transferFrom, then runs `to`'s ERC-721 receiver hook with `data`.
-    function safeTransferFrom(address from, address to, uint256 tokenId, bytes calldata data)
-        external
-        payable
-        noEther
-    {
+    function safeTransferFrom(address from, address to, uint256 tokenId, bytes calldata data) external payable noEther {
         _safeTransferToken(from, to, tokenId, data);
     }
 
@@ -163,12 +159,7 @@ contract ReceivableNote is NoteBase, Proxy {
     /// @notice ERC-3525 slot approval: makes `operator` an operator for all of `owner`'s pieces of voucher
     ///         `slot` (moving their value and whole pieces, approving for them), or stops it.
     /// @dev By `owner` or an operator for all of `owner`'s pieces.
-    function setApprovalForSlot(address owner, uint256 slot, address operator, bool approved)
-        external
-        payable
-       
-        noEther
-    {
+    function setApprovalForSlot(address owner, uint256 slot, address operator, bool approved) external payable noEther {
         address caller = _msgSender();
         if (caller != owner && !_operatorApprovals[owner][caller]) revert NoteSlotApprovalUnauthorized(caller, owner);
         if (operator == owner) revert NoteApprovalToHolder(owner);

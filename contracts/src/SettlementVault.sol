@@ -49,7 +49,9 @@ contract SettlementVault is ISettlementVault, CashTokenDirectory, ReentrancyGuar
         uint256 graceSeconds_,
         uint256 defaultAfterSeconds_
     ) CascadeAccess(trustedForwarder_, admin, adminTransferDelay) {
-        if (address(note_) == address(0) || address(fx_) == address(0)) revert SettlementZeroAddress();
+        if (address(note_) == address(0) || address(fx_) == address(0)) {
+            revert SettlementZeroAddress();
+        }
         _note = note_;
         _registry = note_.registry();
         _fx = fx_;

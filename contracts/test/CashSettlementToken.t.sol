@@ -3,8 +3,9 @@ pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
-import {IAccessControlDefaultAdminRules} from
-    "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
+import {
+    IAccessControlDefaultAdminRules
+} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
 import {SettlementToken} from "../src/SettlementToken.sol";
 import {ISettlementToken} from "../src/interfaces/ISettlementToken.sol";
 import {ICashTokenDirectory} from "../src/interfaces/ICashTokenDirectory.sol";
@@ -32,7 +33,9 @@ contract CashSettlementTokenTest is SettlementTestBase {
 
     function test_RevertWhen_ConstructorAdminIsZero() public {
         vm.expectRevert(
-            abi.encodeWithSelector(IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, address(0))
+            abi.encodeWithSelector(
+                IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, address(0)
+            )
         );
         new SettlementToken("Cascade CNY", "cCNY", 2, address(forwarder), address(0), ADMIN_DELAY);
     }

@@ -109,7 +109,19 @@ contract CrossBorderTest is SettlementTestBase {
         assertEq(amount, 349_049_739);
         vm.expectEmit(address(desk));
         emit IFinancingDesk.QuoteExecuted(
-            financier, supplierA, tokenA, 2, CAP, 49_000_050, address(cny), 1, amount, uint256(USD_CNY), FX_DECIMALS, 1, START
+            financier,
+            supplierA,
+            tokenA,
+            2,
+            CAP,
+            49_000_050,
+            address(cny),
+            1,
+            amount,
+            uint256(USD_CNY),
+            FX_DECIMALS,
+            1,
+            START
         );
         vm.prank(supplierA);
         desk.executeQuote(quote, signature);
@@ -185,7 +197,9 @@ contract CrossBorderTest is SettlementTestBase {
         vm.warp(block.timestamp + FX_MAX_AGE + 1);
         vm.prank(supplierA);
         vm.expectRevert(
-            abi.encodeWithSelector(IFxRateDirectory.FxRateStale.selector, USD, CNY, 1, START, FX_MAX_AGE, block.timestamp)
+            abi.encodeWithSelector(
+                IFxRateDirectory.FxRateStale.selector, USD, CNY, 1, START, FX_MAX_AGE, block.timestamp
+            )
         );
         desk.executeQuote(quote, signature);
     }
@@ -232,7 +246,9 @@ contract CrossBorderTest is SettlementTestBase {
         vm.warp(block.timestamp + FX_MAX_AGE + 1);
         vm.prank(supplierA);
         vm.expectRevert(
-            abi.encodeWithSelector(IFxRateDirectory.FxRateStale.selector, USD, CNY, 1, START, FX_MAX_AGE, block.timestamp)
+            abi.encodeWithSelector(
+                IFxRateDirectory.FxRateStale.selector, USD, CNY, 1, START, FX_MAX_AGE, block.timestamp
+            )
         );
         programme.takeEarlyPayment(id, tokenA, 100);
 
@@ -352,7 +368,9 @@ contract CrossBorderTest is SettlementTestBase {
         vault.fund(slot, 1_000_000);
         vm.warp(maturityAt);
         vm.expectRevert(
-            abi.encodeWithSelector(IFxRateDirectory.FxRateStale.selector, USD, CNY, 1, START, FX_MAX_AGE, block.timestamp)
+            abi.encodeWithSelector(
+                IFxRateDirectory.FxRateStale.selector, USD, CNY, 1, START, FX_MAX_AGE, block.timestamp
+            )
         );
         vault.payout(slot, ids);
     }
@@ -365,7 +383,9 @@ contract CrossBorderTest is SettlementTestBase {
         vm.warp(block.timestamp + FX_MAX_AGE + 1);
         vm.prank(obligor);
         vm.expectRevert(
-            abi.encodeWithSelector(IFxRateDirectory.FxRateStale.selector, USD, CNY, 1, START, FX_MAX_AGE, block.timestamp)
+            abi.encodeWithSelector(
+                IFxRateDirectory.FxRateStale.selector, USD, CNY, 1, START, FX_MAX_AGE, block.timestamp
+            )
         );
         vault.fund(slot, 1);
     }

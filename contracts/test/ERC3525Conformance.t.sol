@@ -114,9 +114,7 @@ contract ERC3525ConformanceTest is NoteTestBase {
     function test_RevertWhen_ZeroValueByAStrangerWithoutAGrant() public {
         // An outsider must not mint empty pieces out of someone else's token.
         vm.prank(carol);
-        vm.expectRevert(
-            abi.encodeWithSelector(IReceivableNote.NoteInsufficientAllowance.selector, rootId, carol, 0, 0)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IReceivableNote.NoteInsufficientAllowance.selector, rootId, carol, 0, 0));
         note.transferFrom(rootId, carol, 0);
     }
 
@@ -268,7 +266,11 @@ contract ERC3525ConformanceTest is NoteTestBase {
     }
 
     function test_SetApprovalForSlot_ThroughTheForwarder() public {
-        _relay(aliceKey, address(note), abi.encodeCall(IERC3525SlotApprovable.setApprovalForSlot, (alice, slot, carol, true)));
+        _relay(
+            aliceKey,
+            address(note),
+            abi.encodeCall(IERC3525SlotApprovable.setApprovalForSlot, (alice, slot, carol, true))
+        );
         assertTrue(note.isApprovedForSlot(alice, slot, carol));
     }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {IAccessControlDefaultAdminRules} from
-    "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
+import {
+    IAccessControlDefaultAdminRules
+} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
 import {IFxRateDirectory} from "../src/interfaces/IFxRateDirectory.sol";
 import {ILogisticsOracle} from "../src/interfaces/ILogisticsOracle.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
@@ -78,7 +79,9 @@ contract FinancingDeskTest is SettlementTestBase {
 
     function test_RevertWhen_ConstructorAdminIsZero() public {
         vm.expectRevert(
-            abi.encodeWithSelector(IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, address(0))
+            abi.encodeWithSelector(
+                IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, address(0)
+            )
         );
         new FinancingDesk(note, fx, logistics, address(forwarder), address(0), ADMIN_DELAY);
     }
@@ -145,7 +148,19 @@ contract FinancingDeskTest is SettlementTestBase {
         vm.expectEmit(address(desk));
         // A domestic voucher records the identity rate: 1, decimals 0, round 0, the trade's time.
         emit IFinancingDesk.QuoteExecuted(
-            financier, supplierA, tokenA, expectedTokenId, VALUE, PRICE, address(cny), 1, PRICE, 1, 0, 0, block.timestamp
+            financier,
+            supplierA,
+            tokenA,
+            expectedTokenId,
+            VALUE,
+            PRICE,
+            address(cny),
+            1,
+            PRICE,
+            1,
+            0,
+            0,
+            block.timestamp
         );
         vm.prank(supplierA);
         uint256 financierTokenId = desk.executeQuote(quote, signature);

@@ -165,7 +165,9 @@ contract FxAndLogisticsTest is SettlementTestBase {
         fx.setFeed(USD, CNY, tooPrecise, 60);
         vm.expectRevert(abi.encodeWithSelector(IFxRateDirectory.FxInvalidMaxAge.selector, 0));
         fx.setFeed(USD, CNY, usdCnyFeed, 0);
-        vm.expectRevert(abi.encodeWithSelector(IFxRateDirectory.FxInvalidMaxAge.selector, uint256(type(uint32).max) + 1));
+        vm.expectRevert(
+            abi.encodeWithSelector(IFxRateDirectory.FxInvalidMaxAge.selector, uint256(type(uint32).max) + 1)
+        );
         fx.setFeed(USD, CNY, usdCnyFeed, uint256(type(uint32).max) + 1);
         vm.stopPrank();
     }

@@ -148,7 +148,8 @@ contract FxPaymentHandler is CommonBase, StdUtils {
 
     function fund(uint256 amountSeed) external {
         vm.prank(actors.obligor);
-        try vault.fund(slot, bound(amountSeed, 1, 2_000_000_000)) {} catch {
+        try vault.fund(slot, bound(amountSeed, 1, 2_000_000_000)) {}
+        catch {
             ghostRefused += 1;
         }
     }
@@ -185,7 +186,8 @@ contract FxPaymentHandler is CommonBase, StdUtils {
                 _checkAmount(amount, Math.mulDiv(price, rate, 10 ** decimals, Math.Rounding.Ceil));
             } else if (topic == IFinancingDesk.QuoteExecuted.selector) {
                 (,, uint256 price,,, uint256 amount, uint256 rate, uint8 decimals, uint80 round, uint256 at) = abi.decode(
-                    logs[i].data, (uint256, uint256, uint256, address, uint256, uint256, uint256, uint8, uint80, uint256)
+                    logs[i].data,
+                    (uint256, uint256, uint256, address, uint256, uint256, uint256, uint8, uint80, uint256)
                 );
                 _checkLatest(rate, decimals, round, at);
                 _checkAmount(amount, Math.mulDiv(price, rate, 10 ** decimals, Math.Rounding.Ceil));
@@ -199,7 +201,9 @@ contract FxPaymentHandler is CommonBase, StdUtils {
                     abi.decode(logs[i].data, (uint256, uint256, uint256, uint8, uint80, uint256));
                 (, int256 roundAnswer,,,) = feed.getRoundData(round);
                 bool sameRound = round == _roundFeedRound && rate == uint256(_roundFeedAnswer);
-                if (!sameRound || rate != uint256(roundAnswer) || decimals != feed.decimals()) ghostRateMismatches += 1;
+                if (!sameRound || rate != uint256(roundAnswer) || decimals != feed.decimals()) {
+                    ghostRateMismatches += 1;
+                }
                 _checkAmount(amount, Math.mulDiv(value, rate, 10 ** decimals, Math.Rounding.Floor));
             }
         }

@@ -227,32 +227,24 @@ contract NoteComplianceTest is TwoPiecesTestBase {
     function test_RevertWhen_MoveExceedsUnfrozenValue() public {
         _freezeValue(bobId, 60 * UNIT);
         vm.prank(bob);
-        vm.expectRevert(
-            abi.encodeWithSelector(INoteCompliance.NoteValueFrozen.selector, bobId, 40 * UNIT, 41 * UNIT)
-        );
+        vm.expectRevert(abi.encodeWithSelector(INoteCompliance.NoteValueFrozen.selector, bobId, 40 * UNIT, 41 * UNIT));
         note.transferFrom(bobId, carol, 41 * UNIT);
         vm.prank(bob);
-        vm.expectRevert(
-            abi.encodeWithSelector(INoteCompliance.NoteValueFrozen.selector, bobId, 40 * UNIT, 41 * UNIT)
-        );
+        vm.expectRevert(abi.encodeWithSelector(INoteCompliance.NoteValueFrozen.selector, bobId, 40 * UNIT, 41 * UNIT));
         note.transferFrom(bobId, rootId, 41 * UNIT);
     }
 
     function test_RevertWhen_PieceWithFrozenValueChangesHands() public {
         _freezeValue(bobId, UNIT);
         vm.prank(bob);
-        vm.expectRevert(
-            abi.encodeWithSelector(INoteCompliance.NoteValueFrozen.selector, bobId, 99 * UNIT, 100 * UNIT)
-        );
+        vm.expectRevert(abi.encodeWithSelector(INoteCompliance.NoteValueFrozen.selector, bobId, 99 * UNIT, 100 * UNIT));
         note.transferFrom(bob, carol, bobId);
     }
 
     function test_RevertWhen_RedeemBeyondUnfrozenValue() public {
         _freezeValue(bobId, 60 * UNIT);
         vm.prank(redeemer);
-        vm.expectRevert(
-            abi.encodeWithSelector(INoteCompliance.NoteValueFrozen.selector, bobId, 40 * UNIT, 50 * UNIT)
-        );
+        vm.expectRevert(abi.encodeWithSelector(INoteCompliance.NoteValueFrozen.selector, bobId, 40 * UNIT, 50 * UNIT));
         note.redeem(bobId, 50 * UNIT);
         vm.prank(redeemer);
         note.redeem(bobId, 40 * UNIT);
@@ -885,7 +877,9 @@ contract NoteComplianceTest is TwoPiecesTestBase {
         );
         note.transferFrom(rootId, carol, UNIT);
         vm.prank(bob);
-        vm.expectRevert(abi.encodeWithSelector(IReceivableNote.NoteParticipantKycExpired.selector, bob, block.timestamp));
+        vm.expectRevert(
+            abi.encodeWithSelector(IReceivableNote.NoteParticipantKycExpired.selector, bob, block.timestamp)
+        );
         note.transferFrom(bobId, rootId, UNIT);
         // A renewed KYC restores both.
         _verify(bob);

@@ -29,7 +29,6 @@ abstract contract NoteTestBase is CascadeTest {
     ///      _limits 9); checked by a test through the token layout.
     uint256 internal constant TOKENS_MAPPING_SLOT = 10;
 
-
     ParticipantRegistry internal registry;
     /// @dev The note at its address, typed with its whole interface (both code halves).
     ICascadeNote internal note;
@@ -77,7 +76,11 @@ abstract contract NoteTestBase is CascadeTest {
     function _deployNote(IIdentityRegistry registry_) internal returns (ICascadeNote) {
         ReceivableNoteExtension extension = new ReceivableNoteExtension(registry_, DECIMALS, address(forwarder));
         return ICascadeNote(
-            payable(address(new ReceivableNote(NAME, SYMBOL, DECIMALS, registry_, address(forwarder), admin, ADMIN_DELAY, extension)))
+            payable(address(
+                    new ReceivableNote(
+                        NAME, SYMBOL, DECIMALS, registry_, address(forwarder), admin, ADMIN_DELAY, extension
+                    )
+                ))
         );
     }
 
@@ -121,7 +124,6 @@ abstract contract NoteTestBase is CascadeTest {
         vm.prank(pauser);
         note.pause();
     }
-
 }
 
 /// @dev Tests that start from two pieces of the default voucher: alice's root and bob's 100 units.

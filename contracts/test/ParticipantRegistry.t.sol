@@ -2,8 +2,9 @@
 pragma solidity ^0.8.24;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
-import {IAccessControlDefaultAdminRules} from
-    "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
+import {
+    IAccessControlDefaultAdminRules
+} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
 import {ParticipantRegistry} from "../src/ParticipantRegistry.sol";
 import {CascadeForwarder} from "../src/CascadeForwarder.sol";
 import {IIdentityRegistry} from "../src/interfaces/IIdentityRegistry.sol";
@@ -32,7 +33,6 @@ contract ParticipantRegistryTest is CascadeTest {
         registry.grantRole(COMPLIANCE_AGENT_ROLE, agent);
     }
 
-
     function _set(address account, bool verified, uint256 expiresAt, bytes2 country, uint8 role) internal {
         vm.prank(agent);
         registry.setIdentity(account, verified, expiresAt, country, role, REASON);
@@ -54,7 +54,9 @@ contract ParticipantRegistryTest is CascadeTest {
 
     function test_RevertWhen_ConstructorAdminIsZero() public {
         vm.expectRevert(
-            abi.encodeWithSelector(IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, address(0))
+            abi.encodeWithSelector(
+                IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, address(0)
+            )
         );
         new ParticipantRegistry(address(forwarder), address(0), DELAY);
     }
@@ -123,7 +125,9 @@ contract ParticipantRegistryTest is CascadeTest {
             IIdentityRegistry.setIdentity, (alice, true, block.timestamp + 1 days, bytes2("HK"), uint8(3), REASON)
         );
         vm.expectEmit(address(registry));
-        emit IIdentityRegistry.IdentityUpdated(alice, true, uint40(block.timestamp + 1 days), bytes2("HK"), 3, agent, REASON);
+        emit IIdentityRegistry.IdentityUpdated(
+            alice, true, uint40(block.timestamp + 1 days), bytes2("HK"), 3, agent, REASON
+        );
         _relay(agentKey, address(registry), data);
         assertTrue(registry.isVerified(alice));
     }
@@ -149,7 +153,9 @@ contract ParticipantRegistryTest is CascadeTest {
     function test_RevertWhen_SetIdentityVerifiedWithExpiredKyc() public {
         vm.prank(agent);
         vm.expectRevert(
-            abi.encodeWithSelector(IIdentityRegistry.RegistryInvalidKycExpiry.selector, block.timestamp, block.timestamp)
+            abi.encodeWithSelector(
+                IIdentityRegistry.RegistryInvalidKycExpiry.selector, block.timestamp, block.timestamp
+            )
         );
         registry.setIdentity(alice, true, block.timestamp, bytes2("CN"), 2, REASON);
     }
@@ -157,7 +163,9 @@ contract ParticipantRegistryTest is CascadeTest {
     function test_RevertWhen_SetIdentityKycExpiryAboveUint40() public {
         uint256 far = uint256(type(uint40).max) + 1;
         vm.prank(agent);
-        vm.expectRevert(abi.encodeWithSelector(IIdentityRegistry.RegistryInvalidKycExpiry.selector, far, block.timestamp));
+        vm.expectRevert(
+            abi.encodeWithSelector(IIdentityRegistry.RegistryInvalidKycExpiry.selector, far, block.timestamp)
+        );
         registry.setIdentity(alice, false, far, bytes2(0), 0, REASON);
     }
 

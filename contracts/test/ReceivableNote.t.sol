@@ -17,8 +17,9 @@ import {IReceivableNote} from "../src/interfaces/IReceivableNote.sol";
 import {IIdentityRegistry} from "../src/interfaces/IIdentityRegistry.sol";
 import {ICascadeNote} from "../src/interfaces/ICascadeNote.sol";
 import {ReceivableNoteExtension} from "../src/note/ReceivableNoteExtension.sol";
-import {IAccessControlDefaultAdminRules} from
-    "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
+import {
+    IAccessControlDefaultAdminRules
+} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
 import {IERC3525SlotApprovable} from "@solvprotocol/erc-3525/extensions/IERC3525SlotApprovable.sol";
 import {ERC3525ReceiverMock, ERC165OnlyHolder, ERC721ReceiverMock, NoInterfaceHolder} from "./mocks/ReceiverMocks.sol";
 
@@ -57,7 +58,9 @@ contract ReceivableNoteTest is NoteTestBase {
     function test_RevertWhen_ConstructorAdminIsZero() public {
         ReceivableNoteExtension extension = new ReceivableNoteExtension(registry, DECIMALS, address(forwarder));
         vm.expectRevert(
-            abi.encodeWithSelector(IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, address(0))
+            abi.encodeWithSelector(
+                IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, address(0)
+            )
         );
         new ReceivableNote(NAME, SYMBOL, DECIMALS, registry, address(forwarder), address(0), ADMIN_DELAY, extension);
     }
@@ -165,7 +168,8 @@ contract ReceivableNoteTest is NoteTestBase {
 
     function test_Issue_AcceptsLargestFaceValueAndMaturity() public {
         vm.prank(issuer);
-        (, uint256 tokenId) = note.issue(obligor, alice, CURRENCY, CURRENCY, type(uint96).max, 1, type(uint40).max, 0, DOC_HASH);
+        (, uint256 tokenId) =
+            note.issue(obligor, alice, CURRENCY, CURRENCY, type(uint96).max, 1, type(uint40).max, 0, DOC_HASH);
         assertEq(note.balanceOf(tokenId), type(uint96).max);
         assertEq(note.voucherOf(1).maturityAt, type(uint40).max);
     }
@@ -1484,7 +1488,8 @@ contract ReceivableNoteTest is NoteTestBase {
     function test_VoucherOf_And_OutstandingValueOf() public {
         (uint256 slot1,) = _issueToAlice();
         vm.prank(issuer);
-        (uint256 slot2,) = note.issue(alice, bob, bytes8("USD"), bytes8("USD"), 50_000, 1, maturity + 1, 0, bytes32(uint256(7)));
+        (uint256 slot2,) =
+            note.issue(alice, bob, bytes8("USD"), bytes8("USD"), 50_000, 1, maturity + 1, 0, bytes32(uint256(7)));
         IReceivableNote.Voucher memory v2 = note.voucherOf(slot2);
         assertEq(v2.obligor, alice);
         assertEq(v2.currency, bytes8("USD"));
@@ -1737,7 +1742,9 @@ contract ReceivableNoteTest is NoteTestBase {
         (uint256 slot, uint256 rootId) = _issueToAlice();
         uint256 bobToken = _split(alice, rootId, bob, UNIT);
         vm.warp(maturity + 1);
-        vm.expectRevert(abi.encodeWithSelector(IReceivableNote.NoteVoucherMatured.selector, slot, maturity, maturity + 1));
+        vm.expectRevert(
+            abi.encodeWithSelector(IReceivableNote.NoteVoucherMatured.selector, slot, maturity, maturity + 1)
+        );
         _merge(alice, rootId, bobToken, UNIT);
     }
 

@@ -2,8 +2,9 @@
 pragma solidity ^0.8.24;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
-import {IAccessControlDefaultAdminRules} from
-    "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
+import {
+    IAccessControlDefaultAdminRules
+} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {ERC2771Forwarder} from "@openzeppelin/contracts/metatx/ERC2771Forwarder.sol";
@@ -92,7 +93,9 @@ contract RolesAndAccessTest is SettlementTestBase {
         vm.warp(schedule - 1);
         vm.prank(successor);
         vm.expectRevert(
-            abi.encodeWithSelector(IAccessControlDefaultAdminRules.AccessControlEnforcedDefaultAdminDelay.selector, schedule)
+            abi.encodeWithSelector(
+                IAccessControlDefaultAdminRules.AccessControlEnforcedDefaultAdminDelay.selector, schedule
+            )
         );
         note.acceptDefaultAdminTransfer();
 
@@ -105,9 +108,15 @@ contract RolesAndAccessTest is SettlementTestBase {
 
     function test_AdminTransfer_ThroughTheForwarder() public {
         (address successor, uint256 successorKey) = makeAddrAndKey("successor");
-        _relay(adminKey, address(vault), abi.encodeCall(IAccessControlDefaultAdminRules.beginDefaultAdminTransfer, (successor)));
+        _relay(
+            adminKey,
+            address(vault),
+            abi.encodeCall(IAccessControlDefaultAdminRules.beginDefaultAdminTransfer, (successor))
+        );
         vm.warp(block.timestamp + ADMIN_DELAY + 1);
-        _relay(successorKey, address(vault), abi.encodeCall(IAccessControlDefaultAdminRules.acceptDefaultAdminTransfer, ()));
+        _relay(
+            successorKey, address(vault), abi.encodeCall(IAccessControlDefaultAdminRules.acceptDefaultAdminTransfer, ())
+        );
         assertEq(vault.defaultAdmin(), successor);
     }
 
@@ -166,7 +175,10 @@ contract RolesAndAccessTest is SettlementTestBase {
         _relay(
             issuerKey,
             address(note),
-            abi.encodeCall(ICascadeNote.issue, (obligor, supplierA, USD, CNY, 1_000_000, 100, block.timestamp + 1 days, 50_000, DOC_HASH))
+            abi.encodeCall(
+                ICascadeNote.issue,
+                (obligor, supplierA, USD, CNY, 1_000_000, 100, block.timestamp + 1 days, 50_000, DOC_HASH)
+            )
         );
         assertEq(note.voucherOf(1).settlementCurrency, CNY);
         assertEq(note.ownerOf(1), supplierA);
@@ -180,9 +192,13 @@ contract RolesAndAccessTest is SettlementTestBase {
         _relay(agentKey, address(note), abi.encodeCall(ICascadeNote.unfreezePartialValue, (tokenId, 100, REASON)));
         _relay(agentKey, address(note), abi.encodeCall(ICascadeNote.setTransferCap, (slot, 500, REASON)));
         _relay(
-            agentKey, address(note), abi.encodeCall(ICascadeNote.setTransferLimit, (supplierC, CNY, 500, 1 days, REASON))
+            agentKey,
+            address(note),
+            abi.encodeCall(ICascadeNote.setTransferLimit, (supplierC, CNY, 500, 1 days, REASON))
         );
-        _relay(agentKey, address(note), abi.encodeCall(ICascadeNote.forcedTransfer, (tokenId, supplierC, 1_000, REASON)));
+        _relay(
+            agentKey, address(note), abi.encodeCall(ICascadeNote.forcedTransfer, (tokenId, supplierC, 1_000, REASON))
+        );
         address fresh = makeAddr("fresh");
         _verify(fresh);
         uint256[] memory ids = new uint256[](1);
@@ -226,11 +242,19 @@ contract RolesAndAccessTest is SettlementTestBase {
     }
 
     function test_Forwarded_AdminConfigures() public {
-        _relay(adminKey, address(fx), abi.encodeCall(IFxRateDirectory.setFeed, (CNY, USD, AggregatorV3Interface(address(usdCnyFeed)), 60)));
+        _relay(
+            adminKey,
+            address(fx),
+            abi.encodeCall(IFxRateDirectory.setFeed, (CNY, USD, AggregatorV3Interface(address(usdCnyFeed)), 60))
+        );
         (AggregatorV3Interface feed,, uint256 maxAge) = fx.feedOf(CNY, USD);
         assertEq(address(feed), address(usdCnyFeed));
         assertEq(maxAge, 60);
-        _relay(adminKey, address(desk), abi.encodeCall(ICashTokenDirectory.setCashToken, (bytes8("EUR"), IERC20(address(cny)))));
+        _relay(
+            adminKey,
+            address(desk),
+            abi.encodeCall(ICashTokenDirectory.setCashToken, (bytes8("EUR"), IERC20(address(cny))))
+        );
         assertEq(address(desk.cashTokenOf(bytes8("EUR"))), address(cny));
         _relay(adminKey, address(vault), abi.encodeCall(ISettlementVault.setTerms, (1 days, 2 days)));
         assertEq(vault.graceSeconds(), 1 days);
@@ -241,8 +265,9 @@ contract RolesAndAccessTest is SettlementTestBase {
     }
 
     function test_RevertWhen_ForwardedByTheWrongRole() public {
-        ERC2771Forwarder.ForwardRequestData memory request =
-            _forwardRequest(pauserKey, address(note), abi.encodeCall(ICascadeNote.setAddressFrozen, (supplierA, true, REASON)));
+        ERC2771Forwarder.ForwardRequestData memory request = _forwardRequest(
+            pauserKey, address(note), abi.encodeCall(ICascadeNote.setAddressFrozen, (supplierA, true, REASON))
+        );
         vm.prank(relayer);
         vm.expectRevert(Errors.FailedCall.selector);
         forwarder.execute(request);

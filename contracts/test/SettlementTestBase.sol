@@ -36,7 +36,6 @@ abstract contract SettlementTestBase is CascadeTest {
     int256 internal constant USD_CNY = 712_345_678;
     uint256 internal constant FX_MAX_AGE = 1 hours;
 
-
     ParticipantRegistry internal registry;
     ICascadeNote internal note;
     SettlementToken internal cny;
@@ -249,5 +248,4 @@ abstract contract SettlementTestBase is CascadeTest {
         vm.prank(quote.seller);
         return desk.executeQuote(quote, signature);
     }
-
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {IAccessControlDefaultAdminRules} from
-    "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
+import {
+    IAccessControlDefaultAdminRules
+} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
 import {IFxRateDirectory} from "../src/interfaces/IFxRateDirectory.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
@@ -97,7 +98,9 @@ contract SettlementVaultTest is SettlementTestBase {
 
     function test_RevertWhen_ConstructorAdminIsZero() public {
         vm.expectRevert(
-            abi.encodeWithSelector(IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, address(0))
+            abi.encodeWithSelector(
+                IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, address(0)
+            )
         );
         new SettlementVault(note, fx, address(forwarder), address(0), ADMIN_DELAY, GRACE, DEFAULT_AFTER);
     }
@@ -160,7 +163,8 @@ contract SettlementVaultTest is SettlementTestBase {
 
     function test_Fund_KeepsTheFirstCashTokenWhenMappingChanges() public {
         _fund(100);
-        SettlementToken other = new SettlementToken("Cascade CNY v2", "cCNY2", 2, address(forwarder), admin, ADMIN_DELAY);
+        SettlementToken other =
+            new SettlementToken("Cascade CNY v2", "cCNY2", 2, address(forwarder), admin, ADMIN_DELAY);
         vm.prank(admin);
         vault.setCashToken(CNY, other);
         _fund(200);

@@ -100,9 +100,7 @@ contract TransferDryRunTest is TwoPiecesTestBase {
         uint256 balance = note.balanceOf(rootId);
         assertEq(_split(UNIT + 1), _bit(TransferCheck.NOT_UNIT_MULTIPLE));
         assertEq(_split(balance + UNIT), _bit(TransferCheck.INSUFFICIENT_VALUE));
-        assertEq(
-            _split(balance + 1), _bit(TransferCheck.INSUFFICIENT_VALUE) | _bit(TransferCheck.NOT_UNIT_MULTIPLE)
-        );
+        assertEq(_split(balance + 1), _bit(TransferCheck.INSUFFICIENT_VALUE) | _bit(TransferCheck.NOT_UNIT_MULTIPLE));
     }
 
     function test_CheckTransfer_CapAndRollingLimit() public {
@@ -136,9 +134,7 @@ contract TransferDryRunTest is TwoPiecesTestBase {
         note.redeem(bobId, 100 * UNIT);
         note.redeem(rootId, FACE - 100 * UNIT);
         vm.stopPrank();
-        assertEq(
-            _split(0), _bit(TransferCheck.VOUCHER_MATURED) | _bit(TransferCheck.VOUCHER_NOT_ACTIVE)
-        );
+        assertEq(_split(0), _bit(TransferCheck.VOUCHER_MATURED) | _bit(TransferCheck.VOUCHER_NOT_ACTIVE));
     }
 
     function test_CheckTransfer_MergeShape() public {
@@ -242,8 +238,13 @@ contract TransferDryRunTest is TwoPiecesTestBase {
         vm.prank(operator);
         bool ok;
         bytes memory err;
-        if (s.merge) (ok, err) = address(note).call(abi.encodeWithSignature("transferFrom(uint256,uint256,uint256)", bobId, rootId, value));
-        else (ok, err) = address(note).call(abi.encodeWithSignature("transferFrom(uint256,address,uint256)", bobId, carol, value));
+        if (s.merge) {
+            (ok, err) = address(note)
+                .call(abi.encodeWithSignature("transferFrom(uint256,uint256,uint256)", bobId, rootId, value));
+        } else {
+            (ok, err) = address(note)
+                .call(abi.encodeWithSignature("transferFrom(uint256,address,uint256)", bobId, carol, value));
+        }
         assertEq(ok, reasons == 0, "the dry run and the transfer disagree");
         if (!ok) assertTrue(_errorMatches(bytes4(err), reasons), "the error is not one of the reasons reported");
     }
@@ -252,7 +253,9 @@ contract TransferDryRunTest is TwoPiecesTestBase {
     function _arrange(Scenario memory s) internal returns (address operator) {
         vm.startPrank(agent);
         if (_rare(s.capUnits)) note.setTransferCap(slot, uint256(s.capUnits / 8 + 1) * UNIT, REASON);
-        if (_rare(s.limitUnits)) note.setTransferLimit(bob, CURRENCY, uint256(s.limitUnits / 8 + 1) * UNIT, 1 days, REASON);
+        if (_rare(s.limitUnits)) {
+            note.setTransferLimit(bob, CURRENCY, uint256(s.limitUnits / 8 + 1) * UNIT, 1 days, REASON);
+        }
         if (_rare(s.frozenUnits)) note.freezePartialValue(bobId, bound(s.frozenUnits / 8, 1, 100) * UNIT, REASON);
         if (_rare(s.tokenFrozen)) note.setTokenFrozen(bobId, true, REASON);
         if (_rare(s.senderFrozen)) note.setAddressFrozen(bob, true, REASON);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {IAccessControlDefaultAdminRules} from
-    "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
+import {
+    IAccessControlDefaultAdminRules
+} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
 import {IERC3525Metadata} from "@solvprotocol/erc-3525/extensions/IERC3525Metadata.sol";
 import {IERC3525SlotApprovable} from "@solvprotocol/erc-3525/extensions/IERC3525SlotApprovable.sol";
 import {IIdentityRegistry} from "./IIdentityRegistry.sol";
@@ -23,7 +24,6 @@ interface ICascadeNote is
     IAccessControlDefaultAdminRules
 {
     // ---------------------------------------------------------------- voucher layer
-
 
     /// @notice Issues a voucher of `faceValue` minor units of `currency` owed by `obligor`, all of it held
     ///         by `holder`, paid in `settlementCurrency` (equal to `currency` for a domestic voucher), with
@@ -55,7 +55,10 @@ interface ICascadeNote is
     function outstandingValueOf(uint256 slot) external view returns (uint256);
 
     /// @notice Lineage of `tokenId`: its parent (0 for a root), the voucher's root token and its depth.
-    function lineageOf(uint256 tokenId) external view returns (uint256 parentTokenId, uint256 rootTokenId, uint256 depth);
+    function lineageOf(uint256 tokenId)
+        external
+        view
+        returns (uint256 parentTokenId, uint256 rootTokenId, uint256 depth);
 
     /// @notice Whether `tokenId` exists (minted and not burned).
     function exists(uint256 tokenId) external view returns (bool);
@@ -70,7 +73,6 @@ interface ICascadeNote is
     function registry() external view returns (IIdentityRegistry);
 
     // ---------------------------------------------------------------- compliance controls
-
 
     /// @notice Freezes (`frozen`) or unfreezes `account` for `reason`. COMPLIANCE_AGENT_ROLE only.
     function setAddressFrozen(address account, bool frozen, bytes32 reason) external;

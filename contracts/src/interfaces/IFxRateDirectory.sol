@@ -34,7 +34,9 @@ interface IFxRateDirectory {
     /// @dev The feed of (`base`, `quote`) answered `answer` in round `roundId`: not a positive rate.
     error FxRateNotPositive(bytes8 base, bytes8 quote, uint80 roundId, int256 answer);
     /// @dev The feed's latest answer (round `roundId`, `updatedAt`) is older than `maxAgeSeconds` at `nowAt`.
-    error FxRateStale(bytes8 base, bytes8 quote, uint80 roundId, uint256 updatedAt, uint256 maxAgeSeconds, uint256 nowAt);
+    error FxRateStale(
+        bytes8 base, bytes8 quote, uint80 roundId, uint256 updatedAt, uint256 maxAgeSeconds, uint256 nowAt
+    );
 
     /// @notice Points (`base`, `quote`) at `feed` with a maximum answer age; the zero feed removes it.
     /// @dev DEFAULT_ADMIN_ROLE only. The feed's decimals are read once here (Chainlink's never change).

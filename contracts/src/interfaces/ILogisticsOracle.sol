@@ -9,7 +9,9 @@ pragma solidity ^0.8.24;
 interface ILogisticsOracle {
     /// @notice Emitted after `oracle` attested that voucher `slot` reached `milestone`, with `evidenceHash`
     ///         (e.g. the hash of a bill of lading or a customs declaration).
-    event MilestoneAttested(uint256 indexed slot, uint8 indexed milestone, bytes32 evidenceHash, address indexed oracle);
+    event MilestoneAttested(
+        uint256 indexed slot, uint8 indexed milestone, bytes32 evidenceHash, address indexed oracle
+    );
 
     /// @dev No voucher `slot` exists on the note.
     error LogisticsUnknownVoucher(uint256 slot);

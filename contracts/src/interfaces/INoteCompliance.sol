@@ -66,7 +66,9 @@ interface INoteCompliance {
     /// @notice Emitted after `agent` froze or unfroze the whole piece `tokenId`, for `reason`.
     event TokenFrozen(uint256 indexed tokenId, bool indexed isFrozen, address indexed agent, bytes32 reason);
     /// @notice Emitted after `agent` froze `value` more of `tokenId`, which now has `frozenValue` frozen.
-    event ValueFrozen(uint256 indexed tokenId, uint256 value, uint256 frozenValue, address indexed agent, bytes32 reason);
+    event ValueFrozen(
+        uint256 indexed tokenId, uint256 value, uint256 frozenValue, address indexed agent, bytes32 reason
+    );
     /// @notice Emitted after `agent` (or a forced transfer) unfroze `value` of `tokenId`, leaving `frozenValue`.
     event ValueUnfrozen(
         uint256 indexed tokenId, uint256 value, uint256 frozenValue, address indexed agent, bytes32 reason
@@ -117,7 +119,9 @@ interface INoteCompliance {
     /// @dev `value` exceeds voucher `slot`'s per-transaction cap `cap`.
     error NoteTransferCapExceeded(uint256 slot, uint256 value, uint256 cap);
     /// @dev `account` sent `sentInWindow` of `currency` in its current window; `value` more exceeds `limit`.
-    error NoteRollingLimitExceeded(address account, bytes8 currency, uint256 sentInWindow, uint256 value, uint256 limit);
+    error NoteRollingLimitExceeded(
+        address account, bytes8 currency, uint256 sentInWindow, uint256 value, uint256 limit
+    );
     /// @dev A cap above uint96.
     error NoteInvalidTransferCap(uint256 cap);
     /// @dev A limit must be positive and fit uint96, its window between 1 hour and 366 days (both 0: remove).

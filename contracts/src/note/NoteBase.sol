@@ -97,13 +97,18 @@ abstract contract NoteBase is IReceivableNote, INoteCompliance, Pausable, Cascad
     mapping(address holder => mapping(uint256 slot => mapping(address operator => bool))) internal _slotApprovals;
     /// @dev Keyed by the token's approval epoch, which moves on every whole-token transfer, so that
     ///      value approvals granted by a former holder lapse without iterating over them.
-    mapping(uint256 tokenId => mapping(uint256 epoch => mapping(address operator => uint256))) internal _valueAllowances;
+    mapping(uint256 tokenId => mapping(uint256 epoch => mapping(address operator => uint256))) internal
+        _valueAllowances;
     /// @dev Written only for pieces with frozen value (flag _HAS_FROZEN_VALUE).
     mapping(uint256 tokenId => uint256) internal _frozenValues;
 
-    constructor(IIdentityRegistry registry_, uint8 valueDecimals_, address trustedForwarder_, address admin, uint48 adminTransferDelay)
-        CascadeAccess(trustedForwarder_, admin, adminTransferDelay)
-    {
+    constructor(
+        IIdentityRegistry registry_,
+        uint8 valueDecimals_,
+        address trustedForwarder_,
+        address admin,
+        uint48 adminTransferDelay
+    ) CascadeAccess(trustedForwarder_, admin, adminTransferDelay) {
         if (address(registry_) == address(0)) revert NoteZeroAddress();
         _registry = registry_;
         _valueDecimals = valueDecimals_;
@@ -208,8 +213,10 @@ abstract contract NoteBase is IReceivableNote, INoteCompliance, Pausable, Cascad
         if (m.to != m.holder && m.to != address(0)) {
             uint256 cap = voucher.transferCap;
             if (cap != 0 && value > cap) r |= 1 << TransferCheck.CAP_EXCEEDED;
-            if (dryRun && value != 0 && _accounts[m.holder].limited && !_limits.allows(m.holder, voucher.currency, value))
-            {
+            if (
+                dryRun && value != 0 && _accounts[m.holder].limited
+                    && !_limits.allows(m.holder, voucher.currency, value)
+            ) {
                 r |= 1 << TransferCheck.ROLLING_LIMIT_EXCEEDED;
             }
         }
@@ -261,7 +268,9 @@ abstract contract NoteBase is IReceivableNote, INoteCompliance, Pausable, Cascad
         Voucher storage voucher = _vouchers[slot];
         if (r & (1 << TransferCheck.SLOT_MISMATCH) != 0) revert NoteSlotMismatch(slot, _tokens[m.toTokenId].slot);
         if (r & (1 << TransferCheck.VOUCHER_NOT_ACTIVE) != 0) revert NoteVoucherNotActive(slot, voucher.status);
-        if (r & (1 << TransferCheck.NOT_UNIT_MULTIPLE) != 0) revert NoteValueNotUnitMultiple(slot, m.value, voucher.unit);
+        if (r & (1 << TransferCheck.NOT_UNIT_MULTIPLE) != 0) {
+            revert NoteValueNotUnitMultiple(slot, m.value, voucher.unit);
+        }
         if (r & (1 << TransferCheck.INSUFFICIENT_VALUE) != 0) {
             revert NoteInsufficientValue(m.fromTokenId, from.balance, m.value);
         }
@@ -279,7 +288,9 @@ abstract contract NoteBase is IReceivableNote, INoteCompliance, Pausable, Cascad
         if (r & (1 << TransferCheck.VALUE_ABOVE_UNFROZEN) != 0) {
             revert NoteValueFrozen(m.fromTokenId, from.balance - _frozenValues[m.fromTokenId], m.value);
         }
-        if (r & (1 << TransferCheck.CAP_EXCEEDED) != 0) revert NoteTransferCapExceeded(slot, m.value, voucher.transferCap);
+        if (r & (1 << TransferCheck.CAP_EXCEEDED) != 0) {
+            revert NoteTransferCapExceeded(slot, m.value, voucher.transferCap);
+        }
         if (r & (1 << TransferCheck.OPERATOR_NOT_APPROVED) != 0) {
             if (m.whole) revert NoteUnauthorized(m.operator, m.fromTokenId);
             revert NoteInsufficientAllowance(
@@ -397,17 +408,22 @@ abstract contract NoteBase is IReceivableNote, INoteCompliance, Pausable, Cascad
         if (!_checkOnERC3525Received(to, fromTokenId, toTokenId, value, "")) revert NoteInvalidReceiver(to);
     }
 
-    function _checkOnERC3525Received(address to, uint256 fromTokenId, uint256 toTokenId, uint256 value, bytes memory data)
-        private
-        returns (bool)
-    {
+    function _checkOnERC3525Received(
+        address to,
+        uint256 fromTokenId,
+        uint256 toTokenId,
+        uint256 value,
+        bytes memory data
+    ) private returns (bool) {
         if (to.code.length == 0) return true;
         try IERC165(to).supportsInterface(type(IERC3525Receiver).interfaceId) returns (bool supported) {
             if (!supported) return true;
         } catch {
             return true;
         }
-        try IERC3525Receiver(to).onERC3525Received(_msgSender(), fromTokenId, toTokenId, value, data) returns (bytes4 retval) {
+        try IERC3525Receiver(to).onERC3525Received(_msgSender(), fromTokenId, toTokenId, value, data) returns (
+            bytes4 retval
+        ) {
             return retval == IERC3525Receiver.onERC3525Received.selector;
         } catch {
             return false;

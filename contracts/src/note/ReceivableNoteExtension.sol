@@ -107,10 +107,7 @@ contract ReceivableNoteExtension is NoteBase {
     // ---------------------------------------------------------------- compliance controls
 
     /// @notice See INoteCompliance.setAddressFrozen. COMPLIANCE_AGENT_ROLE only.
-    function setAddressFrozen(address account, bool frozen, bytes32 reason)
-        external
-        agentAction(reason)
-    {
+    function setAddressFrozen(address account, bool frozen, bytes32 reason) external agentAction(reason) {
         if (account == address(0)) revert NoteZeroAddress();
         _setAddressFrozen(account, frozen, reason);
     }
@@ -121,28 +118,19 @@ contract ReceivableNoteExtension is NoteBase {
     }
 
     /// @notice See INoteCompliance.setTokenFrozen. COMPLIANCE_AGENT_ROLE only.
-    function setTokenFrozen(uint256 tokenId, bool frozen, bytes32 reason)
-        external
-        agentAction(reason)
-    {
+    function setTokenFrozen(uint256 tokenId, bool frozen, bytes32 reason) external agentAction(reason) {
         Token storage token = _requireToken(tokenId);
         token.flags = frozen ? token.flags | _FROZEN : token.flags & ~_FROZEN;
         emit TokenFrozen(tokenId, frozen, _msgSender(), reason);
     }
 
     /// @notice See INoteCompliance.freezePartialValue. COMPLIANCE_AGENT_ROLE only.
-    function freezePartialValue(uint256 tokenId, uint256 value, bytes32 reason)
-        external
-        agentAction(reason)
-    {
+    function freezePartialValue(uint256 tokenId, uint256 value, bytes32 reason) external agentAction(reason) {
         _changeFrozenValue(tokenId, value, true, reason);
     }
 
     /// @notice See INoteCompliance.unfreezePartialValue. COMPLIANCE_AGENT_ROLE only.
-    function unfreezePartialValue(uint256 tokenId, uint256 value, bytes32 reason)
-        external
-        agentAction(reason)
-    {
+    function unfreezePartialValue(uint256 tokenId, uint256 value, bytes32 reason) external agentAction(reason) {
         _changeFrozenValue(tokenId, value, false, reason);
     }
 
@@ -244,10 +232,7 @@ contract ReceivableNoteExtension is NoteBase {
     }
 
     /// @notice See INoteCompliance.setTransferCap. COMPLIANCE_AGENT_ROLE only.
-    function setTransferCap(uint256 slot, uint256 cap, bytes32 reason)
-        external
-        agentAction(reason)
-    {
+    function setTransferCap(uint256 slot, uint256 cap, bytes32 reason) external agentAction(reason) {
         Voucher storage voucher = _requireVoucher(slot);
         if (cap > type(uint96).max) revert NoteInvalidTransferCap(cap);
         // cast: cap <= uint96 max was just checked.
@@ -265,7 +250,10 @@ contract ReceivableNoteExtension is NoteBase {
         bool removes = limit == 0 && windowSeconds == 0;
         if (
             !removes
-                && (limit == 0 || limit > type(uint96).max || windowSeconds < _MIN_WINDOW || windowSeconds > _MAX_WINDOW)
+                && (limit == 0
+                    || limit > type(uint96).max
+                    || windowSeconds < _MIN_WINDOW
+                    || windowSeconds > _MAX_WINDOW)
         ) revert NoteInvalidTransferLimit(limit, windowSeconds);
         // casts: both were checked against their widths above.
         _accounts[account].limited = _limits.setRule(account, currency, uint96(limit), uint32(windowSeconds));

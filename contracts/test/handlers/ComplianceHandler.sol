@@ -154,9 +154,8 @@ contract ComplianceHandler is CommonBase, StdUtils {
         uint256 newId = note.forcedTransfer(tokenId, _actor(toSeed), value, REASON);
         _tokens.push(newId);
         (uint256 newParent, uint256 newRoot, uint256 newDepth) = note.lineageOf(newId);
-        bool kept = newParent == tokenId && newRoot == root && newDepth == depth + 1
-            && note.balanceOf(newId) == value && note.balanceOf(tokenId) == balance - value
-            && note.frozenValueOf(tokenId) <= note.balanceOf(tokenId);
+        bool kept = newParent == tokenId && newRoot == root && newDepth == depth + 1 && note.balanceOf(newId) == value
+            && note.balanceOf(tokenId) == balance - value && note.frozenValueOf(tokenId) <= note.balanceOf(tokenId);
         if (!kept) ghostForcedBroke += 1;
         ghostForced += 1;
         calls["forcedTransfer"] += 1;

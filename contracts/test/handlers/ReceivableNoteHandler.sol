@@ -57,8 +57,9 @@ contract ReceivableNoteHandler is CommonBase, StdUtils {
         address holder = _actor(holderSeed);
 
         bytes32 documentHash = keccak256(abi.encode(ghostSlotCount));
-        (uint256 slot, uint256 tokenId) =
-            note.issue(obligor, holder, bytes8("EUR"), bytes8("EUR"), face, unit, block.timestamp + 30 days, 0, documentHash);
+        (uint256 slot, uint256 tokenId) = note.issue(
+            obligor, holder, bytes8("EUR"), bytes8("EUR"), face, unit, block.timestamp + 30 days, 0, documentHash
+        );
 
         ghostSlotCount += 1;
         ghostActiveSlots += 1;

@@ -30,11 +30,7 @@ contract AggregatorMock is AggregatorV3Interface {
         return 4;
     }
 
-    function getRoundData(uint80)
-        external
-        view
-        returns (uint80, int256, uint256, uint256, uint80)
-    {
+    function getRoundData(uint80) external view returns (uint80, int256, uint256, uint256, uint80) {
         return (_roundId, _answer, _updatedAt, _updatedAt, _roundId);
     }
 

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {CascadeAccess} from "./access/CascadeAccess.sol";
 import {ICashTokenDirectory} from "./interfaces/ICashTokenDirectory.sol";
 
 /// @title Currency to settlement-cash mapping, kept by the admin of each financing contract
-/// @notice Inherited by FinancingDesk, EarlyPaymentProgram and SettlementVault.
-abstract contract CashTokenDirectory is ICashTokenDirectory, AccessControl {
+/// @notice Inherited by FinancingDesk, EarlyPaymentProgram and SettlementVault, which pass CascadeAccess
+///         its constructor arguments. A voucher's payments use the cash of its settlement currency.
+abstract contract CashTokenDirectory is ICashTokenDirectory, CascadeAccess {
     mapping(bytes8 currency => IERC20) private _cashTokens;
 
     /// @dev Decimals every cash token must have: the note's value decimals.

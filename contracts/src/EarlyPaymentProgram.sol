@@ -3,33 +3,42 @@ pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {Context} from "@openzeppelin/contracts/utils/Context.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
+import {CascadeAccess} from "./access/CascadeAccess.sol";
 import {CashTokenDirectory} from "./CashTokenDirectory.sol";
+import {FxMath} from "./fx/FxMath.sol";
 import {DiscountMath} from "./libraries/DiscountMath.sol";
 import {ICascadeNote} from "./interfaces/ICascadeNote.sol";
 import {IEarlyPaymentProgram} from "./interfaces/IEarlyPaymentProgram.sol";
+import {IFxRateDirectory} from "./interfaces/IFxRateDirectory.sol";
 import {IReceivableNote} from "./interfaces/IReceivableNote.sol";
 
 /// @title Cascade early payment programmes: the obligor pays holders before maturity at a discount
 /// @notice See IEarlyPaymentProgram. The contract escrows each programme's budget and needs the
 ///         note's REDEEMER_ROLE to burn the value it pays for.
-contract EarlyPaymentProgram is IEarlyPaymentProgram, CashTokenDirectory, ERC2771Context, ReentrancyGuardTransient {
+contract EarlyPaymentProgram is IEarlyPaymentProgram, CashTokenDirectory, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @notice Highest rate a programme may offer: 10000 bps (100% a year).
     uint256 public constant MAX_RATE_BPS = 10_000;
 
     ICascadeNote private immutable _note;
+    IFxRateDirectory private immutable _fx;
 
     uint256 private _programmeCount;
     mapping(uint256 programmeId => Programme) private _programmes;
 
-    constructor(ICascadeNote note_, address trustedForwarder_, address admin) ERC2771Context(trustedForwarder_) {
-        if (address(note_) == address(0) || admin == address(0)) revert EarlyPaymentZeroAddress();
+    constructor(
+        ICascadeNote note_,
+        IFxRateDirectory fx_,
+        address trustedForwarder_,
+        address admin,
+        uint48 adminTransferDelay
+    ) CascadeAccess(trustedForwarder_, admin, adminTransferDelay) {
+        if (address(note_) == address(0) || address(fx_) == address(0)) revert EarlyPaymentZeroAddress();
         _note = note_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _fx = fx_;
     }
 
     /// @inheritdoc IEarlyPaymentProgram
@@ -54,7 +63,7 @@ contract EarlyPaymentProgram is IEarlyPaymentProgram, CashTokenDirectory, ERC277
         DiscountMath.requireBasis(basisDays);
         if (quoting > uint8(Quoting.Yield)) revert EarlyPaymentInvalidQuoting(quoting);
         if (budget == 0) revert EarlyPaymentZeroBudget();
-        IERC20 cash = _requireCashToken(voucher.currency);
+        IERC20 cash = _requireCashToken(voucher.settlementCurrency);
 
         programmeId = ++_programmeCount;
         _programmes[programmeId] = Programme({
@@ -84,7 +93,7 @@ contract EarlyPaymentProgram is IEarlyPaymentProgram, CashTokenDirectory, ERC277
     function takeEarlyPayment(uint256 programmeId, uint256 tokenId, uint256 value)
         external
         nonReentrant
-        returns (uint256 price)
+        returns (uint256 amount)
     {
         Programme storage p = _requireOpenProgramme(programmeId);
         if (block.timestamp > p.cutoffAt) revert EarlyPaymentCutoffPassed(p.cutoffAt, block.timestamp);
@@ -94,30 +103,56 @@ contract EarlyPaymentProgram is IEarlyPaymentProgram, CashTokenDirectory, ERC277
             if (caller != holder) revert EarlyPaymentCallerNotHolder(caller, tokenId, holder);
         }
         if (!_note.registry().isVerified(holder)) revert EarlyPaymentHolderNotVerified(holder);
-        uint256 slot = p.slot;
+        if (_note.isFrozen(holder)) revert EarlyPaymentHolderFrozen(holder);
+        IReceivableNote.Voucher memory voucher = _note.voucherOf(p.slot);
         {
             uint256 tokenSlot = _note.slotOf(tokenId);
-            if (tokenSlot != slot) revert EarlyPaymentSlotMismatch(tokenId, tokenSlot, slot);
-            uint256 unit = _note.voucherOf(slot).unit;
-            if (value == 0 || value % unit != 0) revert EarlyPaymentInvalidValue(value, unit);
+            if (tokenSlot != p.slot) revert EarlyPaymentSlotMismatch(tokenId, tokenSlot, p.slot);
+            if (value == 0 || value % voucher.unit != 0) revert EarlyPaymentInvalidValue(value, voucher.unit);
             uint256 balance = _note.balanceOf(tokenId);
             if (balance < value) revert EarlyPaymentInsufficientValue(tokenId, balance, value);
         }
-        uint256 days_;
-        (price, days_) = _price(p, value);
+        (uint256 price, uint256 days_) = _price(p, value);
         if (price == 0) revert EarlyPaymentZeroPrice(value, days_);
+        IFxRateDirectory.FxRate memory rate = _fx.rateOf(voucher.currency, voucher.settlementCurrency);
+        amount = FxMath.toSettlement(price, rate, Math.Rounding.Ceil);
         uint256 remaining = p.budget - p.spent;
-        if (price > remaining) revert EarlyPaymentBudgetExceeded(programmeId, remaining, price);
+        if (amount > remaining) revert EarlyPaymentBudgetExceeded(programmeId, remaining, amount);
 
-        // unchecked: price <= budget - spent, and redeemed value never exceeds the voucher's face value (uint96).
+        // unchecked: amount <= budget - spent, and redeemed value never exceeds the voucher's face value (uint96).
         unchecked {
-            p.spent += price;
+            p.spent += amount;
             p.redeemedValue += value;
         }
 
         _note.redeem(tokenId, value);
-        IERC20(p.cashToken).safeTransfer(holder, price);
-        emit EarlyPaymentTaken(programmeId, tokenId, holder, value, price, days_);
+        IERC20(p.cashToken).safeTransfer(holder, amount);
+        _emitTaken(programmeId, tokenId, holder, value, price, amount, days_, rate);
+    }
+
+    function _emitTaken(
+        uint256 programmeId,
+        uint256 tokenId,
+        address holder,
+        uint256 value,
+        uint256 price,
+        uint256 amount,
+        uint256 days_,
+        IFxRateDirectory.FxRate memory rate
+    ) private {
+        emit EarlyPaymentTaken(
+            programmeId,
+            tokenId,
+            holder,
+            value,
+            price,
+            amount,
+            days_,
+            rate.answer,
+            rate.decimals,
+            rate.roundId,
+            rate.updatedAt
+        );
     }
 
     /// @inheritdoc IEarlyPaymentProgram
@@ -149,14 +184,23 @@ contract EarlyPaymentProgram is IEarlyPaymentProgram, CashTokenDirectory, ERC277
     function quoteEarlyPayment(uint256 programmeId, uint256 value)
         external
         view
-        returns (uint256 price, uint256 days_)
+        returns (uint256 price, uint256 days_, uint256 amount)
     {
-        return _price(_requireProgramme(programmeId), value);
+        Programme storage p = _requireProgramme(programmeId);
+        (price, days_) = _price(p, value);
+        IReceivableNote.Voucher memory voucher = _note.voucherOf(p.slot);
+        amount =
+            FxMath.toSettlement(price, _fx.rateOf(voucher.currency, voucher.settlementCurrency), Math.Rounding.Ceil);
     }
 
     /// @notice The note whose value the programmes redeem.
     function note() external view returns (ICascadeNote) {
         return _note;
+    }
+
+    /// @notice The FX rate directory cross-border vouchers are converted with.
+    function fxRates() external view returns (IFxRateDirectory) {
+        return _fx;
     }
 
     function _price(Programme storage p, uint256 value) private view returns (uint256 price, uint256 days_) {
@@ -178,19 +222,5 @@ contract EarlyPaymentProgram is IEarlyPaymentProgram, CashTokenDirectory, ERC277
 
     function _requiredCashDecimals() internal view override returns (uint8) {
         return _note.valueDecimals();
-    }
-
-    // ---------------------------------------------------------------- ERC-2771 plumbing
-
-    function _msgSender() internal view override(Context, ERC2771Context) returns (address) {
-        return ERC2771Context._msgSender();
-    }
-
-    function _msgData() internal view override(Context, ERC2771Context) returns (bytes calldata) {
-        return ERC2771Context._msgData();
-    }
-
-    function _contextSuffixLength() internal view override(Context, ERC2771Context) returns (uint256) {
-        return ERC2771Context._contextSuffixLength();
     }
 }

@@ -1,56 +1,93 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
-import {Context} from "@openzeppelin/contracts/utils/Context.sol";
-import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
+import {CascadeAccess} from "./access/CascadeAccess.sol";
+import {CascadeRoles} from "./access/CascadeRoles.sol";
+import {IIdentityRegistry} from "./interfaces/IIdentityRegistry.sol";
 
-/// @title On-chain list of verified Cascade participants
-/// @notice The registrar acts through the trusted forwarder like every account of the service: its
-///         calls arrive as forward requests relayed by the chain writer.
-contract ParticipantRegistry is IParticipantRegistry, AccessControl, ERC2771Context {
-    bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
+/// @title On-chain identity records of Cascade participants (ERC-3643 style identity registry)
+/// @notice See IIdentityRegistry. The compliance agent keeps the records; the note, the settlement
+///         vault and the early payment programmes consult `isVerified` on every movement and payment.
+contract ParticipantRegistry is IIdentityRegistry, CascadeAccess {
+    /// @notice The role allowed to set identity records.
+    bytes32 public constant COMPLIANCE_AGENT_ROLE = CascadeRoles.COMPLIANCE_AGENT_ROLE;
 
-    mapping(address account => bool) private _verified;
+    /// @notice Participant role codes.
+    uint8 public constant ROLE_OBLIGOR = 1;
+    uint8 public constant ROLE_SUPPLIER = 2;
+    uint8 public constant ROLE_FINANCIER = 3;
+    uint8 public constant ROLE_INVESTOR = 4;
+    uint8 public constant ROLE_PLATFORM_CONTRACT = 5;
 
-    constructor(address admin, address trustedForwarder_) ERC2771Context(trustedForwarder_) {
-        if (admin == address(0)) revert RegistryZeroAddress();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        _grantRole(REGISTRAR_ROLE, admin);
-    }
+    /// @dev The 676 two-letter codes AA..ZZ as bits (code index = 26 * (first - 'A') + (second - 'A')),
+    ///      set for the 249 assigned ISO 3166-1 alpha-2 codes (ISO/TC 46 N1108, 2023-04-05; generated
+    ///      from tzdata's iso3166.tab). A newly assigned code needs a new registry deployment.
+    uint256 private constant _COUNTRIES_0 = 0x0340400f7818068d0015fb9fb0095c000e00d48015843f27deddbdefeedf5978;
+    uint256 private constant _COUNTRIES_1 = 0x9fbb3ae7fdf1510040000001538f3c400100084b25d7fffcfd4f8141f42b1d00;
+    uint256 private constant _COUNTRIES_2 = 0x000000000000000000000001004004080010000000004002004085570410419a;
 
-    /// @inheritdoc IParticipantRegistry
-    function verify(address account) external onlyRole(REGISTRAR_ROLE) {
+    mapping(address account => Identity) private _identities;
+
+    constructor(address trustedForwarder_, address admin, uint48 adminTransferDelay)
+        CascadeAccess(trustedForwarder_, admin, adminTransferDelay)
+    {}
+
+    /// @inheritdoc IIdentityRegistry
+    function setIdentity(
+        address account,
+        bool verified,
+        uint256 kycExpiresAt,
+        bytes2 country,
+        uint8 role,
+        bytes32 reason
+    ) external onlyRole(COMPLIANCE_AGENT_ROLE) {
         if (account == address(0)) revert RegistryZeroAddress();
-        if (_verified[account]) revert RegistryAlreadyVerified(account);
-        _verified[account] = true;
-        emit ParticipantVerified(account, _msgSender());
+        if (reason == bytes32(0)) revert RegistryMissingReason();
+        if (kycExpiresAt > type(uint40).max || (verified && kycExpiresAt <= block.timestamp)) {
+            revert RegistryInvalidKycExpiry(kycExpiresAt, block.timestamp);
+        }
+        if (verified ? !isCountryCode(country) : (country != bytes2(0) && !isCountryCode(country))) {
+            revert RegistryInvalidCountry(country);
+        }
+        if (role > ROLE_PLATFORM_CONTRACT || (verified && role == 0)) revert RegistryInvalidRole(role);
+        // cast: kycExpiresAt <= uint40 max was checked above.
+        _identities[account] =
+            Identity({verified: verified, kycExpiresAt: uint40(kycExpiresAt), country: country, role: role});
+        emit IdentityUpdated(account, verified, uint40(kycExpiresAt), country, role, _msgSender(), reason);
     }
 
-    /// @inheritdoc IParticipantRegistry
-    function revoke(address account) external onlyRole(REGISTRAR_ROLE) {
-        if (!_verified[account]) revert RegistryNotVerified(account);
-        _verified[account] = false;
-        emit ParticipantRevoked(account, _msgSender());
+    /// @inheritdoc IIdentityRegistry
+    function identityOf(address account) external view returns (Identity memory) {
+        return _identities[account];
     }
 
-    /// @inheritdoc IParticipantRegistry
+    /// @inheritdoc IIdentityRegistry
     function isVerified(address account) external view returns (bool) {
-        return _verified[account];
+        Identity storage identity = _identities[account];
+        return identity.verified && block.timestamp < identity.kycExpiresAt;
     }
 
-    // ---------------------------------------------------------------- ERC-2771 plumbing
-
-    function _msgSender() internal view override(Context, ERC2771Context) returns (address) {
-        return ERC2771Context._msgSender();
+    /// @inheritdoc IIdentityRegistry
+    function isKycExpired(address account) external view returns (bool) {
+        Identity storage identity = _identities[account];
+        return identity.verified && block.timestamp >= identity.kycExpiresAt;
     }
 
-    function _msgData() internal view override(Context, ERC2771Context) returns (bytes calldata) {
-        return ERC2771Context._msgData();
+    /// @inheritdoc IIdentityRegistry
+    function investorCountry(address account) external view returns (bytes2) {
+        return _identities[account].country;
     }
 
-    function _contextSuffixLength() internal view override(Context, ERC2771Context) returns (uint256) {
-        return ERC2771Context._contextSuffixLength();
+    /// @inheritdoc IIdentityRegistry
+    function isCountryCode(bytes2 country) public pure returns (bool) {
+        uint8 first = uint8(country[0]);
+        uint8 second = uint8(country[1]);
+        if (first < 0x41 || first > 0x5a || second < 0x41 || second > 0x5a) return false;
+        // unchecked: both letters are within 'A'..'Z', so the index is below 676.
+        unchecked {
+            uint256 index = uint256(first - 0x41) * 26 + (second - 0x41);
+            uint256 word = index < 256 ? _COUNTRIES_0 : index < 512 ? _COUNTRIES_1 : _COUNTRIES_2;
+            return (word >> (index & 255)) & 1 == 1;
+        }
     }
 }

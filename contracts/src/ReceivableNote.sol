@@ -1,332 +1,100 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
-import {Context} from "@openzeppelin/contracts/utils/Context.sol";
-import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
-import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
+import {Proxy} from "@openzeppelin/contracts/proxy/Proxy.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {IERC721} from "@solvprotocol/erc-3525/IERC721.sol";
 import {IERC3525} from "@solvprotocol/erc-3525/IERC3525.sol";
 import {IERC721Metadata} from "@solvprotocol/erc-3525/extensions/IERC721Metadata.sol";
 import {IERC3525Metadata} from "@solvprotocol/erc-3525/extensions/IERC3525Metadata.sol";
-import {IERC3525Receiver} from "@solvprotocol/erc-3525/IERC3525Receiver.sol";
-import {IERC721Receiver} from "@solvprotocol/erc-3525/IERC721Receiver.sol";
-import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
-import {IReceivableNote} from "./interfaces/IReceivableNote.sol";
+import {IERC3525SlotApprovable} from "@solvprotocol/erc-3525/extensions/IERC3525SlotApprovable.sol";
+import {CascadeAccess} from "./access/CascadeAccess.sol";
+import {TransferLimitModule} from "./compliance/TransferLimitModule.sol";
+import {IIdentityRegistry} from "./interfaces/IIdentityRegistry.sol";
+import {NoteBase} from "./note/NoteBase.sol";
+import {ReceivableNoteExtension} from "./note/ReceivableNoteExtension.sol";
 
-/// @title Cascade receivable note: ERC-3525 semi-fungible tokens with on-chain lineage
-/// @notice Written from scratch rather than on the reference implementation so that a token fits in
-///         two storage words (owner, slot, depth, approval epoch | value, parent, root); that is what
-///         makes a split to a new holder cheap. Holders act through the trusted ERC-2771 forwarder, so
-///         `_msgSender()` is the participant who signed the request, not the relayer.
-contract ReceivableNote is IReceivableNote, IERC3525Metadata, AccessControl, Pausable, ERC2771Context {
-    bytes32 public constant ISSUER_ROLE = keccak256("ISSUER_ROLE");
-    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
-    bytes32 public constant REDEEMER_ROLE = keccak256("REDEEMER_ROLE");
+/// @title Cascade receivable note: ERC-3525 semi-fungible tokens with on-chain lineage and compliance
+/// @notice The note's address and its hot half: value transfers (split, merge), whole-token transfers,
+///         approvals, redemption, the dry run and the views the settlement contracts read. Every other
+///         function of the note's interface (ICascadeNote: issuance, metadata, compliance administration,
+///         pauses) is served from the same address by ReceivableNoteExtension, run by DELEGATECALL in this
+///         contract's storage (see NoteBase). Callers see one contract: its full ABI is ICascadeNote's,
+///         the union of both halves' ABIs.
+///
+///         Every change of value or ownership goes through one core, `NoteBase._update`; every
+///         holder-initiated transfer is screened by one rule set, `NoteBase._restrictions`, which
+///         `checkTransfer` exposes as a dry run, so the dry run and the transaction cannot disagree.
+contract ReceivableNote is NoteBase, Proxy {
+    /// @dev The code half that serves every function not defined here.
+    address private immutable _extension;
 
-    /// @dev Two storage words per token. uint96 values cover 7.9e28 minor units; uint80 ids and
-    ///      uint48 slots outlast any realistic ledger; depth is capped at 65535 splits.
-    struct Token {
-        address owner;
-        uint48 slot;
-        uint16 depth;
-        uint32 approvalEpoch;
-        uint96 balance;
-        uint80 parent;
-        uint80 root;
-    }
-
-    IParticipantRegistry private immutable _registry;
-    uint8 private immutable _valueDecimals;
-    string private _name;
-    string private _symbol;
-    string private _baseTokenURI;
-
-    uint256 private _tokenCount;
-    uint256 private _voucherCount;
-
-    mapping(uint256 tokenId => Token) private _tokens;
-    mapping(uint256 slot => Voucher) private _vouchers;
-    mapping(address holder => uint256) private _tokenBalances;
-    mapping(uint256 tokenId => address) private _tokenApprovals;
-    mapping(address holder => mapping(address operator => bool)) private _operatorApprovals;
-    /// @dev Keyed by the token's approval epoch, which moves on every whole-token transfer, so that
-    ///      value approvals granted by a former holder lapse without iterating over them.
-    mapping(uint256 tokenId => mapping(uint256 epoch => mapping(address operator => uint256))) private _valueAllowances;
-
+    /// @param extension_ a ReceivableNoteExtension deployed with the same registry, value decimals and
+    ///        forwarder (checked: its code runs with the note's powers, so a mismatch is refused)
     constructor(
         string memory name_,
         string memory symbol_,
         uint8 valueDecimals_,
-        IParticipantRegistry registry_,
+        IIdentityRegistry registry_,
         address trustedForwarder_,
-        address admin
-    ) ERC2771Context(trustedForwarder_) {
-        if (admin == address(0) || address(registry_) == address(0)) revert NoteZeroAddress();
+        address admin,
+        uint48 adminTransferDelay,
+        ReceivableNoteExtension extension_
+    ) NoteBase(registry_, valueDecimals_, trustedForwarder_, admin, adminTransferDelay) {
+        if (
+            address(extension_).code.length == 0 || extension_.registry() != registry_
+                || extension_.valueDecimals() != valueDecimals_ || extension_.trustedForwarder() != trustedForwarder_
+        ) revert NoteExtensionMismatch(address(extension_));
+        _extension = address(extension_);
         _name = name_;
         _symbol = symbol_;
-        _valueDecimals = valueDecimals_;
-        _registry = registry_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        _grantRole(ISSUER_ROLE, admin);
-        _grantRole(PAUSER_ROLE, admin);
+        _limits = new TransferLimitModule();
     }
 
-    // ---------------------------------------------------------------- modifiers and guards
-
-    modifier noEther() {
-        if (msg.value != 0) revert NoteEtherNotAccepted(msg.value);
-        _;
-    }
-
-    function _requireVerified(address account) private view {
-        if (!_registry.isVerified(account)) revert NoteParticipantNotVerified(account);
-    }
-
-    function _requireToken(uint256 tokenId) private view returns (Token storage token) {
-        token = _tokens[tokenId];
-        if (token.owner == address(0)) revert NoteNonexistentToken(tokenId);
-    }
-
-    function _requireActiveVoucher(uint256 slot) private view returns (Voucher storage voucher) {
-        voucher = _vouchers[slot];
-        if (voucher.status != VoucherStatus.Active) revert NoteVoucherNotActive(slot, voucher.status);
-    }
-
-    function _requireMovableValue(Token storage token, uint256 tokenId, uint256 value)
-        private
-        view
-        returns (Voucher storage voucher)
-    {
-        if (value == 0) revert NoteZeroValue();
-        voucher = _requireActiveVoucher(token.slot);
-        if (value % voucher.unit != 0) revert NoteValueNotUnitMultiple(token.slot, value, voucher.unit);
-        if (token.balance < value) revert NoteInsufficientValue(tokenId, token.balance, value);
-    }
-
-    /// @dev From maturity on, pieces stop moving and wait to be paid: settlement pays each piece as it
-    ///      stands, so value shuffled between pieces mid-settlement could be paid twice.
-    function _requireNotMatured(uint256 slot, Voucher storage voucher) private view {
-        if (block.timestamp >= voucher.maturityAt) revert NoteVoucherMatured(slot, voucher.maturityAt, block.timestamp);
-    }
-
-    function _requireTransferableValue(Token storage token, uint256 tokenId, uint256 value) private view {
-        _requireNotMatured(token.slot, _requireMovableValue(token, tokenId, value));
-    }
-
-    function _isApprovedOrOwner(address operator, uint256 tokenId, address owner) private view returns (bool) {
-        return operator == owner || _operatorApprovals[owner][operator] || _tokenApprovals[tokenId] == operator;
-    }
-
-    /// @dev Holders, whole-token approvals and operators move any value; others spend a value allowance.
-    function _spendAllowance(address operator, uint256 tokenId, Token storage token, uint256 value) private {
-        if (_isApprovedOrOwner(operator, tokenId, token.owner)) return;
-        mapping(address => uint256) storage allowances = _valueAllowances[tokenId][token.approvalEpoch];
-        uint256 current = allowances[operator];
-        if (current == type(uint256).max) return;
-        if (current < value) revert NoteInsufficientAllowance(tokenId, operator, current, value);
-        // unchecked: current >= value was just checked.
-        unchecked {
-            allowances[operator] = current - value;
-        }
-        emit ApprovalValue(tokenId, operator, current - value);
-    }
-
-    // ---------------------------------------------------------------- issuance and redemption
-
-    /// @inheritdoc IReceivableNote
-    function issue(
-        address obligor,
-        address holder,
-        bytes8 currency,
-        uint256 faceValue,
-        uint256 unit,
-        uint256 maturityAt,
-        bytes32 documentHash
-    ) external onlyRole(ISSUER_ROLE) whenNotPaused returns (uint256 slot, uint256 tokenId) {
-        if (unit == 0 || unit > type(uint96).max) revert NoteInvalidUnit(unit);
-        if (faceValue == 0 || faceValue > type(uint96).max || faceValue % unit != 0) {
-            revert NoteInvalidFaceValue(faceValue, unit);
-        }
-        if (maturityAt <= block.timestamp) revert NoteMaturityInPast(maturityAt, block.timestamp);
-        if (maturityAt > type(uint40).max) revert NoteMaturityTooFar(maturityAt, type(uint40).max);
-        _requireVerified(obligor);
-        _requireVerified(holder);
-
-        slot = ++_voucherCount;
-        tokenId = ++_tokenCount;
-        _vouchers[slot] = Voucher({
-            obligor: obligor,
-            issuedAt: uint40(block.timestamp),
-            maturityAt: uint40(maturityAt),
-            status: VoucherStatus.Active,
-            faceValue: uint96(faceValue),
-            unit: uint96(unit),
-            currency: currency,
-            redeemedValue: 0,
-            documentHash: documentHash
-        });
-        _tokens[tokenId] = Token({
-            owner: holder,
-            slot: uint48(slot),
-            depth: 0,
-            approvalEpoch: 0,
-            balance: uint96(faceValue),
-            parent: 0,
-            root: uint80(tokenId)
-        });
-        // unchecked: a holder cannot own more tokens than have ever been minted.
-        unchecked {
-            _tokenBalances[holder] += 1;
-        }
-        emit Transfer(address(0), holder, tokenId);
-        emit SlotChanged(tokenId, 0, slot);
-        emit TransferValue(0, tokenId, faceValue);
-        emit VoucherIssued(slot, obligor, holder, tokenId, currency, faceValue, unit, maturityAt, documentHash);
-    }
-
-    /// @inheritdoc IReceivableNote
-    function redeem(uint256 tokenId, uint256 value) external onlyRole(REDEEMER_ROLE) whenNotPaused {
-        Token storage token = _requireToken(tokenId);
-        _requireMovableValue(token, tokenId, value);
-        uint256 slot = token.slot;
-        Voucher storage voucher = _vouchers[slot];
-        // unchecked: balance >= value was checked, and a slot's redeemed value never exceeds its face value.
-        unchecked {
-            token.balance -= uint96(value);
-            voucher.redeemedValue += uint96(value);
-        }
-        emit TransferValue(tokenId, 0, value);
-        emit NoteRedeemed(slot, tokenId, _msgSender(), value);
-        if (voucher.redeemedValue == voucher.faceValue) {
-            voucher.status = VoucherStatus.Redeemed;
-            emit VoucherRedeemed(slot);
-        }
+    /// @notice Refuses plain ether (the note never holds any).
+    receive() external payable {
+        revert NoteEtherNotAccepted(msg.value);
     }
 
     // ---------------------------------------------------------------- ERC-3525 value transfers
 
-    /// @inheritdoc IERC3525
+    /// @notice ERC-3525: moves `value` of `fromTokenId` into a new piece for `to`.
+    /// @dev A transfer to the holder itself makes it a new piece; a zero value makes an empty piece.
+    ///      Screened by `_restrictions` (every refusal its own error); counts the sender's rolling limit.
     function transferFrom(uint256 fromTokenId, address to, uint256 value)
         external
         payable
         noEther
-        whenNotPaused
         returns (uint256 newTokenId)
     {
-        if (to == address(0)) revert NoteZeroAddress();
-        Token storage from = _requireToken(fromTokenId);
-        address holder = from.owner;
-        if (to == holder) revert NoteSelfTransfer(to);
-        _requireTransferableValue(from, fromTokenId, value);
-        _requireVerified(holder);
-        _requireVerified(to);
-        _spendAllowance(_msgSender(), fromTokenId, from, value);
-
-        uint256 depth = uint256(from.depth) + 1;
-        if (depth > type(uint16).max) revert NoteLineageTooDeep(fromTokenId, depth);
-        uint256 slot = from.slot;
-        uint256 root = from.root;
-        newTokenId = ++_tokenCount;
-        // unchecked: balance >= value was checked above.
-        unchecked {
-            from.balance -= uint96(value);
-            _tokenBalances[to] += 1;
-        }
-        _tokens[newTokenId] = Token({
-            owner: to,
-            slot: uint48(slot),
-            depth: uint16(depth),
-            approvalEpoch: 0,
-            balance: uint96(value),
-            parent: uint80(fromTokenId),
-            root: uint80(root)
-        });
-        emit Transfer(address(0), to, newTokenId);
-        emit SlotChanged(newTokenId, 0, slot);
-        emit NoteSplit(fromTokenId, newTokenId, root, depth);
-        emit TransferValue(fromTokenId, newTokenId, value);
-        if (!_checkOnERC3525Received(to, fromTokenId, newTokenId, value, "")) revert NoteInvalidReceiver(to);
+        _screenMove(Move(_msgSender(), fromTokenId, 0, to, value, false, address(0), false));
+        newTokenId = _update(fromTokenId, 0, to, value, 0);
+        _requireAccepted(to, fromTokenId, newTokenId, value);
     }
 
-    /// @inheritdoc IERC3525
-    function transferFrom(uint256 fromTokenId, uint256 toTokenId, uint256 value)
-        external
-        payable
-        noEther
-        whenNotPaused
-    {
-        if (fromTokenId == toTokenId) revert NoteSameToken(fromTokenId);
-        Token storage from = _requireToken(fromTokenId);
-        Token storage to = _requireToken(toTokenId);
-        if (from.slot != to.slot) revert NoteSlotMismatch(from.slot, to.slot);
-        _requireTransferableValue(from, fromTokenId, value);
-        address receiver = to.owner;
-        _requireVerified(from.owner);
-        _requireVerified(receiver);
-        _spendAllowance(_msgSender(), fromTokenId, from, value);
-        // unchecked: balance >= value was checked, and no token holds more than its slot's face value.
-        unchecked {
-            from.balance -= uint96(value);
-            to.balance += uint96(value);
-        }
-        emit TransferValue(fromTokenId, toTokenId, value);
-        if (!_checkOnERC3525Received(receiver, fromTokenId, toTokenId, value, "")) revert NoteInvalidReceiver(receiver);
-    }
-
-    /// @inheritdoc IERC3525
-    function approve(uint256 tokenId, address operator, uint256 value) external payable noEther {
-        Token storage token = _requireToken(tokenId);
-        address owner = token.owner;
-        if (operator == owner) revert NoteApprovalToHolder(owner);
-        address caller = _msgSender();
-        // ERC-3525 lets the token's approved address grant value allowances too, unlike ERC-721 approve.
-        if (!_isApprovedOrOwner(caller, tokenId, owner)) revert NoteUnauthorized(caller, tokenId);
-        _valueAllowances[tokenId][token.approvalEpoch][operator] = value;
-        emit ApprovalValue(tokenId, operator, value);
-    }
-
-    /// @inheritdoc IERC3525
-    function allowance(uint256 tokenId, address operator) external view returns (uint256) {
-        Token storage token = _requireToken(tokenId);
-        return _valueAllowances[tokenId][token.approvalEpoch][operator];
-    }
-
-    /// @inheritdoc IERC3525
-    function balanceOf(uint256 tokenId) external view returns (uint256) {
-        return _requireToken(tokenId).balance;
-    }
-
-    /// @inheritdoc IERC3525
-    function slotOf(uint256 tokenId) external view returns (uint256) {
-        return _requireToken(tokenId).slot;
-    }
-
-    /// @inheritdoc IERC3525
-    function valueDecimals() external view returns (uint8) {
-        return _valueDecimals;
+    /// @notice ERC-3525: moves `value` of `fromTokenId` into `toTokenId` of the same voucher.
+    /// @dev A zero value changes nothing but emits TransferValue (and runs the receiver hook).
+    function transferFrom(uint256 fromTokenId, uint256 toTokenId, uint256 value) external payable noEther {
+        Move memory m = Move(_msgSender(), fromTokenId, toTokenId, address(0), value, false, address(0), false);
+        _screenMove(m);
+        _update(fromTokenId, toTokenId, address(0), value, 0);
+        _requireAccepted(m.to, fromTokenId, toTokenId, value);
     }
 
     // ---------------------------------------------------------------- ERC-721 whole-token transfers
 
-    /// @inheritdoc IERC721
+    /// @notice ERC-721: hands the whole piece `tokenId` from `from` to `to`.
     function transferFrom(address from, address to, uint256 tokenId) external payable noEther {
         _transferToken(from, to, tokenId);
     }
 
-    /// @inheritdoc IERC721
+    /// @notice ERC-721: as transferFrom, then runs `to`'s ERC-721 receiver hook if `to` is a contract.
     function safeTransferFrom(address from, address to, uint256 tokenId) external payable noEther {
         _safeTransferToken(from, to, tokenId, "");
     }
 
-    /// @inheritdoc IERC721
-    function safeTransferFrom(address from, address to, uint256 tokenId, bytes calldata data)
-        external
-        payable
-        noEther
-    {
+    /// @notice ERC-721: as transferFrom, then runs `to`'s ERC-721 receiver hook with `data`.
+    function safeTransferFrom(address from, address to, uint256 tokenId, bytes calldata data) external payable noEther {
         _safeTransferToken(from, to, tokenId, data);
     }
 
@@ -335,206 +103,211 @@ contract ReceivableNote is IReceivableNote, IERC3525Metadata, AccessControl, Pau
         if (!_checkOnERC721Received(from, to, tokenId, data)) revert NoteInvalidReceiver(to);
     }
 
-    function _transferToken(address from, address to, uint256 tokenId) private whenNotPaused {
+    /// @dev A whole piece changing hands is a transfer of its whole value: the same rules apply (frozen
+    ///      value, cap and limits included), only value allowances do not authorize it.
+    function _transferToken(address from, address to, uint256 tokenId) private {
         if (to == address(0)) revert NoteZeroAddress();
-        Token storage token = _requireToken(tokenId);
-        address owner = token.owner;
+        address owner = _requireToken(tokenId).owner;
         if (from != owner) revert NoteWrongHolder(from, owner);
         if (to == owner) revert NoteSelfTransfer(to);
-        _requireNotMatured(token.slot, _requireActiveVoucher(token.slot));
-        address caller = _msgSender();
-        if (!_isApprovedOrOwner(caller, tokenId, owner)) revert NoteUnauthorized(caller, tokenId);
-        _requireVerified(owner);
-        _requireVerified(to);
-
-        if (_tokenApprovals[tokenId] != address(0)) delete _tokenApprovals[tokenId];
-        // unchecked: the epoch only has to differ from recent ones, so wrapping after 2^32 transfers is harmless;
-        // the holder counts stay within the number of minted tokens.
-        unchecked {
-            token.approvalEpoch += 1;
-            _tokenBalances[owner] -= 1;
-            _tokenBalances[to] += 1;
-        }
-        token.owner = to;
-        emit Transfer(owner, to, tokenId);
+        _screenMove(Move(_msgSender(), tokenId, 0, to, 0, true, address(0), false));
+        _update(tokenId, tokenId, to, 0, 0);
     }
 
-    /// @inheritdoc IERC721
+    // ---------------------------------------------------------------- approvals
+
+    /// @notice ERC-3525: lets `operator` move up to `value` of `tokenId` (replacing any earlier grant).
+    /// @dev ERC-3525 lets the token's approved address (and slot operators) grant value allowances too.
+    function approve(uint256 tokenId, address operator, uint256 value) external payable noEther {
+        Token storage token = _requireToken(tokenId);
+        address owner = token.owner;
+        if (operator == owner) revert NoteApprovalToHolder(owner);
+        address caller = _msgSender();
+        if (!_isApprovedOrOwner(caller, tokenId, owner, token.slot)) revert NoteUnauthorized(caller, tokenId);
+        _valueAllowances[tokenId][token.approvalEpoch][operator] = value;
+        emit IERC3525.ApprovalValue(tokenId, operator, value);
+    }
+
+    /// @notice ERC-3525: the value of `tokenId` that `operator` may still move.
+    function allowance(uint256 tokenId, address operator) external view returns (uint256) {
+        Token storage token = _requireToken(tokenId);
+        return _valueAllowances[tokenId][token.approvalEpoch][operator];
+    }
+
+    /// @notice ERC-721: approves `approved` for the whole piece `tokenId` (zero clears).
+    /// @dev By the holder, an operator for all its pieces, or an operator for the piece's slot.
     function approve(address approved, uint256 tokenId) external payable noEther {
-        address owner = _requireToken(tokenId).owner;
+        Token storage token = _requireToken(tokenId);
+        address owner = token.owner;
         if (approved == owner) revert NoteApprovalToHolder(owner);
         address caller = _msgSender();
-        if (caller != owner && !_operatorApprovals[owner][caller]) revert NoteUnauthorized(caller, tokenId);
+        if (caller != owner && !_operatorApprovals[owner][caller] && !_slotApprovals[owner][token.slot][caller]) {
+            revert NoteUnauthorized(caller, tokenId);
+        }
         _tokenApprovals[tokenId] = approved;
-        emit Approval(owner, approved, tokenId);
+        emit IERC721.Approval(owner, approved, tokenId);
     }
 
-    /// @inheritdoc IERC721
+    /// @notice ERC-721: makes `operator` an operator for all of the caller's pieces (or stops it).
     function setApprovalForAll(address operator, bool approved) external {
         address caller = _msgSender();
         if (operator == caller) revert NoteApprovalToHolder(caller);
         _operatorApprovals[caller][operator] = approved;
-        emit ApprovalForAll(caller, operator, approved);
+        emit IERC721.ApprovalForAll(caller, operator, approved);
     }
 
-    /// @inheritdoc IERC721
+    /// @notice ERC-3525 slot approval: makes `operator` an operator for all of `owner`'s pieces of voucher
+    ///         `slot` (moving their value and whole pieces, approving for them), or stops it.
+    /// @dev By `owner` or an operator for all of `owner`'s pieces.
+    function setApprovalForSlot(address owner, uint256 slot, address operator, bool approved) external payable noEther {
+        address caller = _msgSender();
+        if (caller != owner && !_operatorApprovals[owner][caller]) revert NoteSlotApprovalUnauthorized(caller, owner);
+        if (operator == owner) revert NoteApprovalToHolder(owner);
+        _slotApprovals[owner][slot][operator] = approved;
+        emit IERC3525SlotApprovable.ApprovalForSlot(owner, slot, operator, approved);
+    }
+
+    /// @notice ERC-3525 slot approval: whether `operator` is an operator for `owner`'s pieces of `slot`.
+    function isApprovedForSlot(address owner, uint256 slot, address operator) external view returns (bool) {
+        return _slotApprovals[owner][slot][operator];
+    }
+
+    /// @notice ERC-721: the address approved for the whole piece `tokenId`.
     function getApproved(uint256 tokenId) external view returns (address) {
         _requireToken(tokenId);
         return _tokenApprovals[tokenId];
     }
 
-    /// @inheritdoc IERC721
+    /// @notice ERC-721: whether `operator` is an operator for all of `owner`'s pieces.
     function isApprovedForAll(address owner, address operator) external view returns (bool) {
         return _operatorApprovals[owner][operator];
     }
 
-    /// @inheritdoc IERC721
+    /// @notice ERC-721: the number of pieces `owner` holds.
     function balanceOf(address owner) external view returns (uint256) {
         if (owner == address(0)) revert NoteZeroAddress();
-        return _tokenBalances[owner];
+        return _accounts[owner].tokenCount;
     }
 
-    /// @inheritdoc IERC721
+    // ---------------------------------------------------------------- dry run
+
+    /// @notice Every reason (TransferCheck bits) why `operator` calling
+    ///         `transferFrom(fromTokenId, to, value)` (a split) would fail now; 0 if it would pass.
+    /// @dev The same rule set as the transfer itself; only a receiving contract's ERC-3525 hook is not
+    ///      run (a view cannot). Bit numbers: TransferCheck (INoteCompliance.sol).
+    function checkTransfer(address operator, uint256 fromTokenId, address to, uint256 value)
+        external
+        view
+        returns (uint256)
+    {
+        return _restrictions(Move(operator, fromTokenId, 0, to, value, false, address(0), false), true);
+    }
+
+    /// @notice Every reason why `operator` calling `transferFrom(fromTokenId, toTokenId, value)` (a merge)
+    ///         would fail now; 0 if it would pass.
+    function checkTransfer(address operator, uint256 fromTokenId, uint256 toTokenId, uint256 value)
+        external
+        view
+        returns (uint256)
+    {
+        return _restrictions(Move(operator, fromTokenId, toTokenId, address(0), value, false, address(0), false), true);
+    }
+
+    // ---------------------------------------------------------------- redemption
+
+    /// @notice Burns `value` of `tokenId` because the voucher paid it (settlement or early payment).
+    /// @dev REDEEMER_ROLE only (contracts that pay the holder in the same transaction). Refused while the
+    ///      ledger or the voucher is paused, for a frozen piece or holder, and beyond the unfrozen value.
+    function redeem(uint256 tokenId, uint256 value) external onlyRole(REDEEMER_ROLE) whenNotPaused {
+        Token storage token = _requireToken(tokenId);
+        if (value == 0) revert NoteZeroValue();
+        uint256 slot = token.slot;
+        Voucher storage voucher = _vouchers[slot];
+        if (voucher.status != VoucherStatus.Active) revert NoteVoucherNotActive(slot, voucher.status);
+        if (voucher.paused) revert NoteVoucherPaused(slot);
+        if (value % voucher.unit != 0) revert NoteValueNotUnitMultiple(slot, value, voucher.unit);
+        if (token.balance < value) revert NoteInsufficientValue(tokenId, token.balance, value);
+        if (token.flags & _FROZEN != 0) revert NoteTokenFrozen(tokenId);
+        if (_accounts[token.owner].frozen) revert NoteAddressFrozen(token.owner);
+        _update(tokenId, 0, address(0), value, 0);
+        // unchecked: a slot's redeemed value never exceeds its face value (uint96).
+        unchecked {
+            voucher.redeemedValue += uint96(value);
+        }
+        emit NoteRedeemed(slot, tokenId, _msgSender(), value);
+        if (voucher.redeemedValue == voucher.faceValue) {
+            voucher.status = VoucherStatus.Redeemed;
+            emit VoucherRedeemed(slot);
+        }
+    }
+
+    // ---------------------------------------------------------------- views the settlement contracts read
+
+    /// @notice ERC-3525: the value of `tokenId`.
+    function balanceOf(uint256 tokenId) external view returns (uint256) {
+        return _requireToken(tokenId).balance;
+    }
+
+    /// @notice ERC-3525: the slot (voucher) of `tokenId`.
+    function slotOf(uint256 tokenId) external view returns (uint256) {
+        return _requireToken(tokenId).slot;
+    }
+
+    /// @notice ERC-721: the holder of `tokenId`.
     function ownerOf(uint256 tokenId) external view returns (address) {
         return _requireToken(tokenId).owner;
     }
 
-    // ---------------------------------------------------------------- metadata and views
-
-    /// @inheritdoc IERC721Metadata
-    function name() external view returns (string memory) {
-        return _name;
-    }
-
-    /// @inheritdoc IERC721Metadata
-    function symbol() external view returns (string memory) {
-        return _symbol;
-    }
-
-    /// @inheritdoc IERC721Metadata
-    function tokenURI(uint256 tokenId) external view returns (string memory) {
-        _requireToken(tokenId);
-        return _uri("token/", tokenId);
-    }
-
-    /// @inheritdoc IERC3525Metadata
-    function slotURI(uint256 slot) external view returns (string memory) {
-        if (_vouchers[slot].status == VoucherStatus.None) revert NoteUnknownVoucher(slot);
-        return _uri("voucher/", slot);
-    }
-
-    /// @inheritdoc IERC3525Metadata
-    function contractURI() external view returns (string memory) {
-        return _baseTokenURI;
-    }
-
-    /// @notice Sets the base of token, slot and contract URIs (the service's public metadata endpoint).
-    function setBaseURI(string calldata baseURI) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _baseTokenURI = baseURI;
-    }
-
-    function _uri(string memory kind, uint256 id) private view returns (string memory) {
-        if (bytes(_baseTokenURI).length == 0) return "";
-        return string.concat(_baseTokenURI, kind, Strings.toString(id));
-    }
-
-    /// @inheritdoc IReceivableNote
-    function voucherOf(uint256 slot) external view returns (Voucher memory voucher) {
-        voucher = _vouchers[slot];
-        if (voucher.status == VoucherStatus.None) revert NoteUnknownVoucher(slot);
-    }
-
-    /// @inheritdoc IReceivableNote
-    function outstandingValueOf(uint256 slot) external view returns (uint256) {
-        Voucher storage voucher = _vouchers[slot];
-        if (voucher.status == VoucherStatus.None) revert NoteUnknownVoucher(slot);
-        return voucher.faceValue - voucher.redeemedValue;
-    }
-
-    /// @inheritdoc IReceivableNote
-    function lineageOf(uint256 tokenId) external view returns (uint256 parentTokenId, uint256 rootTokenId, uint256 depth) {
-        Token storage token = _requireToken(tokenId);
-        return (token.parent, token.root, token.depth);
-    }
-
-    /// @inheritdoc IReceivableNote
+    /// @notice Whether `tokenId` exists (minted and not burned).
     function exists(uint256 tokenId) external view returns (bool) {
         return _tokens[tokenId].owner != address(0);
     }
 
-    /// @inheritdoc IReceivableNote
+    /// @notice The voucher stored as `slot`.
+    function voucherOf(uint256 slot) external view returns (Voucher memory) {
+        return _requireVoucher(slot);
+    }
+
+    /// @notice Number of vouchers issued so far; slots run from 1 to this number.
     function voucherCount() external view returns (uint256) {
         return _voucherCount;
     }
 
-    /// @inheritdoc IReceivableNote
+    /// @notice Number of tokens minted so far; token ids run from 1 to this number.
     function tokenCount() external view returns (uint256) {
         return _tokenCount;
     }
 
-    /// @notice The participant registry consulted on every movement.
-    function registry() external view returns (IParticipantRegistry) {
-        return _registry;
+    /// @notice ERC-3643's name: whether `account` is frozen.
+    function isFrozen(address account) external view returns (bool) {
+        return _accounts[account].frozen;
     }
 
-    // ---------------------------------------------------------------- pause
-
-    /// @notice Stops issuance, transfers and redemption. Pauser role only.
-    function pause() external onlyRole(PAUSER_ROLE) {
-        _pause();
+    /// @notice Whether the whole piece `tokenId` is frozen.
+    function isTokenFrozen(uint256 tokenId) external view returns (bool) {
+        return _requireToken(tokenId).flags & _FROZEN != 0;
     }
 
-    /// @notice Resumes a paused ledger. Pauser role only.
-    function unpause() external onlyRole(PAUSER_ROLE) {
-        _unpause();
+    /// @notice Value of `tokenId` frozen by `freezePartialValue`.
+    function frozenValueOf(uint256 tokenId) external view returns (uint256) {
+        _requireToken(tokenId);
+        return _frozenValues[tokenId];
     }
 
-    // ---------------------------------------------------------------- receivers and introspection
-
-    function _checkOnERC3525Received(address to, uint256 fromTokenId, uint256 toTokenId, uint256 value, bytes memory data)
-        private
-        returns (bool)
-    {
-        if (to.code.length == 0) return true;
-        try IERC165(to).supportsInterface(type(IERC3525Receiver).interfaceId) returns (bool supported) {
-            if (!supported) return true;
-        } catch {
-            return true;
-        }
-        try IERC3525Receiver(to).onERC3525Received(_msgSender(), fromTokenId, toTokenId, value, data) returns (bytes4 retval) {
-            return retval == IERC3525Receiver.onERC3525Received.selector;
-        } catch {
-            return false;
-        }
-    }
-
-    function _checkOnERC721Received(address from, address to, uint256 tokenId, bytes memory data) private returns (bool) {
-        if (to.code.length == 0) return true;
-        try IERC721Receiver(to).onERC721Received(_msgSender(), from, tokenId, data) returns (bytes4 retval) {
-            return retval == IERC721Receiver.onERC721Received.selector;
-        } catch {
-            return false;
-        }
+    /// @notice The code half serving the rest of the note's interface.
+    function extension() external view returns (address) {
+        return _extension;
     }
 
     /// @inheritdoc IERC165
-    function supportsInterface(bytes4 interfaceId) public view override(AccessControl, IERC165) returns (bool) {
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
         return interfaceId == type(IERC3525).interfaceId || interfaceId == type(IERC721).interfaceId
             || interfaceId == type(IERC3525Metadata).interfaceId || interfaceId == type(IERC721Metadata).interfaceId
-            || super.supportsInterface(interfaceId);
+            || interfaceId == type(IERC3525SlotApprovable).interfaceId || super.supportsInterface(interfaceId);
     }
 
-    // ---------------------------------------------------------------- ERC-2771 plumbing
-
-    function _msgSender() internal view override(Context, ERC2771Context) returns (address) {
-        return ERC2771Context._msgSender();
-    }
-
-    function _msgData() internal view override(Context, ERC2771Context) returns (bytes calldata) {
-        return ERC2771Context._msgData();
-    }
-
-    function _contextSuffixLength() internal view override(Context, ERC2771Context) returns (uint256) {
-        return ERC2771Context._contextSuffixLength();
+    /// @dev Proxy: every other selector runs in ReceivableNoteExtension's code.
+    function _implementation() internal view override returns (address) {
+        return _extension;
     }
 }

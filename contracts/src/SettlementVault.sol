@@ -3,24 +3,35 @@ pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {Context} from "@openzeppelin/contracts/utils/Context.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
+import {CascadeAccess} from "./access/CascadeAccess.sol";
 import {CashTokenDirectory} from "./CashTokenDirectory.sol";
+import {FxMath} from "./fx/FxMath.sol";
 import {ICascadeNote} from "./interfaces/ICascadeNote.sol";
-import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
+import {IFxRateDirectory} from "./interfaces/IFxRateDirectory.sol";
+import {IIdentityRegistry} from "./interfaces/IIdentityRegistry.sol";
 import {IReceivableNote} from "./interfaces/IReceivableNote.sol";
 import {ISettlementVault} from "./interfaces/ISettlementVault.sol";
 
 /// @title Cascade settlement vault: the obligor's payment at maturity, paid out to every holder
-/// @notice See ISettlementVault for the pro-rata rounds. The vault needs the note's REDEEMER_ROLE.
-contract SettlementVault is ISettlementVault, CashTokenDirectory, ERC2771Context, ReentrancyGuardTransient {
+/// @notice See ISettlementVault for the rate, full cover and the pro-rata rounds. The vault needs the
+///         note's REDEEMER_ROLE.
+contract SettlementVault is ISettlementVault, CashTokenDirectory, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
+
+    /// @dev One piece as a payment sees it.
+    struct Piece {
+        address holder;
+        uint256 value;
+        uint256 payableValue;
+        WithholdingReason withheld;
+    }
 
     ICascadeNote private immutable _note;
     /// @dev The note's registry, fixed in the note at its deployment.
-    IParticipantRegistry private immutable _registry;
+    IIdentityRegistry private immutable _registry;
+    IFxRateDirectory private immutable _fx;
 
     uint256 private _graceSeconds;
     uint256 private _defaultAfterSeconds;
@@ -31,15 +42,19 @@ contract SettlementVault is ISettlementVault, CashTokenDirectory, ERC2771Context
 
     constructor(
         ICascadeNote note_,
+        IFxRateDirectory fx_,
         address trustedForwarder_,
         address admin,
+        uint48 adminTransferDelay,
         uint256 graceSeconds_,
         uint256 defaultAfterSeconds_
-    ) ERC2771Context(trustedForwarder_) {
-        if (address(note_) == address(0) || admin == address(0)) revert SettlementZeroAddress();
+    ) CascadeAccess(trustedForwarder_, admin, adminTransferDelay) {
+        if (address(note_) == address(0) || address(fx_) == address(0)) {
+            revert SettlementZeroAddress();
+        }
         _note = note_;
         _registry = note_.registry();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _fx = fx_;
         _setTerms(graceSeconds_, defaultAfterSeconds_);
     }
 
@@ -53,12 +68,12 @@ contract SettlementVault is ISettlementVault, CashTokenDirectory, ERC2771Context
         if (amount == 0) revert SettlementZeroAmount();
         if (voucher.status != IReceivableNote.VoucherStatus.Active) revert SettlementVoucherSettled(slot);
         SlotAccount storage account = _accounts[slot];
-        uint256 outstanding = voucher.faceValue - voucher.redeemedValue;
+        uint256 outstandingCash = _outstandingCash(voucher, _rateOf(voucher));
         uint256 availableAfter = _available(account) + amount;
-        if (availableAfter > outstanding) revert SettlementOverfunded(slot, outstanding, availableAfter);
+        if (availableAfter > outstandingCash) revert SettlementOverfunded(slot, outstandingCash, availableAfter);
         IERC20 cash = IERC20(account.cashToken);
         if (address(cash) == address(0)) {
-            cash = _requireCashToken(voucher.currency);
+            cash = _requireCashToken(voucher.settlementCurrency);
             account.cashToken = address(cash);
         }
 
@@ -76,11 +91,13 @@ contract SettlementVault is ISettlementVault, CashTokenDirectory, ERC2771Context
         if (obligor != voucher.obligor) revert SettlementCallerNotObligor(obligor, voucher.obligor);
         SlotAccount storage account = _accounts[slot];
         uint256 availableNow = _available(account);
-        uint256 outstanding = voucher.faceValue - voucher.redeemedValue;
-        if (availableNow <= outstanding) revert SettlementNoExcess(slot);
-        // unchecked: availableNow > outstanding was just checked.
+        // Once every piece is paid no rate is needed: what is left is all excess.
+        uint256 outstandingCash =
+            voucher.faceValue == voucher.redeemedValue ? 0 : _outstandingCash(voucher, _rateOf(voucher));
+        if (availableNow <= outstandingCash) revert SettlementNoExcess(slot);
+        // unchecked: availableNow > outstandingCash was just checked.
         unchecked {
-            amount = availableNow - outstanding;
+            amount = availableNow - outstandingCash;
         }
 
         account.withdrawn += amount;
@@ -94,9 +111,9 @@ contract SettlementVault is ISettlementVault, CashTokenDirectory, ERC2771Context
 
     /// @inheritdoc ISettlementVault
     function payout(uint256 slot, uint256[] calldata tokenIds) external nonReentrant returns (uint256 total) {
-        (SlotAccount storage account, uint64 round, bool fullCover, uint256 unit) = _beginPayment(slot);
+        (SlotAccount storage account, bool fullCover, uint256 unit) = _beginPayment(slot);
         for (uint256 i; i < tokenIds.length; ++i) {
-            total += _payoutOne(slot, tokenIds[i], account, round, fullCover, unit);
+            total += _payoutOne(slot, tokenIds[i], account, fullCover, unit);
         }
     }
 
@@ -104,20 +121,24 @@ contract SettlementVault is ISettlementVault, CashTokenDirectory, ERC2771Context
     function claim(uint256 tokenId) external nonReentrant returns (uint256 amount) {
         if (!_note.exists(tokenId)) revert SettlementUnknownToken(tokenId);
         uint256 slot = _note.slotOf(tokenId);
-        (SlotAccount storage account, uint64 round, bool fullCover, uint256 unit) = _beginPayment(slot);
-        (address holder, uint256 value) = _tokenOfSlot(slot, tokenId);
+        (SlotAccount storage account, bool fullCover, uint256 unit) = _beginPayment(slot);
+        Piece memory piece = _pieceOf(slot, tokenId);
         {
             address caller = _msgSender();
-            if (caller != holder) revert SettlementCallerNotHolder(caller, tokenId, holder);
+            if (caller != piece.holder) revert SettlementCallerNotHolder(caller, tokenId, piece.holder);
         }
-        if (!_registry.isVerified(holder)) revert SettlementHolderNotVerified(holder);
-        if (value != 0 && !fullCover) {
+        if (piece.withheld == WithholdingReason.HolderNotVerified) revert SettlementHolderNotVerified(piece.holder);
+        if (piece.withheld == WithholdingReason.HolderFrozen) revert SettlementHolderFrozen(piece.holder);
+        if (piece.withheld == WithholdingReason.PieceFrozen) revert SettlementPieceFrozen(tokenId);
+        if (piece.value != 0 && !fullCover) {
+            uint64 round = account.round;
             if (_paidInRound[tokenId] == round) revert SettlementAlreadyPaidInRound(tokenId, round);
             if (tokenId > account.roundTokenMark) revert SettlementTokenNewerThanRound(tokenId, round);
         }
-        amount = value == 0 ? 0 : _share(value, fullCover, account, unit);
-        if (amount == 0) revert SettlementNothingToClaim(tokenId, value);
-        _pay(slot, tokenId, holder, amount, account, round);
+        uint256 value;
+        (value, amount) = _share(piece, fullCover, account, unit);
+        if (amount == 0) revert SettlementNothingToClaim(tokenId, piece.value);
+        _pay(slot, tokenId, piece.holder, value, amount, account);
     }
 
     // ---------------------------------------------------------------- admin
@@ -163,18 +184,19 @@ contract SettlementVault is ISettlementVault, CashTokenDirectory, ERC2771Context
         uint256 slot = _note.slotOf(tokenId);
         IReceivableNote.Voucher memory voucher = _note.voucherOf(slot);
         if (block.timestamp < voucher.maturityAt) return 0;
-        uint256 value = _note.balanceOf(tokenId);
         SlotAccount memory account = _accounts[slot];
         uint256 availableNow = account.funded - account.paidOut - account.withdrawn;
-        if (value == 0 || availableNow == 0) return 0;
-        uint256 outstanding = voucher.faceValue - voucher.redeemedValue;
-        if (availableNow >= outstanding) return value;
+        Piece memory piece = _pieceOf(slot, tokenId);
+        if (piece.payableValue == 0 || availableNow == 0) return 0;
         if (!account.roundOpen) {
             // The next payout or claim opens a new round with these snapshots.
-            return _proRata(value, availableNow, outstanding, availableNow, voucher.unit);
+            IFxRateDirectory.FxRate memory rate = _rateOf(voucher);
+            _snapshot(account, rate, availableNow, voucher.faceValue - voucher.redeemedValue, _note.tokenCount());
+            account.round += 1;
         }
-        if (_paidInRound[tokenId] == account.round || tokenId > account.roundTokenMark) return 0;
-        return _proRata(value, account.roundAvailable, account.roundOutstanding, availableNow, voucher.unit);
+        bool fullCover = _fullCover(account, availableNow, voucher.faceValue - voucher.redeemedValue);
+        if (!fullCover && (_paidInRound[tokenId] == account.round || tokenId > account.roundTokenMark)) return 0;
+        (, amount) = _shareOf(piece, fullCover, account, availableNow, voucher.unit);
     }
 
     /// @inheritdoc ISettlementVault
@@ -207,6 +229,11 @@ contract SettlementVault is ISettlementVault, CashTokenDirectory, ERC2771Context
         return _note;
     }
 
+    /// @notice The FX rate directory cross-border vouchers are converted with.
+    function fxRates() external view returns (IFxRateDirectory) {
+        return _fx;
+    }
+
     // ---------------------------------------------------------------- internals
 
     function _setTerms(uint256 graceSeconds_, uint256 defaultAfterSeconds_) private {
@@ -230,90 +257,165 @@ contract SettlementVault is ISettlementVault, CashTokenDirectory, ERC2771Context
         return account.funded - account.paidOut - account.withdrawn;
     }
 
-    /// @dev Common start of payout and claim: the voucher has matured and has cash; opens a round if
-    ///      the funding changed. Full cover survives every payment (both sides shrink by the same amount),
-    ///      and so does its absence, so it is decided once per call.
-    function _beginPayment(uint256 slot)
+    /// @dev The current rate of the voucher's currency pair (identity for a domestic voucher).
+    function _rateOf(IReceivableNote.Voucher memory voucher) private view returns (IFxRateDirectory.FxRate memory) {
+        return _fx.rateOf(voucher.currency, voucher.settlementCurrency);
+    }
+
+    /// @dev The outstanding value in cash at `rate`, rounded up: what full cover needs.
+    function _outstandingCash(IReceivableNote.Voucher memory voucher, IFxRateDirectory.FxRate memory rate)
         private
-        returns (SlotAccount storage account, uint64 round, bool fullCover, uint256 unit)
+        pure
+        returns (uint256)
     {
+        return FxMath.toSettlement(voucher.faceValue - voucher.redeemedValue, rate, Math.Rounding.Ceil);
+    }
+
+    function _roundRate(SlotAccount memory account) private pure returns (IFxRateDirectory.FxRate memory) {
+        return IFxRateDirectory.FxRate({
+            answer: account.roundRate,
+            decimals: account.roundRateDecimals,
+            roundId: account.roundRateId,
+            updatedAt: account.roundRateUpdatedAt
+        });
+    }
+
+    /// @dev Whether the cash covers everything outstanding at the round's rate. Full cover survives every
+    ///      payment at that rate (value v burned and floor(v * R) paid keep available >= ceil(outstanding * R)),
+    ///      so it is decided once per call.
+    function _fullCover(SlotAccount memory account, uint256 availableNow, uint256 outstanding)
+        private
+        pure
+        returns (bool)
+    {
+        return availableNow >= FxMath.toSettlement(outstanding, _roundRate(account), Math.Rounding.Ceil);
+    }
+
+    /// @dev Common start of payout and claim: the voucher has matured and has cash; opens a round (with its
+    ///      rate) if the funding changed.
+    function _beginPayment(uint256 slot) private returns (SlotAccount storage account, bool fullCover, uint256 unit) {
         IReceivableNote.Voucher memory voucher = _requireMatured(slot);
         account = _accounts[slot];
         uint256 availableNow = _available(account);
         if (availableNow == 0) revert SettlementNotFunded(slot);
         uint256 outstanding = voucher.faceValue - voucher.redeemedValue;
-        round = _openRound(slot, account, availableNow, outstanding);
-        fullCover = availableNow >= outstanding;
+        if (!account.roundOpen) _openRound(slot, account, voucher, availableNow, outstanding);
+        fullCover = _fullCover(account, availableNow, outstanding);
         unit = voucher.unit;
     }
 
-    /// @dev One token of a payout batch; returns what it was paid (0 when passed over).
-    function _payoutOne(
+    /// @dev Opens round `account.round + 1` with the current rate and snapshots.
+    function _openRound(
         uint256 slot,
-        uint256 tokenId,
         SlotAccount storage account,
-        uint64 round,
-        bool fullCover,
-        uint256 unit
-    ) private returns (uint256 amount) {
-        (address holder, uint256 value) = _tokenOfSlot(slot, tokenId);
-        if (value == 0) return 0;
-        if (!fullCover && (_paidInRound[tokenId] == round || tokenId > account.roundTokenMark)) return 0;
-        if (!_registry.isVerified(holder)) {
-            emit SettlementPaymentWithheld(slot, tokenId, holder);
-            return 0;
-        }
-        amount = _share(value, fullCover, account, unit);
-        if (amount != 0) _pay(slot, tokenId, holder, amount, account, round);
+        IReceivableNote.Voucher memory voucher,
+        uint256 availableNow,
+        uint256 outstanding
+    ) private {
+        IFxRateDirectory.FxRate memory rate = _rateOf(voucher);
+        SlotAccount memory opened = account;
+        _snapshot(opened, rate, availableNow, outstanding, _note.tokenCount());
+        opened.round += 1;
+        opened.roundOpen = true;
+        _accounts[slot] = opened;
+        emit SettlementRoundOpened(
+            slot,
+            opened.round,
+            availableNow,
+            outstanding,
+            opened.roundOutstandingCash,
+            rate.answer,
+            rate.decimals,
+            rate.roundId,
+            rate.updatedAt
+        );
     }
 
-    /// @dev Opens a new distribution round if the funding changed since the last one; returns the round.
-    function _openRound(uint256 slot, SlotAccount storage account, uint256 availableNow, uint256 outstanding)
-        private
-        returns (uint64 round)
-    {
-        if (account.roundOpen) return account.round;
-        round = account.round + 1;
-        account.round = round;
-        account.roundOpen = true;
+    function _snapshot(
+        SlotAccount memory account,
+        IFxRateDirectory.FxRate memory rate,
+        uint256 availableNow,
+        uint256 outstanding,
+        uint256 tokenMark
+    ) private pure {
         account.roundAvailable = availableNow;
         account.roundOutstanding = outstanding;
-        account.roundTokenMark = _note.tokenCount();
-        emit SettlementRoundOpened(slot, round, availableNow, outstanding);
+        account.roundOutstandingCash = FxMath.toSettlement(outstanding, rate, Math.Rounding.Ceil);
+        account.roundTokenMark = tokenMark;
+        account.roundRate = rate.answer;
+        account.roundRateDecimals = rate.decimals;
+        account.roundRateId = rate.roundId;
+        account.roundRateUpdatedAt = rate.updatedAt;
     }
 
-    /// @dev The holder and value of `tokenId`, which must exist and belong to `slot`.
-    function _tokenOfSlot(uint256 slot, uint256 tokenId) private view returns (address holder, uint256 value) {
+    /// @dev One token of a payout batch; returns the cash it was paid (0 when passed over).
+    function _payoutOne(uint256 slot, uint256 tokenId, SlotAccount storage account, bool fullCover, uint256 unit)
+        private
+        returns (uint256 amount)
+    {
+        Piece memory piece = _pieceOf(slot, tokenId);
+        if (piece.value == 0) return 0;
+        if (!fullCover && (_paidInRound[tokenId] == account.round || tokenId > account.roundTokenMark)) return 0;
+        if (piece.withheld != WithholdingReason.None) {
+            emit SettlementPaymentWithheld(slot, tokenId, piece.holder, piece.withheld);
+            return 0;
+        }
+        uint256 value;
+        (value, amount) = _share(piece, fullCover, account, unit);
+        if (amount != 0) _pay(slot, tokenId, piece.holder, value, amount, account);
+    }
+
+    /// @dev The holder, value and payable (unfrozen) value of `tokenId`, which must exist and belong to
+    ///      `slot`, and why it would be withheld.
+    function _pieceOf(uint256 slot, uint256 tokenId) private view returns (Piece memory piece) {
         if (!_note.exists(tokenId)) revert SettlementUnknownToken(tokenId);
         uint256 tokenSlot = _note.slotOf(tokenId);
         if (tokenSlot != slot) revert SettlementSlotMismatch(tokenId, tokenSlot, slot);
-        holder = _note.ownerOf(tokenId);
-        value = _note.balanceOf(tokenId);
+        piece.holder = _note.ownerOf(tokenId);
+        piece.value = _note.balanceOf(tokenId);
+        if (piece.value == 0) return piece;
+        if (!_registry.isVerified(piece.holder)) {
+            piece.withheld = WithholdingReason.HolderNotVerified;
+        } else if (_note.isFrozen(piece.holder)) {
+            piece.withheld = WithholdingReason.HolderFrozen;
+        } else if (!_note.isTokenFrozen(tokenId)) {
+            piece.payableValue = piece.value - _note.frozenValueOf(tokenId);
+        }
+        if (piece.withheld == WithholdingReason.None && piece.payableValue == 0) {
+            piece.withheld = WithholdingReason.PieceFrozen;
+        }
     }
 
-    /// @dev What a token holding `value` is paid now: all of it under full cover, else the open round's share.
-    function _share(uint256 value, bool fullCover, SlotAccount storage account, uint256 unit)
+    /// @dev (value burned, cash paid) for `piece` now: its whole payable value under full cover, else the
+    ///      round's share; never more than the cash left buys.
+    function _share(Piece memory piece, bool fullCover, SlotAccount storage account, uint256 unit)
         private
         view
-        returns (uint256)
+        returns (uint256 value, uint256 amount)
     {
-        if (fullCover) return value;
-        return _proRata(value, account.roundAvailable, account.roundOutstanding, _available(account), unit);
+        return _shareOf(piece, fullCover, account, _available(account), unit);
     }
 
-    /// @dev floor(value * roundAvailable / roundOutstanding / unit) * unit, never more than the cash left
-    ///      (floored to whole units), so value moved between tokens after the round opened cannot make
-    ///      the vault pay out cash funded for another voucher.
-    function _proRata(
-        uint256 value,
-        uint256 roundAvailable,
-        uint256 roundOutstanding,
+    /// @dev v = fullCover ? payable : floor(value * roundAvailable / roundOutstandingCash / unit) * unit,
+    ///      capped by the payable value and by floor(availableNow / R) in whole units (so value moved between
+    ///      tokens after the round opened cannot make the vault pay out cash funded for another voucher);
+    ///      cash = floor(v * R), rounded down in favour of the escrow.
+    function _shareOf(
+        Piece memory piece,
+        bool fullCover,
+        SlotAccount memory account,
         uint256 availableNow,
         uint256 unit
-    ) private pure returns (uint256 amount) {
-        amount = Math.mulDiv(value, roundAvailable, roundOutstanding) / unit * unit;
-        uint256 cap = availableNow / unit * unit;
-        if (amount > cap) amount = cap;
+    ) private pure returns (uint256 value, uint256 amount) {
+        IFxRateDirectory.FxRate memory rate = _roundRate(account);
+        value = fullCover
+            ? piece.payableValue
+            : Math.mulDiv(piece.value, account.roundAvailable, account.roundOutstandingCash) / unit * unit;
+        if (value > piece.payableValue) value = piece.payableValue;
+        uint256 affordable = FxMath.toDenomination(availableNow, rate, Math.Rounding.Floor) / unit * unit;
+        if (value > affordable) value = affordable;
+        amount = FxMath.toSettlement(value, rate, Math.Rounding.Floor);
+        if (amount == 0) value = 0;
     }
 
     /// @dev Effects, then the burn and the cash transfer, then the event.
@@ -321,33 +423,29 @@ contract SettlementVault is ISettlementVault, CashTokenDirectory, ERC2771Context
         uint256 slot,
         uint256 tokenId,
         address holder,
+        uint256 value,
         uint256 amount,
-        SlotAccount storage account,
-        uint64 round
+        SlotAccount storage account
     ) private {
-        _paidInRound[tokenId] = round;
+        _paidInRound[tokenId] = account.round;
         account.paidOut += amount;
 
-        _note.redeem(tokenId, amount);
+        _note.redeem(tokenId, value);
         IERC20(account.cashToken).safeTransfer(holder, amount);
-        emit SettlementPaid(slot, tokenId, holder, amount);
+        emit SettlementPaid(
+            slot,
+            tokenId,
+            holder,
+            value,
+            amount,
+            account.roundRate,
+            account.roundRateDecimals,
+            account.roundRateId,
+            account.roundRateUpdatedAt
+        );
     }
 
     function _requiredCashDecimals() internal view override returns (uint8) {
         return _note.valueDecimals();
-    }
-
-    // ---------------------------------------------------------------- ERC-2771 plumbing
-
-    function _msgSender() internal view override(Context, ERC2771Context) returns (address) {
-        return ERC2771Context._msgSender();
-    }
-
-    function _msgData() internal view override(Context, ERC2771Context) returns (bytes calldata) {
-        return ERC2771Context._msgData();
-    }
-
-    function _contextSuffixLength() internal view override(Context, ERC2771Context) returns (uint256) {
-        return ERC2771Context._contextSuffixLength();
     }
 }

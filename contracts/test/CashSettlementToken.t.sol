@@ -3,6 +3,9 @@ pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {
+    IAccessControlDefaultAdminRules
+} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
 import {SettlementToken} from "../src/SettlementToken.sol";
 import {ISettlementToken} from "../src/interfaces/ISettlementToken.sol";
 import {ICashTokenDirectory} from "../src/interfaces/ICashTokenDirectory.sol";
@@ -15,19 +18,26 @@ contract CashSettlementTokenTest is SettlementTestBase {
         assertEq(cny.decimals(), 2);
         assertEq(cny.totalSupply(), 0);
         assertTrue(cny.hasRole(DEFAULT_ADMIN_ROLE, admin));
-        assertTrue(cny.hasRole(MINTER_ROLE, admin));
+        // Minting is the cash issuer's own key, granted after deployment; the admin cannot mint.
+        assertFalse(cny.hasRole(MINTER_ROLE, admin));
+        assertTrue(cny.hasRole(MINTER_ROLE, minter));
+        assertEq(cny.defaultAdminDelay(), ADMIN_DELAY);
         assertEq(cny.MINTER_ROLE(), MINTER_ROLE);
         assertTrue(cny.isTrustedForwarder(address(forwarder)));
     }
 
     function test_Constructor_OtherDecimals() public {
-        SettlementToken jpy = new SettlementToken("Cascade JPY", "cJPY", 0, address(forwarder), admin);
+        SettlementToken jpy = new SettlementToken("Cascade JPY", "cJPY", 0, address(forwarder), admin, ADMIN_DELAY);
         assertEq(jpy.decimals(), 0);
     }
 
     function test_RevertWhen_ConstructorAdminIsZero() public {
-        vm.expectRevert(ISettlementToken.CashZeroAddress.selector);
-        new SettlementToken("Cascade CNY", "cCNY", 2, address(forwarder), address(0));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, address(0)
+            )
+        );
+        new SettlementToken("Cascade CNY", "cCNY", 2, address(forwarder), address(0), ADMIN_DELAY);
     }
 
     function test_Mint_CreditsAndEmitsTransfer() public {
@@ -39,12 +49,18 @@ contract CashSettlementTokenTest is SettlementTestBase {
     }
 
     function test_Mint_ByGrantedMinter() public {
-        address minter = makeAddr("minter");
+        address second = makeAddr("second minter");
         vm.prank(admin);
-        cny.grantRole(MINTER_ROLE, minter);
-        vm.prank(minter);
+        cny.grantRole(MINTER_ROLE, second);
+        vm.prank(second);
         cny.mint(supplierB, 1);
         assertEq(cny.balanceOf(supplierB), 1);
+    }
+
+    function test_RevertWhen_MintByAdmin() public {
+        vm.expectRevert(_unauthorized(admin, MINTER_ROLE));
+        vm.prank(admin);
+        cny.mint(admin, 100);
     }
 
     function test_RevertWhen_MintByNonMinter() public {
@@ -55,13 +71,13 @@ contract CashSettlementTokenTest is SettlementTestBase {
 
     function test_RevertWhen_MintToZeroAddress() public {
         vm.expectRevert(ISettlementToken.CashZeroAddress.selector);
-        vm.prank(admin);
+        vm.prank(minter);
         cny.mint(address(0), 100);
     }
 
     function test_RevertWhen_MintZeroAmount() public {
         vm.expectRevert(ISettlementToken.CashZeroAmount.selector);
-        vm.prank(admin);
+        vm.prank(minter);
         cny.mint(supplierA, 0);
     }
 
@@ -95,7 +111,7 @@ contract CashSettlementTokenTest is SettlementTestBase {
 
     function test_SetCashToken_RegistersAndEmits() public {
         bytes8 eur = bytes8("EUR");
-        SettlementToken ceur = new SettlementToken("Cascade EUR", "cEUR", 2, address(forwarder), admin);
+        SettlementToken ceur = new SettlementToken("Cascade EUR", "cEUR", 2, address(forwarder), admin, ADMIN_DELAY);
         vm.expectEmit(address(desk));
         emit ICashTokenDirectory.CashTokenSet(eur, address(ceur), address(0));
         vm.prank(admin);
@@ -128,7 +144,7 @@ contract CashSettlementTokenTest is SettlementTestBase {
     }
 
     function test_RevertWhen_SetCashTokenDecimalsDiffer() public {
-        SettlementToken jpy = new SettlementToken("Cascade JPY", "cJPY", 0, address(forwarder), admin);
+        SettlementToken jpy = new SettlementToken("Cascade JPY", "cJPY", 0, address(forwarder), admin, ADMIN_DELAY);
         vm.expectRevert(abi.encodeWithSelector(ICashTokenDirectory.CashDecimalsMismatch.selector, address(jpy), 0, 2));
         vm.prank(admin);
         desk.setCashToken(bytes8("JPY"), jpy);

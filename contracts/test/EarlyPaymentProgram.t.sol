@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {
+    IAccessControlDefaultAdminRules
+} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
+import {IFxRateDirectory} from "../src/interfaces/IFxRateDirectory.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
@@ -71,6 +75,8 @@ contract EarlyPaymentProgramTest is SettlementTestBase {
 
     function test_Constructor_WiresNoteAndAdmin() public view {
         assertEq(address(programme.note()), address(note));
+        assertEq(address(programme.fxRates()), address(fx));
+        assertEq(programme.defaultAdminDelay(), ADMIN_DELAY);
         assertTrue(programme.hasRole(DEFAULT_ADMIN_ROLE, admin));
         assertTrue(programme.isTrustedForwarder(address(forwarder)));
         assertEq(programme.MAX_RATE_BPS(), 10_000);
@@ -79,12 +85,21 @@ contract EarlyPaymentProgramTest is SettlementTestBase {
 
     function test_RevertWhen_ConstructorNoteIsZero() public {
         vm.expectRevert(IEarlyPaymentProgram.EarlyPaymentZeroAddress.selector);
-        new EarlyPaymentProgram(ICascadeNote(address(0)), address(forwarder), admin);
+        new EarlyPaymentProgram(ICascadeNote(address(0)), fx, address(forwarder), admin, ADMIN_DELAY);
+    }
+
+    function test_RevertWhen_ConstructorFxIsZero() public {
+        vm.expectRevert(IEarlyPaymentProgram.EarlyPaymentZeroAddress.selector);
+        new EarlyPaymentProgram(note, IFxRateDirectory(address(0)), address(forwarder), admin, ADMIN_DELAY);
     }
 
     function test_RevertWhen_ConstructorAdminIsZero() public {
-        vm.expectRevert(IEarlyPaymentProgram.EarlyPaymentZeroAddress.selector);
-        new EarlyPaymentProgram(ICascadeNote(address(note)), address(forwarder), address(0));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, address(0)
+            )
+        );
+        new EarlyPaymentProgram(note, fx, address(forwarder), address(0), ADMIN_DELAY);
     }
 
     // ------------------------------------------------------------ openProgramme
@@ -274,7 +289,10 @@ contract EarlyPaymentProgramTest is SettlementTestBase {
         uint256 id = _openDefault();
         // tier 3: 50,000,000 at 6% for 180 days on ACT/360: discount 3% = 1,500,000
         vm.expectEmit(address(programme));
-        emit IEarlyPaymentProgram.EarlyPaymentTaken(id, tokenC, supplierC, 50_000_000, 48_500_000, 180);
+        // A domestic voucher records the identity rate: 1, decimals 0, round 0, the payment's time.
+        emit IEarlyPaymentProgram.EarlyPaymentTaken(
+            id, tokenC, supplierC, 50_000_000, 48_500_000, 48_500_000, 180, 1, 0, 0, block.timestamp
+        );
         uint256 price = _take(supplierC, id, tokenC, 50_000_000);
         assertEq(price, 48_500_000);
         assertEq(cny.balanceOf(supplierC), 48_500_000);
@@ -298,7 +316,7 @@ contract EarlyPaymentProgramTest is SettlementTestBase {
     function test_TakeEarlyPayment_PriceRisesAsMaturityNears() public {
         uint256 id = _openDefault();
         vm.warp(block.timestamp + 90 days + 12 hours); // 89.5 days left -> 89 whole days
-        (uint256 quoted, uint256 days_) = programme.quoteEarlyPayment(id, 10_000_000);
+        (uint256 quoted, uint256 days_,) = programme.quoteEarlyPayment(id, 10_000_000);
         assertEq(days_, 89);
         uint256 value = 10_000_000;
         assertEq(quoted, value - (value * 600 * 89) / 3_600_000);
@@ -316,7 +334,7 @@ contract EarlyPaymentProgramTest is SettlementTestBase {
     function test_TakeEarlyPayment_OnMaturityDayAtPar() public {
         uint256 id = _openDefault();
         vm.warp(maturityAt);
-        (uint256 quoted, uint256 days_) = programme.quoteEarlyPayment(id, 5_000_000);
+        (uint256 quoted, uint256 days_,) = programme.quoteEarlyPayment(id, 5_000_000);
         assertEq(days_, 0);
         assertEq(quoted, 5_000_000);
         assertEq(_take(supplierB, id, tokenB, 5_000_000), 5_000_000);
@@ -453,7 +471,7 @@ contract EarlyPaymentProgramTest is SettlementTestBase {
 
     function test_RevertWhen_TakeWhileNotePaused() public {
         uint256 id = _openDefault();
-        vm.prank(admin);
+        vm.prank(pauser);
         note.pause();
         vm.expectRevert(Pausable.EnforcedPause.selector);
         _take(supplierA, id, tokenA, 100);
@@ -553,15 +571,21 @@ contract EarlyPaymentProgramTest is SettlementTestBase {
         uint256 id = _open(rateBps, basis, yield_ ? YIELD : DISCOUNT, BUDGET, maturityAt);
         vm.warp(block.timestamp + bound(elapsed, 0, 180 days));
         uint256 expected = _expectedPrice(value, rateBps, yield_, basis);
-        (uint256 quoted, uint256 quotedDays) = programme.quoteEarlyPayment(id, value);
-        assertEq(quoted, expected);
-        assertEq(quotedDays, DiscountMath.daysUntil(block.timestamp, maturityAt));
+        _assertQuote(id, value, expected);
         uint256 outstandingBefore = note.outstandingValueOf(slot);
         assertEq(_take(supplierC, id, tokenC, value), expected);
         assertLe(expected, value);
         assertEq(note.outstandingValueOf(slot), outstandingBefore - value);
         assertEq(cny.balanceOf(address(programme)), BUDGET - expected);
         assertEq(cny.balanceOf(supplierC), expected);
+    }
+
+    /// @dev A domestic quote: the price and the cash amount are one figure.
+    function _assertQuote(uint256 id, uint256 value, uint256 expected) internal view {
+        (uint256 quoted, uint256 quotedDays, uint256 quotedAmount) = programme.quoteEarlyPayment(id, value);
+        assertEq(quoted, expected);
+        assertEq(quotedAmount, expected);
+        assertEq(quotedDays, DiscountMath.daysUntil(block.timestamp, maturityAt));
     }
 
     function _expectedPrice(uint256 value, uint256 rateBps, bool yield_, uint256 basis)

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {
+    IAccessControlDefaultAdminRules
+} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
+import {IFxRateDirectory} from "../src/interfaces/IFxRateDirectory.sol";
+import {ILogisticsOracle} from "../src/interfaces/ILogisticsOracle.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
@@ -46,6 +51,9 @@ contract FinancingDeskTest is SettlementTestBase {
 
     function test_Constructor_WiresNoteAndAdmin() public view {
         assertEq(address(desk.note()), address(note));
+        assertEq(address(desk.fxRates()), address(fx));
+        assertEq(address(desk.logistics()), address(logistics));
+        assertEq(desk.defaultAdminDelay(), ADMIN_DELAY);
         assertTrue(desk.hasRole(DEFAULT_ADMIN_ROLE, admin));
         assertTrue(desk.isTrustedForwarder(address(forwarder)));
         assertEq(address(desk.cashTokenOf(CNY)), address(cny));
@@ -59,18 +67,29 @@ contract FinancingDeskTest is SettlementTestBase {
 
     function test_RevertWhen_ConstructorNoteIsZero() public {
         vm.expectRevert(IFinancingDesk.FinancingZeroAddress.selector);
-        new FinancingDesk(ICascadeNote(address(0)), address(forwarder), admin);
+        new FinancingDesk(ICascadeNote(address(0)), fx, logistics, address(forwarder), admin, ADMIN_DELAY);
+    }
+
+    function test_RevertWhen_ConstructorFxOrLogisticsIsZero() public {
+        vm.expectRevert(IFinancingDesk.FinancingZeroAddress.selector);
+        new FinancingDesk(note, IFxRateDirectory(address(0)), logistics, address(forwarder), admin, ADMIN_DELAY);
+        vm.expectRevert(IFinancingDesk.FinancingZeroAddress.selector);
+        new FinancingDesk(note, fx, ILogisticsOracle(address(0)), address(forwarder), admin, ADMIN_DELAY);
     }
 
     function test_RevertWhen_ConstructorAdminIsZero() public {
-        vm.expectRevert(IFinancingDesk.FinancingZeroAddress.selector);
-        new FinancingDesk(ICascadeNote(address(note)), address(forwarder), address(0));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, address(0)
+            )
+        );
+        new FinancingDesk(note, fx, logistics, address(forwarder), address(0), ADMIN_DELAY);
     }
 
     function test_HashQuote_MatchesEip712TypedData() public view {
         IFinancingDesk.Quote memory quote = _defaultQuote(7);
         bytes32 typeHash = keccak256(
-            "Quote(address financier,address seller,uint256 tokenId,uint256 value,uint256 price,address cashToken,uint256 expiry,uint256 nonce)"
+            "Quote(address financier,address seller,uint256 tokenId,uint256 value,uint256 price,address cashToken,uint256 expiry,uint256 nonce,uint8 requiredMilestone,uint16 maxFinancedShareBps)"
         );
         assertEq(desk.QUOTE_TYPEHASH(), typeHash);
         bytes32 domainSeparator = keccak256(
@@ -93,7 +112,9 @@ contract FinancingDeskTest is SettlementTestBase {
                 quote.price,
                 quote.cashToken,
                 quote.expiry,
-                quote.nonce
+                quote.nonce,
+                quote.requiredMilestone,
+                quote.maxFinancedShareBps
             )
         );
         assertEq(desk.hashQuote(quote), keccak256(abi.encodePacked("\x19\x01", domainSeparator, structHash)));
@@ -109,6 +130,12 @@ contract FinancingDeskTest is SettlementTestBase {
         assertTrue(desk.hashQuote(quote) != base);
         quote = _defaultQuote(2);
         assertTrue(desk.hashQuote(quote) != base);
+        quote = _defaultQuote(1);
+        quote.requiredMilestone = 1;
+        assertTrue(desk.hashQuote(quote) != base);
+        quote = _defaultQuote(1);
+        quote.maxFinancedShareBps = 8_000;
+        assertTrue(desk.hashQuote(quote) != base);
     }
 
     // ------------------------------------------------------------ executeQuote: success
@@ -119,7 +146,22 @@ contract FinancingDeskTest is SettlementTestBase {
         uint256 expectedTokenId = note.tokenCount() + 1;
 
         vm.expectEmit(address(desk));
-        emit IFinancingDesk.QuoteExecuted(financier, supplierA, tokenA, expectedTokenId, VALUE, PRICE, address(cny), 1);
+        // A domestic voucher records the identity rate: 1, decimals 0, round 0, the trade's time.
+        emit IFinancingDesk.QuoteExecuted(
+            financier,
+            supplierA,
+            tokenA,
+            expectedTokenId,
+            VALUE,
+            PRICE,
+            address(cny),
+            1,
+            PRICE,
+            1,
+            0,
+            0,
+            block.timestamp
+        );
         vm.prank(supplierA);
         uint256 financierTokenId = desk.executeQuote(quote, signature);
 
@@ -137,6 +179,7 @@ contract FinancingDeskTest is SettlementTestBase {
         assertEq(cny.balanceOf(address(desk)), 0);
         assertTrue(desk.isNonceUsed(financier, 1));
         assertFalse(desk.isNonceUsed(financier, 2));
+        assertEq(desk.financedValueOf(slot), VALUE);
     }
 
     function test_ExecuteQuote_WholeValueAtParAndAtExpiry() public {
@@ -400,12 +443,12 @@ contract FinancingDeskTest is SettlementTestBase {
         _expectExecuteRevert(
             quote,
             _sign(supplierAKey, quote),
-            abi.encodeWithSelector(IReceivableNote.NoteSelfTransfer.selector, supplierA)
+            abi.encodeWithSelector(IFinancingDesk.FinancingSelfDealing.selector, supplierA)
         );
     }
 
     function test_RevertWhen_NotePaused() public {
-        vm.prank(admin);
+        vm.prank(pauser);
         note.pause();
         IFinancingDesk.Quote memory quote = _defaultQuote(1);
         _expectExecuteRevert(quote, _sign(financierKey, quote), abi.encodeWithSelector(Pausable.EnforcedPause.selector));

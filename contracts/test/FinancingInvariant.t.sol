@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {CommonBase} from "forge-std/Base.sol";
 import {StdCheats} from "forge-std/StdCheats.sol";
 import {StdUtils} from "forge-std/StdUtils.sol";
-import {ReceivableNote} from "../src/ReceivableNote.sol";
+import {ICascadeNote} from "../src/interfaces/ICascadeNote.sol";
 import {SettlementToken} from "../src/SettlementToken.sol";
 import {FinancingDesk} from "../src/FinancingDesk.sol";
 import {IFinancingDesk} from "../src/interfaces/IFinancingDesk.sol";
@@ -20,7 +20,7 @@ contract FinancingHandler is CommonBase, StdCheats, StdUtils {
     }
 
     FinancingDesk internal immutable desk;
-    ReceivableNote internal immutable note;
+    ICascadeNote internal immutable note;
     SettlementToken internal immutable cash;
     uint256 internal immutable unit;
     uint256 internal immutable maturityAt;
@@ -45,7 +45,7 @@ contract FinancingHandler is CommonBase, StdCheats, StdUtils {
 
     constructor(
         FinancingDesk desk_,
-        ReceivableNote note_,
+        ICascadeNote note_,
         SettlementToken cash_,
         address[] memory actors_,
         uint256[2] memory financierKeys_,
@@ -97,7 +97,9 @@ contract FinancingHandler is CommonBase, StdCheats, StdUtils {
             price: price,
             cashToken: address(cash),
             expiry: block.timestamp + 1 hours,
-            nonce: nextNonce++
+            nonce: nextNonce++,
+            requiredMilestone: 0,
+            maxFinancedShareBps: 10_000
         });
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(financierKeys[which], desk.hashQuote(quote));
         bytes memory signature = abi.encodePacked(r, s, v);
@@ -157,7 +159,9 @@ contract FinancingHandler is CommonBase, StdCheats, StdUtils {
             price: 1,
             cashToken: address(cash),
             expiry: block.timestamp,
-            nonce: type(uint256).max
+            nonce: type(uint256).max,
+            requiredMilestone: 0,
+            maxFinancedShareBps: 10_000
         });
         try desk.executeQuote(quote, "") {
             ghostIllegalMoves += 1;

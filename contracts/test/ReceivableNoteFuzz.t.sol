@@ -147,9 +147,9 @@ contract ReceivableNoteFuzzTest is NoteTestBase {
     {
         uint256 unit = bound(unitSeed, 2, 1e12);
         uint256 face = bound(unitsSeed, 0, 1e6) * unit + bound(remainderSeed, 1, unit - 1);
-        vm.prank(admin);
+        vm.prank(issuer);
         vm.expectRevert(abi.encodeWithSelector(IReceivableNote.NoteInvalidFaceValue.selector, face, unit));
-        note.issue(obligor, alice, CURRENCY, face, unit, maturity, DOC_HASH);
+        note.issue(obligor, alice, CURRENCY, CURRENCY, face, unit, maturity, 0, DOC_HASH);
     }
 
     function testFuzz_RevertWhen_SplitExceedsValue(uint256 unitSeed, uint256 faceUnitsSeed, uint256 extraSeed) public {

@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {CommonBase} from "forge-std/Base.sol";
 import {StdCheats} from "forge-std/StdCheats.sol";
 import {StdUtils} from "forge-std/StdUtils.sol";
-import {ReceivableNote} from "../src/ReceivableNote.sol";
+import {ICascadeNote} from "../src/interfaces/ICascadeNote.sol";
 import {IReceivableNote} from "../src/interfaces/IReceivableNote.sol";
 import {SettlementToken} from "../src/SettlementToken.sol";
 import {SettlementVault} from "../src/SettlementVault.sol";
@@ -17,7 +17,7 @@ import {SettlementTestBase} from "./SettlementTestBase.sol";
 ///      NoteVoucherMatured (expected here, so any other revert still fails the run).
 contract SettlementHandler is CommonBase, StdCheats, StdUtils {
     SettlementVault internal immutable vault;
-    ReceivableNote internal immutable note;
+    ICascadeNote internal immutable note;
     SettlementToken internal immutable cash;
     address internal immutable obligor;
     address internal immutable admin;
@@ -38,7 +38,7 @@ contract SettlementHandler is CommonBase, StdCheats, StdUtils {
 
     constructor(
         SettlementVault vault_,
-        ReceivableNote note_,
+        ICascadeNote note_,
         SettlementToken cash_,
         address obligor_,
         address admin_,

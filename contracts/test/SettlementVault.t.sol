@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {
+    IAccessControlDefaultAdminRules
+} from "@openzeppelin/contracts/access/extensions/IAccessControlDefaultAdminRules.sol";
+import {IFxRateDirectory} from "../src/interfaces/IFxRateDirectory.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
@@ -75,22 +79,35 @@ contract SettlementVaultTest is SettlementTestBase {
         assertEq(vault.defaultAfterSeconds(), DEFAULT_AFTER);
         vm.expectEmit();
         emit ISettlementVault.SettlementTermsSet(1 days, 2 days);
-        new SettlementVault(ICascadeNote(address(note)), address(forwarder), admin, 1 days, 2 days);
+        new SettlementVault(note, fx, address(forwarder), admin, ADMIN_DELAY, 1 days, 2 days);
+        assertEq(address(vault.fxRates()), address(fx));
+        assertEq(vault.defaultAdminDelay(), ADMIN_DELAY);
     }
 
     function test_RevertWhen_ConstructorNoteIsZero() public {
         vm.expectRevert(ISettlementVault.SettlementZeroAddress.selector);
-        new SettlementVault(ICascadeNote(address(0)), address(forwarder), admin, GRACE, DEFAULT_AFTER);
+        new SettlementVault(ICascadeNote(address(0)), fx, address(forwarder), admin, ADMIN_DELAY, GRACE, DEFAULT_AFTER);
+    }
+
+    function test_RevertWhen_ConstructorFxIsZero() public {
+        vm.expectRevert(ISettlementVault.SettlementZeroAddress.selector);
+        new SettlementVault(
+            note, IFxRateDirectory(address(0)), address(forwarder), admin, ADMIN_DELAY, GRACE, DEFAULT_AFTER
+        );
     }
 
     function test_RevertWhen_ConstructorAdminIsZero() public {
-        vm.expectRevert(ISettlementVault.SettlementZeroAddress.selector);
-        new SettlementVault(ICascadeNote(address(note)), address(forwarder), address(0), GRACE, DEFAULT_AFTER);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, address(0)
+            )
+        );
+        new SettlementVault(note, fx, address(forwarder), address(0), ADMIN_DELAY, GRACE, DEFAULT_AFTER);
     }
 
     function test_RevertWhen_ConstructorTermsInvalid() public {
         vm.expectRevert(abi.encodeWithSelector(ISettlementVault.SettlementInvalidTerms.selector, 2 days, 1 days));
-        new SettlementVault(ICascadeNote(address(note)), address(forwarder), admin, 2 days, 1 days);
+        new SettlementVault(note, fx, address(forwarder), admin, ADMIN_DELAY, 2 days, 1 days);
     }
 
     function test_SetTerms_UpdatesAndEmits() public {
@@ -146,7 +163,8 @@ contract SettlementVaultTest is SettlementTestBase {
 
     function test_Fund_KeepsTheFirstCashTokenWhenMappingChanges() public {
         _fund(100);
-        SettlementToken other = new SettlementToken("Cascade CNY v2", "cCNY2", 2, address(forwarder), admin);
+        SettlementToken other =
+            new SettlementToken("Cascade CNY v2", "cCNY2", 2, address(forwarder), admin, ADMIN_DELAY);
         vm.prank(admin);
         vault.setCashToken(CNY, other);
         _fund(200);
@@ -212,15 +230,15 @@ contract SettlementVaultTest is SettlementTestBase {
         _fund(FACE);
         vm.warp(maturityAt);
         vm.expectEmit(address(vault));
-        emit ISettlementVault.SettlementRoundOpened(slot, 1, FACE, FACE);
+        emit ISettlementVault.SettlementRoundOpened(slot, 1, FACE, FACE, FACE, 1, 0, 0, block.timestamp);
         vm.expectEmit(address(vault));
-        emit ISettlementVault.SettlementPaid(slot, tokenA, supplierA, 600_000);
+        emit ISettlementVault.SettlementPaid(slot, tokenA, supplierA, 600_000, 600_000, 1, 0, 0, block.timestamp);
         vm.expectEmit(address(vault));
-        emit ISettlementVault.SettlementPaid(slot, tokenB, supplierB, 250_000);
+        emit ISettlementVault.SettlementPaid(slot, tokenB, supplierB, 250_000, 250_000, 1, 0, 0, block.timestamp);
         vm.expectEmit(address(vault));
-        emit ISettlementVault.SettlementPaid(slot, tokenC, supplierC, 100_000);
+        emit ISettlementVault.SettlementPaid(slot, tokenC, supplierC, 100_000, 100_000, 1, 0, 0, block.timestamp);
         vm.expectEmit(address(vault));
-        emit ISettlementVault.SettlementPaid(slot, tokenD, supplierD, 50_000);
+        emit ISettlementVault.SettlementPaid(slot, tokenD, supplierD, 50_000, 50_000, 1, 0, 0, block.timestamp);
         assertEq(vault.payout(slot, _all()), FACE);
 
         assertEq(cny.balanceOf(supplierA), 600_000);
@@ -260,7 +278,7 @@ contract SettlementVaultTest is SettlementTestBase {
         _fund(FACE / 2);
         vm.warp(maturityAt);
         vm.expectEmit(address(vault));
-        emit ISettlementVault.SettlementRoundOpened(slot, 1, FACE / 2, FACE);
+        emit ISettlementVault.SettlementRoundOpened(slot, 1, FACE / 2, FACE, FACE, 1, 0, 0, block.timestamp);
         vault.payout(slot, _ids(tokenA)); // batch 1
         vault.payout(slot, _ids(tokenB, tokenC)); // batch 2: same 50% share, not a shrinking one
         vault.payout(slot, _ids(tokenD)); // batch 3
@@ -275,7 +293,7 @@ contract SettlementVaultTest is SettlementTestBase {
         // The rest arrives later: a new round pays everybody in full.
         _fund(FACE / 2);
         vm.expectEmit(address(vault));
-        emit ISettlementVault.SettlementRoundOpened(slot, 2, FACE / 2, FACE / 2);
+        emit ISettlementVault.SettlementRoundOpened(slot, 2, FACE / 2, FACE / 2, FACE / 2, 1, 0, 0, block.timestamp);
         assertEq(vault.payout(slot, _all()), FACE / 2);
         assertEq(cny.balanceOf(supplierA), 600_000);
         assertEq(cny.balanceOf(supplierD), 50_000);
@@ -366,7 +384,7 @@ contract SettlementVaultTest is SettlementTestBase {
         assertFalse(vault.accountOf(slot).roundOpen);
         // round 2: 233 over 666,900 outstanding; only A's 400,100 earns a whole unit (139 -> 100)
         vm.expectEmit(address(vault));
-        emit ISettlementVault.SettlementRoundOpened(slot, 2, 233, 666_900);
+        emit ISettlementVault.SettlementRoundOpened(slot, 2, 233, 666_900, 666_900, 1, 0, 0, block.timestamp);
         assertEq(vault.payout(slot, _all()), 100);
         assertEq(vault.available(slot), 133);
         assertEq(vault.accountOf(slot).roundTokenMark, note.tokenCount());
@@ -397,7 +415,9 @@ contract SettlementVaultTest is SettlementTestBase {
         vm.warp(maturityAt);
         _revoke(supplierC);
         vm.expectEmit(address(vault));
-        emit ISettlementVault.SettlementPaymentWithheld(slot, tokenC, supplierC);
+        emit ISettlementVault.SettlementPaymentWithheld(
+            slot, tokenC, supplierC, ISettlementVault.WithholdingReason.HolderNotVerified
+        );
         assertEq(vault.payout(slot, _all()), FACE - 100_000);
         assertEq(note.balanceOf(tokenC), 100_000);
         assertEq(vault.available(slot), 100_000);
@@ -511,7 +531,7 @@ contract SettlementVaultTest is SettlementTestBase {
     function test_RevertWhen_PayoutWhileNotePaused() public {
         _fund(FACE);
         vm.warp(maturityAt);
-        vm.prank(admin);
+        vm.prank(pauser);
         note.pause();
         vm.expectRevert(Pausable.EnforcedPause.selector);
         vault.payout(slot, _all());
@@ -523,7 +543,7 @@ contract SettlementVaultTest is SettlementTestBase {
         _fund(FACE);
         vm.warp(maturityAt);
         vm.expectEmit(address(vault));
-        emit ISettlementVault.SettlementPaid(slot, tokenC, supplierC, 100_000);
+        emit ISettlementVault.SettlementPaid(slot, tokenC, supplierC, 100_000, 100_000, 1, 0, 0, block.timestamp);
         assertEq(_claim(supplierC, tokenC), 100_000);
         assertEq(cny.balanceOf(supplierC), 100_000);
         assertEq(note.balanceOf(tokenC), 0);

@@ -2,15 +2,20 @@
 pragma solidity ^0.8.24;
 
 /// @title Cascade early payment programmes: obligor-funded dynamic discounting
-/// @notice The obligor of a voucher escrows a budget of the voucher's cash and offers to pay any
-///         holder of that voucher (any tier) before maturity at a discount. A holder taking the offer
+/// @notice The obligor of a voucher escrows a budget of the voucher's settlement cash and offers to pay
+///         any holder of that voucher (any tier) before maturity at a discount. A holder taking the offer
 ///         is paid the discounted price and the redeemed value is burned, so the obligor's debt
 ///         shrinks by the full value. Investor-funded early payment is deliberately not offered here:
 ///         an investor taking over the claim is exactly the FinancingDesk trade.
 ///
 ///         Price of `value` with `days` = floor((maturityAt - now) / 86400) whole days left
-///         (see DiscountMath): discount quoting `value - floor(value * rateBps * days / (10000 * basisDays))`,
-///         yield quoting `ceil(value * 10000 * basisDays / (10000 * basisDays + rateBps * days))`.
+///         (see DiscountMath), in the voucher's denomination currency: discount quoting
+///         `value - floor(value * rateBps * days / (10000 * basisDays))`, yield quoting
+///         `ceil(value * 10000 * basisDays / (10000 * basisDays + rateBps * days))`.
+///         Cash paid (`amount`, settlement currency): the price itself for a domestic voucher; for a
+///         cross-border one the price converted at the FX directory's latest rate R (refused if stale or
+///         not positive), rounded up: `ceil(price * R)`, like the price never in favour of the obligor
+///         who sets the terms. The rate, its round id and its time are recorded in EarlyPaymentTaken.
 interface IEarlyPaymentProgram {
     /// @notice How a programme's rate turns into a price.
     enum Quoting {
@@ -18,7 +23,8 @@ interface IEarlyPaymentProgram {
         Yield
     }
 
-    /// @notice A programme as stored. Amounts are minor units of the voucher's currency.
+    /// @notice A programme as stored. `budget` and `spent` are settlement-currency minor units,
+    ///         `redeemedValue` is value (denomination minor units).
     struct Programme {
         uint256 slot;
         address obligor;
@@ -47,14 +53,22 @@ interface IEarlyPaymentProgram {
         uint256 cutoffAt
     );
 
-    /// @notice Emitted after `holder` redeemed `value` of `tokenId` early for `price` (`days` days before maturity).
+    /// @notice Emitted after `holder` redeemed `value` of `tokenId` early for `price` (denomination currency,
+    ///         `days_` days before maturity), paid as `amount` of settlement cash at the rate
+    ///         `fxRate / 10**fxRateDecimals` (feed round `fxRoundId`, updated at `fxUpdatedAt`; a domestic
+    ///         voucher records rate 1, decimals 0, round 0 and the payment's time).
     event EarlyPaymentTaken(
         uint256 indexed programmeId,
         uint256 indexed tokenId,
         address indexed holder,
         uint256 value,
         uint256 price,
-        uint256 days_
+        uint256 amount,
+        uint256 days_,
+        uint256 fxRate,
+        uint8 fxRateDecimals,
+        uint80 fxRoundId,
+        uint256 fxUpdatedAt
     );
 
     /// @notice Emitted after the obligor closed programme `programmeId` and got `refund` of unspent budget back.
@@ -82,8 +96,10 @@ interface IEarlyPaymentProgram {
     error EarlyPaymentCutoffPassed(uint256 cutoffAt, uint256 nowAt);
     /// @dev `caller` is not the holder `holder` of `tokenId`.
     error EarlyPaymentCallerNotHolder(address caller, uint256 tokenId, address holder);
-    /// @dev `holder` is not a verified participant; its claims are frozen.
+    /// @dev `holder` is not a verified participant (or its KYC expired).
     error EarlyPaymentHolderNotVerified(address holder);
+    /// @dev `holder` is frozen by the compliance agent.
+    error EarlyPaymentHolderFrozen(address holder);
     /// @dev `tokenId` belongs to voucher `tokenSlot`, not to the programme's voucher `programmeSlot`.
     error EarlyPaymentSlotMismatch(uint256 tokenId, uint256 tokenSlot, uint256 programmeSlot);
     /// @dev `value` is zero or not a multiple of the voucher's unit `unit`.
@@ -92,10 +108,10 @@ interface IEarlyPaymentProgram {
     error EarlyPaymentInsufficientValue(uint256 tokenId, uint256 balance, uint256 value);
     /// @dev The price of `value` rounds to zero (`days` days left): nothing would be paid.
     error EarlyPaymentZeroPrice(uint256 value, uint256 days_);
-    /// @dev Programme `programmeId` has `remaining` budget, less than the `needed` price.
+    /// @dev Programme `programmeId` has `remaining` budget, less than the `needed` cash amount.
     error EarlyPaymentBudgetExceeded(uint256 programmeId, uint256 remaining, uint256 needed);
 
-    /// @notice Opens a programme on voucher `slot`, pulling `budget` of the voucher's cash from the caller.
+    /// @notice Opens a programme on voucher `slot`, pulling `budget` of the voucher's settlement cash from the caller.
     /// @dev Only the voucher's obligor; the voucher must be Active; `block.timestamp < cutoffAt <= maturityAt`;
     ///      0 < rateBps <= 10000; basisDays 360 (ACT/360) or 365 (ACT/365F); quoting 0 discount or 1 yield.
     ///      The obligor must have approved this contract for `budget` of the cash token.
@@ -110,11 +126,12 @@ interface IEarlyPaymentProgram {
     ) external returns (uint256 programmeId);
 
     /// @notice Redeems `value` of the caller's `tokenId` now against programme `programmeId`.
-    /// @dev The caller must hold `tokenId` (of the programme's voucher) and be verified; `value` a positive
-    ///      unit multiple within the token's balance; `block.timestamp <= cutoffAt`; the price must fit the
-    ///      remaining budget. Burns `value` through the note's `redeem` and pays the price to the caller.
-    /// @return price the cash paid, in minor units
-    function takeEarlyPayment(uint256 programmeId, uint256 tokenId, uint256 value) external returns (uint256 price);
+    /// @dev The caller must hold `tokenId` (of the programme's voucher), be verified and not frozen; `value` a
+    ///      positive unit multiple within the token's balance; `block.timestamp <= cutoffAt`; the cash amount
+    ///      must fit the remaining budget. Burns `value` through the note's `redeem` (which refuses frozen
+    ///      pieces and value, and paused vouchers) and pays the amount to the caller.
+    /// @return amount the settlement cash paid, in minor units
+    function takeEarlyPayment(uint256 programmeId, uint256 tokenId, uint256 value) external returns (uint256 amount);
 
     /// @notice Closes programme `programmeId` and refunds its unspent budget to the obligor. Obligor only.
     /// @return refund the cash returned
@@ -126,7 +143,11 @@ interface IEarlyPaymentProgram {
     /// @notice Number of programmes opened so far; ids run from 1 to this number.
     function programmeCount() external view returns (uint256);
 
-    /// @notice What `value` would be paid under programme `programmeId` now, and the whole days left.
-    /// @dev Pure pricing: does not check the cutoff, the budget or any token.
-    function quoteEarlyPayment(uint256 programmeId, uint256 value) external view returns (uint256 price, uint256 days_);
+    /// @notice What `value` would be paid under programme `programmeId` now: the price (denomination
+    ///         currency), the whole days left and the cash amount at the current rate.
+    /// @dev Pricing only: does not check the cutoff, the budget or any token; reverts if the rate is stale.
+    function quoteEarlyPayment(uint256 programmeId, uint256 value)
+        external
+        view
+        returns (uint256 price, uint256 days_, uint256 amount);
 }

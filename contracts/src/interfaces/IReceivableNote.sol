@@ -2,9 +2,13 @@
 pragma solidity ^0.8.24;
 
 /// @title Cascade receivable notes: the voucher (slot) and lineage layer on top of ERC-3525
+/// @dev The vocabulary (types, events, errors); the note's functions are declared in ICascadeNote.
 /// @notice One slot per e-debt voucher issued by an obligor; a token's value is an amount of the
-///         voucher's currency in minor units. Every token created by a split remembers its parent,
-///         the voucher's root token and its depth, so any piece traces back to the issuance.
+///         voucher's denomination currency in minor units. Every token created by a split remembers
+///         its parent, the voucher's root token and its depth, so any piece traces back to the issuance.
+///         A voucher is *cross-border* when its settlement currency differs from its denomination
+///         currency (model 3: denominated in USD, settled in e-CNY at an oracle's rate); payments of a
+///         domestic voucher are made in the denomination currency itself.
 interface IReceivableNote {
     /// @notice Lifecycle of a voucher. Only `Active` vouchers move.
     enum VoucherStatus {
@@ -13,16 +17,22 @@ interface IReceivableNote {
         Redeemed
     }
 
-    /// @notice A voucher as stored on chain. Amounts are minor units of `currency`.
+    /// @notice A voucher as stored on chain (four storage words). Amounts are minor units of `currency`.
+    ///         `paused`: the pauser stopped every movement of this voucher; `transferCap`: the largest
+    ///         value one transfer between two holders may carry (0: no cap); `settlementCurrency`: the
+    ///         currency its payments are made in (equal to `currency` for a domestic voucher).
     struct Voucher {
         address obligor;
         uint40 issuedAt;
         uint40 maturityAt;
         VoucherStatus status;
+        bool paused;
         uint96 faceValue;
         uint96 unit;
         bytes8 currency;
         uint96 redeemedValue;
+        uint96 transferCap;
+        bytes8 settlementCurrency;
         bytes32 documentHash;
     }
 
@@ -33,9 +43,11 @@ interface IReceivableNote {
         address indexed holder,
         uint256 tokenId,
         bytes8 currency,
+        bytes8 settlementCurrency,
         uint256 faceValue,
         uint256 unit,
         uint256 maturityAt,
+        uint256 transferCap,
         bytes32 documentHash
     );
 
@@ -52,11 +64,12 @@ interface IReceivableNote {
     error NoteNonexistentToken(uint256 tokenId);
     /// @dev `tokenId` holds `balance`, less than the `needed` value.
     error NoteInsufficientValue(uint256 tokenId, uint256 balance, uint256 needed);
-    /// @dev `operator` may move only `allowance` of `tokenId`, less than `needed`.
+    /// @dev `operator` may move only `allowance` of `tokenId`, less than `needed` (a zero-value move by a
+    ///      spender needs a non-zero allowance).
     error NoteInsufficientAllowance(uint256 tokenId, address operator, uint256 allowance, uint256 needed);
     /// @dev `operator` is neither the holder of `tokenId` nor approved for it.
     error NoteUnauthorized(address operator, uint256 tokenId);
-    /// @dev A value movement of zero was requested.
+    /// @dev A redemption, forced transfer or freeze of zero value was requested.
     error NoteZeroValue();
     /// @dev `value` is not a whole multiple of the voucher's minimum split unit `unit`.
     error NoteValueNotUnitMultiple(uint256 slot, uint256 value, uint256 unit);
@@ -64,9 +77,11 @@ interface IReceivableNote {
     error NoteSlotMismatch(uint256 fromSlot, uint256 toSlot);
     /// @dev A token cannot send value to itself.
     error NoteSameToken(uint256 tokenId);
-    /// @dev `account` is not a verified participant.
+    /// @dev `account` is not a verified participant (no record, or its record is not verified).
     error NoteParticipantNotVerified(address account);
-    /// @dev `account` already holds the token; a new piece for oneself would be a no-op split.
+    /// @dev `account`'s record is verified but its KYC expired at `kycExpiresAt`.
+    error NoteParticipantKycExpired(address account, uint256 kycExpiresAt);
+    /// @dev `account` already holds the token (whole-token transfer to its own holder).
     error NoteSelfTransfer(address account);
     /// @dev The receiving contract `receiver` rejected the token or value.
     error NoteInvalidReceiver(address receiver);
@@ -76,6 +91,8 @@ interface IReceivableNote {
     error NoteWrongHolder(address from, address owner);
     /// @dev An approval to the holder itself.
     error NoteApprovalToHolder(address holder);
+    /// @dev `caller` is neither `owner` nor an operator for all of `owner`'s tokens.
+    error NoteSlotApprovalUnauthorized(address caller, address owner);
     /// @dev Ether was sent to a function that never needs it.
     error NoteEtherNotAccepted(uint256 amount);
     /// @dev The maturity `maturityAt` is not after the current time `nowAt`.
@@ -86,6 +103,8 @@ interface IReceivableNote {
     error NoteInvalidFaceValue(uint256 faceValue, uint256 unit);
     /// @dev The minimum split unit is zero.
     error NoteInvalidUnit(uint256 unit);
+    /// @dev A currency code is zero.
+    error NoteInvalidCurrency(bytes8 currency, bytes8 settlementCurrency);
     /// @dev No voucher was issued as `slot`.
     error NoteUnknownVoucher(uint256 slot);
     /// @dev The voucher `slot` is not active (status `status`).
@@ -94,40 +113,11 @@ interface IReceivableNote {
     error NoteVoucherMatured(uint256 slot, uint256 maturityAt, uint256 nowAt);
     /// @dev A split would exceed the deepest lineage the token layout stores.
     error NoteLineageTooDeep(uint256 tokenId, uint256 depth);
-
-    /// @notice Issues a voucher of `faceValue` minor units owed by `obligor`, all of it held by `holder`.
-    /// @dev Issuer role only. Both accounts must be verified; maturity must lie in the future.
-    /// @return slot the new voucher's slot
-    /// @return tokenId the root token holding the whole face value
-    function issue(
-        address obligor,
-        address holder,
-        bytes8 currency,
-        uint256 faceValue,
-        uint256 unit,
-        uint256 maturityAt,
-        bytes32 documentHash
-    ) external returns (uint256 slot, uint256 tokenId);
-
-    /// @notice Burns `value` of `tokenId` because the voucher paid it (settlement or early payment).
-    /// @dev Redeemer role only: the settlement contracts that pay the holder in the same transaction.
-    function redeem(uint256 tokenId, uint256 value) external;
-
-    /// @notice The voucher stored as `slot`.
-    function voucherOf(uint256 slot) external view returns (Voucher memory);
-
-    /// @notice Value of `slot` not yet redeemed: the sum of all its tokens' values.
-    function outstandingValueOf(uint256 slot) external view returns (uint256);
-
-    /// @notice Lineage of `tokenId`: its parent (0 for a root), the voucher's root token and its depth.
-    function lineageOf(uint256 tokenId) external view returns (uint256 parentTokenId, uint256 rootTokenId, uint256 depth);
-
-    /// @notice Whether `tokenId` exists (minted and not burned).
-    function exists(uint256 tokenId) external view returns (bool);
-
-    /// @notice Number of vouchers issued so far; slots run from 1 to this number.
-    function voucherCount() external view returns (uint256);
-
-    /// @notice Number of tokens minted so far; token ids run from 1 to this number.
-    function tokenCount() external view returns (uint256);
+    /// @dev `extension` is not a ReceivableNoteExtension built with this note's registry, value decimals
+    ///      and forwarder.
+    error NoteExtensionMismatch(address extension);
+    /// @dev The extension was called directly instead of through its note.
+    error NoteExtensionDirectCall();
+    /// @dev REDEEMER_ROLE (burning value) is for settlement contracts only, never for `account`, which has no code.
+    error NoteRedeemerNotContract(address account);
 }

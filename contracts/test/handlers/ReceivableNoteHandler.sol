@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 import {CommonBase} from "forge-std/Base.sol";
 import {StdUtils} from "forge-std/StdUtils.sol";
-import {ReceivableNote} from "../../src/ReceivableNote.sol";
+import {ICascadeNote} from "../../src/interfaces/ICascadeNote.sol";
 import {IReceivableNote} from "../../src/interfaces/IReceivableNote.sol";
 
 /// @dev Drives the note through valid operations only, among a fixed set of verified actors, and
@@ -15,7 +15,7 @@ contract ReceivableNoteHandler is CommonBase, StdUtils {
     uint256 public constant MAX_ACTIVE_SLOTS = 4;
     uint256 public constant MAX_TOKENS = 40;
 
-    ReceivableNote public immutable note;
+    ICascadeNote public immutable note;
     address public immutable obligor;
     address[] internal _actors;
 
@@ -29,7 +29,7 @@ contract ReceivableNoteHandler is CommonBase, StdUtils {
 
     mapping(bytes32 action => uint256) public calls;
 
-    constructor(ReceivableNote note_, address obligor_, address[] memory actors_) {
+    constructor(ICascadeNote note_, address obligor_, address[] memory actors_) {
         note = note_;
         obligor = obligor_;
         _actors = actors_;
@@ -57,8 +57,9 @@ contract ReceivableNoteHandler is CommonBase, StdUtils {
         address holder = _actor(holderSeed);
 
         bytes32 documentHash = keccak256(abi.encode(ghostSlotCount));
-        (uint256 slot, uint256 tokenId) =
-            note.issue(obligor, holder, bytes8("EUR"), face, unit, block.timestamp + 30 days, documentHash);
+        (uint256 slot, uint256 tokenId) = note.issue(
+            obligor, holder, bytes8("EUR"), bytes8("EUR"), face, unit, block.timestamp + 30 days, 0, documentHash
+        );
 
         ghostSlotCount += 1;
         ghostActiveSlots += 1;

@@ -27,6 +27,7 @@ from service.chain.compiler import Artifact, compile_cascade
 from service.chain.deploy import (
     REQUIRED_CONTRACTS,
     SERVICE_ACCOUNT_NAMES,
+    DeploymentOptions,
     ServiceRoles,
     SettlementTerms,
     deploy_cascade,
@@ -200,15 +201,15 @@ def ensure_deployment(
     accounts = create_service_accounts(vault)
     roles = ServiceRoles(**{name: address for name, (address, _encrypted) in accounts.items()})
     terms = SettlementTerms(settings.settlement_grace_seconds, settings.settlement_default_after_seconds)
+    options = DeploymentOptions(
+        terms=terms,
+        external_cash=settings.external_cash,
+        external_feeds=settings.external_fx_feeds,
+        fx_max_age_seconds=settings.fx_max_age_seconds,
+        admin_transfer_delay_seconds=settings.admin_transfer_delay_seconds,
+    )
     deployment = deploy_cascade(
-        rpc,
-        chain_id,
-        deployer_key(settings, chain_id),
-        artifacts,
-        roles,
-        progress,
-        terms,
-        settings.external_cash,
+        rpc, chain_id, deployer_key(settings, chain_id), artifacts, roles, progress, options
     )
     if anvil is not None:
         progress("chain: waiting for the embedded chain to save the deployment")

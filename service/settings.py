@@ -73,6 +73,20 @@ class Settings(BaseSettings):
     # How long a signed forward request stays valid: long enough to send it again after the embedded
     # chain lost recent blocks, or after the writer was down for a while.
     forward_request_ttl_seconds: int = Field(default=86_400, ge=60, alias="FORWARD_REQUEST_TTL_SECONDS")
+    # The contracts' admin changes hands only after this delay (AccessControlDefaultAdminRules).
+    admin_transfer_delay_seconds: int = Field(
+        default=2 * 86_400, ge=0, lt=2**48, alias="ADMIN_TRANSFER_DELAY_SECONDS"
+    )
+    # An FX answer older than this is refused by every payment that converts (a stale rate).
+    fx_max_age_seconds: int = Field(default=86_400, ge=60, alias="FX_MAX_AGE_SECONDS")
+    fx_feeds: str | None = Field(
+        default=None,
+        alias="FX_FEEDS",
+        description="Price feeds by pair, `USD/CNY=0x...` (Chainlink AggregatorV3Interface); unset: the "
+        "ledger deploys its own feed per pair, updated by its oracle account.",
+    )
+    # How long a KYC check lasts when a registration does not say (the registry records its expiry).
+    kyc_validity_days: int = Field(default=365, ge=1, le=3_650, alias="KYC_VALIDITY_DAYS")
 
     @cached_property
     def resolved_database_url(self) -> str:
@@ -84,6 +98,18 @@ class Settings(BaseSettings):
     def external_cash(self) -> dict[str, str]:
         pairs = [item.split("=", 1) for item in (self.cash_tokens or "").split(",") if item.strip()]
         return {currency.strip().upper(): address.strip() for currency, address in pairs}
+
+    @property
+    def external_fx_feeds(self) -> dict[tuple[str, str], str]:
+        """(base, quote) -> feed address, from FX_FEEDS."""
+        found = {}
+        for item in (self.fx_feeds or "").split(","):
+            if not item.strip():
+                continue
+            pair, address = item.split("=", 1)
+            base, quote = pair.split("/", 1)
+            found[(base.strip().upper(), quote.strip().upper())] = address.strip()
+        return found
 
     @property
     def anvil_state_path(self) -> Path:

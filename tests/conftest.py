@@ -228,8 +228,13 @@ def admin(runtime: Runtime, client: TestClient) -> ApiUser:
     return ApiUser(client, secret, participant_id, address)
 
 
+STAFF = ("admin", "compliance_agent", "oracle")
+
+
 def register(admin: ApiUser, name: str, role: str, **extra: Any) -> ApiUser:
-    response = admin.post("/v1/participants", json={"name": name, "role": role, **extra})
+    """Registers a participant; a ledger role gets a country (CN unless `extra` says otherwise)."""
+    identity = {} if role in STAFF else {"country": "CN"}
+    response = admin.post("/v1/participants", json={"name": name, "role": role, **identity, **extra})
     assert response.status_code == 201, response.text
     body = response.json()
     return ApiUser(admin.client, body["api_key"], body["id"], body["address"])
@@ -292,11 +297,13 @@ class SeedLedger:
     c: ApiUser
     bank: ApiUser
     voucher: dict[str, Any]
+    compliance: ApiUser
 
 
 @pytest.fixture
 def seed(admin: ApiUser) -> SeedLedger:
-    """Model 1's participants and its CNY 100,000,000 voucher held whole by T1."""
+    """Model 1's participants and its CNY 100,000,000 voucher held whole by T1, and a compliance agent."""
+    compliance = register(admin, "Compliance", "compliance_agent")
     carmaker = register(admin, "Carmaker", "obligor")
     t1 = register(admin, "T1", "supplier")
     a = register(admin, "A", "supplier")
@@ -304,7 +311,7 @@ def seed(admin: ApiUser) -> SeedLedger:
     c = register(admin, "C", "supplier")
     bank = register(admin, "Bank", "financier")
     voucher = issue_voucher(admin, carmaker, t1)
-    return SeedLedger(admin, carmaker, t1, a, b, c, bank, voucher)
+    return SeedLedger(admin, carmaker, t1, a, b, c, bank, voucher, compliance)
 
 
 def run_payouts(user: ApiUser, voucher_id: int, timeout_seconds: float = 60.0, **body: Any) -> dict[str, Any]:

@@ -99,14 +99,27 @@ def test_a_relay_batch_encodes_as_web3_encodes_it() -> None:
     [
         ("transferFrom", (5, "0x" + "22" * 20, 1000)),
         ("transferFrom", (5, 6, 1000)),
-        ("issue", ("0x" + "22" * 20, "0x" + "33" * 20, b"CNY".ljust(8, b"\0"), 100, 10, 2**39, b"\x01" * 32)),
+        (
+            "issue",
+            (
+                "0x" + "22" * 20,
+                "0x" + "33" * 20,
+                b"USD".ljust(8, b"\0"),
+                b"CNY".ljust(8, b"\0"),
+                100,
+                10,
+                2**39,
+                50,
+                b"\x01" * 32,
+            ),
+        ),
         ("setApprovalForAll", ("0x" + "22" * 20, True)),
     ],
 )
 def test_a_contract_call_encodes_as_web3_encodes_it(function: str, arguments: tuple[Any, ...]) -> None:
     """The fast path picks the overload web3.py picks and writes the same bytes."""
     note = ContractHandle(
-        "note", "0x" + "11" * 20, compile_cascade(Settings().artifacts_dir)["ReceivableNote"].abi
+        "note", "0x" + "11" * 20, compile_cascade(Settings().artifacts_dir)["ICascadeNote"].abi
     )
     assert note.calldata(function, *arguments) == note.web3_calldata(function, *arguments)
 

@@ -59,6 +59,8 @@ def test_a_quote_is_hashed_and_signed_as_eth_account_does() -> None:
         "cashToken": "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853",
         "expiry": 1_800_000_000,
         "nonce": 2**200 + 5,
+        "requiredMilestone": 1,
+        "maxFinancedShareBps": 8_000,
     }
     typed = quote_typed_data(31337, CONTRACT, message)
     theirs = encode_typed_data(full_message=typed)

@@ -275,7 +275,7 @@ def test_deployment_uses_the_operators_own_settlement_cash(
 ) -> None:
     """In production the operator names its stablecoin by address instead of getting test tokens."""
     from service.chain.contracts import ContractHandle
-    from service.chain.deploy import ServiceRoles, _Deployer, deploy_cascade
+    from service.chain.deploy import DeploymentOptions, ServiceRoles, _Deployer, deploy_cascade
     from service.chain.rpc import JsonRpc
     from service.chain.transactions import AccountKey
     from service.settings import ANVIL_DEV_KEYS
@@ -286,10 +286,17 @@ def test_deployment_uses_the_operators_own_settlement_cash(
     try:
         operator = AccountKey(ANVIL_DEV_KEYS[0], 31337)
         stablecoin, _ = _Deployer(rpc, operator).deploy(
-            artifacts["SettlementToken"], "Operator CNY", "oCNY", 2, operator.address, operator.address
+            artifacts["SettlementToken"], "Operator CNY", "oCNY", 2, operator.address, operator.address, 0
         )
         roles = ServiceRoles(**{name: address for name, (address, _key) in service_accounts.items()})
-        deployment = deploy_cascade(rpc, 31337, operator, artifacts, roles, external_cash={"CNY": stablecoin})
+        deployment = deploy_cascade(
+            rpc,
+            31337,
+            operator,
+            artifacts,
+            roles,
+            options=DeploymentOptions(external_cash={"CNY": stablecoin}),
+        )
         assert deployment.addresses["cash:CNY"] == stablecoin and "cash:USD" not in deployment.addresses
         for user, artifact in (
             ("desk", "FinancingDesk"),

@@ -216,7 +216,9 @@ def test_a_managed_participants_registration_goes_in_one_relay_transaction(
 ) -> None:
     """Its verification and its market approvals: one batch, not one transaction each."""
     created = seed.admin.post(
-        "/v1/participants", json={"name": "Trader", "role": "obligor"}, headers={"Idempotency-Key": "trader"}
+        "/v1/participants",
+        json={"name": "Trader", "role": "obligor", "country": "CN"},
+        headers={"Idempotency-Key": "trader"},
     )
     assert created.status_code == 201, created.text
     with runtime.database.snapshot() as session:
@@ -232,24 +234,47 @@ def test_a_managed_participants_registration_goes_in_one_relay_transaction(
     assert len(carriers) == 1 and len({op.transaction_hash for op in operations}) == 1
 
 
+# Which role each of the service's accounts holds, on which contract (the rest hold none).
+ROLES_OF_ACCOUNTS = {
+    "issuer": {("note", "ISSUER_ROLE")},
+    "compliance": {("note", "COMPLIANCE_AGENT_ROLE"), ("registry", "COMPLIANCE_AGENT_ROLE")},
+    "oracle": {("logistics", "ORACLE_ROLE"), ("feed:USD/CNY", "ORACLE_ROLE")},
+    "pauser": {("note", "PAUSER_ROLE")},
+    "minter": {("cash:CNY", "MINTER_ROLE"), ("cash:USD", "MINTER_ROLE")},
+    "settlement": set(),
+}
+
+
 def test_service_role_accounts_hold_one_role_each_and_the_deployer_only_the_admins(runtime: Runtime) -> None:
-    note, registry = runtime.chain.contracts.note, runtime.chain.contracts.registry
-    issuer = act_as_service(runtime, "issuer", "x", note.address, b"").signer.address
-    registrar = act_as_service(runtime, "registrar", "x", registry.address, b"").signer.address
-    pauser = act_as_service(runtime, "pauser", "x", note.address, b"").signer.address
-    deployer = AccountKey(ANVIL_DEV_KEYS[0], runtime.chain.chain_id).address
-    role = {
-        name: runtime.chain.read(note.call(name)) for name in ("ISSUER_ROLE", "PAUSER_ROLE", "REDEEMER_ROLE")
+    """Least privilege: no key holds every role. Each service account holds its own role and nothing
+    else; the deployer holds only the (delayed-transfer) admin role; redeeming is the payment contracts'."""
+    contracts = runtime.chain.contracts
+    every = sorted({pair for pairs in ROLES_OF_ACCOUNTS.values() for pair in pairs})
+    role_ids = {pair: runtime.chain.read(contracts[pair[0]].call(pair[1])) for pair in every}
+    accounts = {
+        name: act_as_service(runtime, name, "x", contracts.note.address, b"").signer.address
+        for name in ROLES_OF_ACCOUNTS
     }
+    deployer = AccountKey(ANVIL_DEV_KEYS[0], runtime.chain.chain_id).address
 
-    def holds(contract: Any, role_id: bytes, account: str) -> bool:
-        return bool(runtime.chain.read(contract.call("hasRole", role_id, account)))
+    def holds(pair: tuple[str, str], account: str) -> bool:
+        return bool(runtime.chain.read(contracts[pair[0]].call("hasRole", role_ids[pair], account)))
 
-    assert holds(note, role["ISSUER_ROLE"], issuer) and not holds(note, role["ISSUER_ROLE"], deployer)
-    assert holds(note, role["PAUSER_ROLE"], pauser) and not holds(note, role["PAUSER_ROLE"], issuer)
-    assert holds(registry, runtime.chain.read(registry.call("REGISTRAR_ROLE")), registrar)
-    assert not holds(note, role["REDEEMER_ROLE"], deployer) and not holds(note, role["REDEEMER_ROLE"], issuer)
-    assert holds(note, role["REDEEMER_ROLE"], runtime.chain.deployment.addresses["vault"])
+    for name, address in accounts.items():
+        assert {pair for pair in every if holds(pair, address)} == ROLES_OF_ACCOUNTS[name], name
+    assert not any(holds(pair, deployer) for pair in every)
+    note = contracts.note
+    redeemer = runtime.chain.read(note.call("REDEEMER_ROLE"))
+    holders = [address for address in [*accounts.values(), deployer]]
+    holders += [contracts.vault.address, contracts.programme.address]
+    assert [bool(runtime.chain.read(note.call("hasRole", redeemer, a))) for a in holders] == [False] * 7 + [
+        True,
+        True,
+    ]
+    for name in ("note", "registry", "fx", "logistics", "desk", "programme", "vault"):
+        assert runtime.chain.read(contracts[name].call("defaultAdmin")).lower() == deployer.lower(), name
+        delay = runtime.chain.read(contracts[name].call("defaultAdminDelay"))
+        assert delay == runtime.settings.admin_transfer_delay_seconds, name
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,9 @@ from service.errors import ChainRejected, ChainUnavailable, LedgerError
 
 # Contracts whose events the indexer follows, by deployment name (the forwarder's tell which
 # operation ran; the settlement cash tokens are not followed).
-INDEXED_CONTRACTS = ("registry", "forwarder", "note", "desk", "programme", "vault")
+INDEXED_CONTRACTS = ("registry", "forwarder", "note", "fx", "logistics", "desk", "programme", "vault")
+# Contracts indexed by kind: the FX feeds (their oracle's answers).
+INDEXED_PREFIXES = ("feed:",)
 
 
 @dataclass(frozen=True)
@@ -158,11 +160,10 @@ class ChainClient:
     @cached_property
     def indexed_addresses(self) -> tuple[str, ...]:
         """The contracts whose events the indexer applies (checksummed, as decoded events name them)."""
-        return tuple(
-            checksum_address(self.deployment.addresses[name])
-            for name in INDEXED_CONTRACTS
-            if name in self.deployment.addresses
-        )
+        addresses = self.deployment.addresses
+        named = [addresses[name] for name in INDEXED_CONTRACTS if name in addresses]
+        named += [address for name, address in sorted(addresses.items()) if name.startswith(INDEXED_PREFIXES)]
+        return tuple(checksum_address(address) for address in named)
 
     def contract_name_of(self, address: str) -> str | None:
         return self.contracts.names_by_address.get(checksum_address(address))

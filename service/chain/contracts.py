@@ -21,22 +21,33 @@ from service.chain.abi import canonical_type, checksum_address, encode_values, s
 from service.chain.compiler import Artifact
 
 # Deployment names (as recorded in `deployed_contracts`) and the artifact each is an instance of.
+# The note is one address with two code halves: its ABI is the interface of both (`ICascadeNote`).
 ARTIFACT_OF = {
     "registry": "ParticipantRegistry",
     "forwarder": "CascadeForwarder",
-    "note": "ReceivableNote",
+    "note": "ICascadeNote",
+    "note_extension": "ReceivableNoteExtension",
+    "limits": "TransferLimitModule",
+    "fx": "FxRateDirectory",
+    "logistics": "LogisticsOracle",
     "desk": "FinancingDesk",
     "programme": "EarlyPaymentProgram",
     "vault": "SettlementVault",
 }
 CASH_PREFIX = "cash:"
 CASH_ARTIFACT = "SettlementToken"
+FEED_PREFIX = "feed:"
+FEED_ARTIFACT = "FxPriceFeed"
 # A web3 instance with no provider: contract objects only encode and decode.
 _OFFLINE = Web3()
 
 
 def artifact_name_of(deployment_name: str) -> str:
-    return CASH_ARTIFACT if deployment_name.startswith(CASH_PREFIX) else ARTIFACT_OF[deployment_name]
+    if deployment_name.startswith(CASH_PREFIX):
+        return CASH_ARTIFACT
+    if deployment_name.startswith(FEED_PREFIX):
+        return FEED_ARTIFACT
+    return ARTIFACT_OF[deployment_name]
 
 
 @dataclass(frozen=True)
@@ -142,6 +153,17 @@ class Contracts:
     @property
     def vault(self) -> ContractHandle:
         return self["vault"]
+
+    @property
+    def fx(self) -> ContractHandle:
+        return self["fx"]
+
+    @property
+    def logistics(self) -> ContractHandle:
+        return self["logistics"]
+
+    def feed(self, base: str, quote: str) -> ContractHandle:
+        return self[f"{FEED_PREFIX}{base}/{quote}"]
 
 
 def function_input_types(abi: list[dict[str, Any]], function: str) -> list[str]:

@@ -1,16 +1,18 @@
 """Deploys the Cascade contracts and wires their roles, with web3.py contract objects.
 
-The deployer (OPERATOR_PRIVATE_KEY, or Anvil's first dev key on the local chain) keeps only the admin
-role. Each other role goes to its own service account (`ServiceRoles`), which the chain writer signs
-forward requests with; none of them holds ether or another role. Redeeming is granted to the
-settlement contracts only.
+The deployer (OPERATOR_PRIVATE_KEY, or Anvil's first dev key on the local chain) holds only the admin
+role, which changes hands only after a delay (AccessControlDefaultAdminRules). Each other role goes to
+its own service account (`ServiceRoles`), which the chain writer signs forward requests with; none of
+them holds ether or another role. Redeeming is granted to the payment contracts only (the note refuses
+it to an account without code). Order: forwarder, registry, the note's extension then the note, the FX
+rate directory, logistics, the payment contracts, cash and feeds (docs/decisions/0001).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from web3 import Web3
@@ -18,17 +20,32 @@ from web3 import Web3
 from service.chain.abi import checksum_address
 from service.chain.client import Deployment
 from service.chain.compiler import Artifact
-from service.chain.contracts import CASH_PREFIX, ContractHandle
+from service.chain.contracts import CASH_PREFIX, ContractHandle, artifact_name_of
 from service.chain.rpc import JsonRpc
 from service.chain.transactions import AccountKey
+from service.domain.money import encode_currency
 
 NOTE_NAME = "Cascade Receivable Note"
 NOTE_SYMBOL = "CRN"
 NOTE_VALUE_DECIMALS = 2
 # Settlement cash the local deployment creates; on a real chain the operator registers its own tokens.
 CASH_CURRENCIES = ("CNY", "USD")
-REQUIRED_CONTRACTS = ("registry", "forwarder", "note", "desk", "programme", "vault")
-DEPLOY_GAS = 8_000_000
+# Currency pairs the local deployment gives a feed of its own (answers submitted by the oracle account);
+# on a real chain the operator points each pair at a Chainlink feed (FX_FEEDS).
+FX_PAIRS = (("USD", "CNY"),)
+FX_FEED_DECIMALS = 8
+REQUIRED_CONTRACTS = (
+    "registry",
+    "forwarder",
+    "note",
+    "note_extension",
+    "fx",
+    "logistics",
+    "desk",
+    "programme",
+    "vault",
+)
+DEPLOY_GAS = 12_000_000
 CALL_GAS = 500_000
 RECEIPT_WAIT_SECONDS = 120.0
 _OFFLINE = Web3()
@@ -44,33 +61,39 @@ class SettlementTerms:
 
 @dataclass(frozen=True)
 class ServiceRoles:
-    """The addresses of the service's role accounts (one role each)."""
+    """The addresses of the service's role accounts, one role each: issuing vouchers, compliance
+    (identities, freezes, forced transfers, recovery, caps, limits), the oracle (FX answers, logistics
+    milestones), pausing, minting test cash, and running settlement payouts (which needs no role)."""
 
     issuer: str
-    registrar: str
+    compliance: str
+    oracle: str
     pauser: str
     minter: str
     settlement: str
 
     def as_dict(self) -> dict[str, str]:
-        return {
-            "issuer": self.issuer,
-            "registrar": self.registrar,
-            "pauser": self.pauser,
-            "minter": self.minter,
-            "settlement": self.settlement,
-        }
+        return {name: getattr(self, name) for name in SERVICE_ACCOUNT_NAMES}
 
 
-SERVICE_ACCOUNT_NAMES = ("issuer", "registrar", "pauser", "minter", "settlement")
+SERVICE_ACCOUNT_NAMES = ("issuer", "compliance", "oracle", "pauser", "minter", "settlement")
+
+
+@dataclass(frozen=True)
+class DeploymentOptions:
+    """What a deployment is given besides the artifacts and the accounts."""
+
+    terms: SettlementTerms = SettlementTerms()
+    # currency -> the operator's own settlement token; empty: test tokens the minter can mint
+    external_cash: Mapping[str, str] = field(default_factory=dict)
+    # (base, quote) -> a Chainlink-style feed; pairs of FX_PAIRS not given get a feed of the ledger's own
+    external_feeds: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    fx_max_age_seconds: int = 86_400
+    admin_transfer_delay_seconds: int = 2 * 86_400
 
 
 def cash_name(currency: str) -> str:
     return f"{CASH_PREFIX}{currency}"
-
-
-def currency_code(currency: str) -> bytes:
-    return currency.encode().ljust(8, b"\0")
 
 
 Progress = Callable[[str], None]
@@ -83,6 +106,7 @@ class _Deployer:
     def __init__(self, rpc: JsonRpc, key: AccountKey) -> None:
         self._rpc = rpc
         self._key = key
+        self.address = key.address
         self._nonce = int(rpc.request("eth_getTransactionCount", [key.address, "pending"]), 16)
 
     def _send(self, to: str, data: bytes, gas: int) -> dict[str, Any]:
@@ -120,6 +144,10 @@ class _Deployer:
         return bytes.fromhex(result[2:])
 
 
+def feed_name(base: str, quote: str) -> str:
+    return f"feed:{base}/{quote}"
+
+
 def deploy_cascade(
     rpc: JsonRpc,
     chain_id: int,
@@ -127,72 +155,147 @@ def deploy_cascade(
     artifacts: dict[str, Artifact],
     roles: ServiceRoles,
     progress: Progress = lambda _message: None,
-    terms: SettlementTerms | None = None,
-    external_cash: Mapping[str, str] | None = None,
+    options: DeploymentOptions | None = None,
 ) -> Deployment:
-    """Deploys everything; settlement cash is `external_cash` (currency -> token address, e.g. the
-    operator's stablecoins) when given, else test tokens for CASH_CURRENCIES the minter can mint."""
-    terms = terms or SettlementTerms()
+    """Deploys everything in dependency order, registers cash and feeds, and gives each role to its own
+    account; the deployer keeps only the (delayed-transfer) admin role."""
+    options = options or DeploymentOptions()
     deployer = _Deployer(rpc, deployer_key)
-    admin = deployer_key.address
-    progress("deploying CascadeForwarder")
-    forwarder, first_block = deployer.deploy(artifacts["CascadeForwarder"])
-    progress("deploying ParticipantRegistry")
-    registry, _ = deployer.deploy(artifacts["ParticipantRegistry"], admin, forwarder)
-    progress("deploying ReceivableNote")
-    note, _ = deployer.deploy(
-        artifacts["ReceivableNote"], NOTE_NAME, NOTE_SYMBOL, NOTE_VALUE_DECIMALS, registry, forwarder, admin
+    admin, delay = deployer_key.address, options.admin_transfer_delay_seconds
+
+    def deploy(name: str, artifact: str, *args: Any) -> str:
+        progress(f"deploying {artifact}")
+        addresses[name], block = deployer.deploy(artifacts[artifact], *args)
+        blocks.append(block)
+        return addresses[name]
+
+    addresses: dict[str, str] = {}
+    blocks: list[int] = []
+    forwarder = deploy("forwarder", "CascadeForwarder")
+    registry = deploy("registry", "ParticipantRegistry", forwarder, admin, delay)
+    extension = deploy("note_extension", "ReceivableNoteExtension", registry, NOTE_VALUE_DECIMALS, forwarder)
+    note = deploy(
+        "note",
+        "ReceivableNote",
+        NOTE_NAME,
+        NOTE_SYMBOL,
+        NOTE_VALUE_DECIMALS,
+        registry,
+        forwarder,
+        admin,
+        delay,
+        extension,
     )
-    addresses = {"registry": registry, "forwarder": forwarder, "note": note}
-    for name, contract in (("desk", "FinancingDesk"), ("programme", "EarlyPaymentProgram")):
-        progress(f"deploying {contract}")
-        addresses[name], _ = deployer.deploy(artifacts[contract], note, forwarder, admin)
-    progress("deploying SettlementVault")
-    addresses["vault"], _ = deployer.deploy(
-        artifacts["SettlementVault"], note, forwarder, admin, terms.grace_seconds, terms.default_after_seconds
+    fx = deploy("fx", "FxRateDirectory", forwarder, admin, delay)
+    logistics = deploy("logistics", "LogisticsOracle", note, forwarder, admin, delay)
+    deploy("desk", "FinancingDesk", note, fx, logistics, forwarder, admin, delay)
+    deploy("programme", "EarlyPaymentProgram", note, fx, forwarder, admin, delay)
+    terms = options.terms
+    deploy(
+        "vault",
+        "SettlementVault",
+        note,
+        fx,
+        forwarder,
+        admin,
+        delay,
+        terms.grace_seconds,
+        terms.default_after_seconds,
     )
-    cash_tokens = {currency: checksum_address(token) for currency, token in (external_cash or {}).items()}
-    deployed_cash = []
+    handles = _handles(addresses, artifacts)
+    addresses["limits"] = checksum_address(_read(rpc, handles["note"].call("limitModule")))
+    test_cash = _register_cash(deployer, deploy, handles, addresses, options)
+    own_feeds = _register_feeds(deployer, deploy, handles, addresses, artifacts, options)
+    progress("granting each role to its own account")
+    _grant_roles(deployer, handles, roles, admin, test_cash, own_feeds, artifacts)
+    return Deployment(chain_id=chain_id, block_number=min(blocks), addresses=addresses)
+
+
+def _read(rpc: JsonRpc, call: Any) -> Any:
+    raw = rpc.request("eth_call", [{"to": call.to, "data": "0x" + call.data.hex()}, "latest"])
+    [value] = _OFFLINE.codec.decode(list(call.output_types), bytes.fromhex(raw[2:]))
+    return value
+
+
+def _handles(addresses: dict[str, str], artifacts: dict[str, Artifact]) -> dict[str, ContractHandle]:
+    return {
+        name: ContractHandle(name, addresses[name], artifacts[artifact_name_of(name)].abi)
+        for name in ("registry", "note", "fx", "logistics", "desk", "programme", "vault")
+    }
+
+
+DeployStep = Callable[..., str]
+
+
+def _register_cash(
+    deployer: _Deployer,
+    deploy: DeployStep,
+    handles: dict[str, ContractHandle],
+    addresses: dict[str, str],
+    options: DeploymentOptions,
+) -> list[str]:
+    """Registers each currency's settlement cash with the payment contracts; deploys test tokens when
+    the operator gave none. Returns the addresses of the test tokens (the minter mints them)."""
+    cash_tokens = {currency: checksum_address(token) for currency, token in options.external_cash.items()}
+    test_cash = []
     for currency in CASH_CURRENCIES if not cash_tokens else ():
-        progress(f"deploying settlement cash {currency}")
-        cash_tokens[currency], _ = deployer.deploy(
-            artifacts["SettlementToken"],
+        token = deploy(
+            cash_name(currency),
+            "SettlementToken",
             f"Cascade {currency}",
             currency,
             NOTE_VALUE_DECIMALS,
-            forwarder,
-            admin,
+            addresses["forwarder"],
+            deployer.address,
+            options.admin_transfer_delay_seconds,
         )
-        deployed_cash.append(currency)
-    handles = {
-        name: ContractHandle(name, address, artifacts[artifact].abi)
-        for name, address, artifact in (
-            ("registry", registry, "ParticipantRegistry"),
-            ("note", note, "ReceivableNote"),
-            ("desk", addresses["desk"], "FinancingDesk"),
-            ("programme", addresses["programme"], "EarlyPaymentProgram"),
-            ("vault", addresses["vault"], "SettlementVault"),
-        )
-    }
+        cash_tokens[currency] = token
+        test_cash.append(token)
     for currency, cash in cash_tokens.items():
-        progress(f"registering settlement cash {currency} at {cash}")
         addresses[cash_name(currency)] = cash
         for user in ("desk", "programme", "vault"):
-            deployer.transact(handles[user], "setCashToken", currency_code(currency), cash)
-    progress("granting each role to its own account")
-    _grant_roles(
-        deployer,
-        handles,
-        roles,
-        admin,
-        {
-            currency: ContractHandle(
-                cash_name(currency), cash_tokens[currency], artifacts["SettlementToken"].abi
+            deployer.transact(handles[user], "setCashToken", encode_currency(currency), cash)
+    return test_cash
+
+
+def _register_feeds(
+    deployer: _Deployer,
+    deploy: DeployStep,
+    handles: dict[str, ContractHandle],
+    addresses: dict[str, str],
+    artifacts: dict[str, Artifact],
+    options: DeploymentOptions,
+) -> list[str]:
+    """Points each currency pair at its feed in the rate directory: the operator's (FX_FEEDS), else one
+    of the ledger's own. Returns the own feeds' addresses (the oracle account answers on them)."""
+    own = []
+    for base, quote in sorted(set(FX_PAIRS) | set(options.external_feeds)):
+        name = feed_name(base, quote)
+        external = options.external_feeds.get((base, quote))
+        if external is not None:
+            addresses[name] = checksum_address(external)
+        else:
+            description = f"{base} / {quote}"
+            own.append(
+                deploy(
+                    name,
+                    "FxPriceFeed",
+                    FX_FEED_DECIMALS,
+                    description,
+                    addresses["forwarder"],
+                    deployer.address,
+                    options.admin_transfer_delay_seconds,
+                )
             )
-            for currency in deployed_cash
-        },
-    )
-    return Deployment(chain_id=chain_id, block_number=first_block, addresses=addresses)
+        deployer.transact(
+            handles["fx"],
+            "setFeed",
+            encode_currency(base),
+            encode_currency(quote),
+            addresses[name],
+            options.fx_max_age_seconds,
+        )
+    return own
 
 
 def _grant_roles(
@@ -200,24 +303,29 @@ def _grant_roles(
     handles: dict[str, ContractHandle],
     roles: ServiceRoles,
     admin: str,
-    test_cash: dict[str, ContractHandle],
+    test_cash: list[str],
+    own_feeds: list[str],
+    artifacts: dict[str, Artifact],
 ) -> None:
-    """Issuer, pauser, registrar and minter each to their account; redeeming to the settlement
-    contracts; the deployer renounces every role but the admin's."""
-    note, registry = handles["note"], handles["registry"]
+    """Each role to its own account, redeeming to the payment contracts only. The deployer was granted
+    nothing but the admin role (the contracts' constructors grant only that), so nothing is renounced."""
+    note, registry, logistics = handles["note"], handles["registry"], handles["logistics"]
     grants: list[tuple[ContractHandle, str, str]] = [
         (note, "ISSUER_ROLE", roles.issuer),
+        (note, "COMPLIANCE_AGENT_ROLE", roles.compliance),
         (note, "PAUSER_ROLE", roles.pauser),
         (note, "REDEEMER_ROLE", handles["programme"].address),
         (note, "REDEEMER_ROLE", handles["vault"].address),
-        (registry, "REGISTRAR_ROLE", roles.registrar),
+        (registry, "COMPLIANCE_AGENT_ROLE", roles.compliance),
+        (logistics, "ORACLE_ROLE", roles.oracle),
     ]
-    grants += [(cash, "MINTER_ROLE", roles.minter) for cash in test_cash.values()]
+    grants += [
+        (ContractHandle("feed", feed, artifacts["FxPriceFeed"].abi), "ORACLE_ROLE", roles.oracle)
+        for feed in own_feeds
+    ]
+    grants += [
+        (ContractHandle("cash", cash, artifacts["SettlementToken"].abi), "MINTER_ROLE", roles.minter)
+        for cash in test_cash
+    ]
     for handle, role_name, account in grants:
         deployer.transact(handle, "grantRole", deployer.role(handle, role_name), account)
-    renounced = [(note, "ISSUER_ROLE", roles.issuer), (note, "PAUSER_ROLE", roles.pauser)]
-    renounced += [(registry, "REGISTRAR_ROLE", roles.registrar)]
-    renounced += [(cash, "MINTER_ROLE", roles.minter) for cash in test_cash.values()]
-    for handle, role_name, holder in renounced:
-        if holder != admin:  # a deployment that names the deployer itself for a role (a benchmark) keeps it
-            deployer.transact(handle, "renounceRole", deployer.role(handle, role_name), admin)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -13,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -38,6 +40,12 @@ class Participant(Base):
     # Null for participants that sign with their own wallet.
     encrypted_private_key: Mapped[str | None] = mapped_column(Text, nullable=True)
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The registry's identity record (projected from IdentityUpdated): ISO 3166-1 alpha-2 country and
+    # KYC expiry; staff roles (admin, compliance agent, oracle) have none.
+    country: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    kyc_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Frozen by the compliance agent (the note's AddressFrozen): nothing in or out.
+    frozen: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
@@ -61,9 +69,16 @@ class Voucher(Base):
     obligor_address: Mapped[str] = mapped_column(String(42), index=True)
     initial_holder_address: Mapped[str] = mapped_column(String(42))
     currency: Mapped[str] = mapped_column(String(8))
+    # What payments are made in (e-CNY for a USD voucher); the denomination `currency` when domestic.
+    settlement_currency: Mapped[str] = mapped_column(String(8))
     face_value_minor: Mapped[int] = mapped_column(BigInteger)
     unit_minor: Mapped[int] = mapped_column(BigInteger)
     redeemed_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The per-transaction maximum of value moving between two holders (0: none), and the voucher pause.
+    transfer_cap_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The latest logistics milestone attested on chain (0 none, 1 shipped, 2 customs cleared, 3 delivered).
+    milestone: Mapped[int] = mapped_column(Integer, default=0)
     root_token_id: Mapped[int] = mapped_column(BigInteger)
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -104,6 +119,9 @@ class Note(Base):
     depth: Mapped[int] = mapped_column(Integer, default=0)
     created_transaction_hash: Mapped[str] = mapped_column(String(66))
     created_block_number: Mapped[int] = mapped_column(BigInteger)
+    # The compliance agent's freezes: the whole piece, or part of its value.
+    frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    frozen_value_minor: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class ValueMovement(Base):
@@ -287,7 +305,7 @@ class Job(Base):
 
 
 class ServiceAccount(Base):
-    """The service's own role accounts on a chain (issuer, registrar, pauser, minter, settlement agent),
+    """The service's own role accounts on a chain (issuer, compliance agent, oracle, pauser, minter, settlement agent),
     one key per role, encrypted with the master key like managed participant keys. They sign forward
     requests; the relayers pay the gas, so they hold no ether."""
 
@@ -326,6 +344,13 @@ class CashMovement(Base):
     payee_address: Mapped[str | None] = mapped_column(String(42), nullable=True)
     cash_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     value_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The cash's currency (the voucher's settlement currency), and the FX rate a conversion used: the
+    # feed's answer, its decimals, round id (uint80: wider than BIGINT) and time; null without one.
+    cash_currency: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    fx_rate: Mapped[Decimal | None] = mapped_column(Numeric(40, 0), nullable=True)
+    fx_rate_decimals: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    fx_round_id: Mapped[Decimal | None] = mapped_column(Numeric(30, 0), nullable=True)
+    fx_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # The programme (early payment) or quote (financing) the payment belongs to.
     reference_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
     transaction_hash: Mapped[str] = mapped_column(String(66))
@@ -375,6 +400,9 @@ class FinancingTerms(Base):
     budget_minor: Mapped[int] = mapped_column(BigInteger)
     used_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Logistics conditions every quote under these terms carries (signed into it, checked on chain).
+    required_milestone: Mapped[int] = mapped_column(Integer, default=0)
+    max_financed_share_bps: Mapped[int] = mapped_column(Integer, default=10_000)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
@@ -394,6 +422,8 @@ class FinancingQuote(Base):
     value_minor: Mapped[int] = mapped_column(BigInteger)
     price_minor: Mapped[int] = mapped_column(BigInteger)
     days: Mapped[int] = mapped_column(Integer)
+    required_milestone: Mapped[int] = mapped_column(Integer, default=0)
+    max_financed_share_bps: Mapped[int] = mapped_column(Integer, default=10_000)
     nonce: Mapped[str] = mapped_column(String(80))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     signature: Mapped[str] = mapped_column(String(140))
@@ -403,3 +433,101 @@ class FinancingQuote(Base):
     # The block that executed or cancelled it (null while open).
     decided_block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class IdentityChange(Base):
+    """The registry's audit trail (IdentityUpdated): each change of an account's identity record, by
+    which compliance agent, why, and at whose request (the operation, when the service relayed it)."""
+
+    __tablename__ = "identity_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_address: Mapped[str] = mapped_column(String(42), index=True)
+    verified: Mapped[bool] = mapped_column(Boolean)
+    kyc_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    country: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    role_code: Mapped[int] = mapped_column(Integer)
+    agent_address: Mapped[str] = mapped_column(String(42))
+    reason: Mapped[str] = mapped_column(String(32))
+    operation_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    transaction_hash: Mapped[str] = mapped_column(String(66))
+    log_index: Mapped[int] = mapped_column(Integer)
+    block_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ComplianceAction(Base):
+    """Every compliance control applied on chain (freezes, forced transfers, recoveries, caps, limits,
+    voucher pauses), from the note's events: the agent, the reason code, what it applied to."""
+
+    __tablename__ = "compliance_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    account_address: Mapped[str | None] = mapped_column(String(42), nullable=True, index=True)
+    token_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    voucher_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    agent_address: Mapped[str] = mapped_column(String(42))
+    reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    details: Mapped[Any] = mapped_column(JSON)
+    operation_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    transaction_hash: Mapped[str] = mapped_column(String(66))
+    log_index: Mapped[int] = mapped_column(Integer)
+    block_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TransferLimit(Base):
+    """A participant's rolling limit per denomination currency (the note's TransferLimitSet)."""
+
+    __tablename__ = "transfer_limits"
+
+    account_address: Mapped[str] = mapped_column(String(42), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(8), primary_key=True)
+    limit_minor: Mapped[int] = mapped_column(BigInteger)
+    window_seconds: Mapped[int] = mapped_column(BigInteger)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+
+
+class FxFeed(Base):
+    """Which price feed gives a currency pair's rate, and the oldest answer accepted (FxFeedSet)."""
+
+    __tablename__ = "fx_feeds"
+
+    base: Mapped[str] = mapped_column(String(8), primary_key=True)
+    quote: Mapped[str] = mapped_column(String(8), primary_key=True)
+    feed_address: Mapped[str] = mapped_column(String(42), index=True)
+    max_age_seconds: Mapped[int] = mapped_column(BigInteger)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+
+
+class FxAnswer(Base):
+    """An answer an oracle submitted to one of the ledger's own feeds (FxAnswerSubmitted)."""
+
+    __tablename__ = "fx_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    feed_address: Mapped[str] = mapped_column(String(42), index=True)
+    round_id: Mapped[Decimal] = mapped_column(Numeric(30, 0))
+    answer: Mapped[Decimal] = mapped_column(Numeric(80, 0))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    oracle_address: Mapped[str] = mapped_column(String(42))
+    transaction_hash: Mapped[str] = mapped_column(String(66))
+    log_index: Mapped[int] = mapped_column(Integer)
+    block_number: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class MilestoneAttestation(Base):
+    """A logistics milestone an oracle attested for a voucher (MilestoneAttested)."""
+
+    __tablename__ = "milestone_attestations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    voucher_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    milestone: Mapped[int] = mapped_column(Integer)
+    evidence_hash: Mapped[str] = mapped_column(String(66))
+    oracle_address: Mapped[str] = mapped_column(String(42))
+    transaction_hash: Mapped[str] = mapped_column(String(66))
+    log_index: Mapped[int] = mapped_column(Integer)
+    block_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

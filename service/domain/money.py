@@ -52,6 +52,17 @@ CURRENCIES: dict[str, Currency] = {
 }
 
 
+def encode_currency(code: str) -> bytes:
+    """A currency code as the contracts keep it: ASCII, right-padded with zero bytes to a bytes8."""
+    return code.encode("ascii").ljust(8, b"\0")
+
+
+def decode_currency(raw: bytes | str) -> str:
+    """A bytes8 currency code (bytes, or hex as events decode it) back to its letters."""
+    data = bytes.fromhex(raw[2:]) if isinstance(raw, str) else raw
+    return data.rstrip(b"\0").decode("ascii", errors="replace")
+
+
 def fetch_currency(code: str) -> Currency:
     currency = CURRENCIES.get(code) if isinstance(code, str) else None
     if currency is None:

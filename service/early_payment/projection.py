@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from service.cash.movements import cash_row, forget_cash_rows, write_cash_rows
+from service.cash.movements import cash_row, forget_cash_rows, fx_fields, write_cash_rows
 from service.db.models import CashMovement, EarlyPaymentProgrammeRecord
 from service.index.projection import IndexedEvent, ProjectionBatch
 
@@ -67,7 +67,7 @@ class EarlyPaymentProjection:
                     update(_PROGRAMMES)
                     .where(_PROGRAMMES.id == programme_id)
                     .values(
-                        spent_minor=_PROGRAMMES.spent_minor + int(args["price"]),
+                        spent_minor=_PROGRAMMES.spent_minor + int(args["amount"]),
                         redeemed_minor=_PROGRAMMES.redeemed_minor + int(args["value"]),
                     )
                 )
@@ -81,9 +81,10 @@ class EarlyPaymentProjection:
                             kind="early_payment",
                             token_id=int(args["tokenId"]),
                             payee_address=args["holder"],
-                            cash_minor=int(args["price"]),
+                            cash_minor=int(args["amount"]),
                             value_minor=int(args["value"]),
                             reference_id=programme_id,
+                            **fx_fields(args),
                         )
                     ],
                 )

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.api.common import Amount, Id, IsoDate, RateBps, SignedRequest, UtcDatetime
 from service.domain.pricing import DayCount, QuoteBasis
+from service.fx.schemas import FxRateOut
 
 
 class ProgrammeCreate(BaseModel):
@@ -23,9 +24,13 @@ class ProgrammeCreate(BaseModel):
 
 
 class ProgrammeOut(BaseModel):
+    """Cash (budget, spent, remaining) is in `cash_currency`, the voucher's settlement currency; the value
+    redeemed in the voucher's `currency`."""
+
     id: int
     voucher_id: int
     currency: str
+    cash_currency: str
     rate_bps: int
     quote_basis: QuoteBasis
     day_count: DayCount
@@ -41,9 +46,14 @@ class ProgrammeOut(BaseModel):
 class EarlyPaymentQuoteOut(BaseModel):
     programme_id: int
     amount: str
-    price: str
+    price: str = Field(description="The discounted price, in the voucher's currency.")
     discount: str
     days: int
+    cash: str = Field(
+        description="What the holder would be paid, in `cash_currency` (the price at the rate)."
+    )
+    cash_currency: str
+    fx: FxRateOut | None = Field(description="The rate the cash is computed at (cross-border only).")
 
 
 class RedemptionCreate(BaseModel):
@@ -64,13 +74,16 @@ class RedemptionOut(BaseModel):
     price: str
     discount: str
     days: int
+    cash: str = Field(description="What the holder was paid, in `cash_currency`.")
+    cash_currency: str
+    fx: FxRateOut | None = Field(description="The rate the price was converted at (cross-border only).")
     remaining_value: str
     transaction_hash: str
 
 
 class ClosureOut(BaseModel):
     programme_id: int
-    refund: str
+    refund: str = Field(description="The budget returned, in the settlement currency.")
     transaction_hash: str
 
 

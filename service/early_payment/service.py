@@ -20,6 +20,7 @@ from service.api.pagination import Page, PageRequest
 from service.api.submit import carry_out
 from service.db.models import EarlyPaymentProgrammeRecord
 from service.domain.money import (
+    encode_currency,
     fetch_currency,
     format_minor,
     format_money,
@@ -38,6 +39,7 @@ from service.early_payment.schemas import (
     RedemptionOut,
 )
 from service.errors import InsufficientValue, InvalidCutoff, NotObligor, ProgrammeNotFound
+from service.fx.schemas import fx_rate_out
 from service.ledger.clock import fetch_ledger_now
 from service.notes import repository as notes_repository
 from service.notes.service import load_held_note
@@ -89,19 +91,18 @@ def check_cutoff(cutoff_at: datetime, now: datetime, due_at: datetime) -> None:
 def to_out(session: Session, record: EarlyPaymentProgrammeRecord) -> ProgrammeOut:
     voucher = vouchers_repository.fetch_voucher(session, record.voucher_id)
     assert voucher is not None
-    currency = fetch_currency(voucher.currency)
+    currency, cash = fetch_currency(voucher.currency), fetch_currency(voucher.settlement_currency)
     return ProgrammeOut(
         id=record.id,
         voucher_id=record.voucher_id,
         currency=voucher.currency,
+        cash_currency=cash.code,
         rate_bps=record.rate_bps,
         quote_basis=QuoteBasis.DISCOUNT if record.quoting == 0 else QuoteBasis.YIELD,
         day_count=DayCount.ACT_360 if record.basis_days == 360 else DayCount.ACT_365F,
-        budget=format_minor(record.budget_minor, currency),
-        spent=format_minor(record.spent_minor, currency),
-        remaining_budget=format_minor(
-            0 if record.closed else record.budget_minor - record.spent_minor, currency
-        ),
+        budget=format_minor(record.budget_minor, cash),
+        spent=format_minor(record.spent_minor, cash),
+        remaining_budget=format_minor(0 if record.closed else record.budget_minor - record.spent_minor, cash),
         redeemed=format_minor(record.redeemed_minor, currency),
         cutoff_at=record.cutoff_at.replace(tzinfo=UTC),
         closed=record.closed,
@@ -123,7 +124,9 @@ def plan_opening(
         raise NotObligor(
             "only the voucher's obligor opens early-payment programmes on it", voucher_id=voucher_id
         )
-    budget_minor = parse_amount_minor(body.budget, fetch_currency(voucher.currency), field="budget")
+    budget_minor = parse_amount_minor(
+        body.budget, fetch_currency(voucher.settlement_currency), field="budget"
+    )
     cutoff_at = compute_due_at(body.cutoff_date)
     check_cutoff(cutoff_at, fetch_ledger_now(runtime), voucher.due_at.replace(tzinfo=UTC))
     calldata = runtime.chain.contracts.programme.calldata(
@@ -185,15 +188,34 @@ def quote_early_payment(
     currency = fetch_currency(voucher.currency)
     amount_minor = parse_amount_minor(amount, currency)
     require_unit_multiple(amount_minor, voucher.unit_minor, currency)
-    price, days = runtime.chain.read(
-        runtime.chain.contracts.programme.call("quoteEarlyPayment", programme_id, amount_minor)
-    )
+    contracts = runtime.chain.contracts
+    cross_border = voucher.settlement_currency != voucher.currency
+    calls = [contracts.programme.call("quoteEarlyPayment", programme_id, amount_minor)]
+    if cross_border:
+        pair = (encode_currency(voucher.currency), encode_currency(voucher.settlement_currency))
+        calls.append(contracts.fx.call("rateOf", *pair))
+    # One block for both, so that the cash shown is the price at the rate shown.
+    answers = runtime.chain.read_many(calls)
+    price, days, cash_minor = answers[0]
+    fx = None
+    if cross_border:
+        answer, decimals, round_id, updated_at = answers[1]
+        args = {
+            "fxRate": answer,
+            "fxRateDecimals": decimals,
+            "fxRoundId": round_id,
+            "fxUpdatedAt": updated_at,
+        }
+        fx = fx_rate_out(voucher.currency, voucher.settlement_currency, args)
     return EarlyPaymentQuoteOut(
         programme_id=programme_id,
         amount=format_minor(amount_minor, currency),
         price=format_minor(price, currency),
         discount=format_minor(amount_minor - price, currency),
         days=days,
+        cash=format_minor(cash_minor, fetch_currency(voucher.settlement_currency)),
+        cash_currency=voucher.settlement_currency,
+        fx=fx,
     )
 
 
@@ -214,7 +236,13 @@ def plan_redemption(
     calldata = runtime.chain.contracts.programme.calldata(
         "takeEarlyPayment", record.id, note.token_id, amount_minor
     )
-    return holder, calldata, {"programme_id": record.id, "token_id": note.token_id, "currency": currency.code}
+    payload = {
+        "programme_id": record.id,
+        "token_id": note.token_id,
+        "currency": currency.code,
+        "cash_currency": voucher.settlement_currency,
+    }
+    return holder, calldata, payload
 
 
 def take_early_payment(
@@ -241,6 +269,7 @@ def build_redemption_out(session: Session, operation: OperationView) -> Redempti
     args = taken["args"]
     assert operation.block_number is not None and operation.transaction_hash is not None
     value, price = int(args["value"]), int(args["price"])
+    cash_currency = str(payload.get("cash_currency", currency.code))
     remaining = notes_repository.compute_value_after_block(
         session, int(payload["token_id"]), operation.block_number
     )
@@ -251,6 +280,9 @@ def build_redemption_out(session: Session, operation: OperationView) -> Redempti
         price=format_minor(price, currency),
         discount=format_minor(value - price, currency),
         days=int(args["days_"]),
+        cash=format_minor(int(args["amount"]), fetch_currency(cash_currency)),
+        cash_currency=cash_currency,
+        fx=fx_rate_out(currency.code, cash_currency, args),
         remaining_value=format_minor(remaining, currency),
         transaction_hash=operation.transaction_hash,
     )
@@ -273,7 +305,7 @@ def plan_closure(
     return (
         _obligor_of(session, caller),
         calldata,
-        {"programme_id": programme_id, "currency": voucher.currency},
+        {"programme_id": programme_id, "currency": voucher.settlement_currency},
     )
 
 

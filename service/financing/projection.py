@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Connection, func, select, update
 
-from service.cash.movements import cash_row, forget_cash_rows, write_cash_rows
+from service.cash.movements import cash_row, forget_cash_rows, fx_fields, write_cash_rows
 from service.db.models import FinancingQuote, FinancingTerms, Note, Participant
 from service.index.projection import IndexedEvent, ProjectionBatch
 
@@ -77,9 +77,10 @@ class FinancingProjection:
                     token_id=int(args["financierTokenId"]),
                     payer_address=args["financier"],
                     payee_address=args["seller"],
-                    cash_minor=int(args["price"]),
+                    cash_minor=int(args["amount"]),
                     value_minor=int(args["value"]),
                     reference_id=quote.id if quote is not None else None,
+                    **fx_fields(args),
                 )
             )
         write_cash_rows(connection, rows)

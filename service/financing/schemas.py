@@ -5,7 +5,9 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.api.common import Amount, CurrencyCode, Id, ParticipantRef, RateBps, SignedRequest, UtcDatetime
+from service.domain.logistics import FULL_SHARE_BPS, Milestone
 from service.domain.pricing import DayCount, QuoteBasis
+from service.fx.schemas import FxRateOut
 
 
 class TermsCreate(BaseModel):
@@ -20,7 +22,24 @@ class TermsCreate(BaseModel):
     )
     min_amount: Amount = Field(examples=["1000000.00"])
     max_amount: Amount = Field(examples=["50000000.00"])
-    budget: Amount = Field(examples=["100000000.00"], description="Cash this offer may pay out in total.")
+    budget: Amount = Field(
+        examples=["100000000.00"],
+        description="What this offer may pay in total, in `currency` (the vouchers' currency: a price; a "
+        "cross-border voucher's cash is that price converted at the FX feed's rate).",
+    )
+    required_milestone: Milestone = Field(
+        default=Milestone.NONE,
+        description="A quote under these terms executes only once the voucher's shipment reached this.",
+    )
+    max_financed_share_bps: int = Field(
+        default=FULL_SHARE_BPS,
+        strict=True,
+        ge=1,
+        le=FULL_SHARE_BPS,
+        examples=[8_000],
+        description="Before delivery, the desk finances at most this share of the voucher's face value "
+        "(all financiers together, in basis points: 8000 = 80%); after delivery, all of it.",
+    )
 
 
 class TermsOut(BaseModel):
@@ -37,6 +56,8 @@ class TermsOut(BaseModel):
     used: str
     remaining_budget: str
     active: bool
+    required_milestone: Milestone
+    max_financed_share_bps: int
 
 
 class QuoteCreate(BaseModel):
@@ -65,6 +86,8 @@ class QuoteOut(BaseModel):
     rate_bps: int
     effective_annual_yield: str = Field(description="(face / price)^(365 / days) - 1, for comparison only.")
     rounding: str = Field(description="Direction of every rounding: the price never favours the financier.")
+    required_milestone: Milestone
+    max_financed_share_bps: int
     expires_at: UtcDatetime
     nonce: str
     signature: str = Field(description="The financier's EIP-712 signature of the quote.")
@@ -78,7 +101,9 @@ class ExecutionOut(BaseModel):
     seller_remaining: str
     amount: str
     price: str
-    cash_received: str
+    cash_received: str = Field(description="What the seller received, in `cash_currency`.")
+    cash_currency: str = Field(description="The voucher's settlement currency.")
+    fx: FxRateOut | None = Field(description="The rate the price was converted at (cross-border only).")
     transaction_hash: str
     block_number: int
 

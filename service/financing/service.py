@@ -17,6 +17,7 @@ from service.api.submit import await_outcome, carry_out, record_answer, submit
 from service.cash.service import fetch_cash_token
 from service.chain.forwarder import build_typed_data, sign_typed_data
 from service.db.models import FinancingQuote, FinancingTerms, Participant
+from service.domain.logistics import milestone_code, milestone_of
 from service.domain.money import (
     fetch_currency,
     format_minor,
@@ -41,6 +42,7 @@ from service.errors import (
 )
 from service.financing import repository
 from service.financing.schemas import ExecutionOut, QuoteCreate, QuoteOut, TermsCreate, TermsOut
+from service.fx.schemas import fx_rate_out
 from service.ledger.clock import fetch_ledger_now
 from service.notes import repository as notes_repository
 from service.notes.service import load_held_note
@@ -59,6 +61,8 @@ QUOTE_TYPE = [
     {"name": "cashToken", "type": "address"},
     {"name": "expiry", "type": "uint256"},
     {"name": "nonce", "type": "uint256"},
+    {"name": "requiredMilestone", "type": "uint8"},
+    {"name": "maxFinancedShareBps", "type": "uint16"},
 ]
 EXECUTE_KIND = "financing.execute"
 CANCEL_KIND = "financing.cancel_quote"
@@ -85,6 +89,8 @@ def terms_to_out(session: Session, terms: FinancingTerms) -> TermsOut:
         used=format_minor(terms.used_minor, currency),
         remaining_budget=format_minor(terms.budget_minor - terms.used_minor, currency),
         active=terms.active,
+        required_milestone=milestone_of(terms.required_milestone),
+        max_financed_share_bps=terms.max_financed_share_bps,
     )
 
 
@@ -114,6 +120,8 @@ def create_terms(session: Session, runtime: Runtime, caller: Caller, body: Terms
             budget_minor=budget_minor,
             used_minor=0,
             active=True,
+            required_milestone=milestone_code(body.required_milestone),
+            max_financed_share_bps=body.max_financed_share_bps,
         )
         writing.add(terms)
         writing.flush()
@@ -198,6 +206,8 @@ def _quote_message(
         "cashToken": cash_token,
         "expiry": int(quote.expires_at.replace(tzinfo=UTC).timestamp()),
         "nonce": int(quote.nonce),
+        "requiredMilestone": quote.required_milestone,
+        "maxFinancedShareBps": quote.max_financed_share_bps,
     }
 
 
@@ -238,6 +248,8 @@ def quote_to_out(session: Session, quote: FinancingQuote, now: datetime) -> Quot
         rate_bps=terms.rate_bps,
         effective_annual_yield=str(priced.effective_annual_yield),
         rounding=ROUNDING,
+        required_milestone=milestone_of(quote.required_milestone),
+        max_financed_share_bps=quote.max_financed_share_bps,
         expires_at=quote.expires_at.replace(tzinfo=UTC),
         nonce=quote.nonce,
         signature=quote.signature,
@@ -306,12 +318,14 @@ def create_quote(
         value_minor=amount_minor,
         price_minor=priced.price_minor,
         days=priced.days,
+        required_milestone=terms.required_milestone,
+        max_financed_share_bps=terms.max_financed_share_bps,
         nonce=str(secrets.randbits(64)),
         expires_at=datetime.fromtimestamp(int(now.timestamp()) + runtime.settings.quote_ttl_seconds, UTC),
         signature="",
         state="open",
     )
-    cash_token = fetch_cash_token(runtime, currency.code)
+    cash_token = fetch_cash_token(runtime, voucher.settlement_currency)
     typed = quote_typed_data(
         runtime.chain.chain_id,
         runtime.chain.deployment.addresses["desk"],
@@ -367,8 +381,9 @@ def plan_execution(
     terms = repository.fetch_terms(session, quote.terms_id)
     seller = participants_repository.fetch_participant(session, quote.seller_participant_id)
     financier = participants_repository.fetch_participant(session, quote.financier_participant_id)
-    assert terms is not None and seller is not None and financier is not None
-    cash_token = fetch_cash_token(runtime, terms.currency)
+    found = notes_repository.fetch_note_with_voucher(session, quote.token_id)
+    assert terms is not None and seller is not None and financier is not None and found is not None
+    cash_token = fetch_cash_token(runtime, found[1].settlement_currency)
     message = _quote_message(quote, financier, seller, cash_token)
     quote_tuple = tuple(message[field["name"]] for field in QUOTE_TYPE)
     calldata = runtime.chain.contracts.desk.calldata(
@@ -411,6 +426,9 @@ def build_execution_out(session: Session, operation: OperationView) -> Execution
     currency = fetch_currency(terms.currency)
     [executed] = operation.events("QuoteExecuted")
     remaining = notes_repository.compute_value_after_block(session, quote.token_id, operation.block_number)
+    found = notes_repository.fetch_note_with_voucher(session, quote.token_id)
+    assert found is not None
+    cash_currency = found[1].settlement_currency
     return ExecutionOut(
         quote_id=quote.id,
         financier_token_id=int(executed["args"]["financierTokenId"]),
@@ -418,7 +436,9 @@ def build_execution_out(session: Session, operation: OperationView) -> Execution
         seller_remaining=format_minor(remaining, currency),
         amount=format_minor(quote.value_minor, currency),
         price=format_minor(quote.price_minor, currency),
-        cash_received=format_minor(int(executed["args"]["price"]), currency),
+        cash_received=format_minor(int(executed["args"]["amount"]), fetch_currency(cash_currency)),
+        cash_currency=cash_currency,
+        fx=fx_rate_out(terms.currency, cash_currency, executed["args"]),
         transaction_hash=operation.transaction_hash,
         block_number=operation.block_number,
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from eth_utils import to_checksum_address
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from service.db.models import ApiKey, Participant, utc_now
+from service.db.models import ApiKey, IdentityChange, Operation, Participant, utc_now
 from service.db.paging import fetch_after
 
 
@@ -54,6 +54,9 @@ def insert_participant(
         "address": address,
         "encrypted_private_key": encrypted_private_key,
         "verified": False,
+        "country": None,
+        "kyc_expires_at": None,
+        "frozen": False,
         "created_at": utc_now(),
     }
     participant_id = connection.execute(insert(Participant).returning(Participant.id), row).scalar_one()
@@ -87,3 +90,19 @@ def count_admins_on(connection: Connection) -> int:
             select(func.count()).select_from(Participant).where(Participant.role == "admin")
         ).scalar_one()
     )
+
+
+def fetch_identity_changes(
+    session: Session, address: str, after: tuple[int, ...] | None, limit: int
+) -> Sequence[tuple[IdentityChange, Operation | None]]:
+    """The account's identity changes in chain order after `after` (block, log index), each with the
+    operation that asked for it."""
+    query = (
+        select(IdentityChange, Operation)
+        .outerjoin(Operation, Operation.id == IdentityChange.operation_id)
+        .where(IdentityChange.account_address == address)
+    )
+    if after is not None:
+        query = query.where(tuple_(IdentityChange.block_number, IdentityChange.log_index) > tuple_(*after))
+    query = query.order_by(IdentityChange.block_number, IdentityChange.log_index).limit(limit)
+    return [(change, operation) for change, operation in session.execute(query).all()]

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Connection
 
-from service.cash.movements import cash_row, forget_cash_rows, write_cash_rows
+from service.cash.movements import cash_row, forget_cash_rows, fx_fields, write_cash_rows
 from service.index.projection import IndexedEvent, ProjectionBatch
 
 KINDS = ("settlement_funding", "settlement_payment", "settlement_withheld", "settlement_withdrawal")
@@ -41,7 +41,6 @@ class SettlementProjection:
                 cash_minor=int(args["amount"]),
             )
         elif event.name == "SettlementPaid":
-            amount = int(args["amount"])
             row = cash_row(
                 batch,
                 event,
@@ -49,8 +48,9 @@ class SettlementProjection:
                 kind="settlement_payment",
                 token_id=int(args["tokenId"]),
                 payee_address=args["holder"],
-                cash_minor=amount,
-                value_minor=amount,
+                cash_minor=int(args["amount"]),
+                value_minor=int(args["value"]),
+                **fx_fields(args),
             )
         elif event.name == "SettlementPaymentWithheld":
             row = cash_row(

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from service.api.common import Amount, ParticipantRef, SignedRequest, UtcDatetime
 from service.domain.operations import JobState
 from service.domain.vouchers import VoucherStatus
+from service.fx.schemas import FxRateOut
 
 
 class FundingCreate(BaseModel):
@@ -33,8 +34,12 @@ class PayoutRun(BaseModel):
 
 
 class SettlementOut(BaseModel):
+    """Value (face, outstanding) is in the voucher's `currency`; cash (funded, paid out, available) in its
+    `cash_currency`, the settlement currency (the same for a domestic voucher)."""
+
     voucher_id: int
     currency: str
+    cash_currency: str
     status: VoucherStatus
     due_at: UtcDatetime
     face_value: str
@@ -53,7 +58,7 @@ class JobOut(BaseModel):
     kind: str
     state: JobState = Field(description="queued, running, completed or failed.")
     voucher_id: int
-    currency: str
+    currency: str = Field(description="The currency of `paid`: the voucher's settlement currency.")
     pieces_paid: int
     paid: str = Field(description="Cash paid so far.")
     batches: int
@@ -73,7 +78,10 @@ class ClaimCreate(BaseModel):
 
 class ClaimOut(BaseModel):
     token_id: int
-    amount: str
+    value_redeemed: str = Field(description="Value of the piece paid, in the voucher's currency.")
+    amount: str = Field(description="Cash paid, in `cash_currency`.")
+    cash_currency: str
+    fx: FxRateOut | None = Field(description="The rate of the distribution round (cross-border only).")
     remaining_value: str
     transaction_hash: str
 
@@ -82,8 +90,9 @@ class ReportRow(BaseModel):
     kind: str
     token_id: int | None
     party: ParticipantRef | None
-    cash: str
-    value_redeemed: str
+    cash: str = Field(description="In the report's `cash_currency`.")
+    value_redeemed: str = Field(description="In the report's `currency`.")
+    fx: FxRateOut | None = Field(description="The rate a conversion used, recorded by the payment.")
     transaction_hash: str
     block_number: int
     occurred_at: UtcDatetime
@@ -92,6 +101,7 @@ class ReportRow(BaseModel):
 class SettlementReport(BaseModel):
     voucher_id: int
     currency: str
+    cash_currency: str
     face_value: str
     status: VoucherStatus
     funded: str

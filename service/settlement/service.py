@@ -17,10 +17,12 @@ from service.api.auth import Caller
 from service.api.common import participant_ref
 from service.api.pagination import PageRequest
 from service.api.submit import carry_out, record_answer
-from service.db.models import Job, Voucher
+from service.db.models import CashMovement, Job, Voucher
+from service.domain.fx import format_rate
 from service.domain.money import fetch_currency, format_minor, parse_amount_minor
 from service.domain.operations import JobState
 from service.errors import Forbidden, NotObligor, SettlementNotFunded, SettlementNotMatured
+from service.fx.schemas import FxRateOut, fx_rate_out
 from service.ledger.clock import fetch_ledger_now
 from service.notes import repository as notes_repository
 from service.notes.service import load_held_note
@@ -52,20 +54,21 @@ PAYOUT_JOB = "settlement.payout"
 
 def to_out(session: Session, runtime: Runtime, voucher: Voucher) -> SettlementOut:
     """From the index: what was funded, paid and withdrawn, as the vault's events said."""
-    currency = fetch_currency(voucher.currency)
+    currency, cash = fetch_currency(voucher.currency), fetch_currency(voucher.settlement_currency)
     totals = repository.fetch_cash_totals(session, voucher.id)
     funded, paid_out = totals.get("settlement_funding", 0), totals.get("settlement_payment", 0)
     available = funded - paid_out - totals.get("settlement_withdrawal", 0)  # as the vault computes it
     return SettlementOut(
         voucher_id=voucher.id,
         currency=voucher.currency,
+        cash_currency=cash.code,
         status=voucher_status(runtime.settings, voucher, fetch_ledger_now(runtime)),
         due_at=voucher.due_at.replace(tzinfo=UTC),
         face_value=format_minor(voucher.face_value_minor, currency),
         outstanding=format_minor(voucher.face_value_minor - voucher.redeemed_minor, currency),
-        funded=format_minor(funded, currency),
-        paid_out=format_minor(paid_out, currency),
-        available=format_minor(available, currency),
+        funded=format_minor(funded, cash),
+        paid_out=format_minor(paid_out, cash),
+        available=format_minor(available, cash),
     )
 
 
@@ -80,7 +83,7 @@ def plan_funding(
     if voucher.obligor_address != caller.address:
         raise NotObligor("only the voucher's obligor funds its settlement", voucher_id=voucher_id)
     obligor = participants_repository.fetch_participant(session, caller.participant_id)
-    amount_minor = parse_amount_minor(body.amount, fetch_currency(voucher.currency))
+    amount_minor = parse_amount_minor(body.amount, fetch_currency(voucher.settlement_currency))
     return obligor, runtime.chain.contracts.vault.calldata("fund", voucher_id, amount_minor)
 
 
@@ -148,7 +151,7 @@ def start_payouts(
         job_id = create_job(
             writing.connection(),
             PAYOUT_JOB,
-            {"voucher_id": voucher_id, "batch_size": batch_size, "currency": voucher.currency},
+            {"voucher_id": voucher_id, "batch_size": batch_size, "currency": voucher.settlement_currency},
             participant_id=caller.participant_id,
             request_key=None,
             progress=new_progress(),
@@ -233,7 +236,12 @@ def plan_claim(
     _note, voucher = load_held_note(session, caller, token_id)
     holder = participants_repository.fetch_participant(session, caller.participant_id)
     calldata = runtime.chain.contracts.vault.calldata("claim", token_id)
-    return holder, calldata, {"token_id": token_id, "currency": voucher.currency}
+    payload = {
+        "token_id": token_id,
+        "currency": voucher.currency,
+        "cash_currency": voucher.settlement_currency,
+    }
+    return holder, calldata, payload
 
 
 def claim(session: Session, runtime: Runtime, caller: Caller, token_id: int, body: Any = None) -> ClaimOut:
@@ -260,9 +268,13 @@ def build_claim_out(session: Session, operation: OperationView) -> ClaimOut:
     remaining = notes_repository.compute_value_after_block(
         session, int(payload["token_id"]), operation.block_number
     )
+    cash_currency = str(payload.get("cash_currency", currency.code))
     return ClaimOut(
         token_id=int(payload["token_id"]),
-        amount=format_minor(int(paid["args"]["amount"]), currency),
+        value_redeemed=format_minor(int(paid["args"]["value"]), currency),
+        amount=format_minor(int(paid["args"]["amount"]), fetch_currency(cash_currency)),
+        cash_currency=cash_currency,
+        fx=fx_rate_out(currency.code, cash_currency, paid["args"]),
         remaining_value=format_minor(remaining, currency),
         transaction_hash=operation.transaction_hash,
     )
@@ -289,7 +301,7 @@ def build_report(
 ) -> SettlementReport:
     """The voucher's totals, and one page of its payment rows in chain order."""
     voucher = require_visible_voucher(session, caller, voucher_id)
-    currency = fetch_currency(voucher.currency)
+    currency, cash = fetch_currency(voucher.currency), fetch_currency(voucher.settlement_currency)
     totals = repository.fetch_report_totals(session, voucher_id)
     # Its own payments for a holder, every payment for the obligor and administrators (docs/visibility.md).
     party = None if sees_whole_tree(caller, voucher) else caller.address
@@ -302,8 +314,9 @@ def build_report(
             kind=m.kind,
             token_id=m.token_id,
             party=participant_ref(other, known) if (other := m.payee_address or m.payer_address) else None,
-            cash=format_minor(m.cash_minor, currency),
+            cash=format_minor(m.cash_minor, cash),
             value_redeemed=format_minor(m.value_minor, currency),
+            fx=recorded_rate(voucher, m),
             transaction_hash=m.transaction_hash,
             block_number=m.block_number,
             occurred_at=m.occurred_at.replace(tzinfo=UTC),
@@ -313,14 +326,28 @@ def build_report(
     return SettlementReport(
         voucher_id=voucher_id,
         currency=voucher.currency,
+        cash_currency=cash.code,
         face_value=format_minor(voucher.face_value_minor, currency),
         status=voucher_status(runtime.settings, voucher, fetch_ledger_now(runtime)),
-        funded=format_minor(totals.get("settlement_funding", 0), currency),
-        paid_at_maturity=format_minor(totals.get("settlement_payment", 0), currency),
-        paid_early=format_minor(totals.get("early_payment", 0), currency),
+        funded=format_minor(totals.get("settlement_funding", 0), cash),
+        paid_at_maturity=format_minor(totals.get("settlement_payment", 0), cash),
+        paid_early=format_minor(totals.get("early_payment", 0), cash),
         outstanding=format_minor(voucher.face_value_minor - voucher.redeemed_minor, currency),
         rows=rows,
         next_cursor=next_cursor,
+    )
+
+
+def recorded_rate(voucher: Voucher, movement: CashMovement) -> FxRateOut | None:
+    """The FX rate a payment recorded (none for domestic payments and for fundings)."""
+    if movement.fx_rate is None or movement.fx_updated_at is None:
+        return None
+    return FxRateOut(
+        base=voucher.currency,
+        quote=voucher.settlement_currency,
+        rate=format_rate(int(movement.fx_rate), int(movement.fx_rate_decimals or 0)),
+        round_id=str(int(movement.fx_round_id or 0)),
+        as_of=movement.fx_updated_at.replace(tzinfo=UTC),
     )
 
 
@@ -347,8 +374,12 @@ def render_report_csv(report: SettlementReport) -> str:
             "participant",
             "address",
             "cash",
+            "cash_currency",
             "value_redeemed",
             "currency",
+            "fx_rate",
+            "fx_round_id",
+            "fx_as_of",
             "transaction_hash",
             "block_number",
             "occurred_at",
@@ -365,8 +396,12 @@ def render_report_csv(report: SettlementReport) -> str:
                 row.party.name if row.party and row.party.name else "",
                 row.party.address if row.party else "",
                 row.cash,
+                report.cash_currency,
                 row.value_redeemed,
                 report.currency,
+                row.fx.rate if row.fx else "",
+                row.fx.round_id if row.fx else "",
+                row.fx.as_of.isoformat() if row.fx else "",
                 row.transaction_hash,
                 row.block_number,
                 row.occurred_at.isoformat(),

@@ -1,5 +1,6 @@
-"""The vouchers' projection: issuance, redemption totals, and the link from each voucher to the
-documents its issuing operation carried (invoice references), all from the note contract's events."""
+"""The vouchers' projection: issuance, redemption totals, the voucher's controls (transfer cap, pause)
+and logistics milestone, and the link from each voucher to the documents its issuing operation carried
+(invoice references), from the note's and the logistics oracle's events."""
 
 from __future__ import annotations
 
@@ -10,14 +11,17 @@ from typing import Any, ClassVar
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from service.db.models import Operation, ValueMovement, Voucher, VoucherDocument
+from service.domain.money import decode_currency
 from service.domain.operations import OperationState
 from service.index.projection import IndexedEvent, ProjectionBatch
 
 Row = dict[str, Any]
+# The columns events change after issuance.
+_STATE = ("redeemed_minor", "status", "transfer_cap_minor", "paused", "milestone")
 _UPDATE_VOUCHER = (
     update(Voucher)
     .where(Voucher.id == bindparam("row_key"))
-    .values(redeemed_minor=bindparam("redeemed_minor"), status=bindparam("status"))
+    .values(**{column: bindparam(column) for column in _STATE})
 )
 
 
@@ -33,7 +37,15 @@ class _Buffer:
 class VouchersProjection:
     name: ClassVar[str] = "vouchers"
     subscriptions: ClassVar[frozenset[tuple[str, str]] | None] = frozenset(
-        {("note", "VoucherIssued"), ("note", "NoteRedeemed"), ("note", "VoucherRedeemed")}
+        {
+            ("note", "VoucherIssued"),
+            ("note", "NoteRedeemed"),
+            ("note", "VoucherRedeemed"),
+            ("note", "TransferCapSet"),
+            ("note", "VoucherPaused"),
+            ("note", "VoucherUnpaused"),
+            ("logistics", "MilestoneAttested"),
+        }
     )
 
     def prepare(self, batch: ProjectionBatch, events: Sequence[IndexedEvent]) -> None:
@@ -64,7 +76,8 @@ class VouchersProjection:
                 "id": slot,
                 "obligor_address": args["obligor"],
                 "initial_holder_address": args["holder"],
-                "currency": bytes.fromhex(args["currency"][2:]).rstrip(b"\0").decode(),
+                "currency": decode_currency(args["currency"]),
+                "settlement_currency": decode_currency(args["settlementCurrency"]),
                 "face_value_minor": int(args["faceValue"]),
                 "unit_minor": int(args["unit"]),
                 "redeemed_minor": 0,
@@ -73,6 +86,9 @@ class VouchersProjection:
                 "due_at": datetime.fromtimestamp(int(args["maturityAt"]), UTC),
                 "document_hash": args["documentHash"],
                 "status": "active",
+                "transfer_cap_minor": int(args["transferCap"]),
+                "paused": False,
+                "milestone": 0,
                 "issue_transaction_hash": event.transaction_hash,
                 "issue_block_number": event.block_number,
             }
@@ -85,8 +101,14 @@ class VouchersProjection:
             return
         if event.name == "NoteRedeemed":
             voucher["redeemed_minor"] += int(args["value"])
-        else:
+        elif event.name == "VoucherRedeemed":
             voucher["status"] = "redeemed"
+        elif event.name == "TransferCapSet":
+            voucher["transfer_cap_minor"] = int(args["cap"])
+        elif event.name == "MilestoneAttested":
+            voucher["milestone"] = max(voucher["milestone"], int(args["milestone"]))
+        else:
+            voucher["paused"] = event.name == "VoucherPaused"
         buffer.changed.add(voucher["id"])
 
     def flush(self, batch: ProjectionBatch) -> None:
@@ -101,11 +123,7 @@ class VouchersProjection:
             connection.execute(
                 _UPDATE_VOUCHER,
                 [
-                    {
-                        "row_key": slot,
-                        "redeemed_minor": buffer.vouchers[slot]["redeemed_minor"],
-                        "status": buffer.vouchers[slot]["status"],
-                    }
+                    {"row_key": slot, **{column: buffer.vouchers[slot][column] for column in _STATE}}
                     for slot in updated
                 ],
             )
@@ -143,13 +161,17 @@ class VouchersProjection:
                 .group_by(ValueMovement.voucher_id)
             ).all()
         )
-        for row in connection.execute(select(Voucher.id, Voucher.face_value_minor)).all():
+        rows = connection.execute(select(Voucher.id, Voucher.face_value_minor)).all()
+        controls = _read_controls(chain, [row.id for row in rows])
+        for row in rows:
             total = int(redeemed.get(row.id, 0))
             connection.execute(
                 update(Voucher)
                 .where(Voucher.id == row.id)
                 .values(
-                    redeemed_minor=total, status="redeemed" if total == row.face_value_minor else "active"
+                    redeemed_minor=total,
+                    status="redeemed" if total == row.face_value_minor else "active",
+                    **controls.get(row.id, {}),
                 )
             )
 
@@ -158,3 +180,19 @@ class VouchersProjection:
             update(VoucherDocument).where(VoucherDocument.operation_id.is_not(None)).values(voucher_id=None)
         )
         connection.execute(delete(Voucher))
+
+
+def _read_controls(chain: Any, voucher_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """A voucher's cap, pause and milestone are flags, not a history: read afresh from the chain after a
+    reorganisation (the blocks after the fork point are applied again after this)."""
+    if chain is None or not voucher_ids:
+        return {}
+    contracts = chain.contracts
+    calls = [contracts.note.call("voucherOf", slot) for slot in voucher_ids]
+    calls += [contracts.logistics.call("milestoneOf", slot) for slot in voucher_ids]
+    answers = chain.read_many(calls)
+    vouchers, milestones = answers[: len(voucher_ids)], answers[len(voucher_ids) :]
+    return {
+        slot: {"transfer_cap_minor": int(voucher[9]), "paused": bool(voucher[4]), "milestone": int(milestone)}
+        for slot, voucher, milestone in zip(voucher_ids, vouchers, milestones, strict=True)
+    }

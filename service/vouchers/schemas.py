@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.api.common import Amount, CurrencyCode, Id, IsoDate, ParticipantRef, Reference, UtcDatetime
+from service.domain.logistics import Milestone
 from service.domain.notes import PieceView
 from service.domain.vouchers import VoucherStatus
 
@@ -22,6 +23,16 @@ class VoucherCreate(BaseModel):
         examples=["1000000.00"], description="Every transfer is a whole multiple of this."
     )
     due_date: IsoDate = Field(description="Maturity date; the voucher falls due at 00:00 UTC that day.")
+    settlement_currency: CurrencyCode | None = Field(
+        default=None,
+        description="What payments are made in (CNY for a USD voucher settled in e-CNY, at the FX feed's "
+        "rate); default: the voucher's own currency.",
+    )
+    transfer_cap: Amount | None = Field(
+        default=None,
+        examples=["500000.00"],
+        description="The most value one transfer between two holders may move, in the voucher's currency.",
+    )
     invoice_references: list[Reference] = Field(
         min_length=1, max_length=50, examples=[["INV-2026-0001"]], description="1 to 50 references."
     )
@@ -37,6 +48,13 @@ class VoucherOut(BaseModel):
     obligor: ParticipantRef
     initial_holder: ParticipantRef
     currency: str
+    settlement_currency: str
+    cross_border: bool = Field(description="Settled in another currency than it is denominated in.")
+    transfer_cap: str | None = Field(
+        description="Per-transfer maximum in the voucher's currency; null: none."
+    )
+    paused: bool = Field(description="Paused by the ledger's pauser: its pieces neither move nor are paid.")
+    milestone: Milestone = Field(description="The latest logistics milestone attested on chain.")
     face_value: str
     minimum_unit: str
     unit_count: int

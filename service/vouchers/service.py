@@ -15,7 +15,8 @@ from service.api.common import participant_ref
 from service.api.pagination import Page, PageRequest
 from service.api.submit import await_outcome, require_effect, submit
 from service.db.models import Note, Participant, ValueMovement, Voucher, VoucherDocument
-from service.domain.money import Currency, fetch_currency, format_minor, parse_amount_minor
+from service.domain.logistics import milestone_of
+from service.domain.money import Currency, encode_currency, fetch_currency, format_minor, parse_amount_minor
 from service.domain.notes import PieceView, compute_piece_view
 from service.domain.vouchers import VoucherStatus, compute_issuance_terms, compute_voucher_status
 from service.errors import (
@@ -80,6 +81,12 @@ def issue_voucher(session: Session, runtime: Runtime, caller: Caller, body: Vouc
 
     # compute
     currency = fetch_currency(body.currency)
+    settlement_currency = fetch_currency(body.settlement_currency or body.currency)
+    if settlement_currency.code != currency.code:
+        require_fx_pair(runtime, currency.code, settlement_currency.code)
+    transfer_cap_minor = (
+        parse_amount_minor(body.transfer_cap, currency, field="transfer_cap") if body.transfer_cap else 0
+    )
     terms = compute_issuance_terms(
         currency,
         parse_amount_minor(body.face_value, currency, field="face_value"),
@@ -91,10 +98,12 @@ def issue_voucher(session: Session, runtime: Runtime, caller: Caller, body: Vouc
         "issue",
         obligor.address,
         holder.address,
-        currency.code.encode().ljust(8, b"\0"),
+        encode_currency(currency.code),
+        encode_currency(settlement_currency.code),
         terms.face_value_minor,
         terms.unit_minor,
         int(terms.due_at.timestamp()),
+        transfer_cap_minor,
         bytes.fromhex(body.document_hash[2:]),
     )
     intent = act_as_service(runtime, "issuer", ISSUE_KIND, runtime.chain.deployment.note, calldata)
@@ -110,6 +119,20 @@ def issue_voucher(session: Session, runtime: Runtime, caller: Caller, body: Vouc
     operations = await_outcome(runtime, operation_ids)
     require_effect(runtime, operations)
     return voucher_of(operations[0])
+
+
+def require_fx_pair(runtime: Runtime, currency: str, settlement_currency: str) -> None:
+    """A cross-border voucher needs a rate to settle at: a feed for the pair in the rate directory."""
+    fx = runtime.chain.contracts.fx
+    feed, _decimals, _max_age = runtime.chain.read(
+        fx.call("feedOf", encode_currency(currency), encode_currency(settlement_currency))
+    )
+    if int(feed, 16) == 0:
+        raise InvalidRequest(
+            f"no FX feed gives the {currency}/{settlement_currency} rate: the voucher could not be settled",
+            currency=currency,
+            settlement_currency=settlement_currency,
+        )
 
 
 def voucher_of(operation: OperationView) -> int:
@@ -180,6 +203,13 @@ def to_out(
         obligor=participant_ref(voucher.obligor_address, known),
         initial_holder=participant_ref(voucher.initial_holder_address, known),
         currency=voucher.currency,
+        settlement_currency=voucher.settlement_currency,
+        cross_border=voucher.settlement_currency != voucher.currency,
+        transfer_cap=format_minor(voucher.transfer_cap_minor, currency)
+        if voucher.transfer_cap_minor
+        else None,
+        paused=voucher.paused,
+        milestone=milestone_of(voucher.milestone),
         face_value=format_minor(voucher.face_value_minor, currency),
         minimum_unit=format_minor(voucher.unit_minor, currency),
         unit_count=voucher.face_value_minor // voucher.unit_minor,

@@ -9,11 +9,14 @@ Table-driven over `REVERT_MEANINGS`, with arguments of every error built from th
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 
+from service.api.reverts import fetch_currencies
 from service.chain.abi import ErrorCatalog, encode_values, selector
 from service.chain.compiler import Artifact
 from service.chain.revert import (
@@ -29,6 +32,8 @@ from service.chain.revert import (
     decode_revert,
     render_revert,
 )
+from service.db.models import EarlyPaymentProgrammeRecord, FinancingQuote, FinancingTerms, Note, Voucher
+from service.db.session import Database
 from service.errors import (
     ChainRejected,
     FinancedShareExceeded,
@@ -459,3 +464,123 @@ def test_a_new_refusal_is_a_kind_of_its_general_code(name: str, args: dict[str, 
     """kyc_expired is a participant_not_verified, transfer_cap_exceeded an invalid_amount: a client that
     knows only the general code still reads it right."""
     assert isinstance(render_revert(RawRevert(name, args), _context(caller=None)), kind)
+
+
+# The vouchers table gains `settlement_currency` in a later migration; until then every voucher settles
+# in its denomination currency, and a cross-border voucher's cash reads in USD too.
+SETTLES_APART = hasattr(Voucher, "settlement_currency")
+CROSS_BORDER_CASH = "CNY" if SETTLES_APART else "USD"
+
+
+def _voucher(voucher_id: int, currency: str, settlement_currency: str) -> Voucher:
+    settles = {"settlement_currency": settlement_currency} if SETTLES_APART else {}
+    return Voucher(
+        id=voucher_id,
+        obligor_address=_account(1),
+        initial_holder_address=_account(2),
+        currency=currency,
+        face_value_minor=2_000_000_000,
+        unit_minor=100,
+        root_token_id=voucher_id * 10 + 1,
+        issued_at=datetime(2027, 1, 4, tzinfo=UTC),
+        due_at=datetime(2027, 7, 5, tzinfo=UTC),
+        document_hash="0x" + "00" * 32,
+        issue_transaction_hash="0x" + "00" * 32,
+        issue_block_number=1,
+        **settles,
+    )
+
+
+def _note(token_id: int, voucher_id: int) -> Note:
+    return Note(
+        token_id=token_id,
+        voucher_id=voucher_id,
+        holder_address=_account(2),
+        root_token_id=token_id,
+        created_transaction_hash="0x" + "00" * 32,
+        created_block_number=1,
+    )
+
+
+def _quote(quote_id: int, token_id: int) -> FinancingQuote:
+    return FinancingQuote(
+        id=quote_id,
+        terms_id=1,
+        token_id=token_id,
+        seller_participant_id=2,
+        financier_participant_id=3,
+        value_minor=100_000,
+        price_minor=99_000,
+        days=30,
+        nonce=str(quote_id),
+        expires_at=datetime(2027, 2, 1, tzinfo=UTC),
+        signature="0x",
+    )
+
+
+@pytest.fixture
+def ledger(database_url: str) -> Iterator[Session]:
+    """Voucher 1 counts value in USD and settles in CNY (token 11, programme 5, quote 1 on token 11);
+    voucher 2 is domestic in CNY (token 21); financing terms 1 are in HKD (quote 2 is on a piece not
+    indexed)."""
+    database = Database(database_url)
+    with database.sessions() as session:
+        session.add_all([_voucher(1, "USD", "CNY"), _voucher(2, "CNY", "CNY"), _note(11, 1), _note(21, 2)])
+        session.add(
+            EarlyPaymentProgrammeRecord(
+                id=5,
+                voucher_id=1,
+                obligor_address=_account(1),
+                rate_bps=300,
+                basis_days=360,
+                quoting=0,
+                budget_minor=100_000_000,
+                cutoff_at=datetime(2027, 6, 1, tzinfo=UTC),
+                opened_transaction_hash="0x" + "00" * 32,
+                opened_block_number=2,
+            )
+        )
+        session.add(
+            FinancingTerms(
+                id=1,
+                financier_participant_id=3,
+                currency="HKD",
+                rate_bps=500,
+                quote_basis="discount",
+                day_count="act360",
+                eligible_obligor_ids=[],
+                min_amount_minor=100,
+                max_amount_minor=10**12,
+                budget_minor=10**12,
+            )
+        )
+        session.add_all([_quote(1, token_id=11), _quote(2, token_id=999)])
+        session.flush()
+        yield session
+    database.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("own", "path", "currencies"),
+    [
+        ({Kind.TOKEN: [11]}, {}, ("USD", CROSS_BORDER_CASH)),
+        ({Kind.VOUCHER: [1]}, {}, ("USD", CROSS_BORDER_CASH)),
+        ({}, {"token_id": "11"}, ("USD", CROSS_BORDER_CASH)),
+        ({}, {"voucher_id": 1}, ("USD", CROSS_BORDER_CASH)),
+        ({}, {"programme_id": 5}, ("USD", CROSS_BORDER_CASH)),
+        # A quote: its piece's voucher, not its terms' currency.
+        ({}, {"quote_id": 1}, ("USD", CROSS_BORDER_CASH)),
+        ({Kind.CURRENCY: [_code("USD", 8)]}, {"token_id": 11}, ("USD", CROSS_BORDER_CASH)),
+        ({Kind.TOKEN: [21]}, {}, ("CNY", "CNY")),  # a domestic voucher settles in its own currency
+        ({Kind.TOKEN: [999]}, {"voucher_id": 2}, ("CNY", "CNY")),  # an unknown piece: the request's voucher
+        ({Kind.CURRENCY: [_code("EUR", 8)]}, {}, ("EUR", None)),
+        ({}, {"terms_id": 1}, ("HKD", None)),
+        ({}, {"quote_id": 2}, ("HKD", None)),  # its piece is not indexed: its terms' currency
+        ({}, {}, (None, None)),
+    ],
+)
+def test_the_voucher_gives_the_value_and_the_cash_currency(
+    ledger: Session, own: dict[Kind, list[Any]], path: dict[str, Any], currencies: tuple[str | None, ...]
+) -> None:
+    of_kind = {kind: own.get(kind, []) for kind in Kind}
+    assert fetch_currencies(ledger, of_kind, path) == currencies

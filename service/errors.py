@@ -102,6 +102,13 @@ class AmountTooLarge(InvalidAmount):
     code = "amount_too_large"
 
 
+class TransferCapExceeded(InvalidAmount):
+    """The amount exceeds the voucher's per-transaction cap on value moving between two holders (a term
+    of the voucher; moves between one holder's own pieces, forced transfers and redemptions are exempt)."""
+
+    code = "transfer_cap_exceeded"
+
+
 class InsufficientValue(LedgerError):
     """A piece holds less than the amount asked of it."""
 
@@ -138,18 +145,26 @@ class InvalidCutoff(LedgerError):
 
 
 class SelfTransfer(LedgerError):
-    """A transfer to its own sender, or a merge of a piece into itself."""
+    """A transfer to its own sender, a merge of a piece into itself, or a financing quote whose financier
+    is its seller."""
 
     status_code = 422
     code = "self_transfer"
 
 
 class ParticipantNotVerified(LedgerError):
-    """A participant is not verified on chain (revoked, or an administrator) and can neither send nor
-    receive notes."""
+    """A participant is not verified on chain (never verified, revoked, an administrator, or its KYC
+    expired: `kyc_expired` where the ledger tells it apart) and can neither send nor receive notes."""
 
     status_code = 422
     code = "participant_not_verified"
+
+
+class KycExpired(ParticipantNotVerified):
+    """A participant's KYC has expired: it is refused as an unverified participant is, until the
+    compliance agent renews its record."""
+
+    code = "kyc_expired"
 
 
 class ParticipantNotEligible(LedgerError):
@@ -164,6 +179,21 @@ class SlotMismatch(LedgerError):
 
     status_code = 422
     code = "note_slot_mismatch"
+
+
+class InvalidCountry(LedgerError):
+    """The country is not an assigned ISO 3166-1 alpha-2 code in upper case (a verified participant needs
+    one)."""
+
+    status_code = 422
+    code = "invalid_country"
+
+
+class MissingReason(LedgerError):
+    """A compliance action or an identity update needs a reason code: the audit trail's why."""
+
+    status_code = 422
+    code = "missing_reason"
 
 
 class InvalidSignature(LedgerError):
@@ -432,6 +462,46 @@ class NothingToClaim(Conflict):
     code = "nothing_to_claim"
 
 
+class RollingLimitExceeded(Conflict):
+    """What the sender sent within its rolling window, plus this amount, would exceed its limit in the
+    voucher's currency; it may send again as the window moves on."""
+
+    code = "rolling_limit_exceeded"
+
+
+class MilestoneNotReached(Conflict):
+    """The voucher has not reached the logistics milestone (shipped, customs cleared, delivered) the
+    quote requires."""
+
+    code = "milestone_not_reached"
+
+
+class FinancedShareExceeded(Conflict):
+    """Before delivery, the voucher's value financed so far plus this quote's would exceed the quote's
+    share of the face value."""
+
+    code = "financed_share_exceeded"
+
+
+class RecoveryIncomplete(Conflict):
+    """A recovery must move every piece of the lost wallet, and the lost wallet would still hold some."""
+
+    code = "recovery_incomplete"
+
+
+class WalletInUse(Conflict):
+    """A recovery's new wallet holds pieces or has rolling limits of its own (two participants are never
+    merged)."""
+
+    code = "wallet_in_use"
+
+
+class VoucherNotPaused(Conflict):
+    """Resuming a voucher that is not paused."""
+
+    code = "voucher_not_paused"
+
+
 class LedgerAlreadyPaused(Conflict):
     """Pausing a ledger that is paused already."""
 
@@ -449,6 +519,38 @@ class LedgerPaused(LedgerError):
 
     status_code = 423
     code = "ledger_paused"
+
+
+class VoucherPaused(LedgerError):
+    """The voucher is paused: none of its pieces moves or is redeemed (nor, hence, paid) until it is
+    resumed."""
+
+    status_code = 423
+    code = "voucher_paused"
+
+
+class ParticipantFrozen(LedgerError):
+    """The compliance agent froze the participant: it sends, receives and is paid nothing until
+    unfrozen."""
+
+    status_code = 423
+    code = "participant_frozen"
+
+
+class NoteFrozen(LedgerError):
+    """The compliance agent froze the piece: no value moves in or out, it does not change hands and it is
+    not paid until unfrozen."""
+
+    status_code = 423
+    code = "note_frozen"
+
+
+class ValueFrozen(LedgerError):
+    """Part of the piece's value is frozen: only the unfrozen part may move, and the piece does not change
+    hands whole."""
+
+    status_code = 423
+    code = "value_frozen"
 
 
 class BodyTooLarge(LedgerError):
@@ -481,6 +583,22 @@ class OperationPending(ChainUnavailable):
     retry with the same Idempotency-Key answers with the outcome once the chain has decided it."""
 
     code = "operation_pending"
+
+
+class FxRateUnavailable(LedgerError):
+    """No usable exchange rate for a cross-border voucher's currencies: no feed is configured, the feed
+    has no answer yet, or its answer is not a positive rate. Nothing was paid; retry once the oracle has
+    answered."""
+
+    status_code = 503
+    code = "fx_rate_unavailable"
+
+
+class FxRateStale(FxRateUnavailable):
+    """The exchange rate's latest answer is older than the pair's maximum age (or stamped in the future).
+    Nothing was paid; retry once the oracle has updated it."""
+
+    code = "fx_rate_stale"
 
 
 class RequestSuperseded(Conflict):

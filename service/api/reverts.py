@@ -1,8 +1,9 @@
 """A revert answered in the API's terms: rendered again with what the request tells (`RevertContext`).
 
 The error a revert decodes to (`service.chain.revert`) carries its raw form. Before the API answers it,
-it is rendered again with the request's context: the currency of what the revert is about (from its
-own token, voucher or currency arguments, else from the request's path), who each address is (a
+it is rendered again with the request's context: the currencies of what the revert is about (note
+value in its voucher's denomination, cash in the voucher's settlement currency; the voucher from the
+revert's own token or voucher arguments, else from the request's path), who each address is (a
 participant id, or one of the ledger's own contracts and accounts), who holds the tokens it names, and
 who is asking (figures of other parties are withheld).
 """
@@ -19,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from service.api.auth import CALLER_STATE_KEY, Caller, resolve_caller
-from service.chain.revert import REVERT_MEANINGS, Kind, RawRevert, RevertContext, render_revert
+from service.chain.revert import REVERT_MEANINGS, Kind, RawRevert, RevertContext, bytes_text, render_revert
 from service.db.models import (
     EarlyPaymentProgrammeRecord,
     FinancingQuote,
@@ -62,7 +63,7 @@ def build_revert_context(
         participants = participants_repository.fetch_participants_by_addresses(
             session, {str(address) for address in of_kind[Kind.ACCOUNT]}
         )
-        currency = _currency(session, of_kind, path_params)
+        currency, cash_currency = fetch_currencies(session, of_kind, path_params)
         names = _ledger_accounts(session, runtime)
     by_address = {address.lower(): participant.id for address, participant in participants.items()}
 
@@ -71,6 +72,7 @@ def build_revert_context(
 
     return RevertContext(
         currency=currency,
+        cash_currency=cash_currency,
         account=account,
         holder_of=holders.get,
         caller=caller_address,
@@ -94,10 +96,32 @@ def _ledger_accounts(session: Session, runtime: Runtime) -> dict[str, str]:
     return named
 
 
-def _currency(session: Session, of_kind: dict[Kind, list[Any]], path_params: Mapping[str, Any]) -> str | None:
-    """The currency the revert's amounts are in: its own currency, voucher or token, else the request's."""
-    if of_kind[Kind.CURRENCY]:
-        return bytes.fromhex(str(of_kind[Kind.CURRENCY][0])[2:]).rstrip(b"\0").decode(errors="replace")
+def fetch_currencies(
+    session: Session, of_kind: dict[Kind, list[Any]], path_params: Mapping[str, Any]
+) -> tuple[str | None, str | None]:
+    """The currencies the revert's amounts are in: value in the voucher's denomination (or the revert's
+    own currency argument), cash in the voucher's settlement currency (None: the value's)."""
+    own = [code for argument in of_kind[Kind.CURRENCY] if (code := bytes_text(str(argument)))]
+    voucher = _voucher_of(session, of_kind, path_params)
+    if voucher is not None:
+        # Until the vouchers table has a settlement currency, every voucher settles in its own currency.
+        settlement = getattr(voucher, "settlement_currency", None) or voucher.currency
+        return (own[0] if own else voucher.currency), settlement
+    if own:
+        return own[0], None
+    terms_id = path_params.get("terms_id")
+    if terms_id is None and "quote_id" in path_params:  # a quote whose piece is not indexed (yet)
+        quote = session.get(FinancingQuote, int(path_params["quote_id"]))
+        terms_id = quote.terms_id if quote else None
+    terms = session.get(FinancingTerms, int(terms_id)) if terms_id is not None else None
+    return (terms.currency if terms else None), None
+
+
+def _voucher_of(
+    session: Session, of_kind: dict[Kind, list[Any]], path_params: Mapping[str, Any]
+) -> Voucher | None:
+    """The voucher the revert is about: its own voucher or token, else the request's (by its path's
+    voucher, token, programme or quote)."""
     voucher_ids = [int(slot) for slot in of_kind[Kind.VOUCHER]]
     token_ids = [int(token) for token in of_kind[Kind.TOKEN]]
     if "voucher_id" in path_params:
@@ -107,17 +131,14 @@ def _currency(session: Session, of_kind: dict[Kind, list[Any]], path_params: Map
     if "programme_id" in path_params:
         programme = session.get(EarlyPaymentProgrammeRecord, int(path_params["programme_id"]))
         voucher_ids += [programme.voucher_id] if programme else []
-    voucher_ids += [note.voucher_id for token in token_ids if (note := session.get(Note, token)) is not None]
-    for voucher_id in voucher_ids:
-        voucher = session.get(Voucher, voucher_id)
-        if voucher is not None:
-            return voucher.currency
-    terms_id = path_params.get("terms_id")
     if "quote_id" in path_params:
         quote = session.get(FinancingQuote, int(path_params["quote_id"]))
-        terms_id = quote.terms_id if quote else None
-    terms = session.get(FinancingTerms, int(terms_id)) if terms_id is not None else None
-    return terms.currency if terms else None
+        token_ids += [quote.token_id] if quote else []
+    voucher_ids += [note.voucher_id for token in token_ids if (note := session.get(Note, token)) is not None]
+    return next(
+        (voucher for voucher_id in voucher_ids if (voucher := session.get(Voucher, voucher_id)) is not None),
+        None,
+    )
 
 
 async def caller_of(request: Request) -> Caller | None:

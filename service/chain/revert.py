@@ -1,16 +1,19 @@
 """Solidity custom errors → `LedgerError`s of the same meaning, in the API's units.
 
 Every custom error in the compiled ABIs has an entry in `REVERT_MEANINGS` (a test fails when one is
-missing), which declares the kind of each of its arguments: an amount of note value or of cash (minor
-units of the request's currency), an account, a time, a token or voucher id, a plain number. Rendering
-turns each into what the API speaks: a decimal string with the currency ("80000000.00 CNY"), a
-participant id (or the ledger contract's name), an ISO-8601 time, never wei, epoch seconds or a raw
-address.
+missing) or is listed in `INTERNAL_ERRORS` (no client can cause it). An entry declares the kind of each
+argument: an amount of note value (minor units of the voucher's denomination currency) or of cash
+(minor units of its settlement currency: a cross-border voucher counts value in USD and pays in CNY),
+an account, a time, a token or voucher id, a currency or country code, a logistics milestone, a plain
+number. Rendering turns each into what the API speaks: a decimal string with its currency
+("80000000.00 CNY"), a participant id (or the ledger contract's name), an ISO-8601 time, a code's
+letters, a milestone's name; never wei, epoch seconds, a raw rate or a raw address.
 
 A figure that belongs to another party than the caller (a financier's cash balance, told to the seller
-whose trade it failed) is withheld: the entry names whose it is, and the message then reads without it.
+whose trade it failed; a recipient's KYC expiry, told to the sender) is withheld: the entry names whose
+it is, and the message then reads without it.
 
-Rendering takes a `RevertContext` (the request's currency, who an address is, who is asking), so a
+Rendering takes a `RevertContext` (the request's currencies, who an address is, who is asking), so a
 revert decoded once can be rendered again later: `decode_revert` keeps the raw (error name, arguments)
 on the error (`LedgerError.revert`, a `RawRevert`), and `render_revert(raw, context)` renders it anew.
 The API renders every revert it answers with the request's context (`service.api.reverts`); the raw
@@ -34,8 +37,8 @@ from service.domain.money import CURRENCIES, NOTE_VALUE_DECIMALS, Currency, form
 class Kind(StrEnum):
     """What a Solidity error's argument means, which says how the API shows it."""
 
-    VALUE = "value"  # note value: minor units of the voucher's currency
-    CASH = "cash"  # settlement cash: minor units of the currency (cash tokens have the notes' decimals)
+    VALUE = "value"  # note value: minor units of the voucher's (denomination) currency
+    CASH = "cash"  # cash: minor units of the voucher's settlement currency (cash has the notes' decimals)
     ACCOUNT = "account"  # an address: a participant, or one of the ledger's own contracts
     TIME = "time"  # a point in time, epoch seconds
     SECONDS = "seconds"  # a duration
@@ -43,11 +46,18 @@ class Kind(StrEnum):
     VOUCHER = "voucher"  # a voucher id (the note's slot)
     NUMBER = "number"  # a plain count or code: days, depth, round, rate in bps, decimals, a status
     CURRENCY = "currency"  # a currency code (bytes8)
+    COUNTRY = "country"  # an ISO 3166-1 alpha-2 country code (bytes2)
+    MILESTONE = "milestone"  # a logistics milestone: 0 none, 1 shipped, 2 customs cleared, 3 delivered
     ROLE = "role"  # an access-control role (bytes32)
     HIDDEN = "hidden"  # means nothing to a client (a forwarder nonce, a signature's s): never shown
 
 
 AMOUNTS = (Kind.VALUE, Kind.CASH)
+# What may belong to one party, and be withheld from the others: its amounts and its dates.
+FIGURES = (*AMOUNTS, Kind.TIME)
+
+# Logistics milestones by their number on chain, named as the API names them.
+MILESTONES = {1: "shipped", 2: "customs_cleared", 3: "delivered"}
 
 
 @dataclass(frozen=True)
@@ -78,11 +88,13 @@ def _unknown_holder(_token_id: int) -> str | None:
 class RevertContext:
     """What rendering needs to know beyond the error itself.
 
-    `currency`: the code of the request's currency (amounts are shown with it; without it, as plain
-    decimal strings). `account`: who an address is, a participant id or a contract's name (None: an
-    account outside the ledger). `holder_of`: the address holding a token, to tell whose a note's
-    figures are. `caller`: the asking participant's address; figures of any other party are withheld
-    (and all of them when it is None). `roles`: role names by their bytes32 id.
+    `currency`: the code of the currency note value counts in (the voucher's denomination; VALUE
+    amounts are shown with it; without it, as plain decimal strings). `cash_currency`: the currency
+    cash moves in (the voucher's settlement currency; CASH amounts are shown with it); None: the same
+    as `currency`, as for a domestic voucher. `account`: who an address is, a participant id or a
+    contract's name (None: an account outside the ledger). `holder_of`: the address holding a token, to
+    tell whose a note's figures are. `caller`: the asking participant's address; figures of any other
+    party are withheld (and all of them when it is None). `roles`: role names by their bytes32 id.
     """
 
     currency: str | None = None
@@ -90,13 +102,19 @@ class RevertContext:
     holder_of: Callable[[int], str | None] = _unknown_holder
     caller: str | None = None
     roles: Mapping[str, str] = field(default_factory=dict)
+    cash_currency: str | None = None
+
+    def currency_of(self, kind: Kind) -> str | None:
+        """The currency of an amount of `kind` (VALUE or CASH)."""
+        return (self.cash_currency or self.currency) if kind is Kind.CASH else self.currency
 
 
 @dataclass(frozen=True)
 class RevertMeaning:
     """A Solidity error's meaning: the `LedgerError` it is, its message, the kind of each argument and,
-    for a figure of one party, whose it is (an ACCOUNT argument, or a TOKEN one: its holder's; None:
-    some party not named, so always withheld) and the message to give instead when it is withheld."""
+    for a figure of one party (an amount or a date), whose it is (an ACCOUNT argument, or a TOKEN one:
+    its holder's; None: some party not named, so always withheld) and the message to give instead when
+    it is withheld."""
 
     error: type[errors.LedgerError]
     message: str
@@ -123,6 +141,7 @@ def _m(
 
 A, V, C, T, S = Kind.ACCOUNT, Kind.VALUE, Kind.CASH, Kind.TIME, Kind.SECONDS
 TOK, VOU, N, H = Kind.TOKEN, Kind.VOUCHER, Kind.NUMBER, Kind.HIDDEN
+CUR, MIL = Kind.CURRENCY, Kind.MILESTONE
 
 # Meanings several contracts' errors share.
 _ZERO_ADDRESS = _m(errors.InvalidRequest, "the zero address is not an account")
@@ -135,11 +154,15 @@ _CALLER_NOT_OBLIGOR = _m(
     errors.NotObligor, "{caller} is not the voucher's obligor {obligor}", caller=A, obligor=A
 )
 _HOLDER_NOT_VERIFIED = _m(errors.ParticipantNotVerified, "{holder} is not a verified participant", holder=A)
+_HOLDER_FROZEN = _m(
+    errors.ParticipantFrozen, "{holder} is frozen: it is paid nothing until unfrozen", holder=A
+)
+_NOTE_FROZEN = _m(errors.NoteFrozen, "note {tokenId} is frozen", tokenId=TOK)
 _UNKNOWN_VOUCHER = _m(errors.VoucherNotFound, "voucher {slot} does not exist", slot=VOU)
 _UNKNOWN_TOKEN = _m(errors.NoteNotFound, "note {tokenId} does not exist", tokenId=TOK)
 
 REVERT_MEANINGS: dict[str, RevertMeaning] = {
-    # ReceivableNote
+    # ReceivableNote (both code halves)
     "NoteNonexistentToken": _UNKNOWN_TOKEN,
     "NoteInsufficientValue": _m(
         errors.InsufficientValue,
@@ -164,6 +187,12 @@ REVERT_MEANINGS: dict[str, RevertMeaning] = {
     "NoteUnauthorized": _m(
         errors.NotHolder, "{operator} neither holds nor may move note {tokenId}", operator=A, tokenId=TOK
     ),
+    "NoteSlotApprovalUnauthorized": _m(
+        errors.Forbidden,
+        "{caller} may not approve operators for the pieces of {owner}",
+        caller=A,
+        owner=A,
+    ),
     "NoteZeroValue": _ZERO_AMOUNT,
     "NoteValueNotUnitMultiple": _m(
         errors.AmountNotUnitMultiple,
@@ -182,6 +211,93 @@ REVERT_MEANINGS: dict[str, RevertMeaning] = {
     "NoteParticipantNotVerified": _m(
         errors.ParticipantNotVerified, "{account} is not a verified participant", account=A
     ),
+    # The expiry date is the participant's own: a sender refused for its recipient learns only that.
+    "NoteParticipantKycExpired": _m(
+        errors.KycExpired,
+        "the KYC of {account} expired at {kycExpiresAt}",
+        "the KYC of {account} has expired",
+        {"kycExpiresAt": "account"},
+        account=A,
+        kycExpiresAt=T,
+    ),
+    "NoteAddressFrozen": _m(
+        errors.ParticipantFrozen, "{account} is frozen: it sends and receives nothing", account=A
+    ),
+    "NoteTokenFrozen": _NOTE_FROZEN,
+    "NoteValueFrozen": _m(
+        errors.ValueFrozen,
+        "only {unfrozenValue} of note {tokenId} is not frozen: {needed} cannot move",
+        "part of note {tokenId} is frozen: {needed} cannot move",
+        {"unfrozenValue": "tokenId"},
+        tokenId=TOK,
+        unfrozenValue=V,
+        needed=V,
+    ),
+    # Freezing and unfreezing are the compliance agent's alone, and it sees every piece: no withholding.
+    "NoteFreezeExceedsValue": _m(
+        errors.InsufficientValue,
+        "note {tokenId} has {unfrozenValue} not frozen, less than the {value} to freeze",
+        tokenId=TOK,
+        unfrozenValue=V,
+        value=V,
+    ),
+    "NoteUnfreezeExceedsFrozen": _m(
+        errors.InsufficientValue,
+        "note {tokenId} has {frozenValue} frozen, less than the {value} to unfreeze",
+        tokenId=TOK,
+        frozenValue=V,
+        value=V,
+    ),
+    # The cap is a term of the voucher, public to whoever sees it.
+    "NoteTransferCapExceeded": _m(
+        errors.TransferCapExceeded,
+        "{value} exceeds voucher {slot}'s cap of {cap} per transfer",
+        slot=VOU,
+        value=V,
+        cap=V,
+    ),
+    # The limit and what was sent are the sender's (`account`, the piece's holder) figures.
+    "NoteRollingLimitExceeded": _m(
+        errors.RollingLimitExceeded,
+        "{account} sent {sentInWindow} within its rolling window: {value} more exceeds its limit of {limit}",
+        "{value} more exceeds the rolling limit of {account}",
+        {"sentInWindow": "account", "limit": "account"},
+        account=A,
+        currency=CUR,
+        sentInWindow=V,
+        value=V,
+        limit=V,
+    ),
+    "NoteInvalidTransferCap": _m(
+        errors.InvalidAmount, "the cap {cap} exceeds the largest amount the note stores", cap=V
+    ),
+    "NoteInvalidTransferLimit": _m(
+        errors.InvalidRequest,
+        "a rolling limit must be positive, at most the largest amount the note stores, over a window of "
+        "1 hour to 366 days (both zero remove it), not {limit} over {windowSeconds}",
+        limit=V,
+        windowSeconds=S,
+    ),
+    "NoteTooManyTransferLimits": _m(
+        errors.Conflict,
+        "{account} has rolling limits in {max} currencies already, the most one account may have",
+        account=A,
+        max=N,
+    ),
+    "NoteVoucherPaused": _m(errors.VoucherPaused, "voucher {slot} is paused", slot=VOU),
+    "NoteVoucherNotPaused": _m(errors.VoucherNotPaused, "voucher {slot} is not paused", slot=VOU),
+    "NoteRecoveryIncomplete": _m(
+        errors.RecoveryIncomplete,
+        "{lostWallet} would still hold {remaining} pieces: a recovery moves every piece",
+        lostWallet=A,
+        remaining=N,
+    ),
+    "NoteRecoveryWalletInUse": _m(
+        errors.WalletInUse,
+        "{newWallet} cannot take over a lost wallet: it holds pieces, has rolling limits or is that wallet",
+        newWallet=A,
+    ),
+    "NoteMissingReason": _m(errors.MissingReason, "a compliance action needs a reason code"),
     "NoteSelfTransfer": _m(errors.SelfTransfer, "{account} already holds the note", account=A),
     "NoteInvalidReceiver": _m(errors.ParticipantNotEligible, "{receiver} does not accept notes", receiver=A),
     "NoteZeroAddress": _ZERO_ADDRESS,
@@ -190,6 +306,11 @@ REVERT_MEANINGS: dict[str, RevertMeaning] = {
     ),
     "NoteApprovalToHolder": _m(errors.InvalidRequest, "{holder} cannot approve itself", holder=A),
     "NoteEtherNotAccepted": _m(errors.InvalidRequest, "notes accept no ether", amount=H),
+    "NoteRedeemerNotContract": _m(
+        errors.InvalidRequest,
+        "{account} is not a contract: only settlement contracts, which pay as they redeem, may redeem notes",
+        account=A,
+    ),
     "NoteMaturityInPast": _m(
         errors.MaturityInPast, "maturity {maturityAt} is not after {nowAt}", maturityAt=T, nowAt=T
     ),
@@ -203,6 +324,9 @@ REVERT_MEANINGS: dict[str, RevertMeaning] = {
         unit=V,
     ),
     "NoteInvalidUnit": _m(errors.InvalidAmount, "minimum split unit {unit} is invalid", unit=V),
+    "NoteInvalidCurrency": _m(
+        errors.UnsupportedCurrency, "a currency code is empty", currency=CUR, settlementCurrency=CUR
+    ),
     "NoteUnknownVoucher": _UNKNOWN_VOUCHER,
     "NoteVoucherNotActive": _VOUCHER_STILL,
     "NoteLineageTooDeep": _m(
@@ -217,14 +341,28 @@ REVERT_MEANINGS: dict[str, RevertMeaning] = {
     ),
     # ParticipantRegistry
     "RegistryZeroAddress": _m(errors.InvalidRequest, "the zero address cannot be a participant"),
-    "RegistryAlreadyVerified": _m(
-        errors.ParticipantAlreadyExists, "{account} is verified already", account=A
+    "RegistryMissingReason": _m(errors.MissingReason, "an identity update needs a reason code"),
+    "RegistryInvalidCountry": _m(
+        errors.InvalidCountry,
+        "{country} is not an assigned ISO 3166-1 alpha-2 country code",
+        country=Kind.COUNTRY,
     ),
-    "RegistryNotVerified": _m(errors.ParticipantNotVerified, "{account} is not verified", account=A),
+    "RegistryInvalidRole": _m(
+        errors.InvalidRequest,
+        "role code {role} is none of 1 obligor, 2 supplier, 3 financier, 4 investor, 5 platform contract "
+        "(a verified participant needs one)",
+        role=N,
+    ),
+    "RegistryInvalidKycExpiry": _m(
+        errors.InvalidRequest,
+        "a verified participant's KYC expiry {kycExpiresAt} must lie after {nowAt}",
+        kycExpiresAt=T,
+        nowAt=T,
+    ),
     # Settlement cash and its directory
     "CashZeroAddress": _ZERO_ADDRESS,
     "CashZeroAmount": _ZERO_AMOUNT,
-    "CashInvalidCurrency": _m(errors.WrongCurrency, "the currency code is empty"),
+    "CashInvalidCurrency": _m(errors.UnsupportedCurrency, "the currency code is empty"),
     "CashInvalidToken": _m(errors.WrongCurrency, "{token} is not a settlement token", token=A),
     "CashDecimalsMismatch": _m(
         errors.WrongCurrency,
@@ -234,16 +372,82 @@ REVERT_MEANINGS: dict[str, RevertMeaning] = {
         noteDecimals=N,
     ),
     "CashTokenNotRegistered": _m(
-        errors.WrongCurrency, "no settlement cash is registered for {currency}", currency=Kind.CURRENCY
+        errors.WrongCurrency, "no settlement cash is registered for {currency}", currency=CUR
     ),
+    # A discount is taken from value, before conversion to the settlement currency.
     "DiscountMathInvalidBasis": _m(
         errors.InvalidRequest, "day-count basis {basisDays} is neither 360 nor 365", basisDays=N
     ),
     "DiscountMathDiscountExceedsValue": _m(
-        errors.InvalidAmount, "the discount {discount} exceeds the value {value}", value=V, discount=C
+        errors.InvalidAmount, "the discount {discount} exceeds the value {value}", value=V, discount=V
     ),
-    # FinancingDesk
+    # Exchange rates: an unusable rate is the oracle's to fix, so the payment is answered as unavailable.
+    "FxInvalidPair": _m(
+        errors.InvalidRequest, "{base}/{quote} is not a pair of two currencies", base=CUR, quote=CUR
+    ),
+    "FxInvalidFeed": _m(
+        errors.InvalidRequest, "{feed} is not a price feed (no code, or more than 18 decimals)", feed=A
+    ),
+    "FxInvalidMaxAge": _m(
+        errors.InvalidRequest,
+        "a rate's maximum age must lie between 1 and 4294967295 seconds, not {maxAgeSeconds}",
+        maxAgeSeconds=S,
+    ),
+    "FxFeedNotSet": _m(
+        errors.FxRateUnavailable,
+        "no feed is configured for the {base}/{quote} exchange rate",
+        base=CUR,
+        quote=CUR,
+    ),
+    "FxRateNotPositive": _m(
+        errors.FxRateUnavailable,
+        "the latest answer for the {base}/{quote} exchange rate is not a positive rate",
+        base=CUR,
+        quote=CUR,
+        roundId=H,
+        answer=H,
+    ),
+    "FxRateStale": _m(
+        errors.FxRateStale,
+        "the {base}/{quote} exchange rate was last updated at {updatedAt}, not within {maxAgeSeconds} "
+        "before {nowAt}",
+        base=CUR,
+        quote=CUR,
+        roundId=H,
+        updatedAt=T,
+        maxAgeSeconds=S,
+        nowAt=T,
+    ),
+    # A feed's own errors: answers come from the oracle, and a payment reading a feed without rounds
+    # meets FxFeedNoRound.
+    "FxFeedNoRound": _m(errors.FxRateUnavailable, "the exchange-rate feed has no answer yet", roundId=H),
+    "FxFeedInvalidAnswer": _m(
+        errors.InvalidRequest, "a rate must be positive and within the feed's range", answer=H
+    ),
+    "FxFeedInvalidDecimals": _m(
+        errors.InvalidRequest, "a feed has at most 18 decimals, not {decimals}", decimals=N
+    ),
+    # LogisticsOracle
+    "LogisticsZeroAddress": _ZERO_ADDRESS,
+    "LogisticsUnknownVoucher": _UNKNOWN_VOUCHER,
+    "LogisticsInvalidMilestone": _m(
+        errors.InvalidRequest,
+        "milestone {milestone} is not 1 (shipped), 2 (customs_cleared) or 3 (delivered)",
+        milestone=N,
+    ),
+    "LogisticsMilestoneNotForward": _m(
+        errors.Conflict,
+        "voucher {slot} has reached {current} already: milestones only move forward, not to {milestone}",
+        slot=VOU,
+        current=MIL,
+        milestone=MIL,
+    ),
+    "LogisticsMissingEvidence": _m(errors.InvalidRequest, "an attestation needs the hash of its evidence"),
+    # FinancingDesk (a quote's price is in value units; its cash is the price converted, rounded up)
     "FinancingZeroAddress": _ZERO_ADDRESS,
+    "FinancingSelfDealing": _m(
+        errors.SelfTransfer, "{account} is both the quote's financier and its seller", account=A
+    ),
     "FinancingCallerNotSeller": _m(
         errors.Forbidden, "{caller} is not the quote's seller {seller}", caller=A, seller=A
     ),
@@ -258,7 +462,7 @@ REVERT_MEANINGS: dict[str, RevertMeaning] = {
     "FinancingCashTokenMismatch": _m(
         errors.WrongCurrency,
         "the quote pays in {given}, the voucher in {expected} ({currency})",
-        currency=Kind.CURRENCY,
+        currency=CUR,
         expected=A,
         given=A,
     ),
@@ -271,9 +475,35 @@ REVERT_MEANINGS: dict[str, RevertMeaning] = {
         nowAt=T,
     ),
     "FinancingInvalidPrice": _m(
-        errors.InvalidAmount, "price {price} is not positive or exceeds the value {value}", price=C, value=V
+        errors.InvalidAmount, "price {price} is not positive or exceeds the value {value}", price=V, value=V
     ),
-    # EarlyPaymentProgram
+    "FinancingInvalidLogisticsTerms": _m(
+        errors.InvalidRequest,
+        "the quote requires milestone {requiredMilestone} and caps the financed share at "
+        "{maxFinancedShareBps} bps: at most 3 (delivered) and 10000 bps",
+        requiredMilestone=N,
+        maxFinancedShareBps=N,
+    ),
+    "FinancingMilestoneNotReached": _m(
+        errors.MilestoneNotReached,
+        "voucher {slot} has reached {current}; the quote requires {required}",
+        slot=VOU,
+        required=MIL,
+        current=MIL,
+    ),
+    # What others financed of the voucher is theirs: the seller learns only its quote's cap.
+    "FinancingShareCapExceeded": _m(
+        errors.FinancedShareExceeded,
+        "financing {value} more of voucher {slot}, {financed} financed already, exceeds the quote's cap "
+        "of {cap} before delivery",
+        "financing {value} more of voucher {slot} exceeds the quote's cap of {cap} before delivery",
+        {"financed": None},
+        slot=VOU,
+        financed=V,
+        value=V,
+        cap=V,
+    ),
+    # EarlyPaymentProgram (a price is in value units; budgets and payments in cash)
     "EarlyPaymentZeroAddress": _ZERO_ADDRESS,
     "EarlyPaymentCallerNotObligor": _CALLER_NOT_OBLIGOR,
     "EarlyPaymentVoucherNotActive": _VOUCHER_STILL,
@@ -300,6 +530,7 @@ REVERT_MEANINGS: dict[str, RevertMeaning] = {
     ),
     "EarlyPaymentCallerNotHolder": _CALLER_NOT_HOLDER,
     "EarlyPaymentHolderNotVerified": _HOLDER_NOT_VERIFIED,
+    "EarlyPaymentHolderFrozen": _HOLDER_FROZEN,
     "EarlyPaymentSlotMismatch": _m(
         errors.SlotMismatch,
         "note {tokenId} belongs to voucher {tokenSlot}, the programme to voucher {programmeSlot}",
@@ -329,7 +560,7 @@ REVERT_MEANINGS: dict[str, RevertMeaning] = {
         remaining=C,
         needed=C,
     ),
-    # SettlementVault
+    # SettlementVault (what is owed is converted to cash at the round's rate)
     "SettlementZeroAddress": _ZERO_ADDRESS,
     "SettlementInvalidTerms": _m(
         errors.InvalidRequest,
@@ -342,13 +573,15 @@ REVERT_MEANINGS: dict[str, RevertMeaning] = {
     "SettlementCallerNotObligor": _CALLER_NOT_OBLIGOR,
     "SettlementCallerNotHolder": _CALLER_NOT_HOLDER,
     "SettlementHolderNotVerified": _HOLDER_NOT_VERIFIED,
+    "SettlementHolderFrozen": _HOLDER_FROZEN,
+    "SettlementPieceFrozen": _NOTE_FROZEN,
     "SettlementZeroAmount": _ZERO_AMOUNT,
     "SettlementVoucherSettled": _m(errors.VoucherNotActive, "voucher {slot} is settled already", slot=VOU),
     "SettlementOverfunded": _m(
         errors.SettlementOverfunded,
-        "funding voucher {slot} would leave {availableAfter} to pay, more than the outstanding {outstanding}",
+        "funding voucher {slot} would leave {availableAfter} to pay, more than the {outstandingCash} it owes",
         slot=VOU,
-        outstanding=V,
+        outstandingCash=C,
         availableAfter=C,
     ),
     "SettlementNotMatured": _m(
@@ -471,6 +704,9 @@ INTERNAL_ERRORS = {
     "EmptyArray",
     "ERC5267ExtensionsNotSupported",
 }
+# The contracts' own wiring: only the deployment meets these (a mismatched note extension, the extension
+# or the limit module called by anyone but the note), never a request.
+INTERNAL_ERRORS |= {"NoteExtensionMismatch", "NoteExtensionDirectCall", "LimitModuleCallerNotNote"}
 # OpenZeppelin's IERC6093 declares ERC-721 and ERC-1155 errors next to the ERC-20 ones; Cascade's
 # contracts never raise them (the note has its own errors), so they only need a generic meaning.
 INTERNAL_ERRORS |= {
@@ -528,10 +764,24 @@ def _render(meaning: RevertMeaning, raw: RawRevert, context: RevertContext) -> e
     }
     words = {name: text for name, (text, _detail) in shown.items()}
     details: dict[str, Any] = {name: detail for name, (_text, detail) in shown.items()}
-    if context.currency and any(meaning.kinds[name] in AMOUNTS for name in shown):
-        details["currency"] = context.currency
+    amounts = {meaning.kinds[name] for name in shown if meaning.kinds[name] in AMOUNTS}
+    for key, code in _currency_details(amounts, context).items():
+        details.setdefault(key, code)  # an error's own `currency` argument says it already
     message = template.format_map(_Missing(words))
     return meaning.error(message, error=raw.name, **details)
+
+
+def _currency_details(amounts: set[Kind], context: RevertContext) -> dict[str, str]:
+    """The currency of the amounts an error shows, as `details` names it: `currency` when they share
+    one; else `currency` for the value and `cash_currency` for the cash."""
+    if not amounts:
+        return {}
+    codes = {context.currency_of(kind) for kind in amounts}
+    if len(codes) == 1:
+        code = codes.pop()
+        return {"currency": code} if code else {}
+    named = {"currency": context.currency_of(Kind.VALUE), "cash_currency": context.currency_of(Kind.CASH)}
+    return {key: code for key, code in named.items() if code}
 
 
 class _Missing(dict[str, str]):
@@ -550,7 +800,7 @@ def _owned_by_caller(owner: str | None, raw: RawRevert, context: RevertContext) 
 def _show(kind: Kind, value: Any, context: RevertContext) -> tuple[str, Any]:
     """A value as the message says it, and as `details` carries it."""
     if kind in AMOUNTS:
-        currency = CURRENCIES.get(context.currency or "", Currency("", NOTE_VALUE_DECIMALS))
+        currency = CURRENCIES.get(context.currency_of(kind) or "", Currency("", NOTE_VALUE_DECIMALS))
         amount = format_minor(int(value), currency)
         return (f"{amount} {currency.code}" if currency.code else amount), amount
     if kind is Kind.ACCOUNT:
@@ -563,13 +813,35 @@ def _show(kind: Kind, value: Any, context: RevertContext) -> tuple[str, Any]:
         return stamp, stamp
     if kind is Kind.SECONDS:
         return f"{int(value)} seconds", int(value)
-    if kind is Kind.CURRENCY:
-        code = bytes.fromhex(str(value)[2:]).rstrip(b"\0").decode(errors="replace")
-        return code, code
+    if kind in (Kind.CURRENCY, Kind.COUNTRY):
+        code = bytes_text(str(value))
+        if code is None:
+            return "an unreadable code", None
+        return (code or "an empty code"), code
+    if kind is Kind.MILESTONE:
+        return _milestone(int(value))
     if kind is Kind.ROLE:
         role = context.roles.get(str(value).lower(), "a role")
         return role, role
     return str(int(value)), int(value)
+
+
+def bytes_text(value: str) -> str | None:
+    """The text of a fixed-size bytes value (0x-hex) holding ASCII right-padded with NULs, as currency
+    codes (bytes8), countries (bytes2) and reason codes (bytes32) are: b"sanctions" -> "sanctions".
+    None if it holds anything else (a hash, control characters)."""
+    try:
+        text = bytes.fromhex(value.removeprefix("0x")).rstrip(b"\0")
+    except ValueError:
+        return None
+    return text.decode() if all(0x20 <= byte < 0x7F for byte in text) else None
+
+
+def _milestone(number: int) -> tuple[str, str | int | None]:
+    if number == 0:
+        return "no milestone", None
+    name = MILESTONES.get(number)
+    return (name, name) if name else (f"milestone {number}", number)
 
 
 def _iso(seconds: int) -> str:

@@ -22,7 +22,7 @@ from benchmarks.common import BenchAnvil, BenchError, free_port
 from benchmarks.finance_gas import measure_finance
 from service.chain.abi import encode_call
 from service.chain.compiler import COMPILER_SETTINGS, Artifact, compile_standard_json
-from service.chain.deploy import ServiceRoles, deploy_cascade
+from service.chain.deploy import SERVICE_ACCOUNT_NAMES, ServiceRoles, deploy_cascade
 from service.chain.forwarder import FORWARDED_CALL_GAS, BatchEncoder, ForwardRequest
 from service.chain.rpc import JsonRpc
 from service.chain.transactions import AccountKey
@@ -74,9 +74,7 @@ def all_roles_to(key: str | bytes) -> tuple[AccountKey, ServiceRoles]:
     directly and measure its own gas (the service itself gives each role its own account)."""
     account = AccountKey(key, ANVIL_CHAIN_ID)
     address = account.address
-    return account, ServiceRoles(
-        issuer=address, registrar=address, pauser=address, minter=address, settlement=address
-    )
+    return account, ServiceRoles(**dict.fromkeys(SERVICE_ACCOUNT_NAMES, address))
 
 
 class _Chain:

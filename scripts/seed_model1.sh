@@ -15,7 +15,7 @@ declare -A ids keys
 for entry in Carmaker:obligor T1:supplier A:supplier B:supplier C:supplier Bank:financier; do
   name=${entry%%:*} role=${entry##*:}
   echo "registering $name ($role)" >&2
-  result=$("$cascade" participants register --name "$name" --role "$role" --idempotency-key "model1-$run-$name")
+  result=$("$cascade" participants register --name "$name" --role "$role" --country CN --idempotency-key "model1-$run-$name")
   ids[$name]=$(field id <<<"$result")
   keys[$name]=$(field api_key <<<"$result")
 done

@@ -303,14 +303,24 @@ def _print(result: Any) -> None:
 @participants_app.command("register")
 def register_participant(
     name: Annotated[str, typer.Option(help="Display name, unique.")],
-    role: Annotated[str, typer.Option(help="admin, obligor, supplier or financier.")],
+    role: Annotated[
+        str,
+        typer.Option(help="admin, compliance_agent, oracle, obligor, supplier, financier or investor."),
+    ],
+    country: Annotated[
+        str | None, typer.Option(help="ISO 3166-1 alpha-2 (every role but the staff's), e.g. CN.")
+    ] = None,
+    kyc_expires_on: Annotated[
+        str | None, typer.Option(help="When its KYC lapses, YYYY-MM-DD (default: a year from today).")
+    ] = None,
     address: Annotated[str | None, typer.Option(help="Own wallet address; omit for a managed key.")] = None,
     idempotency_key: Annotated[str | None, typer.Option(help="Makes a retry safe.")] = None,
 ) -> None:
     """Registers a participant and prints it with its API key (shown once) as JSON."""
     body: dict[str, Any] = {"name": name, "role": role}
-    if address:
-        body["address"] = address
+    for field, value in (("country", country), ("kyc_expires_on", kyc_expires_on), ("address", address)):
+        if value:
+            body[field] = value
     with console.status(f"registering {name} on chain"):
         _print(_post("/v1/participants", body, idempotency_key))
 
@@ -325,11 +335,17 @@ def issue_voucher(
     document_hash: Annotated[str, typer.Option(help="0x + 64 hex digits.")],
     invoice: Annotated[list[str], typer.Option(help="Invoice reference (repeatable).")],
     currency: Annotated[str, typer.Option()] = "CNY",
+    settlement_currency: Annotated[
+        str | None, typer.Option(help="What it is paid in (a cross-border voucher: e.g. CNY for USD).")
+    ] = None,
+    transfer_cap: Annotated[
+        str | None, typer.Option(help="The most one transfer between holders may move, e.g. 500000.00.")
+    ] = None,
     idempotency_key: Annotated[str | None, typer.Option(help="Makes a retry safe.")] = None,
 ) -> None:
     """Issues a voucher on the obligor's behalf and prints it as JSON."""
     date.fromisoformat(due_date)
-    body = {
+    body: dict[str, Any] = {
         "obligor_participant_id": obligor,
         "holder_participant_id": holder,
         "currency": currency,
@@ -339,6 +355,9 @@ def issue_voucher(
         "invoice_references": invoice,
         "document_hash": document_hash,
     }
+    for field, value in (("settlement_currency", settlement_currency), ("transfer_cap", transfer_cap)):
+        if value:
+            body[field] = value
     with console.status("issuing voucher on chain"):
         _print(_post("/v1/vouchers", body, idempotency_key))
 

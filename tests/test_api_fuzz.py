@@ -70,7 +70,7 @@ CHECKS = [
     negative_data_rejection,
 ]
 # Weighted towards the roles most operations need, so most requests get past authorisation.
-ROLES = ("admin", "admin", "obligor", "supplier", "supplier", "financier", "anonymous")
+ROLES = ("admin", "admin", "compliance", "obligor", "supplier", "supplier", "financier", "anonymous")
 
 schema = schemathesis.openapi.from_dict(
     create_app().openapi(),
@@ -101,6 +101,7 @@ def _build_seed(runtime: Runtime, client: TestClient) -> dict[str, str]:
     with runtime.database.connection_transaction() as connection:
         participant, secret = create_admin(connection, "Fuzz admin", address)
         admin = ApiUser(client, secret, participant.id, address)
+    compliance = register(admin, "Compliance", "compliance_agent")
     carmaker = register(admin, "Carmaker", "obligor")
     t1 = register(admin, "T1", "supplier")
     a = register(admin, "A", "supplier")
@@ -120,7 +121,13 @@ def _build_seed(runtime: Runtime, client: TestClient) -> dict[str, str]:
         f"/v1/vouchers/{voucher['id']}/early-payment-programmes",
         {"rate_bps": 800, "budget": "15000000.00", "cutoff_date": cutoff.date().isoformat()},
     )
-    return {"admin": admin.key, "obligor": carmaker.key, "supplier": t1.key, "financier": bank.key}
+    return {
+        "admin": admin.key,
+        "compliance": compliance.key,
+        "obligor": carmaker.key,
+        "supplier": t1.key,
+        "financier": bank.key,
+    }
 
 
 @dataclass
@@ -255,11 +262,16 @@ def test_every_operation_succeeds_and_conforms(fuzz_target: FuzzTarget) -> None:
     tour.call("GET /v1/health", "anonymous")
     ids = {row["name"]: row["id"] for row in tour.call("GET /v1/participants", "admin")["items"]}
     t1, a, carmaker = ids["T1"], ids["A"], ids["Carmaker"]
-    d = tour.call("POST /v1/participants", "admin", body={"name": "D", "role": "supplier"})["id"]
+    body = {"name": "D", "role": "supplier", "country": "SG"}
+    d = tour.call("POST /v1/participants", "admin", body=body)["id"]
     tour.call("GET /v1/participants/me", "supplier")
     tour.call("GET /v1/participants/{participant_id}", "supplier", participant_id=d)
-    tour.call("POST /v1/participants/{participant_id}/revocation", "admin", participant_id=d)
-    tour.call("POST /v1/participants/{participant_id}/verification", "admin", participant_id=d)
+    tour.call("POST /v1/participants/{participant_id}/revocation", "compliance", participant_id=d)
+    tour.call("POST /v1/participants/{participant_id}/verification", "compliance", participant_id=d)
+    renewal = {"kyc_expires_on": (today + timedelta(days=400)).isoformat(), "reason": "kyc_renewed"}
+    label = "POST /v1/participants/{participant_id}/identity"
+    tour.call(label, "compliance", participant_id=d, body=renewal)
+    tour.call("GET /v1/participants/{participant_id}/identity-changes", "compliance", participant_id=d)
 
     issue = {
         "holder_participant_id": t1,

@@ -96,7 +96,7 @@ def test_transfer_of_a_piece_the_caller_does_not_hold(
 
 def test_transfer_recipient_errors(seed: SeedLedger, runtime: Runtime, piece: dict[str, Any]) -> None:
     path = f"/v1/notes/{piece['token_id']}/transfers"
-    revoked = seed.admin.post(f"/v1/participants/{seed.b.participant_id}/revocation")
+    revoked = seed.compliance.post(f"/v1/participants/{seed.b.participant_id}/revocation")
     assert revoked.status_code == 200 and revoked.json()["verified"] is False
     with unchanged(runtime):
         expect_error(
@@ -122,7 +122,7 @@ def test_transfer_recipient_errors(seed: SeedLedger, runtime: Runtime, piece: di
 
 
 def test_revoked_holder_cannot_send(seed: SeedLedger, runtime: Runtime, piece: dict[str, Any]) -> None:
-    seed.admin.post(f"/v1/participants/{seed.a.participant_id}/revocation")
+    seed.compliance.post(f"/v1/participants/{seed.a.participant_id}/revocation")
     with unchanged(runtime):
         response = seed.a.post(
             f"/v1/notes/{piece['token_id']}/transfers",
@@ -130,7 +130,7 @@ def test_revoked_holder_cannot_send(seed: SeedLedger, runtime: Runtime, piece: d
         )
         body = expect_error(response, 422, "participant_not_verified")
         assert body["details"]["error"] == "NoteParticipantNotVerified"  # refused by the contract itself
-    seed.admin.post(f"/v1/participants/{seed.a.participant_id}/verification")
+    seed.compliance.post(f"/v1/participants/{seed.a.participant_id}/verification")
     transfer(seed.a, piece["token_id"], seed.c, "1000000.00")
 
 
@@ -167,7 +167,7 @@ def test_ids_and_amounts_beyond_what_the_ledger_stores(
             "/v1/notes/0",
         ):
             expect_error(seed.t1.get(path), 422, "invalid_request")
-        expect_error(seed.admin.post(f"/v1/participants/{huge}/revocation"), 422, "invalid_request")
+        expect_error(seed.compliance.post(f"/v1/participants/{huge}/revocation"), 422, "invalid_request")
         path = f"/v1/notes/{piece['token_id']}/transfers"
         body = {"to_participant_id": seed.c.participant_id, "amount": "1000000.00"}
         expect_error(seed.a.post(path, json={**body, "to_participant_id": huge}), 422, "invalid_request")
@@ -313,8 +313,9 @@ def test_reverts_decode_into_the_same_errors(
     steal = note.calldata("transferFrom", seed.voucher["root_token_id"], seed.c.address, 100_000_000)
     with pytest.raises(NotHolder):
         runtime.chain.simulate_forwarded(seed.a.address, note.address, steal)
+    cny = b"CNY".ljust(8, b"\0")
     beyond_uint40 = note.calldata(
-        "issue", seed.carmaker.address, seed.t1.address, b"CNY".ljust(8, b"\0"), 100, 100, 2**40, bytes(32)
+        "issue", seed.carmaker.address, seed.t1.address, cny, cny, 100, 100, 2**40, 0, bytes(32)
     )
     issuer = act_as_service(runtime, "issuer", "test.issue", note.address, beyond_uint40).signer.address
     with pytest.raises(MaturityTooFar) as too_far:
@@ -413,10 +414,14 @@ def test_idempotent_issue_and_registration(seed: SeedLedger, runtime: Runtime) -
     with unchanged(runtime):
         assert seed.admin.post("/v1/vouchers", json=_voucher_body(seed), headers=key).json() == first.json()
     registered = seed.admin.post(
-        "/v1/participants", json={"name": "D", "role": "supplier"}, headers={"Idempotency-Key": "d"}
+        "/v1/participants",
+        json={"name": "D", "role": "supplier", "country": "CN"},
+        headers={"Idempotency-Key": "d"},
     )
     replayed = seed.admin.post(
-        "/v1/participants", json={"name": "D", "role": "supplier"}, headers={"Idempotency-Key": "d"}
+        "/v1/participants",
+        json={"name": "D", "role": "supplier", "country": "CN"},
+        headers={"Idempotency-Key": "d"},
     )
     assert registered.status_code == replayed.status_code == 201
     assert replayed.json()["id"] == registered.json()["id"]
@@ -427,7 +432,7 @@ def test_a_new_participants_api_key_is_shown_once_and_kept_nowhere(
 ) -> None:
     """The idempotency store kept the whole answer of a keyed registration, the key in clear, and a
     replay handed the key out again. Now the key is in the first answer only, and stored nowhere."""
-    body, headers = {"name": "D", "role": "supplier"}, {"Idempotency-Key": "register-d"}
+    body, headers = {"name": "D", "role": "supplier", "country": "CN"}, {"Idempotency-Key": "register-d"}
     first = seed.admin.post("/v1/participants", json=body, headers=headers).json()
     secret = first["api_key"]
     assert secret.startswith("csk_") and "shown in this answer only" in first["api_key_note"]
@@ -472,13 +477,15 @@ def test_a_new_participants_api_key_is_shown_once_and_kept_nowhere(
 )
 def test_participant_names_are_printable_text(seed: SeedLedger, runtime: Runtime, name: Any) -> None:
     with unchanged(runtime):
-        response = seed.admin.post("/v1/participants", json={"name": name, "role": "supplier"})
+        response = seed.admin.post(
+            "/v1/participants", json={"name": name, "role": "supplier", "country": "CN"}
+        )
         expect_error(response, 422, "invalid_request")
 
 
 @pytest.mark.parametrize("name", ["Müller GmbH", "上汽集团", "Société Générale (Paris)", "=1+2"])
 def test_printable_names_in_any_script_are_welcome(seed: SeedLedger, name: str) -> None:
-    response = seed.admin.post("/v1/participants", json={"name": name, "role": "supplier"})
+    response = seed.admin.post("/v1/participants", json={"name": name, "role": "supplier", "country": "CN"})
     assert response.status_code == 201, response.text
     assert response.json()["name"] == name
 
@@ -539,7 +546,8 @@ def test_the_ledgers_own_checks_speak_the_apis_units(
         assert "1500000.00 CNY" in odd["message"] and "1000000.00 CNY" in odd["message"]
         taken = expect_error(
             seed.admin.post(
-                "/v1/participants", json={"name": "Copy", "role": "supplier", "address": seed.a.address}
+                "/v1/participants",
+                json={"name": "Copy", "role": "supplier", "country": "CN", "address": seed.a.address},
             ),
             409,
             "participant_already_exists",

@@ -81,9 +81,12 @@ def valid_bodies(seed: SeedLedger) -> dict[str, RouteCase]:
     move = {"to_participant_id": seed.a.participant_id, "amount": "1000000.00"}
     cutoff = {"rate_bps": 800, "budget": "1000000.00", "cutoff_date": six_months_ahead().isoformat()}
     return {
-        "POST /v1/participants": RouteCase("admin", {"name": "Dora", "role": "supplier"}),
-        "POST /v1/participants/{participant_id}/revocation": RouteCase("admin", None),
-        "POST /v1/participants/{participant_id}/verification": RouteCase("admin", None),
+        "POST /v1/participants": RouteCase("admin", {"name": "Dora", "role": "supplier", "country": "CN"}),
+        "POST /v1/participants/{participant_id}/identity": RouteCase(
+            "compliance", {"kyc_expires_on": six_months_ahead().isoformat(), "reason": "kyc_renewed"}
+        ),
+        "POST /v1/participants/{participant_id}/revocation": RouteCase("compliance", None),
+        "POST /v1/participants/{participant_id}/verification": RouteCase("compliance", None),
         "POST /v1/vouchers": RouteCase("admin", voucher),
         "POST /v1/notes/{token_id}/transfers": RouteCase("t1", {**move, "into_token_id": 1}),
         "POST /v1/notes/{token_id}/transfers/signing-request": RouteCase("t1", move),
@@ -124,7 +127,13 @@ def valid_bodies(seed: SeedLedger) -> dict[str, RouteCase]:
 
 
 def callers(seed: SeedLedger) -> dict[str, ApiUser]:
-    return {"admin": seed.admin, "t1": seed.t1, "bank": seed.bank, "carmaker": seed.carmaker}
+    return {
+        "admin": seed.admin,
+        "compliance": seed.compliance,
+        "t1": seed.t1,
+        "bank": seed.bank,
+        "carmaker": seed.carmaker,
+    }
 
 
 # ------------------------------------------------------------------------------------ the schema

@@ -58,6 +58,7 @@ def test_every_listing_in_the_schema_is_paginated(seed: SeedLedger) -> None:
             assert "next_cursor" in answer["properties"]
     assert set(listings) == {
         "/v1/participants",
+        "/v1/participants/{participant_id}/identity-changes",
         "/v1/vouchers",
         "/v1/notes",
         "/v1/financing/terms",
@@ -82,7 +83,7 @@ def test_pages_of_every_listing_add_up_to_the_whole_in_a_stable_order(
         open_early_payment_programme(seed, runtime)
     voucher = seed.voucher["id"]
     listings = [
-        (seed.admin, "/v1/participants", "items", "id", 7),
+        (seed.admin, "/v1/participants", "items", "id", 8),
         (seed.carmaker, "/v1/vouchers", "items", "id", 5),
         (seed.a, "/v1/notes", "items", "token_id", 9),
         (seed.c, "/v1/financing/terms", "items", "id", 5),
@@ -125,7 +126,7 @@ def test_a_listing_is_walked_while_items_are_added(seed: SeedLedger) -> None:
     rest = every_page(seed.admin, "/v1/participants", 3)
     rest_after = seed.admin.get("/v1/participants", params={"limit": 100, "cursor": first["next_cursor"]})
     ids = [item["id"] for item in first["items"]] + [item["id"] for item in rest_after.json()["items"]]
-    assert ids == [item["id"] for page in rest for item in page] and len(set(ids)) == len(ids) == 8
+    assert ids == [item["id"] for page in rest for item in page] and len(set(ids)) == len(ids) == 9
 
 
 def _receipt_of(runtime: Runtime, transaction_hash: str) -> Receipt:

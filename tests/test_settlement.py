@@ -296,6 +296,7 @@ def test_report_csv_cells_never_start_a_formula(name: str) -> None:
         party=party,
         cash="10.00",
         value_redeemed="10.00",
+        fx=None,
         transaction_hash="0x" + "ab" * 32,
         block_number=9,
         occurred_at=datetime(2027, 5, 31, tzinfo=UTC),
@@ -303,6 +304,7 @@ def test_report_csv_cells_never_start_a_formula(name: str) -> None:
     report = SettlementReport(
         voucher_id=1,
         currency="CNY",
+        cash_currency="CNY",
         face_value="10.00",
         status=VoucherStatus.SETTLED,
         funded="10.00",

@@ -71,7 +71,8 @@ def act_as_service(
     gas: int = FORWARDED_CALL_GAS,
     payload: dict[str, Any] | None = None,
 ) -> OperationIntent:
-    """A call by one of the service's role accounts (issuer, compliance, oracle, pauser, minter, settlement)."""
+    """A call by one of the service's role accounts (issuer, compliance, oracle, pauser, minter,
+    settlement)."""
     address = service_account_address(runtime, account)
     return OperationIntent(
         kind, Signer(address, account=account), checksum_address(target), calldata, gas=gas, payload=payload

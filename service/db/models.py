@@ -305,9 +305,9 @@ class Job(Base):
 
 
 class ServiceAccount(Base):
-    """The service's own role accounts on a chain (issuer, compliance agent, oracle, pauser, minter, settlement agent),
-    one key per role, encrypted with the master key like managed participant keys. They sign forward
-    requests; the relayers pay the gas, so they hold no ether."""
+    """The service's own role accounts on a chain (issuer, compliance agent, oracle, pauser, minter,
+    settlement agent), one key per role, encrypted with the master key like managed participant keys.
+    They sign forward requests; the relayers pay the gas, so they hold no ether."""
 
     __tablename__ = "service_accounts"
 

@@ -87,8 +87,11 @@ def compute_default_kyc_expiry(now: datetime, validity_days: int) -> date:
 
 
 def is_kyc_expired(kyc_expires_at: datetime | None, now: datetime) -> bool:
-    """As the registry judges it: expired once the ledger's clock reaches the expiry."""
-    return kyc_expires_at is not None and now >= kyc_expires_at
+    """As the registry judges it: expired once the ledger's clock reaches the expiry. Stored times are
+    UTC (a database without time zones returns them naive)."""
+    if kyc_expires_at is None:
+        return False
+    return now >= (kyc_expires_at if kyc_expires_at.tzinfo else kyc_expires_at.replace(tzinfo=UTC))
 
 
 def encode_country(country: str) -> bytes:

@@ -27,7 +27,7 @@ from service.domain.identity import (
     is_staff,
     registry_role_code,
 )
-from service.errors import InvalidRequest, ParticipantAlreadyExists, ParticipantNotFound
+from service.errors import InvalidCountry, InvalidRequest, ParticipantAlreadyExists, ParticipantNotFound
 from service.ledger.clock import fetch_ledger_now
 from service.participants import repository
 from service.participants.schemas import (
@@ -57,7 +57,7 @@ def to_out(participant: Participant, now: datetime) -> ParticipantOut:
         address=participant.address,
         verified=participant.verified,
         kyc_expires_at=participant.kyc_expires_at,
-        kyc_expired=is_kyc_expired(_utc(participant.kyc_expires_at), now),
+        kyc_expired=is_kyc_expired(participant.kyc_expires_at, now),
         country=participant.country,
         frozen=participant.frozen,
         managed_key=participant.encrypted_private_key is not None,
@@ -75,7 +75,7 @@ def require_country(runtime: Runtime, country: str) -> None:
     recorded: a refusal on chain would leave the participant behind without its identity."""
     registry = runtime.chain.contracts.registry
     if not runtime.chain.read(registry.call("isCountryCode", encode_country(country))):
-        raise InvalidRequest(f"{country} is not an assigned ISO 3166-1 country code", country=country)
+        raise InvalidCountry(f"{country} is not an assigned ISO 3166-1 country code", country=country)
 
 
 def require_future_expiry(kyc_expires_at: datetime, now: datetime) -> None:

@@ -15,6 +15,7 @@ from service.api.common import participant_ref
 from service.api.pagination import Page, PageRequest
 from service.api.submit import await_outcome, require_effect, submit
 from service.db.models import Note, Participant, ValueMovement, Voucher, VoucherDocument
+from service.domain.identity import is_kyc_expired
 from service.domain.logistics import milestone_of
 from service.domain.money import Currency, encode_currency, fetch_currency, format_minor, parse_amount_minor
 from service.domain.notes import PieceView, compute_piece_view
@@ -22,6 +23,7 @@ from service.domain.vouchers import VoucherStatus, compute_issuance_terms, compu
 from service.errors import (
     Forbidden,
     InvalidRequest,
+    KycExpired,
     ParticipantNotFound,
     ParticipantNotVerified,
     VoucherNotFound,
@@ -46,7 +48,7 @@ from service.writer.outbox import OperationView
 ISSUE_KIND = "voucher.issue"
 
 
-def _require_participant(session: Session, participant_id: int, field: str) -> Participant:
+def _require_participant(session: Session, participant_id: int, field: str, now: datetime) -> Participant:
     participant = participants_repository.fetch_participant(session, participant_id)
     if participant is None:
         raise ParticipantNotFound(
@@ -54,6 +56,10 @@ def _require_participant(session: Session, participant_id: int, field: str) -> P
         )
     if not participant.verified:
         raise ParticipantNotVerified(f"{field} {participant_id} is not a verified participant", field=field)
+    if is_kyc_expired(participant.kyc_expires_at, now):
+        raise KycExpired(
+            f"{field} {participant_id}'s KYC has lapsed", field=field, participant_id=participant_id
+        )
     return participant
 
 
@@ -72,10 +78,11 @@ def issue_voucher(session: Session, runtime: Runtime, caller: Caller, body: Vouc
         if body.obligor_participant_id not in (None, caller.participant_id):
             raise Forbidden("an obligor issues vouchers only on its own behalf")
         obligor_id = caller.participant_id
-    obligor = _require_participant(session, obligor_id, "obligor_participant_id")
+    now = fetch_ledger_now(runtime)
+    obligor = _require_participant(session, obligor_id, "obligor_participant_id", now)
     if obligor.role != "obligor":
         raise InvalidRequest(f"participant {obligor_id} has role {obligor.role}, not obligor")
-    holder = _require_participant(session, body.holder_participant_id, "holder_participant_id")
+    holder = _require_participant(session, body.holder_participant_id, "holder_participant_id", now)
     if holder.id == obligor.id:
         raise InvalidRequest("an obligor cannot issue a voucher to itself")
 
@@ -92,7 +99,7 @@ def issue_voucher(session: Session, runtime: Runtime, caller: Caller, body: Vouc
         parse_amount_minor(body.face_value, currency, field="face_value"),
         parse_amount_minor(body.minimum_unit, currency, field="minimum_unit"),
         body.due_date,
-        fetch_ledger_now(runtime),
+        now,
     )
     calldata = runtime.chain.contracts.note.calldata(
         "issue",

@@ -158,7 +158,7 @@ class Api:
         return result
 
     def register(self, name: str, role: str, address: str | None = None) -> Participant:
-        body: dict[str, Any] = {"name": name, "role": role}
+        body: dict[str, Any] = {"name": name, "role": role, "country": "CN"}
         if address is not None:
             body["address"] = address
         created = self.request("POST", "/v1/participants", self.admin_key, body, expect=201)

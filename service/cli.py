@@ -18,6 +18,7 @@ import httpx
 import typer
 from rich.console import Console
 
+from service.bulk_cli import issue_batch_command, transfer_batch_command
 from service.private_files import ensure_private_directory, open_private
 from service.settings import Settings
 
@@ -38,6 +39,8 @@ app.add_typer(cash_app, name="cash")
 app.add_typer(financing_app, name="financing")
 app.add_typer(early_payment_app, name="early-payment")
 app.add_typer(settlement_app, name="settlement")
+notes_app = typer.Typer(help="Pieces (through a running service).", no_args_is_help=True)
+app.add_typer(notes_app, name="notes")
 # soft_wrap: Rich breaks no line itself (it did at 80 columns, mid-sentence, when not on a terminal or
 # on a narrow one); a terminal wraps what is wider than it at its edge.
 console = Console(stderr=True, soft_wrap=True)
@@ -500,6 +503,10 @@ def settlement_report(
         sys.stdout.write(response.text)
     else:
         _print(response.json())
+
+
+vouchers_app.command("issue-batch")(issue_batch_command(_client))
+notes_app.command("transfer-batch")(transfer_batch_command(_client))
 
 
 if __name__ == "__main__":

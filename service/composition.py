@@ -29,12 +29,23 @@ def routers() -> list[APIRouter]:
     from service.early_payment.endpoints import router as early_payment
     from service.financing.endpoints import router as financing
     from service.ledger.endpoints import router as ledger
+    from service.notes.endpoints import batches as transfer_batches
     from service.notes.endpoints import router as notes
     from service.participants.endpoints import router as participants
     from service.settlement.endpoints import router as settlement
     from service.vouchers.endpoints import router as vouchers
 
-    return [participants, vouchers, notes, cash, financing, early_payment, settlement, ledger]
+    return [
+        participants,
+        vouchers,
+        notes,
+        transfer_batches,
+        cash,
+        financing,
+        early_payment,
+        settlement,
+        ledger,
+    ]
 
 
 def projections(runtime: Runtime) -> list[Projection]:
@@ -97,6 +108,7 @@ def register_answers() -> None:
     import service.early_payment.service
     import service.financing.service
     import service.ledger.service
+    import service.notes.bulk
     import service.notes.service
     import service.participants.service
     import service.settlement.service

@@ -69,6 +69,14 @@ class InvalidCursor(InvalidRequest):
     code = "invalid_cursor"
 
 
+class BatchInvalid(LedgerError):
+    """Items of a batch would be refused: `details.items` lists every one with its code and message, and
+    nothing of the batch was done."""
+
+    status_code = 422
+    code = "batch_invalid"
+
+
 class InvalidAmount(LedgerError):
     """An amount is not a decimal string of ASCII digits with an optional `.`, or is not a valid amount for
     its purpose."""

@@ -13,7 +13,10 @@ exactly once.
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import signal
 import threading
 import time
 from collections import Counter
@@ -90,11 +93,18 @@ def set_up(served: ServedLedger, holders: int = 3) -> Ledger:
         ("Recipient", "supplier"),
     ):
         ledger.parties[name] = _created(
-            ledger.post(ledger.admin, "/v1/participants", {"name": name, "role": role}, f"reg-{name}")
+            ledger.post(
+                ledger.admin, "/v1/participants", {"name": name, "role": role, "country": "CN"}, f"reg-{name}"
+            )
         )
     ledger.holders = [
         _created(
-            ledger.post(ledger.admin, "/v1/participants", {"name": f"H{i}", "role": "supplier"}, f"reg-H{i}")
+            ledger.post(
+                ledger.admin,
+                "/v1/participants",
+                {"name": f"H{i}", "role": "supplier", "country": "CN"},
+                f"reg-H{i}",
+            )
         )
         for i in range(holders)
     ]
@@ -251,9 +261,6 @@ def killer(ledger: Ledger, target: str, seed: int) -> Callable[[], None]:
     served = ledger.served
 
     def kill() -> None:
-        import os
-        import signal
-
         if target == "everything":
             served.kill_everything()
             served.start()
@@ -298,7 +305,7 @@ def run_payout_job(ledger: Ledger, kill: Callable[[], None]) -> None:
         assert time.monotonic() < deadline, f"the payout job did not finish: {job}"
         time.sleep(0.1)
         job = ledger.get(obligor, f"/v1/jobs/{job['id']}")
-    assert job["state"] == "completed", job
+    assert job["state"] == "completed", json.dumps(job)
     assert job["pieces_paid"] == 30 and job["paid"] == "3000.00", job
     settlement = ledger.get(obligor, path)
     assert settlement["status"] == "settled" and settlement["paid_out"] == "3000.00"

@@ -107,7 +107,7 @@ def _model1_with_financing(served: ServedLedger) -> None:
         return result
 
     people = {
-        name: post(admin, "/v1/participants", {"name": name, "role": role}, f"reg-{name}")
+        name: post(admin, "/v1/participants", {"name": name, "role": role, "country": "CN"}, f"reg-{name}")
         for name, role in (
             ("Carmaker", "obligor"),
             ("T1", "supplier"),

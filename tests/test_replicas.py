@@ -113,11 +113,15 @@ def _run(
         result: dict[str, object] = response.json()
         return result
 
-    obligor = post(admin, "/v1/participants", {"name": "Obligor", "role": "obligor"}, "reg-o")
-    tier1 = post(admin, "/v1/participants", {"name": "Tier1", "role": "supplier"}, "reg-t")
-    recipient = post(admin, "/v1/participants", {"name": "Recipient", "role": "supplier"}, "reg-r")
+    obligor = post(
+        admin, "/v1/participants", {"name": "Obligor", "role": "obligor", "country": "CN"}, "reg-o"
+    )
+    tier1 = post(admin, "/v1/participants", {"name": "Tier1", "role": "supplier", "country": "CN"}, "reg-t")
+    recipient = post(
+        admin, "/v1/participants", {"name": "Recipient", "role": "supplier", "country": "CN"}, "reg-r"
+    )
     holders = [
-        post(admin, "/v1/participants", {"name": f"H{i}", "role": "supplier"}, f"reg-{i}")
+        post(admin, "/v1/participants", {"name": f"H{i}", "role": "supplier", "country": "CN"}, f"reg-{i}")
         for i in range(CLIENTS)
     ]
     due = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 200 * 86_400))

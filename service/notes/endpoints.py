@@ -6,10 +6,28 @@ from service.api.auth import CallerDep, RuntimeDep, SessionDep
 from service.api.common import IdPath, SigningRequestOut
 from service.api.pagination import Page, PageDep
 from service.api.routing import LedgerRouter
-from service.notes import service
-from service.notes.schemas import NoteOut, TransferCreate, TransferIntent, TransferOut
+from service.notes import bulk, service
+from service.notes.schemas import (
+    BulkTransferCreate,
+    BulkTransferOut,
+    NoteOut,
+    TransferCreate,
+    TransferIntent,
+    TransferOut,
+)
 
 router = LedgerRouter(prefix="/v1/notes", tags=["notes"])
+batches = LedgerRouter(prefix="/v1/transfer-batches", tags=["notes"])
+
+
+@batches.post("", status_code=201, response_model=BulkTransferOut)
+def bulk_transfer(
+    body: BulkTransferCreate, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> BulkTransferOut:
+    """Up to 1,000 transfers from the caller's pieces to many recipients, validated as a whole (every
+    refused item listed, nothing sent if any is), carried in as few transactions as the block's gas
+    allows; each item answered with its new piece and transaction. Idempotent as a whole."""
+    return bulk.bulk_transfer(session, runtime, caller, body)
 
 
 @router.get("", response_model=Page[NoteOut])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -65,3 +65,47 @@ class TransferOut(BaseModel):
     to_participant_id: int
     transaction_hash: str
     block_number: int
+
+
+MAX_BATCH_ITEMS = 1_000
+
+
+class BulkTransferItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    from_token_id: Id = Field(description="One of the caller's pieces.")
+    to_participant_id: Id
+    amount: Amount = Field(examples=["1000000.00"])
+    into_token_id: Id | None = Field(default=None, description="Merge into this piece of the recipient.")
+
+
+class BulkTransferCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[BulkTransferItem] = Field(
+        min_length=1,
+        max_length=MAX_BATCH_ITEMS,
+        description=f"1 to {MAX_BATCH_ITEMS} transfers, applied in this order (two drawing on one piece "
+        "must fit in it together).",
+    )
+
+
+class BulkItemOut(BaseModel):
+    index: int = Field(description="The item's position in the request, from 0.")
+    state: Literal["executed", "failed"]
+    kind: Literal["split", "merge"] | None = None
+    from_token_id: int
+    to_participant_id: int
+    voucher_id: int
+    token_id: int | None = Field(default=None, description="The recipient's piece (null if it failed).")
+    amount: str | None = None
+    transaction_hash: str | None = None
+    block_number: int | None = None
+    error: dict[str, Any] | None = Field(default=None, description="Why it failed on chain.")
+
+
+class BulkTransferOut(BaseModel):
+    items: list[BulkItemOut]
+    transactions: list[str] = Field(description="The relay transactions that carried the batch.")
+    executed: int
+    failed: int

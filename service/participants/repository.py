@@ -38,6 +38,13 @@ def fetch_participants_by_addresses(session: Session, addresses: set[str]) -> di
     return {row.address: row for row in rows}
 
 
+def fetch_participants_by_ids(session: Session, ids: set[int]) -> dict[int, Participant]:
+    if not ids:
+        return {}
+    rows = session.scalars(select(Participant).where(Participant.id.in_(ids))).all()
+    return {row.id: row for row in rows}
+
+
 def count_admins(session: Session) -> int:
     return (
         session.scalar(select(func.count()).select_from(Participant).where(Participant.role == "admin")) or 0

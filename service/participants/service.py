@@ -119,10 +119,10 @@ def _check_registration(runtime: Runtime, body: ParticipantCreate, now: datetime
     """The KYC expiry of a new ledger participant (None for staff), after every check of its identity."""
     if is_staff(body.role):
         if body.country is not None or body.kyc_expires_on is not None:
-            raise InvalidRequest(f"a {body.role} has no identity record: no country or KYC expiry")
+            raise InvalidRequest(f"role {body.role} has no identity record: no country or KYC expiry")
         return None
     if body.country is None:
-        raise InvalidRequest(f"a {body.role} needs its country (ISO 3166-1 alpha-2)", field="country")
+        raise InvalidRequest(f"role {body.role} needs a country (ISO 3166-1 alpha-2)", field="country")
     require_country(runtime, body.country)
     expires_on = body.kyc_expires_on or compute_default_kyc_expiry(now, runtime.settings.kyc_validity_days)
     kyc_expires_at = compute_kyc_expires_at(expires_on)

@@ -90,6 +90,9 @@ def valid_bodies(seed: SeedLedger) -> dict[str, RouteCase]:
         "POST /v1/vouchers": RouteCase("admin", voucher),
         "POST /v1/notes/{token_id}/transfers": RouteCase("t1", {**move, "into_token_id": 1}),
         "POST /v1/notes/{token_id}/transfers/signing-request": RouteCase("t1", move),
+        "POST /v1/transfer-batches": RouteCase(
+            "t1", {"items": [{"from_token_id": seed.voucher["root_token_id"], **move}]}
+        ),
         "POST /v1/cash/credits": RouteCase(
             "admin", {"participant_id": seed.bank.participant_id, "currency": "CNY", "amount": "1.00"}
         ),

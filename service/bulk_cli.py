@@ -138,7 +138,7 @@ def _json_or_text(response: httpx.Response) -> Any:
         return response.text
 
 
-def _progress() -> Progress:
+def progress_bar() -> Progress:
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -156,7 +156,7 @@ def run_issue_batch(
     seen: dict[str, int] = {}
     keys = [content_key("issue", row, seen) for row in rows]
     outcomes: list[Outcome] = []
-    with _progress() as progress, ThreadPoolExecutor(max_workers=concurrency) as pool:
+    with progress_bar() as progress, ThreadPoolExecutor(max_workers=concurrency) as pool:
         task = progress.add_task(f"issuing {len(rows)} vouchers", total=len(rows))
         with client_factory() as client:
             futures = {
@@ -211,7 +211,7 @@ def run_transfer_batch(
     items = [transfer_item(row) for row in read_rows(path, TRANSFER_COLUMNS)]
     seen: dict[str, int] = {}
     outcomes = []
-    with _progress() as progress, client_factory() as client:
+    with progress_bar() as progress, client_factory() as client:
         task = progress.add_task(f"transferring {len(items)} items", total=len(items))
         for number, chunk in enumerate(chunks(items, TRANSFER_CHUNK), start=1):
             key = content_key("transfers", chunk, seen)

@@ -18,7 +18,7 @@ import httpx
 import typer
 from rich.console import Console
 
-from service.bulk_cli import issue_batch_command, transfer_batch_command
+from service.bulk_cli import issue_batch_command, progress_bar, transfer_batch_command
 from service.private_files import ensure_private_directory, open_private
 from service.settings import Settings
 
@@ -476,11 +476,13 @@ def run_settlement(
     body = {"batch_size": batch_size} if batch_size else {}
     job = _post(f"/v1/vouchers/{voucher}/settlement/payouts", body, None)
     if wait:
-        with console.status("paying holders on chain") as status:
+        with progress_bar() as progress:
+            task = progress.add_task("paying holders", total=job["pieces_total"] or None)
             while job["state"] in ("queued", "running"):
-                status.update(f"paying holders on chain: {job['pieces_paid']} pieces paid")
+                progress.update(task, completed=job["pieces_paid"])
                 time.sleep(0.5)
                 job = _request("GET", f"/v1/jobs/{job['id']}").json()
+            progress.update(task, completed=job["pieces_paid"])
     _print(job)
 
 

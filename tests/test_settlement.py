@@ -317,3 +317,46 @@ def test_report_csv_cells_never_start_a_formula(name: str) -> None:
     [parsed] = list(csv.DictReader(io.StringIO(render_report_csv(report))))
     assert parsed["participant"] == "'" + name
     assert parsed["cash"] == "10.00" and parsed["participant_id"] == "7"
+
+
+def test_a_payout_job_pays_two_thousand_pieces_exactly_with_progress(
+    seed: SeedLedger, runtime: Runtime
+) -> None:
+    """2,000 pieces (two bulk batches) of a 2,000,000.00 voucher, each paid its value once, in batches
+    sized to the block's gas; the job shows how many pieces it pays from the start."""
+    voucher = issue_voucher(seed.admin, seed.carmaker, seed.t1, face_value="2000000.00", minimum_unit="1.00")
+    root = voucher["root_token_id"]
+    recipients = (seed.a, seed.b, seed.c, seed.bank)
+    values = {user.participant_id: Decimal(0) for user in recipients}
+    for batch in range(2):
+        count = 1000 if batch == 0 else 999
+        items = [
+            {
+                "from_token_id": root,
+                "to_participant_id": recipients[index % 4].participant_id,
+                "amount": f"{1 + index % 7}00.00",
+            }
+            for index in range(count)
+        ]
+        answer = seed.t1.post("/v1/transfer-batches", json={"items": items})
+        assert answer.status_code == 201, answer.text
+        assert answer.json()["executed"] == count
+        for item in items:
+            values[int(str(item["to_participant_id"]))] += Decimal(str(item["amount"]))
+    kept = Decimal("2000000.00") - sum(values.values())
+    assert kept > 0
+    credit(seed.admin, seed.carmaker, "2000000.00")
+    path = f"/v1/vouchers/{voucher['id']}/settlement"
+    assert seed.carmaker.post(f"{path}/fundings", json={"amount": "2000000.00"}).status_code == 201
+    warp(runtime, 183 * DAY)
+    before = {user.participant_id: cash(user) for user in recipients}
+    t1_before = cash(seed.t1)
+    run = run_payouts(seed.admin, voucher["id"], timeout_seconds=600)
+    assert run["state"] == "completed", run
+    assert run["pieces_total"] == 2000 and run["pieces_paid"] == 2000 and run["paid"] == "2000000.00"
+    assert run["batches"] == len(run["transaction_hashes"]) < 2000 // 50
+    for user in recipients:
+        assert cash(user) - before[user.participant_id] == values[user.participant_id]
+    assert cash(seed.t1) - t1_before == kept
+    assert seed.admin.get(path).json()["status"] == "settled"
+    assert reconcile(runtime).clean

@@ -270,6 +270,11 @@ def fetch_token_ids_with_value(session: Session, voucher_id: int) -> list[int]:
     return list(session.scalars(query).all())
 
 
+def count_pieces_with_value(connection: Connection, voucher_id: int) -> int:
+    query = select(func.count()).where(Note.voucher_id == voucher_id, Note.value_minor > 0)
+    return int(connection.execute(query).scalar_one())
+
+
 def fetch_token_ids_with_value_after(
     connection: Connection, voucher_id: int, after_token_id: int, limit: int
 ) -> list[int]:

@@ -59,6 +59,7 @@ class JobOut(BaseModel):
     state: JobState = Field(description="queued, running, completed or failed.")
     voucher_id: int
     currency: str = Field(description="The currency of `paid`: the voucher's settlement currency.")
+    pieces_total: int = Field(description="Pieces holding value when the job started: what it will pay.")
     pieces_paid: int
     paid: str = Field(description="Cash paid so far.")
     batches: int

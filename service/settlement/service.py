@@ -154,7 +154,9 @@ def start_payouts(
             {"voucher_id": voucher_id, "batch_size": batch_size, "currency": voucher.settlement_currency},
             participant_id=caller.participant_id,
             request_key=None,
-            progress=new_progress(),
+            progress=new_progress(
+                notes_repository.count_pieces_with_value(writing.connection(), voucher_id)
+            ),
         )
         job = writing.get(Job, job_id)
         assert job is not None
@@ -167,8 +169,15 @@ def start_payouts(
 MAX_PAYOUT_BATCH = 200
 
 
-def new_progress() -> dict[str, Any]:
-    return {"cursor": 0, "pieces_paid": 0, "paid_minor": 0, "batches": 0, "transaction_hashes": []}
+def new_progress(pieces_total: int) -> dict[str, Any]:
+    return {
+        "cursor": 0,
+        "pieces_total": pieces_total,
+        "pieces_paid": 0,
+        "paid_minor": 0,
+        "batches": 0,
+        "transaction_hashes": [],
+    }
 
 
 def job_out(job: Job) -> JobOut:
@@ -180,6 +189,7 @@ def job_out(job: Job) -> JobOut:
         state=JobState(job.state),
         voucher_id=int(job.params["voucher_id"]),
         currency=currency.code,
+        pieces_total=int(progress.get("pieces_total", 0)),
         pieces_paid=int(progress.get("pieces_paid", 0)),
         paid=format_minor(int(progress.get("paid_minor", 0)), currency),
         batches=int(progress.get("batches", 0)),
@@ -218,7 +228,7 @@ class PayoutJob:
         )
 
     def record_step(self, connection: Connection, job: Job, step: OperationView) -> dict[str, Any]:
-        progress = dict(job.progress or new_progress())
+        progress = dict(job.progress or new_progress(0))
         paid = step.events("SettlementPaid")
         progress["cursor"] = max(int(token) for token in (step.payload or {})["token_ids"])
         progress["pieces_paid"] = int(progress.get("pieces_paid", 0)) + len(paid)

@@ -8,6 +8,7 @@ left off. What a step does is the feature's (`JobHandler`); infrastructure only 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
@@ -21,6 +22,10 @@ from service.errors import store_error
 from service.writer.outbox import OperationIntent, OperationView, fetch_operations, insert_operations
 
 logger = logging.getLogger(__name__)
+
+# A refused step is planned again after 2, 4, 8 and 16 seconds before its job fails.
+MAX_STEP_RETRIES = 4
+STEP_RETRY_BASE_SECONDS = 2.0
 
 
 class JobHandler(Protocol):
@@ -93,25 +98,53 @@ class JobRunner:
                 if not last.finished:
                     return False
                 if last.state is not OperationState.EXECUTED:
-                    failure = last.failure()
-                    self._finish(
-                        session, job, JobState.FAILED, error=store_error(failure) if failure else None
-                    )
-                    return True
+                    return self._retry_or_fail(session, job, last)
                 if job.progress.get("last_step") != last.id:
                     job.progress = {**handler.record_step(connection, job, last), "last_step": last.id}
-            step = handler.next_step(connection, job)
-            if step is None:
-                self._finish(session, job, JobState.COMPLETED)
-                return True
-            insert_operations(
-                connection, [step], participant_id=job.participant_id, request_key=None, job_id=job.id
-            )
-            if job.state != JobState.RUNNING:
-                require_job_transition(job.state, JobState.RUNNING)
-                job.state = JobState.RUNNING
-            job.updated_at = datetime.now(UTC)
+            return self._plan_next(session, job)
+
+    def _plan_next(self, session: Any, job: Job) -> bool:
+        connection = session.connection()
+        step = self._handlers[job.kind].next_step(connection, job)
+        if step is None:
+            self._finish(session, job, JobState.COMPLETED)
             return True
+        insert_operations(
+            connection, [step], participant_id=job.participant_id, request_key=None, job_id=job.id
+        )
+        if job.state != JobState.RUNNING:
+            require_job_transition(job.state, JobState.RUNNING)
+            job.state = JobState.RUNNING
+        job.updated_at = datetime.now(UTC)
+        return True
+
+    def _retry_or_fail(self, session: Any, job: Job, last: OperationView) -> bool:
+        """A step refused by the chain is planned again a few times, later each time, before the job
+        fails: after the chain lost recent blocks (a restarted node), the step may have run before the
+        operations it depends on (the settlement's funding) were sent again, and it passes once they
+        are. A step that keeps failing fails the job with its reason."""
+        retries = int(job.progress.get("step_retries", 0))
+        retry_at = job.progress.get("retry_at")
+        if retry_at is not None and job.progress.get("retried_step") == last.id:
+            if time.time() < float(retry_at):
+                return False
+            job.progress = {**job.progress, "retry_at": None}
+            return self._plan_next(session, job)
+        if retries >= MAX_STEP_RETRIES:
+            failure = last.failure()
+            self._finish(session, job, JobState.FAILED, error=store_error(failure) if failure else None)
+            return True
+        logger.warning(
+            "job %s: step %s %s; planning it again (retry %s)", job.id, last.id, last.state, retries + 1
+        )
+        job.progress = {
+            **job.progress,
+            "step_retries": retries + 1,
+            "retried_step": last.id,
+            "retry_at": time.time() + STEP_RETRY_BASE_SECONDS * 2**retries,
+        }
+        job.updated_at = datetime.now(UTC)
+        return True
 
     @staticmethod
     def _finish(session: Any, job: Job, state: JobState, error: dict[str, Any] | None = None) -> None:

@@ -154,9 +154,7 @@ def start_payouts(
             {"voucher_id": voucher_id, "batch_size": batch_size, "currency": voucher.settlement_currency},
             participant_id=caller.participant_id,
             request_key=None,
-            progress=new_progress(
-                notes_repository.count_pieces_with_value(writing.connection(), voucher_id)
-            ),
+            progress=new_progress(notes_repository.count_pieces_with_value(writing.connection(), voucher_id)),
         )
         job = writing.get(Job, job_id)
         assert job is not None

@@ -13,6 +13,7 @@ exactly once.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -330,6 +331,67 @@ def test_sigkill_mid_burst_loses_nothing_and_applies_nothing_twice(target: str, 
             run_burst(ledger, seed, killer(ledger, target, seed))
             assert_exactly_once(ledger, seed)
         run_payout_job(ledger, killer(ledger, target, 99))
+    except AssertionError as error:
+        raise AssertionError(
+            f"{error}\n--- cascade serve's log ---\n{served.process.tail(20_000)}"
+        ) from error
+    finally:
+        served.stop()
+
+
+def _bulk_items_executed(served: ServedLedger) -> int:
+    """How many items of bulk transfers the ledger has recorded as executed (read-only)."""
+    import sqlite3
+
+    uri = f"file:{served.data_dir / 'cascade.db'}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM operations WHERE kind = 'note.bulk_transfer' AND state = 'executed'"
+        ).fetchone()
+    return int(row[0])
+
+
+@pytest.mark.parametrize("target", ("writer", "everything"))
+def test_sigkill_mid_bulk_transfer_applies_every_item_exactly_once(target: str, tmp_path: Path) -> None:
+    served = ServedLedger(tmp_path / "data", MAX_RELAY_GAS="3000000")  # several relay transactions
+    served.start()
+    try:
+        ledger = set_up(served, holders=1)
+        tier1 = ledger.parties["Tier1"]["api_key"]
+        recipient = ledger.parties["Recipient"]
+        root = ledger.get(tier1, "/v1/notes")["items"]
+        [long_root] = [note for note in root if Decimal(note["value"]) > 100_000]
+        items = [
+            {"from_token_id": long_root["token_id"], "to_participant_id": recipient["id"], "amount": "1.00"}
+            for _ in range(300)
+        ]
+        answers: list[httpx.Response] = []
+        sender = threading.Thread(
+            target=lambda: answers.append(
+                ledger.post(tier1, "/v1/transfer-batches", {"items": items}, "month-end")
+            ),
+            daemon=True,
+        )
+        sender.start()
+        deadline = time.monotonic() + 300
+        while _bulk_items_executed(served) == 0 and sender.is_alive():
+            assert time.monotonic() < deadline, "the batch made no progress"
+            time.sleep(0.02)
+        killer(ledger, target, 7)()
+        sender.join(timeout=400)
+        [answer] = answers
+        out = _created(answer)
+        assert out["executed"] == 300 and out["failed"] == 0, out
+        assert len({item["token_id"] for item in out["items"]}) == 300
+        again = _created(ledger.post(tier1, "/v1/transfer-batches", {"items": items}, "month-end"))
+        assert again == out, "the key's retry answers the same batch"
+        held = ledger.list_all(recipient["api_key"], "/v1/notes")
+        assert sorted(note["token_id"] for note in held) == sorted(item["token_id"] for item in out["items"])
+        assert sum(Decimal(note["value"]) for note in held) == 300
+        after = ledger.get(tier1, f"/v1/notes/{long_root['token_id']}")
+        assert Decimal(after["value"]) == Decimal(long_root["value"]) - 300
+        report = served.reconcile()
+        assert report.returncode == 0, report.stdout + report.stderr
     except AssertionError as error:
         raise AssertionError(
             f"{error}\n--- cascade serve's log ---\n{served.process.tail(20_000)}"

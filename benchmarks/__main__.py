@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from benchmarks.bulk import BulkConfig, run_bulk
 from benchmarks.ceiling import CeilingConfig, run_ceiling
 from benchmarks.common import anvil_version, load_average, rounded
 from benchmarks.e2e import E2EConfig, no_profiler, run_e2e
@@ -52,6 +53,7 @@ class Mode:
     floor: FloorConfig
     e2e: E2EConfig
     scale: ScaleConfig
+    bulk: BulkConfig
 
 
 QUICK = Mode(
@@ -72,6 +74,16 @@ QUICK = Mode(
         index_bound_seconds=90,
         time_bound_seconds=20,
     ),
+    BulkConfig(
+        settlement_pieces=2_000,
+        issuance_vouchers=200,
+        issuance_concurrency=16,
+        single_clients=16,
+        single_transfers_per_client=10,
+        open_loop_seconds=10,
+        peer_transfers=100,
+        time_bound_seconds=30,
+    ),
 )
 FULL = Mode(
     "full",
@@ -91,6 +103,16 @@ FULL = Mode(
         setup_bound_seconds=300,
         index_bound_seconds=300,
         time_bound_seconds=60,
+    ),
+    BulkConfig(
+        settlement_pieces=10_000,
+        issuance_vouchers=1_000,
+        issuance_concurrency=16,
+        single_clients=32,
+        single_transfers_per_client=20,
+        open_loop_seconds=30,
+        peer_transfers=500,
+        time_bound_seconds=90,
     ),
 )
 
@@ -223,6 +245,16 @@ def main(argv: list[str] | None = None) -> int:
             run.results["scale"] = rows
             run.results["scale_info"] = info
 
+        def bulk() -> None:
+            run.results["bulk"] = run_bulk(
+                mode.bulk,
+                work_dir,
+                log,
+                artifacts,
+                run.results.get("ceiling", {}).get("batched", {}).get("tps"),
+                run.results.get("note_ceiling", {}).get("tps"),
+            )
+
         bodies = {
             "ceiling": ceiling,
             "note-ceiling": note_ceiling,
@@ -231,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
             "e2e-sqlite": e2e_sqlite,
             "e2e-postgresql": e2e_postgres,
             "scale": scale,
+            "bulk": bulk,
         }
         run.section("compile", compile_contracts)
         for name in sections:
@@ -244,7 +277,16 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if run.errors else 0
 
 
-SECTIONS = ("ceiling", "note-ceiling", "framework-floor", "gas", "e2e-sqlite", "e2e-postgresql", "scale")
+SECTIONS = (
+    "ceiling",
+    "note-ceiling",
+    "framework-floor",
+    "gas",
+    "e2e-sqlite",
+    "e2e-postgresql",
+    "scale",
+    "bulk",
+)
 
 
 def _section_names(text: str) -> tuple[str, ...]:
@@ -288,6 +330,7 @@ def assemble(run: Run, wall_seconds: float, load_before: list[float]) -> dict[st
         None,
     )
     gas = results.get("gas", {})
+    bulk = results.get("bulk", {})
     notes = _notes(run, results, load_before)
     return {
         "mode": run.mode.name,
@@ -327,6 +370,18 @@ def assemble(run: Run, wall_seconds: float, load_before: list[float]) -> dict[st
         "gas_info": {key: value for key, value in gas.items() if key not in ("table", "split_ratio")},
         "scale": results.get("scale", []),
         "scale_info": results.get("scale_info", {}),
+        "bulk_transfers": bulk.get("bulk_transfers"),
+        "settlement_job": bulk.get("settlement_job"),
+        "bulk_issuance": bulk.get("bulk_issuance"),
+        "open_loop": bulk.get("open_loop"),
+        "closed_loop_for_open_loop": bulk.get("closed_loop"),
+        "service_cpu_ms_per_transfer_by_pieces": [
+            {"pieces": row["pieces"], "ms": row.get("service_cpu_ms_per_transfer")}
+            for row in results.get("scale", [])
+            if row.get("depth") == 1
+        ],
+        "peers": bulk.get("peers"),
+        "bulk_info": bulk.get("info"),
         "profile": run.profiles or None,
         "errors": run.errors,
         "notes": notes,
@@ -478,6 +533,34 @@ def _render_framework_floor(floor: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _render_bulk(output: dict[str, Any]) -> str:
+    bulk, job, issuance = output["bulk_transfers"], output["settlement_job"], output["bulk_issuance"]
+    peers = output["peers"] or {}
+    lines = [
+        f"bulk transfers: {bulk['tps']} items/s ({bulk['items']} items, {bulk['items_per_request']} per "
+        f"request, {bulk['transactions']} transactions), ratio to ceiling {bulk['ratio_to_ceiling']}, "
+        f"to note ceiling {bulk['ratio_to_note_ceiling']}",
+        f"settlement job: {job['pieces']} pieces in {job['seconds']} s ({job['batches']} batches)",
+        f"bulk issuance: {issuance['vouchers']} vouchers in {issuance['seconds']} s",
+    ]
+    for row in output["open_loop"] or []:
+        lines.append(
+            f"open loop ({row['db']}): {row['arrival_per_second']} arrivals/s, p50 {row['p50_ms']} ms, "
+            f"p99 {row['p99_ms']} ms ({row['confirmed']} confirmed, {row['errors']} errors)"
+        )
+    lines.append(
+        f"peers: web3.py naive {peers.get('web3py_naive_tps')} tps, tuned {peers.get('web3py_tuned_tps')} "
+        f"tps; Cascade single / naive {peers.get('cascade_single_over_naive')}, / tuned "
+        f"{peers.get('cascade_single_over_tuned')}; bulk / tuned {peers.get('cascade_bulk_over_tuned')}"
+    )
+    cpu = output.get("service_cpu_ms_per_transfer_by_pieces") or []
+    if cpu:
+        lines.append(
+            "service CPU per transfer by pieces: " + ", ".join(f"{r['pieces']}: {r['ms']} ms" for r in cpu)
+        )
+    return "\n".join(lines)
+
+
 def render(output: dict[str, Any]) -> str:
     ran = output["section_seconds"]
     parts = [
@@ -569,6 +652,8 @@ def render(output: dict[str, Any]) -> str:
             ),
             "",
         ]
+    if "bulk" in ran and output.get("bulk_transfers"):
+        parts += [_render_bulk(output), ""]
     parts.append("section seconds: " + ", ".join(f"{name} {seconds}" for name, seconds in ran.items()))
     if output["errors"]:
         parts += ["", "errors:"] + [f"  {name}: {error}" for name, error in output["errors"].items()]

@@ -16,14 +16,14 @@ from typing import Any
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
-from benchmarks.common import BENCH_BALANCE_WEI, bench_key
+from benchmarks.common import BENCH_BALANCE_WEI, CNY, SET_IDENTITY, bench_key, identity
 from service.chain.abi import encode_call
 from service.chain.compiler import Artifact
 from service.chain.deploy import deploy_cascade
 from service.chain.rpc import JsonRpc
 from service.settings import ANVIL_CHAIN_ID, ANVIL_DEV_KEYS
 
-ISSUE = "issue(address,address,bytes8,uint256,uint256,uint256,bytes32)"
+ISSUE = "issue(address,address,bytes8,bytes8,uint256,uint256,uint256,uint256,bytes32)"
 QUOTE_TUPLE = "(address,address,uint256,uint256,uint256,address,uint256,uint256)"
 PAYOUT_BATCH = 10
 FACE_VALUE = 1_000_000
@@ -55,7 +55,7 @@ def measure_finance(
     for address in (*accounts.values(), *(Account.from_key(key).address for key in holders)):
         rpc.request("anvil_setBalance", [address, hex(BENCH_BALANCE_WEI)])
     for address in (seller, *accounts.values(), *(Account.from_key(key).address for key in holders)):
-        transact(operator, registry, encode_call("verify(address)", [address]))
+        transact(operator, registry, encode_call(SET_IDENTITY, identity(address)))
     cash = addresses.get("cash:CNY")
     now = int(rpc.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
     due = int((datetime.fromtimestamp(now, UTC) + timedelta(days=180)).timestamp())
@@ -69,10 +69,12 @@ def measure_finance(
                 [
                     accounts["obligor"],
                     seller,
-                    b"CNY".ljust(8, b"\0"),
+                    CNY,
+                    CNY,
                     FACE_VALUE,
                     UNIT,
                     maturity,
+                    0,
                     b"\x22" * 32,
                 ],
             ),

@@ -18,7 +18,7 @@ from typing import Any
 from eth_abi import encode as abi_encode
 from eth_account import Account
 
-from benchmarks.common import BenchAnvil, BenchError, free_port
+from benchmarks.common import CNY, SET_IDENTITY, BenchAnvil, BenchError, free_port, identity
 from benchmarks.finance_gas import measure_finance
 from service.chain.abi import encode_call
 from service.chain.compiler import COMPILER_SETTINGS, Artifact, compile_standard_json
@@ -120,15 +120,15 @@ def _measure_cascade(chain: _Chain, artifacts: dict[str, Artifact]) -> tuple[dic
     addresses = {name: Account.from_key(key).address for name, key in (("a", holder_a), ("b", holder_b))}
     addresses["c"] = Account.from_key(holder_c).address
     for account in (obligor, new_holder, *addresses.values()):
-        chain.transact(operator, registry, encode_call("verify(address)", [account]))
+        chain.transact(operator, registry, encode_call(SET_IDENTITY, identity(account)))
 
     maturity = int((datetime.now(UTC) + timedelta(days=180)).timestamp())
     issue = chain.transact(
         operator,
         note,
         encode_call(
-            "issue(address,address,bytes8,uint256,uint256,uint256,bytes32)",
-            [obligor, addresses["a"], b"CNY".ljust(8, b"\0"), 100_000_000, 100, maturity, b"\x11" * 32],
+            "issue(address,address,bytes8,bytes8,uint256,uint256,uint256,uint256,bytes32)",
+            [obligor, addresses["a"], CNY, CNY, 100_000_000, 100, maturity, 0, b"\x11" * 32],
         ),
     )
     root = 1

@@ -234,6 +234,83 @@ def run_transfers(
     )
 
 
+async def _open_loop(
+    base_url: str,
+    clients: list[Client],
+    recipient_id: int,
+    amount: str,
+    arrival_per_second: float,
+    duration_seconds: float,
+    time_bound_seconds: float,
+) -> LoadResult:
+    """Requests arrive every 1/rate seconds whatever happened to the earlier ones; each is sent on an
+    idle client's connection (waiting for one if all are busy) and its latency runs from its scheduled
+    arrival, so time spent queued counts, as it does for a real caller."""
+    result = LoadResult(clients=len(clients))
+    idle: asyncio.Queue[tuple[KeptAliveConnection, Client]] = asyncio.Queue()
+    connections = [KeptAliveConnection(base_url, max(60.0, time_bound_seconds + 30)) for _ in clients]
+    for pair in zip(connections, clients, strict=True):
+        idle.put_nowait(pair)
+    body = {"to_participant_id": recipient_id, "amount": amount}
+
+    async def one(arrival: float) -> None:
+        connection, client = await idle.get()
+        try:
+            headers = {"Authorization": f"Bearer {client.key}"}
+            status, content = await connection.request(
+                "POST", f"/v1/notes/{client.token_id}/transfers", headers, body
+            )
+        except HttpError as error:
+            result.statuses["connection error"] += 1
+            if len(result.error_examples) < 5:
+                result.error_examples.append(str(error))
+            return
+        finally:
+            idle.put_nowait((connection, client))
+        result.statuses[str(status)] += 1
+        if status == 201:
+            result.confirmed += 1
+            result.latencies_ms.append((time.perf_counter() - arrival) * 1000)
+        elif len(result.error_examples) < 5:
+            result.error_examples.append(f"{status} {content[:300].decode(errors='replace')}")
+
+    total = max(1, int(arrival_per_second * duration_seconds))
+    tasks = []
+    started = time.perf_counter()
+    try:
+        for number in range(total):
+            arrival = started + number / arrival_per_second
+            await asyncio.sleep(max(0.0, arrival - time.perf_counter()))
+            result.attempted += 1
+            tasks.append(asyncio.create_task(one(arrival)))
+        _done, pending = await asyncio.wait(tasks, timeout=time_bound_seconds + 60)
+        result.hit_time_bound = bool(pending)
+        for task in pending:
+            task.cancel()
+        result.seconds = time.perf_counter() - started
+    finally:
+        for connection in connections:
+            await connection.close()
+    return result
+
+
+def run_open_loop(
+    base_url: str,
+    clients: list[Client],
+    recipient_id: int,
+    amount: str,
+    arrival_per_second: float,
+    duration_seconds: float,
+    time_bound_seconds: float,
+) -> LoadResult:
+    """Single transfers at a constant arrival rate for `duration_seconds` (open loop)."""
+    return asyncio.run(
+        _open_loop(
+            base_url, clients, recipient_id, amount, arrival_per_second, duration_seconds, time_bound_seconds
+        )
+    )
+
+
 async def _timed_gets(
     base_url: str, path: str, key: str, count: int, time_bound_seconds: float
 ) -> tuple[list[float], Any]:

@@ -22,6 +22,7 @@ from typing import Any
 
 from benchmarks.common import (
     BenchError,
+    CpuMeter,
     DirectSender,
     FastSigner,
     Rpc,
@@ -33,6 +34,7 @@ from benchmarks.common import (
     manual_mining,
     median,
     minted_token,
+    process_tree,
     rounded,
     send_block,
     token_count,
@@ -160,6 +162,8 @@ def run_scale(
                     config.time_bound_seconds,
                 )
                 first_block = block_number(stack.rpc) + 1
+                meter = CpuMeter({"service": process_tree(stack.service.pid or 0)})
+                meter.start()
                 result = run_transfers(
                     stack.service.url,
                     _clients(setup, depth),
@@ -169,6 +173,7 @@ def run_scale(
                     config.time_bound_seconds,
                 )
                 summary = result.summary()
+                service_cpu = meter.per_unit_ms(result.confirmed)["service"]
                 rows.append(
                     {
                         **base,
@@ -179,6 +184,7 @@ def run_scale(
                         "lineage_nodes": len(tree["pieces"]),
                         "lineage_max_depth": max(int(piece["depth"]) for piece in tree["pieces"]),
                         "transfer_p50_ms": summary["p50_ms"],
+                        "service_cpu_ms_per_transfer": service_cpu,
                         "clients": len(setup.clients),
                         "confirmed": summary["confirmed"],
                         "errors": summary["errors"],

@@ -427,3 +427,98 @@ def test_compliance_actions_are_listed(seed: SeedLedger) -> None:
         "/v1/compliance/actions", params={"limit": 200, "cursor": first["next_cursor"]}
     ).json()
     assert [a["id"] for a in first["items"] + rest["items"]] == [a["id"] for a in everything["items"]]
+
+
+def cli_for(user: ApiUser) -> Any:
+    """The `cascade compliance` commands, talking to the test app with `user`'s key as the CLI's
+    `_request` does to a running service."""
+    import typer
+    from typer.testing import CliRunner
+
+    from service.compliance.cli import build_compliance_app
+
+    def request(
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        params: dict[str, str] | None = None,
+    ) -> Any:
+        headers = {**user.headers, **({"Idempotency-Key": idempotency_key} if idempotency_key else {})}
+        response = user.client.request(method, path, json=body, headers=headers, params=params)
+        if response.status_code >= 400:
+            typer.echo(f"{response.status_code} {response.text}", err=True)
+            raise typer.Exit(1)
+        return response
+
+    app, runner = build_compliance_app(request), CliRunner()
+
+    def run(*args: str) -> Any:
+        return runner.invoke(app, list(args))
+
+    return run
+
+
+def test_the_cli_applies_checks_and_lists_controls(seed: SeedLedger) -> None:
+    import json
+
+    agent, holder = cli_for(seed.compliance), cli_for(seed.t1)
+    root, a = seed.voucher["root_token_id"], seed.a.participant_id
+    done = agent("freeze", "--participant", str(a), "--reason", "sanctions", "--note", "list 7")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["frozen"] is True
+    dry = holder("check", "--token", str(root), "--to", str(a), "--amount", "1000000.00")
+    assert dry.exit_code == 3 and [r["code"] for r in json.loads(dry.stdout)["reasons"]] == [
+        "participant_frozen"
+    ]
+    part = agent("freeze", "--token", str(root), "--amount", "2000000.00", "--reason", "court_order")
+    assert json.loads(part.stdout)["frozen_value"] == "2000000.00"
+    capped = agent(
+        "cap", "--voucher", str(seed.voucher["id"]), "--amount", "9000000.00", "--reason", "policy"
+    )
+    assert json.loads(capped.stdout)["transfer_cap"] == "9000000.00"
+    limited = agent(
+        "limit",
+        "--participant",
+        str(a),
+        "--currency",
+        "CNY",
+        "--amount",
+        "1.00",
+        "--window-seconds",
+        "3600",
+        "--reason",
+        "policy",
+    )
+    assert json.loads(limited.stdout)["limit"] == "1.00"
+    assert agent("pause", "--voucher", str(seed.voucher["id"]), "--reason", "dispute").exit_code == 0
+    assert agent("unpause", "--voucher", str(seed.voucher["id"])).exit_code == 0
+    assert agent("unfreeze", "--participant", str(a), "--reason", "sanctions").exit_code == 0
+    moved = agent(
+        "forced-transfer",
+        "--token",
+        str(root),
+        "--to",
+        str(a),
+        "--amount",
+        "1000000.00",
+        "--reason",
+        "court_order",
+    )
+    assert json.loads(moved.stdout)["amount"] == "1000000.00"
+    listed = agent("actions", "--limit", "2")
+    kinds = [action["kind"] for action in json.loads(listed.stdout)]
+    assert kinds == [
+        "participant_freeze",
+        "value_freeze",
+        "transfer_cap",
+        "transfer_limit",
+        "voucher_pause",
+        "voucher_unpause",
+        "participant_unfreeze",
+        "forced_transfer",
+    ]
+    # refused by the service: the CLI says why and exits 1
+    refused = holder("freeze", "--participant", str(a), "--reason", "sanctions")
+    assert refused.exit_code == 1 and "forbidden" in refused.output
+    assert agent("freeze", "--reason", "sanctions").exit_code != 0  # neither a participant nor a piece

@@ -162,6 +162,9 @@ def test_forced_transfer_conserves_value_and_keeps_lineage(seed: SeedLedger, run
     )
 
 
+@pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 def test_recovery_moves_every_piece_to_the_new_wallet(seed: SeedLedger, runtime: Runtime) -> None:
     root = seed.voucher["root_token_id"]
     limit = {"limit": "50000000.00", "window_seconds": DAY, **WHY}
@@ -365,6 +368,9 @@ def test_only_the_compliance_agent_acts(seed: SeedLedger) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 def test_compliance_actions_are_listed(seed: SeedLedger) -> None:
     root, voucher_id = seed.voucher["root_token_id"], seed.voucher["id"]
     a = seed.a.participant_id
@@ -522,3 +528,41 @@ def test_the_cli_applies_checks_and_lists_controls(seed: SeedLedger) -> None:
     refused = holder("freeze", "--participant", str(a), "--reason", "sanctions")
     assert refused.exit_code == 1 and "forbidden" in refused.output
     assert agent("freeze", "--reason", "sanctions").exit_code != 0  # neither a participant nor a piece
+
+
+def test_a_reorganisation_replays_the_state_from_the_actions_kept(seed: SeedLedger, runtime: Runtime) -> None:
+    """The projection forgets what the lost blocks did and replays the rest (no chain read)."""
+    from sqlalchemy import select
+
+    from service.compliance.projection import ComplianceProjection
+    from service.db.models import Note, Participant, TransferLimit
+
+    root, a = seed.voucher["root_token_id"], seed.a.participant_id
+    frozen = act(seed.compliance, f"/v1/participants/{a}/freeze")
+    change = {"amount": "3000000.00", "action": "freeze", **WHY}
+    valued = act(seed.compliance, f"/v1/notes/{root}/frozen-value", change)
+    path = f"/v1/participants/{a}/transfer-limits/CNY"
+    put(seed.compliance, path, {"limit": "3000000.00", "window_seconds": DAY, **WHY})
+    act(seed.compliance, f"/v1/participants/{a}/unfreeze")
+    unfrozen_block = seed.compliance.get("/v1/compliance/actions").json()["items"][-1]["block_number"]
+
+    def state() -> tuple[bool, int, list[str]]:
+        with runtime.database.sessions() as session:
+            return (
+                bool(session.scalar(select(Participant.frozen).where(Participant.id == a))),
+                int(session.scalar(select(Note.frozen_value_minor).where(Note.token_id == root)) or 0),
+                list(session.scalars(select(TransferLimit.currency))),
+            )
+
+    assert state() == (False, 300_000_000, ["CNY"])
+    projection = ComplianceProjection()
+    with runtime.database.connection_transaction() as connection:
+        projection.roll_back(connection, unfrozen_block - 1)
+    assert state() == (True, 300_000_000, ["CNY"])
+    with runtime.database.connection_transaction() as connection:
+        projection.roll_back(connection, valued["block_number"] - 1)
+    assert state() == (True, 0, [])
+    with runtime.database.connection_transaction() as connection:
+        projection.roll_back(connection, frozen["block_number"] - 1)
+    assert state() == (False, 0, [])
+    assert seed.compliance.get("/v1/compliance/actions").json()["items"] == []

@@ -511,5 +511,14 @@ vouchers_app.command("issue-batch")(issue_batch_command(_client))
 notes_app.command("transfer-batch")(transfer_batch_command(_client))
 
 
+def _compliance_app() -> typer.Typer:
+    from service.compliance.cli import build_compliance_app
+
+    return build_compliance_app(_request)
+
+
+app.add_typer(_compliance_app(), name="compliance")
+
+
 if __name__ == "__main__":
     app()

@@ -26,6 +26,7 @@ from service.writer.writer import ChainWriter, WriterConfig, WriterHooks
 
 def routers() -> list[APIRouter]:
     from service.cash.endpoints import router as cash
+    from service.compliance.endpoints import router as compliance
     from service.early_payment.endpoints import router as early_payment
     from service.financing.endpoints import router as financing
     from service.ledger.endpoints import router as ledger
@@ -45,10 +46,12 @@ def routers() -> list[APIRouter]:
         early_payment,
         settlement,
         ledger,
+        compliance,
     ]
 
 
 def projections(runtime: Runtime) -> list[Projection]:
+    from service.compliance.projection import ComplianceProjection
     from service.early_payment.projection import EarlyPaymentProjection
     from service.financing.projection import FinancingProjection
     from service.notes.projection import NotesProjection
@@ -93,6 +96,8 @@ def projections(runtime: Runtime) -> list[Projection]:
         FinancingProjection(),
         EarlyPaymentProjection(),
         SettlementProjection(),
+        # after the notes and vouchers: a piece minted and frozen in one range is theirs to write first
+        ComplianceProjection(),
     ]
 
 
@@ -105,6 +110,7 @@ def job_handlers(runtime: Runtime) -> Sequence[JobHandler]:
 def register_answers() -> None:
     """Imports every feature's service module, whose answers register themselves."""
     import service.cash.service
+    import service.compliance.service
     import service.early_payment.service
     import service.financing.service
     import service.ledger.service

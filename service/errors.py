@@ -510,6 +510,12 @@ class VoucherNotPaused(Conflict):
     code = "voucher_not_paused"
 
 
+class VoucherAlreadyPaused(Conflict):
+    """Pausing a voucher that is paused already."""
+
+    code = "voucher_already_paused"
+
+
 class LedgerAlreadyPaused(Conflict):
     """Pausing a ledger that is paused already."""
 

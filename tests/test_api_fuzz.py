@@ -354,7 +354,40 @@ def test_every_operation_succeeds_and_conforms(fuzz_target: FuzzTarget) -> None:
     tour.call(label, "obligor", **settled)
     tour.call(label, "obligor", query={"format": "csv"}, **settled)
 
+    tour_compliance(tour, seeded["root_token_id"], t1=t1, a=a, d=d)
+
     tour.call("POST /v1/ledger/pause", "admin")
     tour.call("POST /v1/ledger/unpause", "admin")
     assert tour.call("GET /v1/ledger/reconciliation", "admin")["clean"] is True
     assert tour.visited == {_loaded(result).label for result in schema.get_all_operations()}
+
+
+def tour_compliance(tour: Tour, token: int, *, t1: int, a: int, d: int) -> None:
+    """The compliance controls (service/compliance) on the seeded voucher 1 and T1's piece `token`."""
+    why = {"reason": "court_order", "note": "tour"}
+    move = {"to_participant_id": a, "amount": "1000000.00"}
+    tour.call("POST /v1/notes/{token_id}/transfers:check", "supplier", token_id=token, body=move)
+    for action in ("freeze", "unfreeze"):
+        tour.call(
+            f"POST /v1/participants/{{participant_id}}/{action}", "compliance", participant_id=a, body=why
+        )
+        tour.call(f"POST /v1/notes/{{token_id}}/{action}", "compliance", token_id=token, body=why)
+    frozen = {"amount": "1000000.00", "action": "freeze", **why}
+    tour.call("POST /v1/notes/{token_id}/frozen-value", "compliance", token_id=token, body=frozen)
+    forced = {**move, "to_participant_id": d, **why}
+    tour.call("POST /v1/notes/{token_id}/forced-transfers", "compliance", token_id=token, body=forced)
+    cap = {"amount": "50000000.00", **why}
+    tour.call("PUT /v1/vouchers/{voucher_id}/transfer-cap", "compliance", voucher_id=1, body=cap)
+    tour.call("GET /v1/vouchers/{voucher_id}/transfer-cap", "supplier", voucher_id=1)
+    label = "/v1/participants/{participant_id}/transfer-limits/{currency}"
+    limit = {"limit": "90000000.00", "window_seconds": 86_400, **why}
+    tour.call(f"PUT {label}", "compliance", participant_id=t1, currency="CNY", body=limit)
+    tour.call(f"GET {label}", "supplier", participant_id=t1, currency="CNY")
+    tour.call("POST /v1/vouchers/{voucher_id}/pause", "admin", voucher_id=1, body={"reason": "dispute"})
+    tour.call("POST /v1/vouchers/{voucher_id}/unpause", "compliance", voucher_id=1)
+    e = tour.call("POST /v1/participants", "admin", body={"name": "E", "role": "supplier", "country": "SG"})
+    recovery = {"new_participant_id": e["id"], "reason": "lost_key"}
+    tour.call(
+        "POST /v1/participants/{participant_id}/recovery", "compliance", participant_id=d, body=recovery
+    )
+    tour.call("GET /v1/compliance/actions", "compliance", query={"participant_id": str(d)})

@@ -126,6 +126,29 @@ def valid_bodies(seed: SeedLedger) -> dict[str, RouteCase]:
         "POST /v1/notes/{token_id}/settlement-claims": RouteCase("t1", None),
         "POST /v1/ledger/pause": RouteCase("admin", None),
         "POST /v1/ledger/unpause": RouteCase("admin", None),
+        **compliance_bodies(seed),
+    }
+
+
+def compliance_bodies(seed: SeedLedger) -> dict[str, RouteCase]:
+    """The compliance controls' routes (service/compliance)."""
+    why = {"reason": "court_order", "note": "case 1"}
+    move = {"to_participant_id": seed.a.participant_id, "amount": "1000000.00"}
+    return {
+        "POST /v1/participants/{participant_id}/freeze": RouteCase("compliance", why),
+        "POST /v1/participants/{participant_id}/unfreeze": RouteCase("compliance", why),
+        "POST /v1/participants/{participant_id}/recovery": RouteCase(
+            "compliance", {"new_participant_id": seed.b.participant_id, **why}
+        ),
+        "POST /v1/notes/{token_id}/freeze": RouteCase("compliance", why),
+        "POST /v1/notes/{token_id}/unfreeze": RouteCase("compliance", why),
+        "POST /v1/notes/{token_id}/frozen-value": RouteCase(
+            "compliance", {"amount": "1000000.00", "action": "freeze", **why}
+        ),
+        "POST /v1/notes/{token_id}/forced-transfers": RouteCase("compliance", {**move, **why}),
+        "POST /v1/notes/{token_id}/transfers:check": RouteCase("t1", {**move, "into_token_id": 1}),
+        "POST /v1/vouchers/{voucher_id}/pause": RouteCase("admin", None),
+        "POST /v1/vouchers/{voucher_id}/unpause": RouteCase("admin", None),
     }
 
 

@@ -65,6 +65,7 @@ def test_every_listing_in_the_schema_is_paginated(seed: SeedLedger) -> None:
         "/v1/vouchers/{voucher_id}/early-payment-programmes",
         "/v1/vouchers/{voucher_id}/lineage",
         "/v1/vouchers/{voucher_id}/settlement/report",
+        "/v1/compliance/actions",
     }
 
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from service.api.auth import AdminDep, RuntimeDep, SessionDep
+from typing import Annotated
+
+from service.api.auth import AdminDep, Caller, RuntimeDep, SessionDep, require_roles
 from service.api.routing import LedgerRouter
 from service.ledger import service
 from service.ledger.reconcile import reconcile
-from service.ledger.schemas import HealthOut, PauseOut, ReconcileOut
+from service.ledger.schemas import HealthOut, PauseOut, PauseRequest, ReconcileOut
 
 router = LedgerRouter(prefix="/v1", tags=["ledger"])
+# Pausing is an emergency brake: the administrator runs the ledger, a compliance agent may have to stop it
+# at a regulator's request; either way the service's pauser account signs (docs/compliance.md).
+PauserDep = Annotated[Caller, require_roles("admin", "compliance_agent")]
 
 
 @router.get("/health", response_model=HealthOut)
@@ -18,14 +23,19 @@ def health(runtime: RuntimeDep) -> HealthOut:
 
 
 @router.post("/ledger/pause", response_model=PauseOut)
-def pause(caller: AdminDep, session: SessionDep, runtime: RuntimeDep) -> PauseOut:
-    """Stops issuance and every transfer on chain until unpaused (admin only)."""
-    return service.set_paused(session, runtime, True, caller.participant_id)
+def pause(
+    caller: PauserDep, session: SessionDep, runtime: RuntimeDep, body: PauseRequest | None = None
+) -> PauseOut:
+    """Stops issuance and every transfer on chain until unpaused (administrators and compliance agents;
+    an optional reason is kept with the action in the compliance audit trail)."""
+    return service.set_paused(session, runtime, True, caller.participant_id, body)
 
 
 @router.post("/ledger/unpause", response_model=PauseOut)
-def unpause(caller: AdminDep, session: SessionDep, runtime: RuntimeDep) -> PauseOut:
-    return service.set_paused(session, runtime, False, caller.participant_id)
+def unpause(
+    caller: PauserDep, session: SessionDep, runtime: RuntimeDep, body: PauseRequest | None = None
+) -> PauseOut:
+    return service.set_paused(session, runtime, False, caller.participant_id, body)
 
 
 @router.get("/ledger/reconciliation", response_model=ReconcileOut)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, Strict
+
+from service.domain.identity import ComplianceReason
 
 
 class WriterOut(BaseModel):
@@ -19,6 +23,16 @@ class HealthOut(BaseModel):
     paused: bool
     contracts: dict[str, str]
     writer: WriterOut
+
+
+class PauseRequest(BaseModel):
+    """Why the ledger is paused or resumed: the contract's pause takes no reason, so the service keeps it
+    with the action (GET /v1/compliance/actions)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: ComplianceReason | None = None
+    note: Annotated[str, Strict(), Field(min_length=1, max_length=500)] | None = None
 
 
 class PauseOut(BaseModel):

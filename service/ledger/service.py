@@ -13,7 +13,7 @@ from service.api.submit import carry_out
 from service.db.models import Operation
 from service.domain.operations import OperationState
 from service.errors import LedgerAlreadyPaused, LedgerNotPaused
-from service.ledger.schemas import HealthOut, PauseOut, WriterOut
+from service.ledger.schemas import HealthOut, PauseOut, PauseRequest, WriterOut
 from service.runtime import Runtime
 from service.writer.outbox import OperationView
 
@@ -55,7 +55,9 @@ def _count_pending(runtime: Runtime) -> int:
         )
 
 
-def set_paused(session: Session, runtime: Runtime, paused: bool, by: int) -> PauseOut:
+def set_paused(
+    session: Session, runtime: Runtime, paused: bool, by: int, body: PauseRequest | None = None
+) -> PauseOut:
     """Pauses (or resumes) every movement of notes on chain, as the service's pauser account; asking for
     the state the ledger is in already is a 409 (one rule for both)."""
     if fetch_paused(runtime) == paused:
@@ -69,6 +71,10 @@ def set_paused(session: Session, runtime: Runtime, paused: bool, by: int) -> Pau
         PAUSE_KIND if paused else UNPAUSE_KIND,
         note.address,
         note.calldata("pause" if paused else "unpause"),
+        payload={
+            "reason": body.reason.value if body and body.reason else None,
+            "note": body.note if body else None,
+        },
     )
     [done] = carry_out(runtime, [intent], participant_id=by, session=session)
     return build_pause_out(done)

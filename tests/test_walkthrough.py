@@ -129,7 +129,9 @@ def test_readme_walkthrough_runs_against_a_served_ledger(tmp_path: Path) -> None
         )
     finally:
         ledger.stop()
-    assert done.returncode == 0, f"the walk-through failed:\n{done.stdout}\n{done.stderr}\n{ledger.process.tail()}"
+    assert done.returncode == 0, (
+        f"the walk-through failed:\n{done.stdout}\n{done.stderr}\n{ledger.process.tail()}"
+    )
 
     printed = outputs_by_step(done.stdout, len(steps))
     for step, lines in zip(steps, printed, strict=True):

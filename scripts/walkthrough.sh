@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The README's curl walk-through of model 1, runnable: T1 -> A 30M, T1 -> B 20M, A -> C 10M, then
-# holdings and the lineage tree. Needs the file written by scripts/seed_model1.sh.
+# Model 1's transfers with curl, against the participants scripts/seed_model1.sh made: T1 -> A 30M, T1 -> B 20M,
+# A -> C 10M, then holdings and the lineage tree (the README's walk-through runs the whole of model 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=${1:-data/model1.json}

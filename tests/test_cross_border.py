@@ -5,8 +5,9 @@ monitoring export."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -73,6 +74,9 @@ def all_csv_rows(user: ApiUser, path: str, limit: int = 2) -> list[dict[str, str
             return rows
 
 
+@pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 def test_model3_usd_voucher_settled_in_cny_at_the_oracles_rate(admin: ApiUser, runtime: Runtime) -> None:
     oracle = register(admin, "Oracle", "oracle")
     compliance = register(admin, "Compliance", "compliance_agent")
@@ -165,8 +169,6 @@ def test_model3_usd_voucher_settled_in_cny_at_the_oracles_rate(admin: ApiUser, r
         )
     attested = oracle.post(f"/v1/vouchers/{voucher['id']}/milestones", json=evidence)
     assert attested.status_code == 201, attested.text
-    import hashlib
-
     assert attested.json()["evidence_hash"] == "0x" + hashlib.sha256(b"B/L MAEU-2026-0001").hexdigest()
     with unchanged(runtime):  # milestones only move forward
         again = {"milestone": "shipped", "evidence_hash": "0x" + "22" * 32}
@@ -317,6 +319,9 @@ def test_model3_usd_voucher_settled_in_cny_at_the_oracles_rate(admin: ApiUser, r
             expect_error(outsider.get("/v1/monitoring/cross-border-payments"), 403, "forbidden")
 
 
+@pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 def test_domestic_payments_are_listed_only_across_borders(admin: ApiUser, runtime: Runtime) -> None:
     """A CNY voucher's financing is cross-border only when its seller is abroad: a CN financier buying from a
     US holder is listed (no conversion), one buying from a CN holder is not."""

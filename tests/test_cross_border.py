@@ -7,6 +7,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
+import os
+import subprocess
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,10 +17,13 @@ from typing import Any
 import pytest
 
 from service.domain.fx import FxRate, Rounding, compute_settlement_minor
+from service.participants.service import create_admin
 from service.runtime import Runtime
-from tests.conftest import ApiUser, issue_voucher, register, run_payouts, transfer
+from service.settings import PROJECT_ROOT
+from tests.conftest import ApiUser, free_port, issue_voucher, register, run_payouts, transfer
 from tests.test_bad_input import expect_error, unchanged
 from tests.test_financing import chain_today, credit, publish_terms, warp
+from tests.test_service_process import _Server
 
 pytestmark = pytest.mark.integration
 DAY = 86_400
@@ -360,3 +366,37 @@ def test_domestic_payments_are_listed_only_across_borders(admin: ApiUser, runtim
         "/v1/monitoring/cross-border-payments", params={"voucher_id": voucher["id"] + 1}
     )
     assert filtered.json()["items"] == []
+
+
+def test_the_model3_walkthrough_runs_against_a_live_server(runtime: Runtime) -> None:
+    """scripts/walkthrough_model3.sh runs docs/walkthrough-model3.md's blocks with curl against a served
+    ledger: every step answers as the doc says, and the export adds up to the payments it made."""
+    address, _ = runtime.key_vault.create_account()
+    with runtime.database.connection_transaction() as connection:
+        _participant, admin_key = create_admin(connection, "Walk-through admin", address)
+    with _Server(runtime, free_port()) as server:
+        env = {**os.environ, "CASCADE_URL": server.url, "CASCADE_API_KEY": admin_key, "RUN_ID": "w"}
+        done = subprocess.run(
+            ["bash", "scripts/walkthrough_model3.sh"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    output = done.stdout
+    assert "a zero rate: 422" in output and "USD 600,000.00 at once: 422" in output
+    assert '"code":"milestone_not_reached"' in output
+    assert "3561728.39" in output  # the SG piece's value in CNY, rounded down
+    result = json.loads(output.strip().splitlines()[-1])
+    payments, financing, early = result["payments"]["items"], result["financing"], result["early_payment"]
+    assert [p["kind"] for p in payments] == ["financing", "early_payment"]
+    assert [p["transaction_hash"] for p in payments] == [
+        financing["transaction_hash"],
+        early["transaction_hash"],
+    ]
+    assert sum(minor(p["cash"]) for p in payments) == minor(financing["cash_received"]) + minor(early["cash"])
+    assert sum(minor(p["value"]) for p in payments) == minor(financing["amount"]) + minor(early["amount"])
+    assert {p["rate"] for p in payments} == {"7.12345678"} and early["fx"]["round_id"] == "1"
+    assert [(p["payee"]["country"], p["payer"]["country"]) for p in payments] == [("SG", "CN"), ("CN", "CN")]

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 
 from service.domain.fx import FxRate, Rounding, compute_settlement_minor
@@ -23,7 +24,7 @@ from service.settings import PROJECT_ROOT
 from tests.conftest import ApiUser, free_port, issue_voucher, register, run_payouts, transfer
 from tests.test_bad_input import expect_error, unchanged
 from tests.test_financing import chain_today, credit, publish_terms, warp
-from tests.test_service_process import _Server
+from tests.test_service_process import _cli, _Server
 
 pytestmark = pytest.mark.integration
 DAY = 86_400
@@ -400,3 +401,72 @@ def test_the_model3_walkthrough_runs_against_a_live_server(runtime: Runtime) -> 
     assert sum(minor(p["value"]) for p in payments) == minor(financing["amount"]) + minor(early["amount"])
     assert {p["rate"] for p in payments} == {"7.12345678"} and early["fx"]["round_id"] == "1"
     assert [(p["payee"]["country"], p["payer"]["country"]) for p in payments] == [("SG", "CN"), ("CN", "CN")]
+
+
+def test_cli_rates_milestones_and_monitoring_export(runtime: Runtime) -> None:
+    address, _ = runtime.key_vault.create_account()
+    with runtime.database.connection_transaction() as connection:
+        _participant, admin_key = create_admin(connection, "CLI admin", address)
+    with _Server(runtime, free_port()) as server, httpx.Client(base_url=server.url, timeout=60) as client:
+        admin = ApiUser(client, admin_key, 0, "")  # type: ignore[arg-type]
+        oracle, compliance = (
+            register(admin, "Oracle", "oracle"),
+            register(admin, "Compliance", "compliance_agent"),
+        )
+        platform = register(admin, "Platform", "obligor", country="CN")
+        supplier = register(admin, "Supplier", "supplier", country="US")
+        submitted = _cli(server.url, oracle.key, "fx", "set-rate", "--rate", "7.25")
+        assert (submitted["rate"], submitted["round_id"]) == ("7.25000000", "1")
+        [rate] = _cli(server.url, supplier.key, "fx", "rates")["items"]
+        assert (rate["base"], rate["quote"], rate["rate"], rate["stale"]) == (
+            "USD",
+            "CNY",
+            "7.25000000",
+            False,
+        )
+        history = _cli(server.url, supplier.key, "fx", "rates", "--history", "USD/CNY")["items"]
+        assert [item["round_id"] for item in history] == ["1"]
+        voucher = issue_voucher(
+            admin,
+            platform,
+            supplier,
+            currency="USD",
+            settlement_currency="CNY",
+            face_value="1000000.00",
+            minimum_unit="100000.00",
+        )
+        attested = _cli(
+            server.url,
+            oracle.key,
+            "logistics",
+            "attest",
+            "--voucher",
+            str(voucher["id"]),
+            "--milestone",
+            "delivered",
+            "--evidence",
+            "POD 7",
+        )
+        assert attested["milestone"] == "delivered"
+        listed = _cli(server.url, supplier.key, "logistics", "list", "--voucher", str(voucher["id"]))
+        assert listed["milestone"] == "delivered" and len(listed["items"]) == 1
+        credit(admin, platform, "10000000.00")
+        cutoff = (chain_today(runtime) + timedelta(days=30)).date().isoformat()
+        programme = platform.post(
+            f"/v1/vouchers/{voucher['id']}/early-payment-programmes",
+            json={"rate_bps": 800, "budget": "5000000.00", "cutoff_date": cutoff},
+        ).json()
+        redemptions = [
+            supplier.post(
+                f"/v1/early-payment-programmes/{programme['id']}/redemptions",
+                json={"token_id": voucher["root_token_id"], "amount": "100000.00"},
+            ).json()
+            for _ in range(3)
+        ]
+        exported = _cli(server.url, compliance.key, "monitoring", "export", "--format", "json")
+        assert [row["transaction_hash"] for row in exported] == [r["transaction_hash"] for r in redemptions]
+        assert sum(minor(row["cash"]) for row in exported) == sum(minor(r["cash"]) for r in redemptions)
+        as_csv = _cli(server.url, compliance.key, "monitoring", "export", "--format", "csv")
+        rows = list(csv.DictReader(io.StringIO(as_csv)))
+        assert [row["cash"] for row in rows] == [row["cash"] for row in exported]
+        assert rows[0]["payee_country"] == "US" and rows[0]["payer_country"] == "CN"

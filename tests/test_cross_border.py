@@ -10,14 +10,15 @@ import io
 import json
 import os
 import subprocess
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
-from service.domain.fx import FxRate, Rounding, compute_settlement_minor
+from service.domain.fx import FxRate, Rounding, compute_settlement_minor, is_rate_stale, parse_rate
+from service.errors import InvalidRate
 from service.participants.service import create_admin
 from service.runtime import Runtime
 from service.settings import PROJECT_ROOT
@@ -470,3 +471,23 @@ def test_cli_rates_milestones_and_monitoring_export(runtime: Runtime) -> None:
         rows = list(csv.DictReader(io.StringIO(as_csv)))
         assert [row["cash"] for row in rows] == [row["cash"] for row in exported]
         assert rows[0]["payee_country"] == "US" and rows[0]["payer_country"] == "CN"
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [("7.12345678", 712_345_678), ("7.1", 710_000_000), ("7", 700_000_000), ("0.00000001", 1)],
+)
+def test_a_rate_is_read_without_rounding(text: str, answer: int) -> None:
+    assert parse_rate(text, FEED_DECIMALS) == answer
+
+
+@pytest.mark.parametrize("text", ["0", "0.00000000", "0.000000001", "7.123456789", "-1", "1e3", " 7", "7."])
+def test_a_rate_that_is_not_positive_or_too_precise_is_refused(text: str) -> None:
+    with pytest.raises(InvalidRate):
+        parse_rate(text, FEED_DECIMALS)
+
+
+@pytest.mark.parametrize(("age_seconds", "stale"), [(0, False), (DAY, False), (DAY + 1, True), (-1, True)])
+def test_a_rate_is_stale_past_its_maximum_age_or_from_the_future(age_seconds: int, stale: bool) -> None:
+    now = datetime(2026, 12, 7, tzinfo=UTC)
+    assert is_rate_stale(now - timedelta(seconds=age_seconds), DAY, now) is stale

@@ -29,7 +29,10 @@ def routers() -> list[APIRouter]:
     from service.compliance.endpoints import router as compliance
     from service.early_payment.endpoints import router as early_payment
     from service.financing.endpoints import router as financing
+    from service.fx.endpoints import router as fx
     from service.ledger.endpoints import router as ledger
+    from service.logistics.endpoints import router as logistics
+    from service.monitoring.endpoints import router as monitoring
     from service.notes.endpoints import batches as transfer_batches
     from service.notes.endpoints import router as notes
     from service.participants.endpoints import router as participants
@@ -45,6 +48,9 @@ def routers() -> list[APIRouter]:
         financing,
         early_payment,
         settlement,
+        fx,
+        logistics,
+        monitoring,
         ledger,
         compliance,
     ]
@@ -54,6 +60,9 @@ def projections(runtime: Runtime) -> list[Projection]:
     from service.compliance.projection import ComplianceProjection
     from service.early_payment.projection import EarlyPaymentProjection
     from service.financing.projection import FinancingProjection
+    from service.fx.projection import FxProjection
+    from service.logistics.projection import LogisticsProjection
+    from service.monitoring.projection import TransferCapHistoryProjection
     from service.notes.projection import NotesProjection
     from service.participants.projection import ParticipantsProjection
     from service.settlement.projection import SettlementProjection
@@ -98,6 +107,9 @@ def projections(runtime: Runtime) -> list[Projection]:
         SettlementProjection(),
         # after the notes and vouchers: a piece minted and frozen in one range is theirs to write first
         ComplianceProjection(),
+        FxProjection(),
+        LogisticsProjection(),
+        TransferCapHistoryProjection(),
     ]
 
 
@@ -113,7 +125,9 @@ def register_answers() -> None:
     import service.compliance.service
     import service.early_payment.service
     import service.financing.service
+    import service.fx.service
     import service.ledger.service
+    import service.logistics.service
     import service.notes.bulk
     import service.notes.service
     import service.participants.service

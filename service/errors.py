@@ -110,6 +110,14 @@ class AmountTooLarge(InvalidAmount):
     code = "amount_too_large"
 
 
+class InvalidRate(LedgerError):
+    """An exchange rate must be a positive decimal string with at most the feed's decimals, within the
+    feed's range."""
+
+    status_code = 422
+    code = "invalid_rate"
+
+
 class TransferCapExceeded(InvalidAmount):
     """The amount exceeds the voucher's per-transaction cap on value moving between two holders (a term
     of the voucher; moves between one holder's own pieces, forced transfers and redemptions are exempt)."""
@@ -310,6 +318,13 @@ class TestCashUnavailable(Forbidden):
     code = "test_cash_unavailable"
 
 
+class FxFeedExternal(Forbidden):
+    """The currency pair's rate comes from an external feed (e.g. Chainlink): the ledger's oracle account
+    cannot submit answers to it."""
+
+    code = "fx_feed_external"
+
+
 # --- 404: unknown things ------------------------------------------------------------------------------
 
 
@@ -367,6 +382,12 @@ class ProgrammeNotFound(NotFound):
     """No early-payment programme of a voucher the caller may see has this id."""
 
     code = "programme_not_found"
+
+
+class FxPairNotFound(NotFound):
+    """No exchange-rate feed is configured for this currency pair."""
+
+    code = "fx_pair_not_found"
 
 
 class JobNotFound(NotFound):

@@ -70,7 +70,17 @@ CHECKS = [
     negative_data_rejection,
 ]
 # Weighted towards the roles most operations need, so most requests get past authorisation.
-ROLES = ("admin", "admin", "compliance", "obligor", "supplier", "supplier", "financier", "anonymous")
+ROLES = (
+    "admin",
+    "admin",
+    "compliance",
+    "oracle",
+    "obligor",
+    "supplier",
+    "supplier",
+    "financier",
+    "anonymous",
+)
 
 schema = schemathesis.openapi.from_dict(
     create_app().openapi(),
@@ -102,6 +112,7 @@ def _build_seed(runtime: Runtime, client: TestClient) -> dict[str, str]:
         participant, secret = create_admin(connection, "Fuzz admin", address)
         admin = ApiUser(client, secret, participant.id, address)
     compliance = register(admin, "Compliance", "compliance_agent")
+    oracle = register(admin, "Oracle", "oracle")
     carmaker = register(admin, "Carmaker", "obligor")
     t1 = register(admin, "T1", "supplier")
     a = register(admin, "A", "supplier")
@@ -124,6 +135,7 @@ def _build_seed(runtime: Runtime, client: TestClient) -> dict[str, str]:
     return {
         "admin": admin.key,
         "compliance": compliance.key,
+        "oracle": oracle.key,
         "obligor": carmaker.key,
         "supplier": t1.key,
         "financier": bank.key,
@@ -354,6 +366,15 @@ def test_every_operation_succeeds_and_conforms(fuzz_target: FuzzTarget) -> None:
     tour.call(label, "obligor", **settled)
     tour.call(label, "obligor", query={"format": "csv"}, **settled)
 
+    tour.call("POST /v1/fx/rates/{base}/{quote}", "oracle", body={"rate": "7.1"}, base="USD", quote="CNY")
+    tour.call("GET /v1/fx/rates", "supplier")
+    tour.call("GET /v1/fx/rates/{base}/{quote}/history", "supplier", base="USD", quote="CNY")
+    shipped = {"milestone": "shipped", "evidence": "B/L 1"}
+    tour.call("POST /v1/vouchers/{voucher_id}/milestones", "oracle", body=shipped, voucher_id=1)
+    tour.call("GET /v1/vouchers/{voucher_id}/milestones", "supplier", voucher_id=1)
+    tour.call("GET /v1/monitoring/cross-border-payments", "compliance")
+    tour.call("GET /v1/monitoring/cross-border-payments", "admin", query={"format": "csv"})
+    tour.call("GET /v1/monitoring/cross-border-summary", "admin")
     tour_compliance(tour, seeded["root_token_id"], t1=t1, a=a, d=d)
 
     tour.call("POST /v1/ledger/pause", "admin")

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from service.db.models import Base
 from service.domain.money import AMOUNT_PATTERN
 from service.runtime import Runtime
-from tests.conftest import ApiUser, SeedLedger, six_months_ahead
+from tests.conftest import ApiUser, SeedLedger, register, six_months_ahead
 
 pytestmark = pytest.mark.integration
 
@@ -124,6 +124,11 @@ def valid_bodies(seed: SeedLedger) -> dict[str, RouteCase]:
         "POST /v1/vouchers/{voucher_id}/settlement/fundings": RouteCase("carmaker", {"amount": "1.00"}),
         "POST /v1/vouchers/{voucher_id}/settlement/payouts": RouteCase("admin", {"batch_size": 10}),
         "POST /v1/notes/{token_id}/settlement-claims": RouteCase("t1", None),
+        "POST /v1/transfer-batches": RouteCase("t1", {"items": [{"from_token_id": 1, **move}]}),
+        "POST /v1/fx/rates/{base}/{quote}": RouteCase("oracle", {"rate": "7.12345678"}),
+        "POST /v1/vouchers/{voucher_id}/milestones": RouteCase(
+            "oracle", {"milestone": "shipped", "evidence_hash": "0x" + "ab" * 32}
+        ),
         "POST /v1/ledger/pause": RouteCase("admin", None),
         "POST /v1/ledger/unpause": RouteCase("admin", None),
         **compliance_bodies(seed),
@@ -152,10 +157,18 @@ def compliance_bodies(seed: SeedLedger) -> dict[str, RouteCase]:
     }
 
 
+# The seed has no oracle: one is registered per seed the first time a sweep needs its callers.
+_ORACLES: dict[str, ApiUser] = {}
+
+
 def callers(seed: SeedLedger) -> dict[str, ApiUser]:
+    if seed.admin.key not in _ORACLES:
+        _ORACLES.clear()
+        _ORACLES[seed.admin.key] = register(seed.admin, "Sweep oracle", "oracle")
     return {
         "admin": seed.admin,
         "compliance": seed.compliance,
+        "oracle": _ORACLES[seed.admin.key],
         "t1": seed.t1,
         "bank": seed.bank,
         "carmaker": seed.carmaker,
@@ -228,6 +241,9 @@ def all_operations(schema: dict[str, Any]) -> list[tuple[str, str]]:
 def concrete(path: str, value: str = "1") -> str:
     for name in ("participant_id", "voucher_id", "token_id", "terms_id", "quote_id", "programme_id"):
         path = path.replace("{" + name + "}", value)
+    # a currency pair: the local deployment's, or the bad spelling swept
+    for name, currency in (("base", "USD"), ("quote", "CNY")):
+        path = path.replace("{" + name + "}", currency if value == "1" else value)
     return path
 
 

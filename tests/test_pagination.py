@@ -66,6 +66,11 @@ def test_every_listing_in_the_schema_is_paginated(seed: SeedLedger) -> None:
         "/v1/vouchers/{voucher_id}/lineage",
         "/v1/vouchers/{voucher_id}/settlement/report",
         "/v1/compliance/actions",
+        "/v1/fx/rates",
+        "/v1/fx/rates/{base}/{quote}/history",
+        "/v1/vouchers/{voucher_id}/milestones",
+        "/v1/monitoring/cross-border-payments",
+        "/v1/monitoring/cross-border-summary",
     }
 
 

@@ -531,3 +531,17 @@ class MilestoneAttestation(Base):
     log_index: Mapped[int] = mapped_column(Integer)
     block_number: Mapped[int] = mapped_column(BigInteger, index=True)
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class VoucherTransferCap(Base):
+    """Each transfer cap a voucher had, from when (its issuance, then every TransferCapSet): the cap in
+    force for a payment is the latest at or before the payment's log (the monitoring export shows it)."""
+
+    __tablename__ = "voucher_transfer_caps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    voucher_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    cap_minor: Mapped[int] = mapped_column(BigInteger)
+    transaction_hash: Mapped[str] = mapped_column(String(66))
+    log_index: Mapped[int] = mapped_column(Integer)
+    block_number: Mapped[int] = mapped_column(BigInteger, index=True)

@@ -16,8 +16,15 @@ from service.api.common import participant_ref
 from service.api.submit import await_outcome, carry_out, record_answer, submit
 from service.cash.service import fetch_cash_token
 from service.chain.forwarder import build_typed_data, sign_typed_data
-from service.db.models import FinancingQuote, FinancingTerms, Participant
-from service.domain.logistics import milestone_code, milestone_of
+from service.db.models import FinancingQuote, FinancingTerms, Participant, Voucher
+from service.domain.logistics import (
+    FULL_SHARE_BPS,
+    Milestone,
+    compute_financed_share_cap,
+    has_reached,
+    milestone_code,
+    milestone_of,
+)
 from service.domain.money import (
     fetch_currency,
     format_minor,
@@ -28,9 +35,11 @@ from service.domain.money import (
 from service.domain.pricing import ROUNDING, DayCount, QuoteBasis, compute_days, compute_quote
 from service.errors import (
     BudgetExceeded,
+    FinancedShareExceeded,
     Forbidden,
     InsufficientValue,
     InvalidAmount,
+    MilestoneNotReached,
     NotEligible,
     QuoteAlreadyUsed,
     QuoteExpired,
@@ -383,6 +392,7 @@ def plan_execution(
     financier = participants_repository.fetch_participant(session, quote.financier_participant_id)
     found = notes_repository.fetch_note_with_voucher(session, quote.token_id)
     assert terms is not None and seller is not None and financier is not None and found is not None
+    require_logistics_terms(runtime, quote, found[1], seller)
     cash_token = fetch_cash_token(runtime, found[1].settlement_currency)
     message = _quote_message(quote, financier, seller, cash_token)
     quote_tuple = tuple(message[field["name"]] for field in QUOTE_TYPE)
@@ -390,6 +400,41 @@ def plan_execution(
         "executeQuote", quote_tuple, bytes.fromhex(quote.signature[2:])
     )
     return quote, seller, calldata
+
+
+# Sellers whose trades move no new money against the goods (resales): the desk neither counts nor caps them.
+_RESELLERS = frozenset({"financier", "investor"})
+
+
+def require_logistics_terms(
+    runtime: Runtime, quote: FinancingQuote, voucher: Voucher, seller: Participant
+) -> None:
+    """The quote's logistics terms, as the desk checks them at execution (before anything is recorded):
+    the voucher reached the required milestone, and before delivery the value advanced to the supply
+    chain stays within the quote's share of the face value (what others financed is not told)."""
+    required, current = milestone_of(quote.required_milestone), milestone_of(voucher.milestone)
+    if not has_reached(current, required):
+        raise MilestoneNotReached(
+            f"voucher {voucher.id} has reached {current.value}; the quote requires {required.value}",
+            voucher_id=voucher.id,
+            required=required.value,
+            current=current.value,
+        )
+    if current is Milestone.DELIVERED or seller.role in _RESELLERS:
+        return
+    if quote.max_financed_share_bps >= FULL_SHARE_BPS:
+        return
+    currency = fetch_currency(voucher.currency)
+    cap = compute_financed_share_cap(voucher.face_value_minor, quote.max_financed_share_bps)
+    financed = int(runtime.chain.read(runtime.chain.contracts.desk.call("financedValueOf", voucher.id)))
+    if financed + quote.value_minor > cap:
+        raise FinancedShareExceeded(
+            f"financing {format_money(quote.value_minor, currency)} more of voucher {voucher.id} exceeds the "
+            f"quote's cap of {format_money(cap, currency)} before delivery",
+            voucher_id=voucher.id,
+            value=format_minor(quote.value_minor, currency),
+            cap=format_minor(cap, currency),
+        )
 
 
 def prepare_execution_signing(

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from service.api.common import Amount, Id, ParticipantRef, SignedRequest, UtcDatetime
 from service.domain.notes import PieceView
 from service.domain.vouchers import VoucherStatus
+from service.fx.schemas import SettlementValueOut
 
 
 class NoteOut(BaseModel):
@@ -30,6 +31,17 @@ class NoteOut(BaseModel):
         description="The voucher's lifecycle status, as the voucher shows it."
     )
     created_transaction_hash: str
+    settlement_value: SettlementValueOut | None = Field(
+        default=None,
+        description="A cross-border voucher's piece: its value in the settlement currency at the pair's "
+        "latest rate (rounded down, as a payout pays). Null for a domestic voucher, in the provenance "
+        "view, and when no usable rate exists (`settlement_value_unavailable` says why).",
+    )
+    settlement_value_unavailable: Literal["fx_rate_stale", "fx_rate_unavailable"] | None = Field(
+        default=None,
+        description="Why a cross-border piece has no settlement value: the rate is older than its maximum "
+        "age (fx_rate_stale) or there is none (fx_rate_unavailable), as a payment would be refused.",
+    )
 
 
 class TransferCreate(BaseModel):

@@ -24,6 +24,7 @@ from service.errors import (
     ParticipantNotFound,
     ParticipantNotVerified,
 )
+from service.fx import service as fx_service
 from service.ledger.clock import fetch_ledger_now
 from service.notes import repository
 from service.notes.repository import Account, Creation
@@ -38,14 +39,29 @@ TRANSFER_KIND = "note.transfer"
 
 
 def to_outs(session: Session, runtime: Runtime, notes: Sequence[tuple[Note, Voucher]]) -> list[NoteOut]:
-    """The pieces' answers, with their holders and obligors read once for all of them."""
+    """The pieces' answers, with their holders and obligors read once for all of them (and, for pieces of
+    cross-border vouchers, their pairs' latest rates)."""
     known = participants_repository.fetch_participants_by_addresses(
         session,
         {address for note, voucher in notes for address in (note.holder_address, voucher.obligor_address)},
     )
     now = fetch_ledger_now(runtime)
     statuses = {voucher.id: voucher_status(runtime.settings, voucher, now) for _note, voucher in notes}
-    return [to_out(note, voucher, known, statuses[voucher.id]) for note, voucher in notes]
+    pairs = {
+        (voucher.currency, voucher.settlement_currency)
+        for _note, voucher in notes
+        if voucher.settlement_currency != voucher.currency
+    }
+    rates = fx_service.fetch_rate_statuses_of_pairs(session, runtime, pairs, now) if pairs else {}
+    outs = []
+    for note, voucher in notes:
+        out = to_out(note, voucher, known, statuses[voucher.id])
+        if voucher.settlement_currency != voucher.currency:
+            rate = rates.get((voucher.currency, voucher.settlement_currency))
+            value, why = fx_service.settlement_value(note.value_minor, voucher, rate)
+            out.settlement_value, out.settlement_value_unavailable = value, why  # type: ignore[assignment]
+        outs.append(out)
+    return outs
 
 
 def to_out(

@@ -124,7 +124,6 @@ def valid_bodies(seed: SeedLedger) -> dict[str, RouteCase]:
         "POST /v1/vouchers/{voucher_id}/settlement/fundings": RouteCase("carmaker", {"amount": "1.00"}),
         "POST /v1/vouchers/{voucher_id}/settlement/payouts": RouteCase("admin", {"batch_size": 10}),
         "POST /v1/notes/{token_id}/settlement-claims": RouteCase("t1", None),
-        "POST /v1/transfer-batches": RouteCase("t1", {"items": [{"from_token_id": 1, **move}]}),
         "POST /v1/fx/rates/{base}/{quote}": RouteCase("oracle", {"rate": "7.12345678"}),
         "POST /v1/vouchers/{voucher_id}/milestones": RouteCase(
             "oracle", {"milestone": "shipped", "evidence_hash": "0x" + "ab" * 32}

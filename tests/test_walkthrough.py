@@ -111,6 +111,8 @@ def _wait_out_midnight() -> None:
 
 @pytest.mark.integration
 def test_readme_walkthrough_runs_against_a_served_ledger(tmp_path: Path) -> None:
+    """On a fresh data directory, then again on the same, used one (whose chain clock the first run
+    moved half a year ahead): names do not collide, dates follow the ledger's clock."""
     steps = split_steps(walkthrough_blocks(README.read_text()))
     script = tmp_path / "walkthrough.sh"
     script.write_text(build_script(steps))
@@ -124,24 +126,33 @@ def test_readme_walkthrough_runs_against_a_served_ledger(tmp_path: Path) -> None
             "ANVIL_PORT": ledger.env["ANVIL_PORT"],
             "CASCADE_DATA_DIR": str(ledger.data_dir),
         }
-        done = subprocess.run(
-            ["bash", str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
-        )
+        runs = [
+            subprocess.run(
+                ["bash", str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+            )
+            for _ in ("fresh", "used")
+        ]
     finally:
         ledger.stop()
-    assert done.returncode == 0, (
-        f"the walk-through failed:\n{done.stdout}\n{done.stderr}\n{ledger.process.tail()}"
-    )
+    for run, data in zip(runs, ("fresh", "used"), strict=True):
+        assert run.returncode == 0, (
+            f"the walk-through failed on a {data} data directory:\n{run.stdout}\n{run.stderr}\n"
+            f"{ledger.process.tail()}"
+        )
+        _check_printed(steps, run.stdout, data)
 
-    printed = outputs_by_step(done.stdout, len(steps))
+
+def _check_printed(steps: list[Step], stdout: str, data: str) -> None:
+    printed = outputs_by_step(stdout, len(steps))
     for step, lines in zip(steps, printed, strict=True):
         command = "\n".join(step.lines).strip()
         assert len(lines) == len(step.expected), (
-            f"after\n{command}\nthe README shows {step.expected}, the walk-through printed {lines}"
+            f"({data} data) after\n{command}\nthe README shows {step.expected}, the walk-through printed "
+            f"{lines}"
         )
         for shown, got in zip(step.expected, lines, strict=True):
             assert parse_printed(got) == parse_printed(shown), (
-                f"after\n{command}\nthe README shows {shown}, the walk-through printed {got}"
+                f"({data} data) after\n{command}\nthe README shows {shown}, the walk-through printed {got}"
             )
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
+from service.api.common import UtcDatetime
 from service.domain.identity import ComplianceReason
 
 
@@ -17,6 +18,10 @@ class HealthOut(BaseModel):
     status: str
     chain_id: int
     chain_head: int
+    ledger_time: UtcDatetime = Field(
+        description="The ledger's one clock (maturity, expiry, days left): the later of the latest block's "
+        "time and the wall clock."
+    )
     indexed_head: int | None
     lag_blocks: int | None
     pending_operations: int

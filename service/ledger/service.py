@@ -13,6 +13,7 @@ from service.api.submit import carry_out
 from service.db.models import Operation
 from service.domain.operations import OperationState
 from service.errors import LedgerAlreadyPaused, LedgerNotPaused
+from service.ledger.clock import fetch_ledger_now
 from service.ledger.schemas import HealthOut, PauseOut, PauseRequest, WriterOut
 from service.runtime import Runtime
 from service.writer.outbox import OperationView
@@ -35,6 +36,7 @@ def read_health(runtime: Runtime) -> HealthOut:
         status="ok",
         chain_id=runtime.chain.chain_id,
         chain_head=head,
+        ledger_time=fetch_ledger_now(runtime),
         indexed_head=indexed,
         lag_blocks=None if indexed is None else max(head - indexed, 0),
         pending_operations=_count_pending(runtime),

@@ -232,7 +232,14 @@ class ChainWriter:
                 yield connection
 
     def sign_queued(self) -> int:
+        """Simulates and signs the next queued operations. Not while operations of blocks the chain lost
+        wait to run again: a new operation simulated before them would be judged against a chain that
+        lacks what it depends on (an early-payment programme opened just before a restarted node lost
+        it), and refused for that."""
+        if self._replays_pending():
+            return 0
         limit = self.config.max_batch_operations
+        reorganisations = self._indexer.reorgs_detected
         with self._claiming() as connection:
             query = (
                 select(_OPERATIONS)
@@ -246,6 +253,8 @@ class ChainWriter:
             if not rows:
                 return 0
             refused, passed = self._simulate(list(rows))
+            if refused and self._lost_blocks_since(reorganisations):
+                return 0  # decided again once what the chain lost has run again
             signed = self._sign(passed)
             try:
                 if self._database.is_sqlite:
@@ -261,6 +270,21 @@ class ChainWriter:
         if refused:
             self._notify()
         return len(rows)
+
+    def _replays_pending(self) -> bool:
+        with self._database.engine.connect() as connection:
+            found = connection.execute(
+                select(_OPERATIONS.c.id)
+                .where(_OPERATIONS.c.state == OperationState.SIGNED, _OPERATIONS.c.replay_rank.is_not(None))
+                .limit(1)
+            ).first()
+        return found is not None
+
+    def _lost_blocks_since(self, reorganisations: int) -> bool:
+        """Whether the chain lost blocks the index had (checked now, against the head): a refusal seen
+        meanwhile may be the lost blocks' doing rather than the operation's."""
+        self._indexer.sync_to()
+        return self._indexer.reorgs_detected != reorganisations or self._replays_pending()
 
     def _simulate(self, rows: list[Any]) -> tuple[list[tuple[Any, LedgerError]], list[Any]]:
         """Runs each call as the forwarder would, in one round trip: a revert is the operation's refusal

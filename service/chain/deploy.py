@@ -57,10 +57,11 @@ REQUIRED_CONTRACTS = (
 # Contracts that pay in a settlement currency: each gets the currency's cash token registered.
 CASH_USERS = ("desk", "programme", "vault", "market")
 # The market's vault is registered as a platform contract (registry role 5) of the ledger's home
-# jurisdiction, with a KYC record that never lapses (the largest expiry the registry stores).
+# jurisdiction, with a record that does not lapse in practice (2100-01-01T00:00Z: a date the service's
+# projections can still store, unlike the largest expiry the registry takes).
 PLATFORM_CONTRACT_ROLE = 5
 PLATFORM_COUNTRY = "CN"
-PLATFORM_KYC_EXPIRES_AT = 2**40 - 1
+PLATFORM_KYC_EXPIRES_AT = 4_102_444_800
 PLATFORM_REGISTRATION_GAS = 200_000
 DEPLOY_GAS = 12_000_000
 CALL_GAS = 500_000

@@ -125,6 +125,13 @@ class TransferCapExceeded(InvalidAmount):
     code = "transfer_cap_exceeded"
 
 
+class BelowMinimumSubscription(InvalidAmount):
+    """The amount is below the offering's minimum subscription (or, near the end, below what is left of it:
+    the remainder is bought whole)."""
+
+    code = "below_minimum_subscription"
+
+
 class InsufficientValue(LedgerError):
     """A piece holds less than the amount asked of it."""
 
@@ -188,6 +195,12 @@ class ParticipantNotEligible(LedgerError):
 
     status_code = 422
     code = "participant_not_eligible"
+
+
+class CountryNotAllowed(ParticipantNotEligible):
+    """The receiving account's country is not among the investor countries the offering allows."""
+
+    code = "country_not_allowed"
 
 
 class SlotMismatch(LedgerError):
@@ -396,6 +409,18 @@ class JobNotFound(NotFound):
     code = "job_not_found"
 
 
+class OfferingNotFound(NotFound):
+    """No yield-token offering has this id."""
+
+    code = "offering_not_found"
+
+
+class ListingNotFound(NotFound):
+    """No secondary-market listing of yield tokens has this id."""
+
+    code = "listing_not_found"
+
+
 # --- 409 / 423: the ledger's state forbids it now --------------------------------------------------
 
 
@@ -489,6 +514,30 @@ class NothingToClaim(Conflict):
     """The piece has nothing to be paid now."""
 
     code = "nothing_to_claim"
+
+
+class OfferingNotOpen(Conflict):
+    """The offering takes no subscriptions: its seller closed it or its closing time has passed."""
+
+    code = "offering_not_open"
+
+
+class ListingInactive(Conflict):
+    """The listing is filled or cancelled."""
+
+    code = "listing_inactive"
+
+
+class OfferingNotSettled(Conflict):
+    """The note value backing the offering is not paid in full yet: batch redemption waits for it."""
+
+    code = "offering_not_settled"
+
+
+class PriceAboveLimit(Conflict):
+    """The price now (it rises day by day towards maturity) exceeds the most the buyer said it would pay."""
+
+    code = "price_above_limit"
 
 
 class RollingLimitExceeded(Conflict):

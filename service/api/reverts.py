@@ -43,6 +43,8 @@ CONTRACT_NAMES = {
     "desk": "the financing desk",
     "programme": "the early-payment programme contract",
     "vault": "the settlement vault",
+    "market": "the offering vault",
+    "yield_token": "the yield token implementation",
 }
 
 

@@ -33,6 +33,10 @@ ARTIFACT_OF = {
     "desk": "FinancingDesk",
     "programme": "EarlyPaymentProgram",
     "vault": "SettlementVault",
+    # The market: the YieldToken implementation (each offering's token is a clone of it, with its ABI)
+    # and the OfferingVault.
+    "yield_token": "YieldToken",
+    "market": "OfferingVault",
 }
 CASH_PREFIX = "cash:"
 CASH_ARTIFACT = "SettlementToken"
@@ -153,6 +157,10 @@ class Contracts:
     @property
     def vault(self) -> ContractHandle:
         return self["vault"]
+
+    @property
+    def market(self) -> ContractHandle:
+        return self["market"]
 
     @property
     def fx(self) -> ContractHandle:

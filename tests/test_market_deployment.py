@@ -1,4 +1,4 @@
-"""The market contracts as the deployment wires them (docs/decisions/0002-market-contracts.md): the
+"""The market contracts as the deployment wires them (docs/decisions/0004-market-contracts.md): the
 OfferingVault registered as a platform contract by the compliance account, its cash registered, the
 YieldToken implementation locked, and no account holding a power over yield tokens but the vault."""
 

@@ -7,7 +7,7 @@ them holds ether or another role. Redeeming is granted to the payment contracts 
 it to an account without code). Order: forwarder, registry, the note's extension then the note, the FX
 rate directory, logistics, the payment contracts, the market (the YieldToken implementation, then the
 OfferingVault that clones it: no account holds a mint role on yield tokens, the vault is their only
-minter), cash and feeds (docs/decisions/0001, 0002-market-contracts). The market's vault holds note
+minter), cash and feeds (docs/decisions/0001, 0004-market-contracts). The market's vault holds note
 pieces, so the compliance account registers it in the registry as a platform contract (role 5), by a
 forward request the deployer relays.
 """

@@ -63,6 +63,12 @@ class Caller:
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def supervises(self) -> bool:
+        """Sees every voucher and piece whole (docs/visibility.md): administrators, and compliance agents,
+        who freeze, force and recover pieces and so must see what they act on."""
+        return self.role in ("admin", "compliance_agent")
+
 
 # Parses the header and documents the scheme in the OpenAPI schema; the errors stay ours (401, with a code).
 bearer_key = HTTPBearer(

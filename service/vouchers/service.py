@@ -164,8 +164,8 @@ def require_visible_voucher(session: Session, caller: Caller, voucher_id: int) -
 
 
 def can_view_voucher(session: Session, caller: Caller, voucher: Voucher) -> bool:
-    """Admins, the obligor and anyone who holds or has held a piece of the voucher."""
-    if caller.is_admin or caller.address == voucher.obligor_address:
+    """Admins, compliance agents, the obligor and anyone who holds or has held a piece of the voucher."""
+    if caller.supervises or caller.address == voucher.obligor_address:
         return True
     return notes_repository.holds_piece_of(session, caller.address, voucher.id)
 
@@ -238,15 +238,16 @@ def read_voucher(session: Session, runtime: Runtime, caller: Caller, voucher_id:
 
 
 def list_vouchers(session: Session, runtime: Runtime, caller: Caller, page: PageRequest) -> Page[VoucherOut]:
-    viewer = None if caller.is_admin else caller.address
+    viewer = None if caller.supervises else caller.address
     fetched = repository.fetch_visible_vouchers(session, viewer, page.after_id, page.limit + 1)
     vouchers, next_cursor = page.page(fetched, lambda voucher: (voucher.id,))
     return Page(items=to_outs(session, runtime, vouchers), next_cursor=next_cursor)
 
 
 def sees_whole_tree(caller: Caller, voucher: Voucher) -> bool:
-    """Administrators and the voucher's obligor see every piece of it (docs/visibility.md)."""
-    return caller.is_admin or caller.address == voucher.obligor_address
+    """Administrators, compliance agents and the voucher's obligor see every piece of it
+    (docs/visibility.md)."""
+    return caller.supervises or caller.address == voucher.obligor_address
 
 
 def read_lineage(session: Session, caller: Caller, voucher_id: int, page: PageRequest) -> LineageOut:

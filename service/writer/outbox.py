@@ -214,6 +214,24 @@ def fetch_next_wallet_nonce(connection: Connection, signer: str, chain_nonce: in
 # ------------------------------------------------------------------------------------------ the writer side
 
 
+# SIGNED -> EXECUTED for many operations at once (executemany), each with its own block and events.
+_EXECUTED = (
+    update(Operation)
+    .where(Operation.id == bindparam("op_id"), Operation.state == OperationState.SIGNED)
+    .values(
+        state=OperationState.EXECUTED,
+        updated_at=bindparam("now"),
+        error_code=None,
+        error=None,
+        block_number=bindparam("b_block"),
+        transaction_hash=bindparam("b_transaction"),
+        log_index=bindparam("b_log"),
+        result=bindparam("b_result"),
+    )
+)
+require_transition(OperationState.SIGNED, OperationState.EXECUTED)  # the move _EXECUTED makes
+
+
 def move(
     connection: Connection,
     operation_ids: Sequence[int],
@@ -419,6 +437,7 @@ class OutcomeProjection:
         live = self._live_operations(connection, [ran.request for ran in buffer.ran])
         carriers = self._carriers(connection, {ran.transaction_hash for ran in buffer.ran})
         audits: list[tuple[int, str, dict[str, Any] | None]] = []
+        executed: list[dict[str, Any]] = []
         for ran in buffer.ran:
             row = live.get(ran.request)
             if row is None:
@@ -446,14 +465,14 @@ class OutcomeProjection:
                 "result": ran.events,
             }
             if ran.succeeded:
-                move(
-                    connection,
-                    [row.id],
-                    OperationState.SIGNED,
-                    OperationState.EXECUTED,
-                    error_code=None,
-                    error=None,
-                    **values,
+                executed.append(
+                    {
+                        "op_id": row.id,
+                        "b_block": ran.block_number,
+                        "b_transaction": ran.transaction_hash,
+                        "b_log": ran.log_index,
+                        "b_result": ran.events,
+                    }
                 )
             else:
                 failure = self._failure(row)
@@ -474,6 +493,9 @@ class OutcomeProjection:
                         {"transaction_hash": ran.transaction_hash, "succeeded": ran.succeeded},
                     )
                 )
+        if executed:
+            # One statement for the range's executed operations (a bulk transfer's block runs hundreds).
+            connection.execute(_EXECUTED, [{**values, "now": datetime.now(UTC)} for values in executed])
         audit(connection, audits)
         notify_operations(connection)
 

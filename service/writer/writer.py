@@ -45,6 +45,9 @@ from service.writer.relayer import Relayer, Unmined
 
 logger = logging.getLogger(__name__)
 _OPERATIONS = Operation.__table__
+_CHOOSING_COLUMNS = tuple(
+    _OPERATIONS.c[name] for name in ("id", "signer_address", "gas", "replay_rank", "relay_count", "nonce")
+)
 
 
 @dataclass
@@ -392,8 +395,9 @@ class ChainWriter:
             busy_ids = set(self._in_flight)
             busy_signers = set(self._in_flight.values())
         with self._database.engine.connect() as connection:
+            # What choosing needs only: the full rows (calldata, signatures) are read for those picked.
             rows = connection.execute(
-                select(_OPERATIONS)
+                select(*_CHOOSING_COLUMNS)
                 .where(_OPERATIONS.c.state == OperationState.SIGNED)
                 .order_by(_OPERATIONS.c.replay_rank.asc().nulls_last(), _OPERATIONS.c.id)
                 .limit(self.config.max_batch_operations * 4)
@@ -421,7 +425,14 @@ class ChainWriter:
         with self._flight_guard:
             for row in picked:
                 self._in_flight[row.id] = row.signer_address
-        return _Batch(picked)
+        with self._database.engine.connect() as connection:
+            full = {
+                row.id: row
+                for row in connection.execute(
+                    select(_OPERATIONS).where(_OPERATIONS.c.id.in_([row.id for row in picked]))
+                ).all()
+            }
+        return _Batch([full[row.id] for row in picked])
 
     def _checked(self, rows: list[Any]) -> list[Any]:
         """Drops operations that should not be relayed now. One never relayed goes as it is; one relayed

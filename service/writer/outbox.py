@@ -232,6 +232,40 @@ _EXECUTED = (
 require_transition(OperationState.SIGNED, OperationState.EXECUTED)  # the move _EXECUTED makes
 
 
+# QUEUED -> SIGNED for many operations at once (executemany), each with its nonce and signature.
+_SIGNED = (
+    update(Operation)
+    .where(Operation.id == bindparam("op_id"), Operation.state == OperationState.QUEUED)
+    .values(
+        state=OperationState.SIGNED,
+        updated_at=bindparam("now"),
+        nonce=bindparam("b_nonce"),
+        deadline=bindparam("b_deadline"),
+        signature=bindparam("b_signature"),
+    )
+)
+require_transition(OperationState.QUEUED, OperationState.SIGNED)  # the move _SIGNED makes
+
+
+def record_signed(connection: Connection, signed: Sequence[tuple[int, int, int, str]]) -> None:
+    """Records (operation id, nonce, deadline, signature) of operations just signed, in one statement."""
+    if signed:
+        now = datetime.now(UTC)
+        connection.execute(
+            _SIGNED,
+            [
+                {
+                    "op_id": op_id,
+                    "now": now,
+                    "b_nonce": nonce,
+                    "b_deadline": deadline,
+                    "b_signature": signature,
+                }
+                for op_id, nonce, deadline, signature in signed
+            ],
+        )
+
+
 def move(
     connection: Connection,
     operation_ids: Sequence[int],

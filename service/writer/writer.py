@@ -364,16 +364,10 @@ class ChainWriter:
     ) -> None:
         for row, error in refused:
             outbox.reject(connection, row.id, error)
-        for row, nonce, deadline, signature in signed:
-            outbox.move(
-                connection,
-                [row.id],
-                OperationState.QUEUED,
-                OperationState.SIGNED,
-                nonce=nonce,
-                deadline=deadline,
-                signature="0x" + signature.hex(),
-            )
+        outbox.record_signed(
+            connection,
+            [(row.id, nonce, deadline, "0x" + signature.hex()) for row, nonce, deadline, signature in signed],
+        )
         if refused:
             outbox.notify_operations(connection)
 

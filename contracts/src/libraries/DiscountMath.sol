@@ -13,6 +13,10 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 ///           yield_price         = -(-(value * 10000 * basis) // (10000 * basis + rate_bps * days))
 ///         Rounding never favours the party that sets the price: the discount is rounded down and
 ///         the yield price up, so the holder receives the exact price or up to one minor unit more.
+///         Where the seller sets the rate (the OfferingVault's yield tokens), the mirror image applies:
+///           discount_price_down = value - (-(-(value * rate_bps * days) // (10000 * basis)))
+///         (discount rounded up, price down), so the buyer pays the exact price or up to one minor
+///         unit less.
 library DiscountMath {
     /// @notice Seconds in a day.
     uint256 internal constant SECONDS_PER_DAY = 86_400;
@@ -51,6 +55,23 @@ library DiscountMath {
     {
         requireBasis(basisDays);
         uint256 discount = Math.mulDiv(value, rateBps * days_, BPS * basisDays);
+        if (discount > value) revert DiscountMathDiscountExceedsValue(value, discount);
+        // unchecked: discount <= value was just checked.
+        unchecked {
+            return value - discount;
+        }
+    }
+
+    /// @notice Discount-rate price rounded in the buyer's favour, for rates the seller sets:
+    ///         `value - ceil(value * rateBps * days / (10000 * basisDays))`.
+    /// @dev Reverts if the discount would exceed the value. A zero-day or zero-rate price is `value`.
+    function discountPriceDown(uint256 value, uint256 rateBps, uint256 days_, uint256 basisDays)
+        internal
+        pure
+        returns (uint256)
+    {
+        requireBasis(basisDays);
+        uint256 discount = Math.mulDiv(value, rateBps * days_, BPS * basisDays, Math.Rounding.Ceil);
         if (discount > value) revert DiscountMathDiscountExceedsValue(value, discount);
         // unchecked: discount <= value was just checked.
         unchecked {

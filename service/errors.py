@@ -384,6 +384,18 @@ class ProgrammeNotFound(NotFound):
     code = "programme_not_found"
 
 
+class OfferingNotFound(NotFound):
+    """No offering of yield tokens has this id."""
+
+    code = "offering_not_found"
+
+
+class ListingNotFound(NotFound):
+    """No secondary-market listing of yield tokens has this id."""
+
+    code = "listing_not_found"
+
+
 class FxPairNotFound(NotFound):
     """No exchange-rate feed is configured for this currency pair."""
 

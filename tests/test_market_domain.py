@@ -48,7 +48,9 @@ def test_price_by_the_clock_counts_whole_days() -> None:
 
 
 @given(amounts, rates, days_left, counts)
-def test_rounding_favours_the_buyer_by_under_one_minor_unit(amount: int, rate: int, days: int, count: DayCount) -> None:
+def test_rounding_favours_the_buyer_by_under_one_minor_unit(
+    amount: int, rate: int, days: int, count: DayCount
+) -> None:
     if rate * days > 10_000 * count.basis_days:
         return
     exact = Fraction(amount) * (1 - Fraction(rate * days, 10_000 * count.basis_days))

@@ -148,5 +148,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("redemptions", "token_holdings", "listings", "offering_trades", "offering_events", "offerings"):
+    for table in (
+        "redemptions",
+        "token_holdings",
+        "listings",
+        "offering_trades",
+        "offering_events",
+        "offerings",
+    ):
         op.drop_table(table)

@@ -62,7 +62,9 @@ class OfferPrice:
         return compute_premium_to_face(self.amount_minor, self.price_minor)
 
 
-def price_offer(amount: int, rate_bps: int, day_count: DayCount, at: datetime, maturity: datetime) -> OfferPrice:
+def price_offer(
+    amount: int, rate_bps: int, day_count: DayCount, at: datetime, maturity: datetime
+) -> OfferPrice:
     """The price of `amount` tokens at chain time `at` for a voucher maturing at `maturity`."""
     days = compute_days(at, maturity)
     price = compute_offer_price_minor(amount, rate_bps, days, day_count.basis_days)
@@ -79,7 +81,9 @@ def compute_yield_to_maturity(face_minor: int, paid_minor: int, days: int, day_c
     return value.quantize(RATIO_PLACES, rounding=ROUND_HALF_EVEN)
 
 
-def compute_accrued_discount_minor(face_minor: int, paid_minor: int, days_at_purchase: int, days_left: int) -> int:
+def compute_accrued_discount_minor(
+    face_minor: int, paid_minor: int, days_at_purchase: int, days_left: int
+) -> int:
     """The discount earned so far, straight-line by whole days held, rounded down; all of it once due."""
     discount = face_minor - paid_minor
     if days_at_purchase <= 0 or days_left <= 0:

@@ -30,10 +30,12 @@ import {ISettlementVault} from "./ISettlementVault.sol";
 ///         note. A holder's `redeem` burns its tokens for its share of the cash received and not yet paid
 ///         to redeemers:
 ///             cash = floor(tokens * (cashReceived - cashRedeemed) / tokensOutstanding)
-///         and the holder redeeming the last outstanding tokens receives exactly what is left, so the
-///         redemptions of an offering add up to the cash it received, to the minor unit. Paid in full, a
-///         token redeems for exactly one cash minor unit and there is no remainder at all. The seller
-///         redeems its unsold tokens the same way.
+///         Each redemption is floored against the cash still in the pool, so a rounding remainder stays
+///         with the holders still in it, and the holder redeeming the last outstanding tokens receives
+///         exactly what is left: the redemptions of an offering add up to the cash it received, to the
+///         minor unit. Paid in full, a token redeems for exactly one cash minor unit and there is no
+///         remainder at all. The seller redeems its unsold tokens the same way. `redeem`, `redeemFor` and
+///         `sweepResidual` collect first (claim the piece if a payment is due), so no separate call is needed.
 ///         Overdue or defaulted vouchers: redemption reflects what was actually received. A holder may
 ///         redeem early (before the backing is paid in full) for its share of the cash received so far,
 ///         giving up its claim on later recoveries; `redeemFor` (anyone, in batches) waits until the

@@ -264,15 +264,14 @@ contract OfferingVault is IOfferingVault, CashTokenDirectory, ReentrancyGuardTra
     function collect(uint256 offeringId) external nonReentrant returns (uint256 received) {
         Offering storage o = _requireOffering(offeringId);
         _requireMatured(offeringId, o);
-        if (_settlement.quotePayout(o.vaultTokenId) != 0) _settlement.claim(o.vaultTokenId);
-        received = _sync(offeringId, o);
+        received = _collect(offeringId, o);
     }
 
     /// @inheritdoc IOfferingVault
     function redeem(uint256 offeringId) external nonReentrant returns (uint256 cash) {
         Offering storage o = _requireOffering(offeringId);
         _requireMatured(offeringId, o);
-        _sync(offeringId, o);
+        _collect(offeringId, o);
         address holder = _msgSender();
         if (!_registry.isVerified(holder)) revert OfferingHolderNotVerified(holder);
         if (YieldToken(o.token).isFrozen(holder)) revert IYieldToken.YieldTokenFrozen(holder);
@@ -288,7 +287,7 @@ contract OfferingVault is IOfferingVault, CashTokenDirectory, ReentrancyGuardTra
     {
         Offering storage o = _requireOffering(offeringId);
         _requireMatured(offeringId, o);
-        _sync(offeringId, o);
+        _collect(offeringId, o);
         if (o.noteValue != 0) revert OfferingNotSettled(offeringId, o.noteValue);
         YieldToken token = YieldToken(o.token);
         for (uint256 i; i < holders.length; ++i) {
@@ -306,7 +305,7 @@ contract OfferingVault is IOfferingVault, CashTokenDirectory, ReentrancyGuardTra
         Offering storage o = _requireOffering(offeringId);
         address seller = _requireSeller(o);
         _requireMatured(offeringId, o);
-        _sync(offeringId, o);
+        _collect(offeringId, o);
         amount = o.cashReceived - o.cashRedeemed;
         if (amount == 0 || YieldToken(o.token).totalSupply() != 0) revert OfferingNoResidual(offeringId);
         o.cashRedeemed += amount;
@@ -359,6 +358,14 @@ contract OfferingVault is IOfferingVault, CashTokenDirectory, ReentrancyGuardTra
         if (tokens == 0 || cashLeft == 0) return 0;
         if (tokens == outstanding) return cashLeft;
         return Math.mulDiv(tokens, cashLeft, outstanding);
+    }
+
+    /// @dev Claims the vault's piece if the SettlementVault has a payment for it now, then accounts what
+    ///      the piece received (by this claim or by payouts others ran).
+    function _collect(uint256 offeringId, Offering storage o) private returns (uint256) {
+        uint256 vaultTokenId = o.vaultTokenId;
+        if (_settlement.quotePayout(vaultTokenId) != 0) _settlement.claim(vaultTokenId);
+        return _sync(offeringId, o);
     }
 
     /// @dev Accounts the backing value paid on the note since the last look as cash received: for a

@@ -25,7 +25,17 @@ from service.errors import ChainRejected, ChainUnavailable, LedgerError
 
 # Contracts whose events the indexer follows, by deployment name (the forwarder's tell which
 # operation ran; the settlement cash tokens are not followed).
-INDEXED_CONTRACTS = ("registry", "forwarder", "note", "fx", "logistics", "desk", "programme", "vault")
+INDEXED_CONTRACTS = (
+    "registry",
+    "forwarder",
+    "note",
+    "fx",
+    "logistics",
+    "desk",
+    "programme",
+    "vault",
+    "offering_vault",
+)
 # Contracts indexed by kind: the FX feeds (their oracle's answers).
 INDEXED_PREFIXES = ("feed:",)
 

@@ -33,6 +33,8 @@ ARTIFACT_OF = {
     "desk": "FinancingDesk",
     "programme": "EarlyPaymentProgram",
     "vault": "SettlementVault",
+    "yield_token": "YieldToken",
+    "offering_vault": "OfferingVault",
 }
 CASH_PREFIX = "cash:"
 CASH_ARTIFACT = "SettlementToken"

@@ -44,7 +44,12 @@ REQUIRED_CONTRACTS = (
     "desk",
     "programme",
     "vault",
+    "yield_token",
+    "offering_vault",
 )
+# The offering vault's identity in the registry: a platform contract (role 5), so the note lets it hold
+# the pieces offered, with a KYC record as long as the registry's uint40 time allows a fixed horizon.
+PLATFORM_KYC_SECONDS = 100 * 365 * 86_400
 DEPLOY_GAS = 12_000_000
 CALL_GAS = 500_000
 RECEIPT_WAIT_SECONDS = 120.0
@@ -137,6 +142,10 @@ class _Deployer:
     def transact(self, handle: ContractHandle, function: str, *args: Any) -> None:
         self._send(handle.address, handle.calldata(function, *args), CALL_GAS)
 
+    def latest_time(self) -> int:
+        block = self._rpc.request("eth_getBlockByNumber", ["latest", False])
+        return int(block["timestamp"], 16)
+
     def role(self, handle: ContractHandle, name: str) -> bytes:
         """A role's id, as the contract itself defines it (its public constant)."""
         call = handle.call(name)
@@ -202,6 +211,10 @@ def deploy_cascade(
         terms.grace_seconds,
         terms.default_after_seconds,
     )
+    yield_token = deploy("yield_token", "YieldToken", note, forwarder)
+    deploy(
+        "offering_vault", "OfferingVault", note, addresses["vault"], yield_token, forwarder, admin, delay
+    )
     handles = _handles(addresses, artifacts)
     addresses["limits"] = checksum_address(_read(rpc, handles["note"].call("limitModule")))
     test_cash = _register_cash(deployer, deploy, handles, addresses, options)
@@ -220,7 +233,7 @@ def _read(rpc: JsonRpc, call: Any) -> Any:
 def _handles(addresses: dict[str, str], artifacts: dict[str, Artifact]) -> dict[str, ContractHandle]:
     return {
         name: ContractHandle(name, addresses[name], artifacts[artifact_name_of(name)].abi)
-        for name in ("registry", "note", "fx", "logistics", "desk", "programme", "vault")
+        for name in ("registry", "note", "fx", "logistics", "desk", "programme", "vault", "offering_vault")
     }
 
 
@@ -253,7 +266,7 @@ def _register_cash(
         test_cash.append(token)
     for currency, cash in cash_tokens.items():
         addresses[cash_name(currency)] = cash
-        for user in ("desk", "programme", "vault"):
+        for user in ("desk", "programme", "vault", "offering_vault"):
             deployer.transact(handles[user], "setCashToken", encode_currency(currency), cash)
     return test_cash
 
@@ -329,3 +342,15 @@ def _grant_roles(
     ]
     for handle, role_name, account in grants:
         deployer.transact(handle, "grantRole", deployer.role(handle, role_name), account)
+    _register_platform(deployer, registry, handles["offering_vault"].address)
+
+
+def _register_platform(deployer: _Deployer, registry: ContractHandle, platform: str) -> None:
+    """The offering vault's identity (a platform contract), set by the deployer under a compliance role
+    it holds for that one call only."""
+    role = deployer.role(registry, "COMPLIANCE_AGENT_ROLE")
+    deployer.transact(registry, "grantRole", role, deployer.address)
+    expires = deployer.latest_time() + PLATFORM_KYC_SECONDS
+    reason = b"onboarding".ljust(32, b"\0")
+    deployer.transact(registry, "setIdentity", platform, True, expires, b"CN", 5, reason)
+    deployer.transact(registry, "renounceRole", role, deployer.address)

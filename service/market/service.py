@@ -96,6 +96,9 @@ REDEEM_KIND = "market.redeem"
 APPROVE_KIND = "market.approve"
 # Who may buy yield tokens: investors, and financiers acting as investors (docs/market.md).
 BUYER_ROLES = ("investor", "financier")
+# Opening clones a token, initialises it, moves the note value and mints: more than a forwarded call's
+# usual allowance.
+OPEN_GAS = 1_500_000
 ONE_UNIT_MINOR = 100  # 1.00 of face value, for the price per unit (two-decimal currencies)
 _ALLOWED_COUNTRIES = selector("allowedCountries()")
 
@@ -300,7 +303,7 @@ def open_offering(
     if not runtime.chain.read(note.call("isApprovedForAll", caller.address, vault)):
         approval = note.calldata("setApprovalForAll", vault, True)
         _approve_first(session, runtime, caller, note.address, approval, {"operator": vault})
-    intent = act_as(runtime, _participant(session, caller), OPEN_KIND, vault, calldata, payload={})
+    intent = act_as(runtime, _participant(session, caller), OPEN_KIND, vault, calldata, gas=OPEN_GAS, payload={})
     [done] = carry_out(runtime, [intent], participant_id=caller.participant_id, session=session)
     return _opened_out(session, runtime, done)
 

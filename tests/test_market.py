@@ -1,0 +1,232 @@
+"""Model 2 end to end through HTTP on Anvil: a CNY 50,000,000.00 voucher to the distributor, an offering
+of 20,000,000.00 of yield tokens at 6% (discount, ACT/360), three investors buying on different days at
+prices computed by hand, a secondary sale, refused buyers, settlement paying every holder exactly its
+share, portfolios and market figures equal to the trades."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from service.runtime import Runtime
+from tests.conftest import ApiUser, issue_voucher, register, run_payouts
+from tests.test_bad_input import expect_error
+from tests.test_financing import cash, credit
+
+pytestmark = pytest.mark.integration
+
+DAY = 86_400
+
+
+def set_days_left(runtime: Runtime, due_at: datetime, days: int) -> None:
+    """Moves the chain's clock to one hour short of `days` whole days before maturity."""
+    target = int(due_at.timestamp()) - days * DAY - 3_600
+    assert target > runtime.chain.fetch_time()
+    runtime.rpc.request("evm_setNextBlockTimestamp", [target])
+    runtime.rpc.request("evm_mine")
+
+
+def ok(response: Any, status: int = 201) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def subscribe(investor: ApiUser, offering_id: int, amount: str, max_cash: str) -> dict[str, Any]:
+    return ok(
+        investor.post(f"/v1/offerings/{offering_id}/subscriptions", json={"amount": amount, "max_cash": max_cash})
+    )
+
+
+def chain_date(runtime: Runtime) -> str:
+    return datetime.fromtimestamp(runtime.chain.fetch_time(), UTC).date().isoformat()
+
+
+@pytest.fixture
+def market(admin: ApiUser, runtime: Runtime) -> dict[str, Any]:
+    compliance = register(admin, "Compliance", "compliance_agent")
+    fmcg = register(admin, "FMCG", "obligor")
+    distributor = register(admin, "Distributor", "supplier")
+    investors = [register(admin, f"Investor {n}", "investor") for n in (1, 2, 3)]
+    now = datetime.fromtimestamp(runtime.chain.fetch_time(), UTC)
+    due = (now + timedelta(days=200)).date()
+    voucher = issue_voucher(
+        admin, fmcg, distributor, face_value="50000000.00", minimum_unit="100000.00", due_date=due.isoformat()
+    )
+    for investor in investors:
+        credit(admin, investor, "20000000.00")
+    return {
+        "admin": admin,
+        "compliance": compliance,
+        "fmcg": fmcg,
+        "distributor": distributor,
+        "investors": investors,
+        "voucher": voucher,
+        "due_at": datetime.fromisoformat(voucher["due_at"]),
+    }
+
+
+def test_model_2_offering_trading_and_settlement(market: dict[str, Any], runtime: Runtime) -> None:
+    admin, compliance, fmcg, distributor = (market[k] for k in ("admin", "compliance", "fmcg", "distributor"))
+    i1, i2, i3 = market["investors"]
+    voucher, due_at = market["voucher"], market["due_at"]
+
+    set_days_left(runtime, due_at, 185)
+    closes_on = (due_at - timedelta(days=10)).date().isoformat()
+    body = {
+        "amount": "20000000.00",
+        "rate_bps": 600,
+        "day_count": "ACT/360",
+        "min_subscription": "1000000.00",
+        "closes_on": closes_on,
+    }
+    # only the holder offers its piece
+    expect_error(i1.post(f"/v1/notes/{voucher['root_token_id']}/offerings", json=body), 404, "note_not_found")
+    offering = ok(distributor.post(f"/v1/notes/{voucher['root_token_id']}/offerings", json=body))
+    oid = offering["id"]
+    assert offering["amount"] == offering["available"] == "20000000.00"
+    assert offering["open"] and offering["days_left"] == 185
+    assert offering["voucher_status"] == "active" and offering["allowed_countries"] == []
+    root = distributor.get(f"/v1/notes/{voucher['root_token_id']}").json()
+    assert root["value"] == "30000000.00"
+    listed = distributor.get("/v1/offerings", params={"voucher_id": voucher["id"]}).json()
+    assert [item["id"] for item in listed["items"]] == [oid]
+
+    # day 1: 180 days left, 5,000,000.00 at 6% for 180/360 costs 4,850,000.00 (0.97 per 1.00)
+    set_days_left(runtime, due_at, 180)
+    day1 = chain_date(runtime)
+    quote = ok(i1.get(f"/v1/offerings/{oid}/price", params={"amount": "5000000.00"}), 200)
+    assert (quote["cash"], quote["days_left"], quote["discount"]) == ("4850000.00", 180, "150000.00")
+    assert ok(i1.get(f"/v1/offerings/{oid}"), 200)["price_per_unit"] == "0.97"
+    expect_error(
+        i1.post(f"/v1/offerings/{oid}/subscriptions", json={"amount": "5000000.00", "max_cash": "4849999.99"}),
+        409,
+        "price_above_max",
+    )
+    expect_error(
+        i1.post(f"/v1/offerings/{oid}/subscriptions", json={"amount": "500000.00", "max_cash": "500000.00"}),
+        422,
+        "below_minimum",
+    )
+    expect_error(
+        fmcg.post(f"/v1/offerings/{oid}/subscriptions", json={"amount": "5000000.00", "max_cash": "5000000.00"}),
+        403,
+        "forbidden",
+    )
+    first = subscribe(i1, oid, "5000000.00", "4850000.00")
+    assert (first["cash"], first["days_left"], first["market"]) == ("4850000.00", 180, "primary")
+    assert cash(i1) == Decimal("15150000.00")
+    assert cash(distributor) == Decimal("4850000.00")
+
+    # day 2: 120 days left, 8,000,000.00 cost 7,840,000.00 (0.98 per 1.00: later pays more)
+    set_days_left(runtime, due_at, 120)
+    day2 = chain_date(runtime)
+    second = subscribe(i2, oid, "8000000.00", "8000000.00")
+    assert second["cash"] == "7840000.00"
+    # a revoked investor and an investor whose KYC lapsed are refused, and nothing moves
+    revoked = register(admin, "Revoked investor", "investor")
+    credit(admin, revoked, "5000000.00")
+    ok(
+        compliance.post(
+            f"/v1/participants/{revoked.participant_id}/identity",
+            json={"verified": False, "reason": "kyc_revoked"},
+        ),
+        200,
+    )
+    refused = revoked.post(f"/v1/offerings/{oid}/subscriptions", json={"amount": "1000000.00", "max_cash": "1000000.00"})
+    assert refused.status_code == 422 and refused.json()["code"] in ("participant_not_verified", "kyc_expired")
+    assert cash(revoked) == Decimal("5000000.00")
+
+    # day 3: 60 days left, 4,000,000.00 cost 3,960,000.00 (0.99 per 1.00)
+    set_days_left(runtime, due_at, 60)
+    day3 = chain_date(runtime)
+    third = subscribe(i3, oid, "4000000.00", "3960000.00")
+    assert third["cash"] == "3960000.00"
+    assert cash(distributor) == Decimal("16650000.00")
+
+    # the seller takes 1,000,000.00 unsold back as a piece and closes the offering
+    withdrawal = ok(distributor.post(f"/v1/offerings/{oid}/withdrawal", json={"amount": "1000000.00"}))
+    assert distributor.get(f"/v1/notes/{withdrawal['token_id']}").json()["value"] == "1000000.00"
+    assert ok(distributor.post(f"/v1/offerings/{oid}/closure"), 200)["unsold"] == "2000000.00"
+    expect_error(
+        i3.post(f"/v1/offerings/{oid}/subscriptions", json={"amount": "1000000.00", "max_cash": "1000000.00"}),
+        409,
+        "offering_not_open",
+    )
+    after = ok(i1.get(f"/v1/offerings/{oid}"), 200)
+    assert (after["sold"], after["available"], after["withdrawn"]) == ("17000000.00", "2000000.00", "1000000.00")
+    assert after["cash_raised"] == "16650000.00" and not after["open"]
+
+    # secondary: I1 lists 2,000,000.00 at 5%; I3 buys 1,000,000.00 of it 60 days out:
+    # discount 1,000,000.00 x 5% x 60/360 = 8,333.333... rounded up (the buyer's way) to 8,333.34
+    listing = ok(i1.post(f"/v1/offerings/{oid}/listings", json={"amount": "2000000.00", "rate_bps": 500}))
+    assert listing["remaining"] == "2000000.00" and listing["active"]
+    bought = ok(
+        i3.post(f"/v1/listings/{listing['id']}/purchases", json={"amount": "1000000.00", "max_cash": "1000000.00"})
+    )
+    assert (bought["cash"], bought["market"], bought["seller_participant_id"]) == (
+        "991666.66",
+        "secondary",
+        i1.participant_id,
+    )
+    assert cash(i1) == Decimal("15150000.00") + Decimal("991666.66")
+    cancelled = ok(i1.post(f"/v1/listings/{listing['id']}/cancellation"), 200)
+    assert cancelled["remaining"] == "1000000.00"
+    assert ok(i1.get(f"/v1/listings/{listing['id']}"), 200)["active"] is False
+
+    # portfolios: I1 keeps 4,000,000.00 at four fifths of its cost, bought 180 days out, held 120 days
+    [p1] = ok(i1.get("/v1/portfolio"), 200)["items"]
+    assert (p1["tokens"], p1["paid"], p1["face"]) == ("4000000.00", "3880000.00", "4000000.00")
+    assert p1["yield_to_maturity"] == "0.061856"  # 3/97 x 360/180
+    assert p1["discount_accrued"] == "80000.00"  # 120,000.00 x 120/180
+    assert p1["expected_payment_on"] == due_at.date().isoformat() and p1["voucher_status"] == "active"
+    [p3] = ok(i3.get("/v1/portfolio"), 200)["items"]
+    assert (p3["tokens"], p3["paid"]) == ("5000000.00", "4951666.66")
+
+    # market figures: the trades, per day and for the platform
+    figures = ok(market["admin"].get("/v1/market/figures", params={"from": day1, "to": day3}), 200)["rows"]
+    by_offering = {row["day"]: row for row in figures if row["offering_id"] == oid}
+    platform = {row["day"]: row for row in figures if row["offering_id"] is None}
+    assert by_offering[day1]["primary_volume"] == "4850000.00" and by_offering[day1]["trades"] == 1
+    assert by_offering[day1]["average_discount_rate_bps"] == "600.00"
+    assert by_offering[day1]["premium_to_face"] == "-0.030000"
+    assert by_offering[day2]["primary_volume"] == "7840000.00"
+    assert by_offering[day3]["primary_volume"] == "3960000.00"
+    assert by_offering[day3]["secondary_volume"] == "991666.66"
+    assert by_offering[day3]["trades"] == 2
+    assert by_offering[day3]["average_discount_rate_bps"] == "580.00"
+    assert by_offering[day3]["premium_to_face"] == "-0.009667"
+    assert {day: row["primary_volume"] for day, row in platform.items()} == {
+        day: row["primary_volume"] for day, row in by_offering.items()
+    }
+    total_cash = sum(Decimal(r["primary_volume"]) + Decimal(r["secondary_volume"]) for r in by_offering.values())
+    assert total_cash == Decimal("4850000.00") + Decimal("7840000.00") + Decimal("3960000.00") + Decimal("991666.66")
+    csv_text = market["admin"].get("/v1/market/figures", params={"from": day1, "to": day3, "format": "csv"}).text
+    assert csv_text.splitlines()[0].startswith("day,offering_id,currency,primary_volume")
+    assert "'-0.030000" in csv_text  # a cell starting with "-" is neutralised
+
+    # maturity: the obligor pays, the payout job pays every piece (the vault's too), the vault collects
+    expect_error(i1.post(f"/v1/offerings/{oid}/redemptions"), 409, "settlement_not_matured")
+    runtime.rpc.request("evm_setNextBlockTimestamp", [int(due_at.timestamp()) + 60])
+    runtime.rpc.request("evm_mine")
+    credit(admin, fmcg, "50000000.00")
+    ok(fmcg.post(f"/v1/vouchers/{voucher['id']}/settlement/fundings", json={"amount": "50000000.00"}))
+    job = run_payouts(admin, voucher["id"])
+    assert job["state"] == "succeeded", job
+    collection = ok(admin.post(f"/v1/offerings/{oid}/collection"), 200)
+    assert collection["cash_received"] == "19000000.00"
+
+    # each holder redeems exactly its tokens' face; the seller its unsold ones
+    before = {user.participant_id: cash(user) for user in (i1, i2, i3, distributor)}
+    for user, tokens in ((i1, "4000000.00"), (i2, "8000000.00"), (i3, "5000000.00"), (distributor, "2000000.00")):
+        redemption = ok(user.post(f"/v1/offerings/{oid}/redemptions"))
+        assert redemption["tokens"] == redemption["cash"] == tokens
+        assert cash(user) - before[user.participant_id] == Decimal(tokens)
+    expect_error(i1.post(f"/v1/offerings/{oid}/redemptions"), 409, "nothing_to_redeem")
+    settled = ok(i1.get(f"/v1/offerings/{oid}"), 200)
+    assert settled["cash_redeemed"] == settled["cash_received"] == "19000000.00"
+    [p1] = ok(i1.get("/v1/portfolio"), 200)["items"]
+    assert (p1["tokens"], p1["redeemed_tokens"], p1["redeemed_cash"]) == ("0.00", "4000000.00", "4000000.00")

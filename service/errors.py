@@ -183,6 +183,20 @@ class KycExpired(ParticipantNotVerified):
     code = "kyc_expired"
 
 
+class BelowMinimum(LedgerError):
+    """A subscription below the offering's minimum (or below what is left, when less is left)."""
+
+    status_code = 422
+    code = "below_minimum"
+
+
+class CountryNotAllowed(LedgerError):
+    """The investor's country is not among the offering's allowed investor countries."""
+
+    status_code = 422
+    code = "country_not_allowed"
+
+
 class ParticipantNotEligible(LedgerError):
     """The receiving account cannot hold notes."""
 
@@ -310,6 +324,12 @@ class NotObligor(Forbidden):
     """Only the voucher's obligor may do this."""
 
     code = "not_obligor"
+
+
+class NotSeller(Forbidden):
+    """Only the offering's seller (or the listing's lister) may do this."""
+
+    code = "not_seller"
 
 
 class TestCashUnavailable(Forbidden):
@@ -471,6 +491,36 @@ class SettlementNotFunded(Conflict):
     """The voucher's settlement holds no cash to pay out."""
 
     code = "settlement_not_funded"
+
+
+class OfferingNotOpen(Conflict):
+    """The offering takes no subscriptions: its seller closed it, or its closing date passed."""
+
+    code = "offering_not_open"
+
+
+class OfferingSoldOut(Conflict):
+    """Fewer tokens are for sale (unsold in the offering, or left in the listing) than were asked for."""
+
+    code = "offering_sold_out"
+
+
+class PriceAboveMax(Conflict):
+    """The price the vault computed now is above the buyer's `max_cash`: nothing was bought."""
+
+    code = "price_above_max"
+
+
+class ListingInactive(Conflict):
+    """The listing was filled or cancelled."""
+
+    code = "listing_inactive"
+
+
+class NothingToRedeem(Conflict):
+    """The holder has no unfrozen tokens of the offering, or no cash has been received for them yet."""
+
+    code = "nothing_to_redeem"
 
 
 class QuoteAlreadyUsed(Conflict):

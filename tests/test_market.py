@@ -215,7 +215,7 @@ def test_model_2_offering_trading_and_settlement(market: dict[str, Any], runtime
     credit(admin, fmcg, "50000000.00")
     ok(fmcg.post(f"/v1/vouchers/{voucher['id']}/settlement/fundings", json={"amount": "50000000.00"}))
     job = run_payouts(admin, voucher["id"])
-    assert job["state"] == "succeeded", job
+    assert job["state"] == "completed", job
     collection = ok(admin.post(f"/v1/offerings/{oid}/collection"), 200)
     assert collection["cash_received"] == "19000000.00"
 

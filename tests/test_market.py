@@ -37,7 +37,9 @@ def ok(response: Any, status: int = 201) -> dict[str, Any]:
 
 def subscribe(investor: ApiUser, offering_id: int, amount: str, max_cash: str) -> dict[str, Any]:
     return ok(
-        investor.post(f"/v1/offerings/{offering_id}/subscriptions", json={"amount": amount, "max_cash": max_cash})
+        investor.post(
+            f"/v1/offerings/{offering_id}/subscriptions", json={"amount": amount, "max_cash": max_cash}
+        )
     )
 
 
@@ -102,7 +104,9 @@ def test_model_2_offering_trading_and_settlement(market: dict[str, Any], runtime
     assert (quote["cash"], quote["days_left"], quote["discount"]) == ("4850000.00", 180, "150000.00")
     assert ok(i1.get(f"/v1/offerings/{oid}"), 200)["price_per_unit"] == "0.97"
     expect_error(
-        i1.post(f"/v1/offerings/{oid}/subscriptions", json={"amount": "5000000.00", "max_cash": "4849999.99"}),
+        i1.post(
+            f"/v1/offerings/{oid}/subscriptions", json={"amount": "5000000.00", "max_cash": "4849999.99"}
+        ),
         409,
         "price_above_max",
     )
@@ -112,7 +116,9 @@ def test_model_2_offering_trading_and_settlement(market: dict[str, Any], runtime
         "below_minimum",
     )
     expect_error(
-        fmcg.post(f"/v1/offerings/{oid}/subscriptions", json={"amount": "5000000.00", "max_cash": "5000000.00"}),
+        fmcg.post(
+            f"/v1/offerings/{oid}/subscriptions", json={"amount": "5000000.00", "max_cash": "5000000.00"}
+        ),
         403,
         "forbidden",
     )
@@ -136,8 +142,13 @@ def test_model_2_offering_trading_and_settlement(market: dict[str, Any], runtime
         ),
         200,
     )
-    refused = revoked.post(f"/v1/offerings/{oid}/subscriptions", json={"amount": "1000000.00", "max_cash": "1000000.00"})
-    assert refused.status_code == 422 and refused.json()["code"] in ("participant_not_verified", "kyc_expired")
+    refused = revoked.post(
+        f"/v1/offerings/{oid}/subscriptions", json={"amount": "1000000.00", "max_cash": "1000000.00"}
+    )
+    assert refused.status_code == 422 and refused.json()["code"] in (
+        "participant_not_verified",
+        "kyc_expired",
+    )
     assert cash(revoked) == Decimal("5000000.00")
 
     # day 3: 60 days left, 4,000,000.00 cost 3,960,000.00 (0.99 per 1.00)
@@ -152,12 +163,18 @@ def test_model_2_offering_trading_and_settlement(market: dict[str, Any], runtime
     assert distributor.get(f"/v1/notes/{withdrawal['token_id']}").json()["value"] == "1000000.00"
     assert ok(distributor.post(f"/v1/offerings/{oid}/closure"), 200)["unsold"] == "2000000.00"
     expect_error(
-        i3.post(f"/v1/offerings/{oid}/subscriptions", json={"amount": "1000000.00", "max_cash": "1000000.00"}),
+        i3.post(
+            f"/v1/offerings/{oid}/subscriptions", json={"amount": "1000000.00", "max_cash": "1000000.00"}
+        ),
         409,
         "offering_not_open",
     )
     after = ok(i1.get(f"/v1/offerings/{oid}"), 200)
-    assert (after["sold"], after["available"], after["withdrawn"]) == ("17000000.00", "2000000.00", "1000000.00")
+    assert (after["sold"], after["available"], after["withdrawn"]) == (
+        "17000000.00",
+        "2000000.00",
+        "1000000.00",
+    )
     assert after["cash_raised"] == "16650000.00" and not after["open"]
 
     # secondary: I1 lists 2,000,000.00 at 5%; I3 buys 1,000,000.00 of it 60 days out:
@@ -165,7 +182,9 @@ def test_model_2_offering_trading_and_settlement(market: dict[str, Any], runtime
     listing = ok(i1.post(f"/v1/offerings/{oid}/listings", json={"amount": "2000000.00", "rate_bps": 500}))
     assert listing["remaining"] == "2000000.00" and listing["active"]
     bought = ok(
-        i3.post(f"/v1/listings/{listing['id']}/purchases", json={"amount": "1000000.00", "max_cash": "1000000.00"})
+        i3.post(
+            f"/v1/listings/{listing['id']}/purchases", json={"amount": "1000000.00", "max_cash": "1000000.00"}
+        )
     )
     assert (bought["cash"], bought["market"], bought["seller_participant_id"]) == (
         "991666.66",
@@ -202,9 +221,15 @@ def test_model_2_offering_trading_and_settlement(market: dict[str, Any], runtime
     assert {day: row["primary_volume"] for day, row in platform.items()} == {
         day: row["primary_volume"] for day, row in by_offering.items()
     }
-    total_cash = sum(Decimal(r["primary_volume"]) + Decimal(r["secondary_volume"]) for r in by_offering.values())
-    assert total_cash == Decimal("4850000.00") + Decimal("7840000.00") + Decimal("3960000.00") + Decimal("991666.66")
-    csv_text = market["admin"].get("/v1/market/figures", params={"from": day1, "to": day3, "format": "csv"}).text
+    total_cash = sum(
+        Decimal(r["primary_volume"]) + Decimal(r["secondary_volume"]) for r in by_offering.values()
+    )
+    assert total_cash == Decimal("4850000.00") + Decimal("7840000.00") + Decimal("3960000.00") + Decimal(
+        "991666.66"
+    )
+    csv_text = (
+        market["admin"].get("/v1/market/figures", params={"from": day1, "to": day3, "format": "csv"}).text
+    )
     assert csv_text.splitlines()[0].startswith("day,offering_id,currency,primary_volume")
     assert "'-0.030000" in csv_text  # a cell starting with "-" is neutralised
 
@@ -221,7 +246,12 @@ def test_model_2_offering_trading_and_settlement(market: dict[str, Any], runtime
 
     # each holder redeems exactly its tokens' face; the seller its unsold ones
     before = {user.participant_id: cash(user) for user in (i1, i2, i3, distributor)}
-    for user, tokens in ((i1, "4000000.00"), (i2, "8000000.00"), (i3, "5000000.00"), (distributor, "2000000.00")):
+    for user, tokens in (
+        (i1, "4000000.00"),
+        (i2, "8000000.00"),
+        (i3, "5000000.00"),
+        (distributor, "2000000.00"),
+    ):
         redemption = ok(user.post(f"/v1/offerings/{oid}/redemptions"))
         assert redemption["tokens"] == redemption["cash"] == tokens
         assert cash(user) - before[user.participant_id] == Decimal(tokens)

@@ -212,9 +212,7 @@ def deploy_cascade(
         terms.default_after_seconds,
     )
     yield_token = deploy("yield_token", "YieldToken", note, forwarder)
-    deploy(
-        "offering_vault", "OfferingVault", note, addresses["vault"], yield_token, forwarder, admin, delay
-    )
+    deploy("offering_vault", "OfferingVault", note, addresses["vault"], yield_token, forwarder, admin, delay)
     handles = _handles(addresses, artifacts)
     addresses["limits"] = checksum_address(_read(rpc, handles["note"].call("limitModule")))
     test_cash = _register_cash(deployer, deploy, handles, addresses, options)

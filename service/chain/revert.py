@@ -601,7 +601,8 @@ REVERT_MEANINGS: dict[str, RevertMeaning] = {
     ),
     "OfferingRateTooHigh": _m(
         errors.InvalidRate,
-        "at {rateBps} bps for {daysToMaturity} days on a {dayCount}-day year the discount takes the whole value",
+        "at {rateBps} bps for {daysToMaturity} days on a {dayCount}-day year the discount takes the "
+        "whole value",
         rateBps=N,
         daysToMaturity=N,
         dayCount=N,
@@ -665,7 +666,8 @@ REVERT_MEANINGS: dict[str, RevertMeaning] = {
     ),
     "OfferingNothingToRedeem": _m(
         errors.NothingToRedeem,
-        "{holder} has nothing to redeem in offering {offeringId} (no unfrozen tokens, or no cash received yet)",
+        "{holder} has nothing to redeem in offering {offeringId} (no unfrozen tokens, or no cash "
+        "received yet)",
         offeringId=N,
         holder=A,
     ),

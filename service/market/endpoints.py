@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import Query
+from fastapi import Depends, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BeforeValidator
 
 from service.api.auth import CallerDep, RuntimeDep, SessionDep
 from service.api.common import ID_LIMIT, Amount, IdPath, IsoDate, plain_digits
-from service.api.pagination import Page, PageDep
+from service.api.pagination import Page, PageDep, PageRequest, page_request
 from service.api.routing import LedgerRouter
 from service.market import service
 from service.market.schemas import (
@@ -33,6 +33,7 @@ from service.market.schemas import (
 )
 
 router = LedgerRouter(tags=["market"])
+NEXT_CURSOR_HEADER = "Next-Cursor"
 QueryId = Annotated[int | None, Query(ge=1, lt=ID_LIMIT), BeforeValidator(plain_digits)]
 
 
@@ -156,20 +157,32 @@ def portfolio(
 @router.get(
     "/v1/market/figures",
     response_model=FiguresOut,
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    responses={
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "headers": {
+                NEXT_CURSOR_HEADER: {
+                    "description": "CSV only: the cursor of the next page of rows, absent on the last.",
+                    "schema": {"type": "string"},
+                }
+            },
+        }
+    },
 )
 def market_figures(
     caller: CallerDep,
     session: SessionDep,
     since: Annotated[IsoDate, Query(alias="from")],
     until: Annotated[IsoDate, Query(alias="to")],
+    page: Annotated[PageRequest, Depends(page_request(parts=3))],
     offering_id: QueryId = None,
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> FiguresOut | PlainTextResponse:
     """Per day (UTC): per offering, and per currency for the platform (`offering_id` null), the volume
     traded on the primary and secondary markets, trades, the average discount rate and the premium to
     face. JSON, or CSV with `?format=csv`."""
-    built = service.figures(session, since, until, offering_id)
+    built = service.figures(session, since, until, offering_id, page)
     if format == "csv":
-        return PlainTextResponse(service.render_figures_csv(built), media_type="text/csv")
+        headers = {NEXT_CURSOR_HEADER: built.next_cursor} if built.next_cursor else None
+        return PlainTextResponse(service.render_figures_csv(built), media_type="text/csv", headers=headers)
     return built

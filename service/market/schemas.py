@@ -190,3 +190,6 @@ class FiguresRow(BaseModel):
 
 class FiguresOut(BaseModel):
     rows: list[FiguresRow]
+    next_cursor: str | None = Field(
+        description="Pass it as `cursor` for the next page; null on the last page."
+    )

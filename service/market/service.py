@@ -36,6 +36,7 @@ from service.domain.market import (
     compute_yield_to_maturity,
 )
 from service.domain.money import (
+    CURRENCIES,
     Currency,
     fetch_currency,
     format_minor,
@@ -303,7 +304,9 @@ def open_offering(
     if not runtime.chain.read(note.call("isApprovedForAll", caller.address, vault)):
         approval = note.calldata("setApprovalForAll", vault, True)
         _approve_first(session, runtime, caller, note.address, approval, {"operator": vault})
-    intent = act_as(runtime, _participant(session, caller), OPEN_KIND, vault, calldata, gas=OPEN_GAS, payload={})
+    intent = act_as(
+        runtime, _participant(session, caller), OPEN_KIND, vault, calldata, gas=OPEN_GAS, payload={}
+    )
     [done] = carry_out(runtime, [intent], participant_id=caller.participant_id, session=session)
     return _opened_out(session, runtime, done)
 
@@ -727,7 +730,16 @@ class _DayFigures:
         self.rate_face += rate_bps * face
 
 
-def figures(session: Session, since: date, until: date, offering_id: int | None) -> FiguresOut:
+def _figures_key(row: FiguresRow) -> tuple[int, int, int]:
+    """Rows by day, then each offering by id, then the platform's rows by currency."""
+    if row.offering_id is not None:
+        return (row.day.toordinal(), 0, row.offering_id)
+    return (row.day.toordinal(), 1, sorted(CURRENCIES).index(row.currency))
+
+
+def figures(
+    session: Session, since: date, until: date, offering_id: int | None, page: PageRequest
+) -> FiguresOut:
     """Per day (UTC) and offering, and per day and currency for the platform (offering_id None)."""
     if until < since:
         raise InvalidRequest("`to` is before `from`", field="to")
@@ -742,24 +754,27 @@ def figures(session: Session, since: date, until: date, offering_id: int | None)
     currencies: dict[int, str] = {}
     for trade in repository.fetch_trades(session, start, end, offering_id):
         if trade.offering_id not in currencies:
-            currencies[trade.offering_id] = _voucher_of(
-                session, require_offering(session, trade.offering_id)
-            ).currency
+            offering = require_offering(session, trade.offering_id)
+            currencies[trade.offering_id] = _voucher_of(session, offering).currency
         day = trade.traded_at.replace(tzinfo=UTC).date()
         args = (trade.market, trade.amount_minor, trade.cash_minor, trade.rate_bps)
         per_offering.setdefault((day, trade.offering_id), _DayFigures()).add(*args)
         per_platform.setdefault((day, currencies[trade.offering_id]), _DayFigures()).add(*args)
     rows = [
         _figures_row(day, offering, currencies[offering], day_figures)
-        for (day, offering), day_figures in sorted(per_offering.items())
+        for (day, offering), day_figures in per_offering.items()
     ]
     if offering_id is None:
         rows += [
             _figures_row(day, None, currency, day_figures)
-            for (day, currency), day_figures in sorted(per_platform.items())
+            for (day, currency), day_figures in per_platform.items()
         ]
-        rows.sort(key=lambda row: (row.day, row.offering_id is None, row.offering_id or 0, row.currency))
-    return FiguresOut(rows=rows)
+    rows.sort(key=_figures_key)
+    after = page.after
+    if after is not None:
+        rows = [row for row in rows if _figures_key(row) > after]
+    items, next_cursor = page.page(rows[: page.limit + 1], _figures_key)
+    return FiguresOut(rows=items, next_cursor=next_cursor)
 
 
 def _figures_row(day: date, offering_id: int | None, code: str, figures_: _DayFigures) -> FiguresRow:

@@ -260,3 +260,32 @@ def test_model_2_offering_trading_and_settlement(market: dict[str, Any], runtime
     assert settled["cash_redeemed"] == settled["cash_received"] == "19000000.00"
     [p1] = ok(i1.get("/v1/portfolio"), 200)["items"]
     assert (p1["tokens"], p1["redeemed_tokens"], p1["redeemed_cash"]) == ("0.00", "4000000.00", "4000000.00")
+
+
+def test_collection_claims_the_vaults_piece_and_holders_redeem(
+    market: dict[str, Any], runtime: Runtime
+) -> None:
+    """No payout job: the collection claims the vault's piece from the settlement vault itself."""
+    admin, fmcg, distributor = market["admin"], market["fmcg"], market["distributor"]
+    i1 = market["investors"][0]
+    voucher, due_at = market["voucher"], market["due_at"]
+    body = {
+        "amount": "1000000.00",
+        "rate_bps": 365,
+        "day_count": "ACT/365F",
+        "min_subscription": "0.01",
+        "closes_on": (due_at - timedelta(days=1)).date().isoformat(),
+        "allowed_countries": ["CN"],
+    }
+    offering = ok(distributor.post(f"/v1/notes/{voucher['root_token_id']}/offerings", json=body))
+    assert offering["allowed_countries"] == ["CN"] and offering["day_count"] == "ACT/365F"
+    subscribe(i1, offering["id"], "1000000.00", "1000000.00")
+    runtime.rpc.request("evm_setNextBlockTimestamp", [int(due_at.timestamp()) + 60])
+    runtime.rpc.request("evm_mine")
+    credit(admin, fmcg, "50000000.00")
+    ok(fmcg.post(f"/v1/vouchers/{voucher['id']}/settlement/fundings", json={"amount": "50000000.00"}))
+    collection = ok(i1.post(f"/v1/offerings/{offering['id']}/collection"), 200)
+    assert collection["received"] == collection["cash_received"] == "1000000.00"
+    before = cash(i1)
+    assert ok(i1.post(f"/v1/offerings/{offering['id']}/redemptions"))["cash"] == "1000000.00"
+    assert cash(i1) - before == Decimal("1000000.00")

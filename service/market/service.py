@@ -100,6 +100,9 @@ BUYER_ROLES = ("investor", "financier")
 # Opening clones a token, initialises it, moves the note value and mints: more than a forwarded call's
 # usual allowance.
 OPEN_GAS = 1_500_000
+# Collecting claims the vault's piece from the settlement vault (a payout with its checks) and
+# accounts it; redeeming may collect first.
+SETTLEMENT_GAS = 1_000_000
 ONE_UNIT_MINOR = 100  # 1.00 of face value, for the price per unit (two-decimal currencies)
 _ALLOWED_COUNTRIES = selector("allowedCountries()")
 
@@ -610,10 +613,13 @@ def collect(session: Session, runtime: Runtime, caller: Caller, offering_id: int
     target = _vault(runtime).address
     payload = {"offering_id": record.id}
     if caller.is_admin:
-        intent = act_as_service(runtime, "settlement", COLLECT_KIND, target, calldata, payload=payload)
+        intent = act_as_service(
+            runtime, "settlement", COLLECT_KIND, target, calldata, gas=SETTLEMENT_GAS, payload=payload
+        )
     else:
+        participant = _participant(session, caller)
         intent = act_as(
-            runtime, _participant(session, caller), COLLECT_KIND, target, calldata, payload=payload
+            runtime, participant, COLLECT_KIND, target, calldata, gas=SETTLEMENT_GAS, payload=payload
         )
     [done] = carry_out(runtime, [intent], participant_id=caller.participant_id, session=session)
     return build_collection_out(session, done)
@@ -643,7 +649,13 @@ def redeem(session: Session, runtime: Runtime, caller: Caller, offering_id: int)
     record = require_offering(session, offering_id)
     calldata = _vault(runtime).calldata("redeem", record.id)
     intent = act_as(
-        runtime, _participant(session, caller), REDEEM_KIND, _vault(runtime).address, calldata, payload={}
+        runtime,
+        _participant(session, caller),
+        REDEEM_KIND,
+        _vault(runtime).address,
+        calldata,
+        gas=SETTLEMENT_GAS,
+        payload={},
     )
     [done] = carry_out(runtime, [intent], participant_id=caller.participant_id, session=session)
     return build_redemption_out(session, done)

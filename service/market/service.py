@@ -49,6 +49,7 @@ from service.domain.vouchers import compute_due_at
 from service.errors import (
     Forbidden,
     InsufficientValue,
+    InvalidCutoff,
     InvalidRequest,
     ListingNotFound,
     NotHolder,
@@ -285,6 +286,15 @@ def plan_opening(
             field="min_subscription",
         )
     closes_at = compute_due_at(body.closes_on)
+    now, due_at = fetch_ledger_now(runtime), voucher.due_at.replace(tzinfo=UTC)
+    if not now < closes_at <= due_at:
+        # Checked here too (the vault checks it), before the seller's approval of the vault is sent.
+        raise InvalidCutoff(
+            f"the closing date {body.closes_on.isoformat()} must lie after today and no later than the "
+            f"voucher's maturity {due_at.date().isoformat()}",
+            closes_on=body.closes_on.isoformat(),
+            due_date=due_at.date().isoformat(),
+        )
     countries = [code.encode("ascii") for code in body.allowed_countries]
     return _vault(runtime).calldata(
         "openOffering",

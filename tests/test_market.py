@@ -5,16 +5,23 @@ share, portfolios and market figures equal to the trades."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from service.domain.market import compute_offer_price_minor
+from service.participants.service import create_admin
 from service.runtime import Runtime
-from tests.conftest import ApiUser, issue_voucher, register, run_payouts
+from service.settings import PROJECT_ROOT
+from tests.conftest import ApiUser, free_port, issue_voucher, register, run_payouts
 from tests.test_bad_input import expect_error
 from tests.test_financing import cash, credit
+from tests.test_service_process import _Server
 
 pytestmark = pytest.mark.integration
 
@@ -289,3 +296,39 @@ def test_collection_claims_the_vaults_piece_and_holders_redeem(
     before = cash(i1)
     assert ok(i1.post(f"/v1/offerings/{offering['id']}/redemptions"))["cash"] == "1000000.00"
     assert cash(i1) - before == Decimal("1000000.00")
+
+
+def test_the_model2_walkthrough_runs_against_a_live_server(runtime: Runtime) -> None:
+    """scripts/walkthrough_model2.sh runs docs/walkthrough-model2.md's blocks with curl against a served
+    ledger: the refusals answer as the doc says, the prices are the vault's rule, the figures add up."""
+    address, _ = runtime.key_vault.create_account()
+    with runtime.database.connection_transaction() as connection:
+        _participant, admin_key = create_admin(connection, "Walk-through admin", address)
+    with _Server(runtime, free_port()) as server:
+        env = {**os.environ, "CASCADE_URL": server.url, "CASCADE_API_KEY": admin_key, "RUN_ID": "w"}
+        done = subprocess.run(
+            ["bash", "scripts/walkthrough_model2.sh"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    output = done.stdout
+    assert "below the minimum: 422" in output and "max_cash too low: 409" in output
+    assert "an HK investor: 422" in output
+    result = json.loads(output.strip().splitlines()[-1])
+    first, second = result["subscriptions"]
+    for trade, amount in ((first, 5_000_000_00), (second, 8_000_000_00)):
+        assert minor(trade["cash"]) == compute_offer_price_minor(amount, 600, trade["days_left"], 360)
+    sale = result["sale"]
+    assert minor(sale["cash"]) == compute_offer_price_minor(1_000_000_00, 500, sale["days_left"], 360)
+    [row] = [row for row in result["figures"]["rows"] if row["offering_id"] is not None]
+    assert minor(row["primary_volume"]) == minor(first["cash"]) + minor(second["cash"])
+    assert minor(row["secondary_volume"]) == minor(sale["cash"]) and row["trades"] == 3
+    assert minor(row["primary_face"]) == 13_000_000_00 and minor(row["secondary_face"]) == 1_000_000_00
+
+
+def minor(amount: str) -> int:
+    return int(Decimal(amount) * 100)

@@ -125,6 +125,13 @@ class TransferCapExceeded(InvalidAmount):
     code = "transfer_cap_exceeded"
 
 
+class BelowMinimumSubscription(InvalidAmount):
+    """The amount is below the offering's minimum subscription (or, near the end, below what is left of it:
+    the remainder is bought whole)."""
+
+    code = "below_minimum_subscription"
+
+
 class InsufficientValue(LedgerError):
     """A piece holds less than the amount asked of it."""
 
@@ -183,25 +190,17 @@ class KycExpired(ParticipantNotVerified):
     code = "kyc_expired"
 
 
-class BelowMinimum(LedgerError):
-    """A subscription below the offering's minimum (or below what is left, when less is left)."""
-
-    status_code = 422
-    code = "below_minimum"
-
-
-class CountryNotAllowed(LedgerError):
-    """The investor's country is not among the offering's allowed investor countries."""
-
-    status_code = 422
-    code = "country_not_allowed"
-
-
 class ParticipantNotEligible(LedgerError):
     """The receiving account cannot hold notes."""
 
     status_code = 422
     code = "participant_not_eligible"
+
+
+class CountryNotAllowed(ParticipantNotEligible):
+    """The receiving account's country is not among the investor countries the offering allows."""
+
+    code = "country_not_allowed"
 
 
 class SlotMismatch(LedgerError):
@@ -326,12 +325,6 @@ class NotObligor(Forbidden):
     code = "not_obligor"
 
 
-class NotSeller(Forbidden):
-    """Only the offering's seller (or the listing's lister) may do this."""
-
-    code = "not_seller"
-
-
 class TestCashUnavailable(Forbidden):
     """Test cash is credited only on the local development chain."""
 
@@ -404,12 +397,6 @@ class ProgrammeNotFound(NotFound):
     code = "programme_not_found"
 
 
-class OfferingNotFound(NotFound):
-    """No offering of yield tokens has this id."""
-
-    code = "offering_not_found"
-
-
 class ListingNotFound(NotFound):
     """No secondary-market listing of yield tokens has this id."""
 
@@ -428,7 +415,10 @@ class JobNotFound(NotFound):
     code = "job_not_found"
 
 
-# --- 409 / 423: the ledger's state forbids it now --------------------------------------------------
+class OfferingNotFound(NotFound):
+    """No yield-token offering has this id."""
+
+    code = "offering_not_found"
 
 
 class Conflict(LedgerError):
@@ -493,36 +483,6 @@ class SettlementNotFunded(Conflict):
     code = "settlement_not_funded"
 
 
-class OfferingNotOpen(Conflict):
-    """The offering takes no subscriptions: its seller closed it, or its closing date passed."""
-
-    code = "offering_not_open"
-
-
-class OfferingSoldOut(Conflict):
-    """Fewer tokens are for sale (unsold in the offering, or left in the listing) than were asked for."""
-
-    code = "offering_sold_out"
-
-
-class PriceAboveMax(Conflict):
-    """The price the vault computed now is above the buyer's `max_cash`: nothing was bought."""
-
-    code = "price_above_max"
-
-
-class ListingInactive(Conflict):
-    """The listing was filled or cancelled."""
-
-    code = "listing_inactive"
-
-
-class NothingToRedeem(Conflict):
-    """The holder has no unfrozen tokens of the offering, or no cash has been received for them yet."""
-
-    code = "nothing_to_redeem"
-
-
 class QuoteAlreadyUsed(Conflict):
     """The financing quote was executed already or is being executed."""
 
@@ -551,6 +511,30 @@ class NothingToClaim(Conflict):
     """The piece has nothing to be paid now."""
 
     code = "nothing_to_claim"
+
+
+class OfferingNotOpen(Conflict):
+    """The offering takes no subscriptions: its seller closed it or its closing time has passed."""
+
+    code = "offering_not_open"
+
+
+class ListingInactive(Conflict):
+    """The listing is filled or cancelled."""
+
+    code = "listing_inactive"
+
+
+class OfferingNotSettled(Conflict):
+    """The note value backing the offering is not paid in full yet: batch redemption waits for it."""
+
+    code = "offering_not_settled"
+
+
+class PriceAboveLimit(Conflict):
+    """The price now (it rises day by day towards maturity) exceeds the most the buyer said it would pay."""
+
+    code = "price_above_limit"
 
 
 class RollingLimitExceeded(Conflict):

@@ -208,8 +208,16 @@ def ensure_deployment(
         fx_max_age_seconds=settings.fx_max_age_seconds,
         admin_transfer_delay_seconds=settings.admin_transfer_delay_seconds,
     )
+    compliance_address, compliance_encrypted = accounts["compliance"]
     deployment = deploy_cascade(
-        rpc, chain_id, deployer_key(settings, chain_id), artifacts, roles, progress, options
+        rpc,
+        chain_id,
+        deployer_key(settings, chain_id),
+        artifacts,
+        roles,
+        progress,
+        options,
+        compliance_key=vault.signing_key(compliance_encrypted, compliance_address),
     )
     if anvil is not None:
         progress("chain: waiting for the embedded chain to save the deployment")

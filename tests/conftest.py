@@ -78,8 +78,15 @@ def deployment(
     rpc = JsonRpc(anvil.rpc_url)
     try:
         roles = ServiceRoles(**{name: address for name, (address, _key) in service_accounts.items()})
+        compliance_address, compliance_encrypted = service_accounts["compliance"]
+        compliance_key = KeyVault(MASTER_KEY.encode()).signing_key(compliance_encrypted, compliance_address)
         return deploy_cascade(
-            rpc, ANVIL_CHAIN_ID, AccountKey(ANVIL_DEV_KEYS[0], ANVIL_CHAIN_ID), artifacts, roles
+            rpc,
+            ANVIL_CHAIN_ID,
+            AccountKey(ANVIL_DEV_KEYS[0], ANVIL_CHAIN_ID),
+            artifacts,
+            roles,
+            compliance_key=compliance_key,
         )
     finally:
         rpc.close()

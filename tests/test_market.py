@@ -115,12 +115,12 @@ def test_model_2_offering_trading_and_settlement(market: dict[str, Any], runtime
             f"/v1/offerings/{oid}/subscriptions", json={"amount": "5000000.00", "max_cash": "4849999.99"}
         ),
         409,
-        "price_above_max",
+        "price_above_limit",
     )
     expect_error(
         i1.post(f"/v1/offerings/{oid}/subscriptions", json={"amount": "500000.00", "max_cash": "500000.00"}),
         422,
-        "below_minimum",
+        "below_minimum_subscription",
     )
     expect_error(
         fmcg.post(
@@ -262,7 +262,7 @@ def test_model_2_offering_trading_and_settlement(market: dict[str, Any], runtime
         redemption = ok(user.post(f"/v1/offerings/{oid}/redemptions"))
         assert redemption["tokens"] == redemption["cash"] == tokens
         assert cash(user) - before[user.participant_id] == Decimal(tokens)
-    expect_error(i1.post(f"/v1/offerings/{oid}/redemptions"), 409, "nothing_to_redeem")
+    expect_error(i1.post(f"/v1/offerings/{oid}/redemptions"), 409, "nothing_to_claim")
     settled = ok(i1.get(f"/v1/offerings/{oid}"), 200)
     assert settled["cash_redeemed"] == settled["cash_received"] == "19000000.00"
     [p1] = ok(i1.get("/v1/portfolio"), 200)["items"]

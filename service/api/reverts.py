@@ -45,7 +45,7 @@ CONTRACT_NAMES = {
     "desk": "the financing desk",
     "programme": "the early-payment programme contract",
     "vault": "the settlement vault",
-    "offering_vault": "the offering vault",
+    "market": "the offering vault",
     "yield_token": "the yield-token implementation",
 }
 

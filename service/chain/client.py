@@ -34,7 +34,7 @@ INDEXED_CONTRACTS = (
     "desk",
     "programme",
     "vault",
-    "offering_vault",
+    "market",
 )
 # Contracts indexed by kind: the FX feeds (their oracle's answers).
 INDEXED_PREFIXES = ("feed:",)

@@ -33,8 +33,10 @@ ARTIFACT_OF = {
     "desk": "FinancingDesk",
     "programme": "EarlyPaymentProgram",
     "vault": "SettlementVault",
+    # The market: the YieldToken implementation (each offering's token is a clone of it, with its ABI)
+    # and the OfferingVault.
     "yield_token": "YieldToken",
-    "offering_vault": "OfferingVault",
+    "market": "OfferingVault",
 }
 CASH_PREFIX = "cash:"
 CASH_ARTIFACT = "SettlementToken"
@@ -157,6 +159,10 @@ class Contracts:
         return self["vault"]
 
     @property
+    def market(self) -> ContractHandle:
+        return self["market"]
+
+    @property
     def fx(self) -> ContractHandle:
         return self["fx"]
 
@@ -166,11 +172,6 @@ class Contracts:
 
     def feed(self, base: str, quote: str) -> ContractHandle:
         return self[f"{FEED_PREFIX}{base}/{quote}"]
-
-    def feed_at(self, address: str) -> ContractHandle:
-        """Any Chainlink-style feed (AggregatorV3Interface), e.g. one a pair was pointed at after the
-        deployment, read through the ledger's own feed's ABI (which includes that interface)."""
-        return ContractHandle("feed", address, self._artifacts[FEED_ARTIFACT].abi)
 
 
 def function_input_types(abi: list[dict[str, Any]], function: str) -> list[str]:

@@ -5,7 +5,11 @@ role, which changes hands only after a delay (AccessControlDefaultAdminRules). E
 its own service account (`ServiceRoles`), which the chain writer signs forward requests with; none of
 them holds ether or another role. Redeeming is granted to the payment contracts only (the note refuses
 it to an account without code). Order: forwarder, registry, the note's extension then the note, the FX
-rate directory, logistics, the payment contracts, cash and feeds (docs/decisions/0001).
+rate directory, logistics, the payment contracts, the market (the YieldToken implementation, then the
+OfferingVault that clones it: no account holds a mint role on yield tokens, the vault is their only
+minter), cash and feeds (docs/decisions/0001, 0002-market-contracts). The market's vault holds note
+pieces, so the compliance account registers it in the registry as a platform contract (role 5), by a
+forward request the deployer relays.
 """
 
 from __future__ import annotations
@@ -18,11 +22,14 @@ from typing import Any
 from web3 import Web3
 
 from service.chain.abi import checksum_address
+from service.chain.accounts import address_of
 from service.chain.client import Deployment
 from service.chain.compiler import Artifact
 from service.chain.contracts import CASH_PREFIX, ContractHandle, artifact_name_of
+from service.chain.forwarder import ForwardRequest
 from service.chain.rpc import JsonRpc
 from service.chain.transactions import AccountKey
+from service.domain.identity import ComplianceReason, encode_country, encode_reason
 from service.domain.money import encode_currency
 
 NOTE_NAME = "Cascade Receivable Note"
@@ -45,11 +52,17 @@ REQUIRED_CONTRACTS = (
     "programme",
     "vault",
     "yield_token",
-    "offering_vault",
+    "market",
 )
-# The offering vault's identity in the registry: a platform contract (role 5), so the note lets it hold
-# the pieces offered, with a KYC record as long as the registry's uint40 time allows a fixed horizon.
-PLATFORM_KYC_SECONDS = 100 * 365 * 86_400
+# Contracts that pay in a settlement currency: each gets the currency's cash token registered.
+CASH_USERS = ("desk", "programme", "vault", "market")
+# The market's vault is registered as a platform contract (registry role 5) of the ledger's home
+# jurisdiction, with a record that does not lapse in practice (2100-01-01T00:00Z: a date the service's
+# projections can still store, unlike the largest expiry the registry takes).
+PLATFORM_CONTRACT_ROLE = 5
+PLATFORM_COUNTRY = "CN"
+PLATFORM_KYC_EXPIRES_AT = 4_102_444_800
+PLATFORM_REGISTRATION_GAS = 200_000
 DEPLOY_GAS = 12_000_000
 CALL_GAS = 500_000
 RECEIPT_WAIT_SECONDS = 120.0
@@ -142,10 +155,6 @@ class _Deployer:
     def transact(self, handle: ContractHandle, function: str, *args: Any) -> None:
         self._send(handle.address, handle.calldata(function, *args), CALL_GAS)
 
-    def latest_time(self) -> int:
-        block = self._rpc.request("eth_getBlockByNumber", ["latest", False])
-        return int(block["timestamp"], 16)
-
     def role(self, handle: ContractHandle, name: str) -> bytes:
         """A role's id, as the contract itself defines it (its public constant)."""
         call = handle.call(name)
@@ -165,9 +174,12 @@ def deploy_cascade(
     roles: ServiceRoles,
     progress: Progress = lambda _message: None,
     options: DeploymentOptions | None = None,
+    compliance_key: bytes | None = None,
 ) -> Deployment:
     """Deploys everything in dependency order, registers cash and feeds, and gives each role to its own
-    account; the deployer keeps only the (delayed-transfer) admin role."""
+    account; the deployer keeps only the (delayed-transfer) admin role. With the compliance account's
+    key (`roles.compliance`'s), that account registers the market's vault as a platform contract;
+    without it the vault cannot hold note pieces until the compliance account registers it."""
     options = options or DeploymentOptions()
     deployer = _Deployer(rpc, deployer_key)
     admin, delay = deployer_key.address, options.admin_transfer_delay_seconds
@@ -212,13 +224,16 @@ def deploy_cascade(
         terms.default_after_seconds,
     )
     yield_token = deploy("yield_token", "YieldToken", note, forwarder)
-    deploy("offering_vault", "OfferingVault", note, addresses["vault"], yield_token, forwarder, admin, delay)
+    deploy("market", "OfferingVault", note, addresses["vault"], yield_token, forwarder, admin, delay)
     handles = _handles(addresses, artifacts)
     addresses["limits"] = checksum_address(_read(rpc, handles["note"].call("limitModule")))
     test_cash = _register_cash(deployer, deploy, handles, addresses, options)
     own_feeds = _register_feeds(deployer, deploy, handles, addresses, artifacts, options)
     progress("granting each role to its own account")
     _grant_roles(deployer, handles, roles, admin, test_cash, own_feeds, artifacts)
+    if compliance_key is not None:
+        progress("registering the market's vault as a platform contract")
+        _register_platform_contract(deployer, rpc, chain_id, handles, roles, compliance_key)
     return Deployment(chain_id=chain_id, block_number=min(blocks), addresses=addresses)
 
 
@@ -231,8 +246,11 @@ def _read(rpc: JsonRpc, call: Any) -> Any:
 def _handles(addresses: dict[str, str], artifacts: dict[str, Artifact]) -> dict[str, ContractHandle]:
     return {
         name: ContractHandle(name, addresses[name], artifacts[artifact_name_of(name)].abi)
-        for name in ("registry", "note", "fx", "logistics", "desk", "programme", "vault", "offering_vault")
+        for name in _HANDLED
     }
+
+
+_HANDLED = ("forwarder", "registry", "note", "fx", "logistics", "desk", "programme", "vault", "market")
 
 
 DeployStep = Callable[..., str]
@@ -264,7 +282,7 @@ def _register_cash(
         test_cash.append(token)
     for currency, cash in cash_tokens.items():
         addresses[cash_name(currency)] = cash
-        for user in ("desk", "programme", "vault", "offering_vault"):
+        for user in CASH_USERS:
             deployer.transact(handles[user], "setCashToken", encode_currency(currency), cash)
     return test_cash
 
@@ -340,15 +358,39 @@ def _grant_roles(
     ]
     for handle, role_name, account in grants:
         deployer.transact(handle, "grantRole", deployer.role(handle, role_name), account)
-    _register_platform(deployer, registry, handles["offering_vault"].address)
 
 
-def _register_platform(deployer: _Deployer, registry: ContractHandle, platform: str) -> None:
-    """The offering vault's identity (a platform contract), set by the deployer under a compliance role
-    it holds for that one call only."""
-    role = deployer.role(registry, "COMPLIANCE_AGENT_ROLE")
-    deployer.transact(registry, "grantRole", role, deployer.address)
-    expires = deployer.latest_time() + PLATFORM_KYC_SECONDS
-    reason = b"onboarding".ljust(32, b"\0")
-    deployer.transact(registry, "setIdentity", platform, True, expires, b"CN", 5, reason)
-    deployer.transact(registry, "renounceRole", role, deployer.address)
+def _register_platform_contract(
+    deployer: _Deployer,
+    rpc: JsonRpc,
+    chain_id: int,
+    handles: dict[str, ContractHandle],
+    roles: ServiceRoles,
+    compliance_key: bytes,
+) -> None:
+    """The compliance account (holding no ether) signs `setIdentity(market, verified, ..., role 5)` as a
+    forward request; the deployer relays it. Identity records are the compliance agent's alone, so the
+    deployer never holds that role, not even for a moment."""
+    if address_of(compliance_key).lower() != roles.compliance.lower():
+        raise ValueError("the compliance key given does not belong to the compliance account")
+    registry, forwarder = handles["registry"], handles["forwarder"]
+    data = registry.calldata(
+        "setIdentity",
+        handles["market"].address,
+        True,
+        PLATFORM_KYC_EXPIRES_AT,
+        encode_country(PLATFORM_COUNTRY),
+        PLATFORM_CONTRACT_ROLE,
+        encode_reason(ComplianceReason.ONBOARDING),
+    )
+    latest = rpc.request("eth_getBlockByNumber", ["latest", False])
+    request = ForwardRequest(
+        sender=roles.compliance,
+        target=registry.address,
+        gas=PLATFORM_REGISTRATION_GAS,
+        nonce=int(_read(rpc, forwarder.call("nonces", roles.compliance))),
+        deadline=int(latest["timestamp"], 16) + 3_600,
+        data=data,
+    )
+    signature = request.sign(compliance_key, chain_id, forwarder.address)
+    deployer.transact(forwarder, "execute", request.as_tuple(signature))

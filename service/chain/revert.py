@@ -560,191 +560,6 @@ REVERT_MEANINGS: dict[str, RevertMeaning] = {
         remaining=C,
         needed=C,
     ),
-    # OfferingVault (model 2): tokens count note value, one per minor unit; prices and redemptions are cash
-    "OfferingZeroAddress": _ZERO_ADDRESS,
-    "OfferingUnknown": _m(errors.OfferingNotFound, "offering {offeringId} does not exist", offeringId=N),
-    "OfferingUnknownListing": _m(errors.ListingNotFound, "listing {listingId} does not exist", listingId=N),
-    "OfferingCallerNotHolder": _CALLER_NOT_HOLDER,
-    "OfferingCallerNotSeller": _m(
-        errors.NotSeller, "{caller} is not the offering's seller {seller}", caller=A, seller=A
-    ),
-    "OfferingCallerNotLister": _m(
-        errors.NotSeller, "{caller} did not list these tokens: {seller} did", caller=A, seller=A
-    ),
-    "OfferingSelfDealing": _m(errors.SelfTransfer, "{account} cannot buy its own tokens", account=A),
-    "OfferingZeroAmount": _ZERO_AMOUNT,
-    "OfferingCrossBorderVoucher": _m(
-        errors.WrongCurrency,
-        "voucher {slot} is denominated in {currency} and settled in {settlementCurrency}: only vouchers "
-        "settled in their own currency are offered",
-        slot=VOU,
-        currency=CUR,
-        settlementCurrency=CUR,
-    ),
-    "OfferingVoucherNotActive": _m(errors.VoucherNotActive, "voucher {slot} no longer moves", slot=VOU),
-    "OfferingMatured": _m(
-        errors.VoucherMatured,
-        "offering {offeringId}'s voucher matured at {maturityAt}; now is {nowAt}",
-        offeringId=N,
-        maturityAt=T,
-        nowAt=T,
-    ),
-    "OfferingNotMatured": _m(
-        errors.SettlementNotMatured,
-        "offering {offeringId}'s voucher matures at {maturityAt}; now is {nowAt}",
-        offeringId=N,
-        maturityAt=T,
-        nowAt=T,
-    ),
-    "OfferingInvalidRate": _m(
-        errors.InvalidRate, "rate {rateBps} bps is above {maxRateBps} bps", rateBps=N, maxRateBps=N
-    ),
-    "OfferingRateTooHigh": _m(
-        errors.InvalidRate,
-        "at {rateBps} bps for {daysToMaturity} days on a {dayCount}-day year the discount takes the "
-        "whole value",
-        rateBps=N,
-        daysToMaturity=N,
-        dayCount=N,
-    ),
-    "OfferingInvalidClose": _m(
-        errors.InvalidCutoff,
-        "the closing time {closesAt} must lie after {nowAt} and no later than maturity {maturityAt}",
-        closesAt=T,
-        nowAt=T,
-        maturityAt=T,
-    ),
-    "OfferingInvalidMinimum": _m(
-        errors.InvalidRequest,
-        "the minimum subscription {minSubscription} exceeds the offered {value}",
-        minSubscription=V,
-        value=V,
-    ),
-    "OfferingNotOpen": _m(
-        errors.OfferingNotOpen,
-        "offering {offeringId} takes no subscriptions (closed, or its closing time {closesAt} passed)",
-        offeringId=N,
-        closesAt=T,
-    ),
-    "OfferingInsufficientSupply": _m(
-        errors.OfferingSoldOut,
-        "offering {offeringId} has {unsold} for sale, not {amount}",
-        offeringId=N,
-        unsold=V,
-        amount=V,
-    ),
-    "OfferingBelowMinimum": _m(
-        errors.BelowMinimum,
-        "{amount} is below offering {offeringId}'s minimum of {minimum}",
-        offeringId=N,
-        amount=V,
-        minimum=V,
-    ),
-    "OfferingZeroPrice": _m(errors.InvalidAmount, "{amount} would cost nothing: buy more", amount=V),
-    "OfferingPriceAboveMax": _m(
-        errors.PriceAboveMax, "the price now is {cash}, above the most you pay, {maxCash}", cash=C, maxCash=C
-    ),
-    # A holder's token balance is its own figure.
-    "OfferingInsufficientTokens": _m(
-        errors.InsufficientValue,
-        "{holder} holds {balance} of these tokens, not {amount}",
-        "{holder} holds fewer than {amount} of these tokens",
-        {"balance": "holder"},
-        holder=A,
-        balance=V,
-        amount=V,
-    ),
-    "OfferingListingInactive": _m(
-        errors.ListingInactive, "listing {listingId} was filled or cancelled", listingId=N
-    ),
-    "OfferingListingInsufficient": _m(
-        errors.OfferingSoldOut,
-        "listing {listingId} has {remaining} left, not {amount}",
-        listingId=N,
-        remaining=V,
-        amount=V,
-    ),
-    "OfferingNothingToRedeem": _m(
-        errors.NothingToRedeem,
-        "{holder} has nothing to redeem in offering {offeringId} (no unfrozen tokens, or no cash "
-        "received yet)",
-        offeringId=N,
-        holder=A,
-    ),
-    "OfferingHolderNotVerified": _HOLDER_NOT_VERIFIED,
-    "OfferingNotSettled": _m(
-        errors.SettlementNotFunded,
-        "offering {offeringId}'s backing is not paid in full: {noteValue} is unpaid",
-        offeringId=N,
-        noteValue=V,
-    ),
-    "OfferingNoResidual": _m(
-        errors.NothingToClaim, "offering {offeringId} has no cash left over to sweep", offeringId=N
-    ),
-    # YieldToken (ERC-3643 on ERC-20): the same identity rules as the notes
-    "YieldTokenZeroAddress": _ZERO_ADDRESS,
-    "YieldTokenZeroAmount": _ZERO_AMOUNT,
-    "YieldTokenFrozen": _m(
-        errors.ParticipantFrozen, "{account} is frozen: it sends and receives no tokens", account=A
-    ),
-    "YieldTokenInsufficientUnfrozen": _m(
-        errors.ValueFrozen,
-        "only {unfrozen} of the tokens of {account} are not frozen: {amount} cannot move",
-        "part of the tokens of {account} are frozen: {amount} cannot move",
-        {"unfrozen": "account"},
-        account=A,
-        unfrozen=V,
-        amount=V,
-    ),
-    "YieldTokenFreezeExceedsBalance": _m(
-        errors.InsufficientValue,
-        "{account} has {unfrozen} of tokens not frozen, less than the {amount} to freeze",
-        account=A,
-        unfrozen=V,
-        amount=V,
-    ),
-    "YieldTokenUnfreezeExceedsFrozen": _m(
-        errors.InsufficientValue,
-        "{account} has {frozen} of tokens frozen, less than the {amount} to unfreeze",
-        account=A,
-        frozen=V,
-        amount=V,
-    ),
-    "YieldTokenNotVerified": _m(
-        errors.ParticipantNotVerified, "{account} is not a verified participant", account=A
-    ),
-    "YieldTokenKycExpired": _m(
-        errors.KycExpired,
-        "the KYC of {account} expired at {kycExpiresAt}",
-        "the KYC of {account} has expired",
-        {"kycExpiresAt": "account"},
-        account=A,
-        kycExpiresAt=T,
-    ),
-    "YieldTokenCountryNotAllowed": _m(
-        errors.CountryNotAllowed,
-        "{account} is of {country}, not among the offering's investor countries",
-        account=A,
-        country=Kind.COUNTRY,
-    ),
-    "YieldTokenVaultNotRecipient": _m(
-        errors.InvalidRequest, "tokens go back to {vault} only through a withdrawal", vault=A
-    ),
-    "YieldTokenVaultAccount": _m(
-        errors.InvalidRequest, "the unsold tokens in {vault} are controlled through the note", vault=A
-    ),
-    "YieldTokenBatchLengthMismatch": _m(errors.InvalidRequest, "the batch's lists differ in length"),
-    "YieldTokenRecoveryWalletInUse": _m(
-        errors.WalletInUse, "{newWallet} cannot take over a lost wallet's tokens", newWallet=A
-    ),
-    "YieldTokenInvalidCountry": _m(
-        errors.InvalidCountry,
-        "{country} is not an assigned country code, or is listed twice",
-        country=Kind.COUNTRY,
-    ),
-    "YieldTokenTooManyCountries": _m(
-        errors.InvalidRequest, "{count} investor countries: at most {max}", count=N, max=N
-    ),
     # SettlementVault (what is owed is converted to cash at the round's rate)
     "SettlementZeroAddress": _ZERO_ADDRESS,
     "SettlementInvalidTerms": _m(
@@ -796,6 +611,219 @@ REVERT_MEANINGS: dict[str, RevertMeaning] = {
         errors.NothingToClaim, "note {tokenId} has nothing to be paid", tokenId=TOK, value=H
     ),
     "SettlementNoExcess": _m(errors.Conflict, "voucher {slot} holds no excess settlement cash", slot=VOU),
+    # YieldToken (one per offering; a token is one minor unit of the voucher's face value: VALUE)
+    "YieldTokenAlreadyInitialized": _m(errors.Conflict, "the yield token is set up already"),
+    "YieldTokenCallerNotVault": _m(
+        errors.Forbidden,
+        "{caller} is not the offering vault, which alone mints and burns yield tokens",
+        caller=A,
+    ),
+    "YieldTokenZeroAddress": _ZERO_ADDRESS,
+    "YieldTokenZeroAmount": _ZERO_AMOUNT,
+    "YieldTokenFrozen": _m(
+        errors.ParticipantFrozen,
+        "{account} is frozen on the yield token: it sends and receives nothing",
+        account=A,
+    ),
+    "YieldTokenInsufficientUnfrozen": _m(
+        errors.ValueFrozen,
+        "{account} holds only {unfrozen} of yield tokens that are not frozen: {amount} cannot move",
+        "{account} does not hold {amount} of yield tokens that are not frozen",
+        {"unfrozen": "account"},
+        account=A,
+        unfrozen=V,
+        amount=V,
+    ),
+    # Freezing and unfreezing are the compliance agent's alone, and it sees every holding: no withholding.
+    "YieldTokenFreezeExceedsBalance": _m(
+        errors.InsufficientValue,
+        "{account} holds {unfrozen} of yield tokens not frozen, less than the {amount} to freeze",
+        account=A,
+        unfrozen=V,
+        amount=V,
+    ),
+    "YieldTokenUnfreezeExceedsFrozen": _m(
+        errors.InsufficientValue,
+        "{account} has {frozen} of yield tokens frozen, less than the {amount} to unfreeze",
+        account=A,
+        frozen=V,
+        amount=V,
+    ),
+    "YieldTokenNotVerified": _m(
+        errors.ParticipantNotVerified, "{account} is not a verified participant", account=A
+    ),
+    "YieldTokenKycExpired": _m(
+        errors.KycExpired,
+        "the KYC of {account} expired at {kycExpiresAt}",
+        "the KYC of {account} has expired",
+        {"kycExpiresAt": "account"},
+        account=A,
+        kycExpiresAt=T,
+    ),
+    "YieldTokenCountryNotAllowed": _m(
+        errors.CountryNotAllowed,
+        "{account} is in {country}, not among the investor countries the offering allows",
+        account=A,
+        country=Kind.COUNTRY,
+    ),
+    "YieldTokenVaultNotRecipient": _m(
+        errors.InvalidRequest,
+        "yield tokens return to the offering only by withdrawal or redemption, never by transfer to {vault}",
+        vault=A,
+    ),
+    "YieldTokenVaultAccount": _m(
+        errors.InvalidRequest,
+        "the offering's unsold tokens are controlled through the note piece backing them, not on the token",
+        vault=A,
+    ),
+    "YieldTokenBatchLengthMismatch": _m(errors.InvalidRequest, "the batch's lists differ in length"),
+    "YieldTokenRecoveryWalletInUse": _m(
+        errors.WalletInUse,
+        "{newWallet} cannot take over a lost wallet: it holds yield tokens, is that wallet or the "
+        "offering vault",
+        newWallet=A,
+    ),
+    "YieldTokenInvalidCountry": _m(
+        errors.InvalidCountry,
+        "{country} is not an assigned ISO 3166-1 alpha-2 country code, or is listed twice",
+        country=Kind.COUNTRY,
+    ),
+    "YieldTokenTooManyCountries": _m(
+        errors.InvalidRequest,
+        "an offering allows at most {max} investor countries, not {count}",
+        count=N,
+        max=N,
+    ),
+    # OfferingVault (token amounts are face value, VALUE; prices and redemptions are cash, CASH)
+    "OfferingZeroAddress": _ZERO_ADDRESS,
+    "OfferingImplementationMismatch": _m(
+        errors.InvalidRequest,
+        "{implementation} is not a yield token of this note and forwarder",
+        implementation=A,
+    ),
+    "OfferingUnknown": _m(errors.OfferingNotFound, "offering {offeringId} does not exist", offeringId=N),
+    "OfferingUnknownListing": _m(errors.ListingNotFound, "listing {listingId} does not exist", listingId=N),
+    "OfferingCallerNotHolder": _CALLER_NOT_HOLDER,
+    "OfferingCallerNotSeller": _m(
+        errors.Forbidden, "{caller} is not the offering's seller {seller}", caller=A, seller=A
+    ),
+    "OfferingCallerNotLister": _m(
+        errors.Forbidden, "{caller} did not create the listing: {seller} did", caller=A, seller=A
+    ),
+    "OfferingSelfDealing": _m(errors.SelfTransfer, "{account} cannot buy its own tokens", account=A),
+    "OfferingZeroAmount": _ZERO_AMOUNT,
+    "OfferingCrossBorderVoucher": _m(
+        errors.WrongCurrency,
+        "voucher {slot} is denominated in {currency} and settled in {settlementCurrency}: "
+        "only domestic vouchers can be offered",
+        slot=VOU,
+        currency=CUR,
+        settlementCurrency=CUR,
+    ),
+    "OfferingVoucherNotActive": _m(errors.VoucherNotActive, "voucher {slot} no longer moves", slot=VOU),
+    "OfferingMatured": _m(
+        errors.VoucherMatured,
+        "the voucher of offering {offeringId} matured at {maturityAt}: its tokens are only redeemed now",
+        offeringId=N,
+        maturityAt=T,
+        nowAt=T,
+    ),
+    "OfferingNotMatured": _m(
+        errors.SettlementNotMatured,
+        "offering {offeringId} redeems from its voucher's maturity at {maturityAt}",
+        offeringId=N,
+        maturityAt=T,
+        nowAt=T,
+    ),
+    "OfferingInvalidRate": _m(
+        errors.InvalidRequest,
+        "a rate of {rateBps} basis points exceeds the highest, {maxRateBps}",
+        rateBps=N,
+        maxRateBps=N,
+    ),
+    "OfferingRateTooHigh": _m(
+        errors.InvalidRequest,
+        "at {rateBps} basis points for {daysToMaturity} days (ACT/{dayCount}) the discount would take "
+        "the whole value",
+        rateBps=N,
+        daysToMaturity=N,
+        dayCount=N,
+    ),
+    "OfferingInvalidClose": _m(
+        errors.InvalidCutoff,
+        "an offering must close after {nowAt} and no later than its voucher's maturity {maturityAt}, "
+        "not at {closesAt}",
+        closesAt=T,
+        nowAt=T,
+        maturityAt=T,
+    ),
+    "OfferingInvalidMinimum": _m(
+        errors.InvalidAmount,
+        "the minimum subscription {minSubscription} exceeds the {value} offered",
+        minSubscription=V,
+        value=V,
+    ),
+    "OfferingNotOpen": _m(
+        errors.OfferingNotOpen,
+        "offering {offeringId} takes no subscriptions (closed by its seller, or since {closesAt})",
+        offeringId=N,
+        closesAt=T,
+    ),
+    "OfferingInsufficientSupply": _m(
+        errors.InsufficientValue,
+        "offering {offeringId} has {unsold} unsold, less than {amount}",
+        offeringId=N,
+        unsold=V,
+        amount=V,
+    ),
+    "OfferingBelowMinimum": _m(
+        errors.BelowMinimumSubscription,
+        "{amount} is below offering {offeringId}'s minimum subscription of {minimum}",
+        offeringId=N,
+        amount=V,
+        minimum=V,
+    ),
+    "OfferingZeroPrice": _m(
+        errors.InvalidAmount, "{amount} is too small: its price rounds to zero", amount=V
+    ),
+    "OfferingPriceAboveMax": _m(
+        errors.PriceAboveLimit, "the price is {cash}, above the limit of {maxCash}", cash=C, maxCash=C
+    ),
+    "OfferingInsufficientTokens": _m(
+        errors.InsufficientValue,
+        "{holder} holds {balance} of yield tokens, less than the {amount} listed",
+        "{holder} does not hold the {amount} of yield tokens listed",
+        {"balance": "holder"},
+        holder=A,
+        balance=V,
+        amount=V,
+    ),
+    "OfferingListingInactive": _m(
+        errors.ListingInactive, "listing {listingId} is filled or cancelled", listingId=N
+    ),
+    "OfferingListingInsufficient": _m(
+        errors.InsufficientValue,
+        "listing {listingId} has {remaining} left, less than {amount}",
+        listingId=N,
+        remaining=V,
+        amount=V,
+    ),
+    "OfferingNothingToRedeem": _m(
+        errors.NothingToClaim,
+        "{holder} has nothing to redeem in offering {offeringId} now",
+        offeringId=N,
+        holder=A,
+    ),
+    "OfferingHolderNotVerified": _HOLDER_NOT_VERIFIED,
+    "OfferingNotSettled": _m(
+        errors.OfferingNotSettled,
+        "offering {offeringId} still waits for {noteValue} of its backing to be paid",
+        offeringId=N,
+        noteValue=V,
+    ),
+    "OfferingNoResidual": _m(
+        errors.Conflict, "offering {offeringId} has no cash left over to sweep", offeringId=N
+    ),
     # OpenZeppelin tokens
     "ERC20InsufficientBalance": _m(
         errors.InsufficientCash,
@@ -872,11 +900,6 @@ REVERT_MEANINGS: dict[str, RevertMeaning] = {
 # deserves a 4xx naming it rather than a 500 (without its arguments, which mean nothing to a client).
 INTERNAL_ERRORS = {
     "Error",
-    "OfferingImplementationMismatch",
-    "CloneArgumentsTooLong",
-    "Create2EmptyBytecode",
-    "YieldTokenAlreadyInitialized",
-    "YieldTokenCallerNotVault",
     "Panic",
     "StringsInsufficientHexLength",
     "StringsInvalidChar",
@@ -893,6 +916,9 @@ INTERNAL_ERRORS = {
     "AddressEmptyCode",
     "EmptyArray",
     "ERC5267ExtensionsNotSupported",
+    # OpenZeppelin Clones, as the market's vault clones each offering's yield token.
+    "CloneArgumentsTooLong",
+    "Create2EmptyBytecode",
 }
 # The contracts' own wiring: only the deployment meets these (a mismatched note extension, the extension
 # or the limit module called by anyone but the note), never a request.

@@ -30,7 +30,7 @@ from service.db.models import (
 )
 from service.index.projection import IndexedEvent, ProjectionBatch
 
-VAULT = "offering_vault"
+VAULT = "market"
 EVENTS = (
     "OfferingOpened",
     "Subscribed",

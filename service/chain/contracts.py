@@ -173,6 +173,11 @@ class Contracts:
     def feed(self, base: str, quote: str) -> ContractHandle:
         return self[f"{FEED_PREFIX}{base}/{quote}"]
 
+    def feed_at(self, address: str) -> ContractHandle:
+        """Any Chainlink-style feed (AggregatorV3Interface), e.g. one a pair was pointed at after the
+        deployment, read through the ledger's own feed's ABI (which includes that interface)."""
+        return ContractHandle("feed", address, self._artifacts[FEED_ARTIFACT].abi)
+
 
 def function_input_types(abi: list[dict[str, Any]], function: str) -> list[str]:
     """The canonical input types of the one function named `function` in `abi` (for the hand-written

@@ -14,7 +14,10 @@ from typing import Any
 
 import pytest
 
+from service.api.acting import act_as
+from service.api.submit import carry_out
 from service.domain.market import compute_offer_price_minor
+from service.participants import repository as participants_repository
 from service.participants.service import create_admin
 from service.runtime import Runtime
 from service.settings import PROJECT_ROOT
@@ -286,16 +289,35 @@ def test_collection_claims_the_vaults_piece_and_holders_redeem(
     }
     offering = ok(distributor.post(f"/v1/notes/{voucher['root_token_id']}/offerings", json=body))
     assert offering["allowed_countries"] == ["CN"] and offering["day_count"] == "ACT/365F"
-    subscribe(i1, offering["id"], "1000000.00", "1000000.00")
+    bought = subscribe(i1, offering["id"], "1000000.00", "1000000.00")
+    # tokens moved on the token itself (not through the vault) are indexed too, with their share of cost
+    i2 = market["investors"][1]
+    send_tokens(runtime, i1, offering["token_address"], i2, 400_000_00)
+    [p1] = ok(i1.get("/v1/portfolio"), 200)["items"]
+    [p2] = ok(i2.get("/v1/portfolio"), 200)["items"]
+    paid = minor(bought["cash"])
+    assert (minor(p1["tokens"]), minor(p2["tokens"])) == (600_000_00, 400_000_00)
+    assert minor(p2["paid"]) == paid * 2 // 5 and minor(p1["paid"]) == paid - paid * 2 // 5
     runtime.rpc.request("evm_setNextBlockTimestamp", [int(due_at.timestamp()) + 60])
     runtime.rpc.request("evm_mine")
     credit(admin, fmcg, "50000000.00")
     ok(fmcg.post(f"/v1/vouchers/{voucher['id']}/settlement/fundings", json={"amount": "50000000.00"}))
     collection = ok(i1.post(f"/v1/offerings/{offering['id']}/collection"), 200)
     assert collection["received"] == collection["cash_received"] == "1000000.00"
-    before = cash(i1)
-    assert ok(i1.post(f"/v1/offerings/{offering['id']}/redemptions"))["cash"] == "1000000.00"
-    assert cash(i1) - before == Decimal("1000000.00")
+    for user, share in ((i1, "600000.00"), (i2, "400000.00")):
+        before = cash(user)
+        assert ok(user.post(f"/v1/offerings/{offering['id']}/redemptions"))["cash"] == share
+        assert cash(user) - before == Decimal(share)
+
+
+def send_tokens(runtime: Runtime, sender: ApiUser, token: str, recipient: ApiUser, amount: int) -> None:
+    """A holder's own ERC-20 transfer on the yield token (what a wallet outside the service could do)."""
+    with runtime.database.sessions() as session:
+        participant = participants_repository.fetch_participant(session, sender.participant_id)
+        assert participant is not None
+        calldata = runtime.chain.contracts["yield_token"].calldata("transfer", recipient.address, amount)
+        intent = act_as(runtime, participant, "test.token_transfer", token, calldata)
+        carry_out(runtime, [intent], participant_id=sender.participant_id)
 
 
 def test_the_model2_walkthrough_runs_against_a_live_server(runtime: Runtime) -> None:

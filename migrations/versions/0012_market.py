@@ -65,6 +65,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("amount_minor", sa.BigInteger(), nullable=False),
         sa.Column("address", sa.String(length=42), nullable=True),
+        sa.Column("to_address", sa.String(length=42), nullable=True),
         sa.Column("token_id", sa.BigInteger(), nullable=True),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         *_event_columns(),

@@ -584,7 +584,8 @@ class OfferingRecord(Base):
 
 class OfferingEventRecord(Base):
     """An offering's own changes: withdrawn, closed, cash_received, swept, withheld (a redemption
-    passed over)."""
+    passed over), and transfer: tokens moved on the token itself, not by the vault (a holder's own
+    `transfer`, the compliance agent's forced transfer or recovery), from `address` to `to_address`."""
 
     __tablename__ = "offering_events"
 
@@ -593,6 +594,7 @@ class OfferingEventRecord(Base):
     kind: Mapped[str] = mapped_column(String(16))
     amount_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     address: Mapped[str | None] = mapped_column(String(42), nullable=True)
+    to_address: Mapped[str | None] = mapped_column(String(42), nullable=True)
     token_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     transaction_hash: Mapped[str] = mapped_column(String(66))

@@ -6,9 +6,12 @@ listing's remainder; every holder's tokens and cost) are folded again from those
 a range touched, in chain order, so a reorganisation only has to delete the rows of the lost blocks and
 fold again: nothing is adjusted by difference.
 
-Holdings come from the vault's events (subscriptions, listing fills, redemptions): the service moves
-yield tokens only through the vault. A transfer made on the token directly (a holder's own wallet, or
-the compliance agent's forced transfer or recovery) is not seen here (docs/market.md).
+Every offering's yield token is a clone the vault creates: the projection names each to the indexer
+(`discover_contracts` from `OfferingOpened`, `watched_contracts` on start-up), so the tokens' own
+`Transfer` events are indexed too. A token movement the vault makes (minting, a subscription, a listing
+fill, a burn at withdrawal or redemption) is already told by the vault's own event of the same forward
+request, so only the others are kept: transfers on the token itself (a holder's own `transfer`, the
+compliance agent's forced transfer or recovery), which move tokens and their share of the cost.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from service.chain.abi import DecodedEvent
 from service.db.models import (
     ListingRecord,
     OfferingEventRecord,
@@ -31,6 +35,9 @@ from service.db.models import (
 from service.index.projection import IndexedEvent, ProjectionBatch
 
 VAULT = "market"
+# The name every offering's yield token (a clone) goes by in the index.
+TOKEN = "yield_token"
+ZERO_ADDRESS = "0x" + "0" * 40
 EVENTS = (
     "OfferingOpened",
     "Subscribed",
@@ -60,7 +67,24 @@ def _time(seconds: int) -> datetime:
 
 class MarketProjection:
     name: ClassVar[str] = "market"
-    subscriptions: ClassVar[frozenset[tuple[str, str]] | None] = frozenset((VAULT, event) for event in EVENTS)
+    subscriptions: ClassVar[frozenset[tuple[str, str]] | None] = frozenset(
+        {*((VAULT, event) for event in EVENTS), (TOKEN, "Transfer")}
+    )
+
+    def discover_contracts(self, chain: Any, events: Sequence[DecodedEvent]) -> dict[str, str]:
+        """The yield tokens the range's offerings created."""
+        vault = chain.deployment.addresses.get(VAULT)
+        return {
+            str(event.args["token"]): TOKEN
+            for event in events
+            if event.name == "OfferingOpened" and vault is not None and event.address == vault
+        }
+
+    def watched_contracts(self, connection: Connection) -> dict[str, str]:
+        return {
+            str(address): TOKEN
+            for address in connection.execute(select(OfferingRecord.token_address)).scalars()
+        }
 
     def prepare(self, batch: ProjectionBatch, events: Sequence[IndexedEvent]) -> None:
         pass
@@ -95,8 +119,15 @@ class MarketProjection:
                 )
             return listing_rates[listing_id]
 
-        for event in batch.state.get(self.name, []):
+        events: list[IndexedEvent] = batch.state.get(self.name, [])
+        # The forward requests (or, for direct calls, the transactions) in which the vault moved tokens.
+        by_vault = {_request_of(event) for event in events if event.contract == VAULT}
+        for event in events:
             args = event.args
+            if event.contract == TOKEN:
+                if _request_of(event) not in by_vault:
+                    touched.update(_record_transfer(connection, batch, event))
+                continue
             offering_id = int(args["offeringId"])
             touched.add(offering_id)
             at = batch.block_time(event.block_number)
@@ -222,6 +253,7 @@ class MarketProjection:
                         "kind": _CHANGES[event.name],
                         "amount_minor": int(args[amount]) if amount else 0,
                         "address": address,
+                        "to_address": None,
                         "token_id": int(args["tokenId"]) if "tokenId" in args else None,
                         "occurred_at": at,
                         **where,
@@ -254,6 +286,36 @@ class MarketProjection:
             OfferingRecord,
         ):
             connection.execute(delete(table))
+
+
+def _request_of(event: IndexedEvent) -> Any:
+    return event.request or event.transaction_hash
+
+
+def _record_transfer(connection: Connection, batch: ProjectionBatch, event: IndexedEvent) -> set[int]:
+    """A transfer made on the token itself, as an offering event; the offering it belongs to."""
+    sender, recipient = str(event.args["from"]), str(event.args["to"])
+    offering_id = connection.execute(
+        select(OfferingRecord.id).where(OfferingRecord.token_address == event.event.address)
+    ).scalar()
+    if offering_id is None or ZERO_ADDRESS in (sender.lower(), recipient.lower()):
+        return set()
+    connection.execute(
+        insert(OfferingEventRecord),
+        {
+            "offering_id": offering_id,
+            "kind": "transfer",
+            "amount_minor": int(event.args["value"]),
+            "address": sender,
+            "to_address": recipient,
+            "token_id": None,
+            "occurred_at": batch.block_time(event.block_number),
+            "transaction_hash": event.transaction_hash,
+            "log_index": event.log_index,
+            "block_number": event.block_number,
+        },
+    )
+    return {int(offering_id)}
 
 
 @dataclass
@@ -355,6 +417,23 @@ def fold_offering(connection: Connection, offering_id: int) -> None:
             received += int(row.amount_minor)
         elif kind == "swept":
             redeemed_cash += int(row.amount_minor)
+        elif kind == "transfer":
+            # Tokens moved outside the market carry their share of the sender's cost (a recovery moves
+            # all of it to the new wallet).
+            amount = int(row.amount_minor)
+            sender, recipient = holding(str(row.address)), holding(str(row.to_address))
+            if sender.tokens > 0:
+                part = min(amount, sender.tokens)
+                share_paid = sender.paid * part // sender.tokens
+                share_days = sender.day_tokens * part // sender.tokens
+                sender.paid -= share_paid
+                sender.day_tokens -= share_days
+                recipient.paid += share_paid
+                recipient.day_tokens += share_days
+            sender.tokens -= amount
+            recipient.tokens += amount
+            if recipient.first_bought_at is None:
+                recipient.first_bought_at = row.occurred_at
 
     connection.execute(
         update(OfferingRecord)

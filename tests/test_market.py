@@ -8,14 +8,17 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from service.api.acting import act_as
 from service.api.submit import carry_out
+from service.db.models import Operation
 from service.domain.market import compute_offer_price_minor
 from service.participants import repository as participants_repository
 from service.participants.service import create_admin
@@ -354,3 +357,64 @@ def test_the_model2_walkthrough_runs_against_a_live_server(runtime: Runtime) -> 
 
 def minor(amount: str) -> int:
     return int(Decimal(amount) * 100)
+
+
+def test_a_reorganisation_replays_the_market_as_it_was(market: dict[str, Any], runtime: Runtime) -> None:
+    """The chain loses the blocks of an offering, its purchases, a listing fill and a direct token
+    transfer: the writer sends them again in order, the index rolls back and folds again, and the
+    offering, the portfolios and the figures read as before."""
+    distributor, (i1, i2, i3) = market["distributor"], market["investors"]
+    voucher, due_at = market["voucher"], market["due_at"]
+    set_days_left(runtime, due_at, 150)
+    snapshot = runtime.rpc.request("evm_snapshot")
+    body = {
+        "amount": "3000000.00",
+        "rate_bps": 700,
+        "min_subscription": "100000.00",
+        "closes_on": (due_at - timedelta(days=1)).date().isoformat(),
+    }
+    offering = ok(distributor.post(f"/v1/notes/{voucher['root_token_id']}/offerings", json=body))
+    oid = offering["id"]
+    subscribe(i1, oid, "1000000.00", "1000000.00")
+    subscribe(i2, oid, "500000.00", "500000.00")
+    listing = ok(i1.post(f"/v1/offerings/{oid}/listings", json={"amount": "300000.00", "rate_bps": 650}))
+    ok(
+        i3.post(
+            f"/v1/listings/{listing['id']}/purchases", json={"amount": "200000.00", "max_cash": "200000.00"}
+        )
+    )
+    send_tokens(runtime, i2, offering["token_address"], i3, 100_000_00)
+    day = chain_date(runtime)
+
+    def view() -> Any:
+        return (
+            {
+                k: v
+                for k, v in ok(i1.get(f"/v1/offerings/{oid}"), 200).items()
+                if k != "opened_transaction_hash"
+            },
+            [ok(user.get("/v1/portfolio"), 200)["items"] for user in (i1, i2, i3)],
+            ok(i1.get("/v1/market/figures", params={"from": day, "to": day}), 200)["rows"],
+        )
+
+    before = view()
+    assert [item[0]["tokens"] for item in before[1]] == ["800000.00", "400000.00", "300000.00"]
+
+    assert runtime.rpc.request("evm_revert", [snapshot]) is True
+    runtime.rpc.request("anvil_mine", [3])
+    _until(lambda: _settled(runtime))
+    assert view() == before
+
+
+def _settled(runtime: Runtime) -> bool:
+    with runtime.database.snapshot() as session:
+        replaying = session.scalars(select(Operation.id).where(Operation.replay_rank.is_not(None))).all()
+        lost = session.scalars(select(Operation.id).where(Operation.state.in_(("queued", "signed")))).all()
+    return runtime.indexer.reorgs_detected >= 1 and not replaying and not lost
+
+
+def _until(condition: Any, timeout_seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the ledger did not come back in time"
+        time.sleep(0.1)

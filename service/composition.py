@@ -118,9 +118,10 @@ def projections(runtime: Runtime) -> list[Projection]:
 
 
 def job_handlers(runtime: Runtime) -> Sequence[JobHandler]:
+    from service.market.service import RedemptionJob
     from service.settlement.service import PayoutJob
 
-    return [PayoutJob(runtime)]
+    return [PayoutJob(runtime), RedemptionJob(runtime)]
 
 
 def register_answers() -> None:

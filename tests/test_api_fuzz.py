@@ -442,6 +442,14 @@ def tour_market(tour: Tour, runtime: Runtime, *, t1: int) -> None:
     tour.call(label, "obligor", body={"amount": "2000000.00"}, voucher_id=voucher["id"])
     tour.call("POST /v1/offerings/{offering_id}/collection", "admin", offering_id=offering)
     tour.call("POST /v1/offerings/{offering_id}/redemptions", "investor", offering_id=offering)
+    label = "POST /v1/offerings/{offering_id}/redemption-runs"
+    job = tour.call(label, "admin", offering_id=offering, body={"batch_size": 10})
+    for _ in range(600):
+        job = tour.call("GET /v1/jobs/{job_id}", "admin", job_id=job["id"])
+        if job["state"] not in ("queued", "running"):
+            break
+        time.sleep(0.05)
+    assert job["state"] == "completed" and job["pieces_paid"] == 2, job  # the financier and the seller
 
 
 def tour_compliance(tour: Tour, token: int, *, t1: int, a: int, d: int) -> None:

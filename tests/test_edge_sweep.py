@@ -158,6 +158,7 @@ def market_bodies() -> dict[str, RouteCase]:
         "POST /v1/listings/{listing_id}/cancellation": RouteCase("bank", None),
         "POST /v1/offerings/{offering_id}/collection": RouteCase("admin", None),
         "POST /v1/offerings/{offering_id}/redemptions": RouteCase("bank", None),
+        "POST /v1/offerings/{offering_id}/redemption-runs": RouteCase("admin", {"batch_size": 10}),
     }
 
 

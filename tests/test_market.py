@@ -257,16 +257,23 @@ def test_model_2_offering_trading_and_settlement(market: dict[str, Any], runtime
     collection = ok(admin.post(f"/v1/offerings/{oid}/collection"), 200)
     assert collection["cash_received"] == "19000000.00"
 
-    # each holder redeems exactly its tokens' face; the seller its unsold ones
+    # I1 redeems itself; a redemption run redeems the others (the seller's unsold tokens too): each is
+    # paid exactly its tokens' face
     before = {user.participant_id: cash(user) for user in (i1, i2, i3, distributor)}
+    redemption = ok(i1.post(f"/v1/offerings/{oid}/redemptions"))
+    assert redemption["tokens"] == redemption["cash"] == "4000000.00"
+    expect_error(i2.post(f"/v1/offerings/{oid}/redemption-runs"), 403, "forbidden")
+    job = follow_job(
+        admin, ok(admin.post(f"/v1/offerings/{oid}/redemption-runs", json={"batch_size": 2}), 202)
+    )
+    assert job["state"] == "completed", job
+    assert (job["pieces_total"], job["pieces_paid"], job["paid"]) == (3, 3, "15000000.00")
     for user, tokens in (
         (i1, "4000000.00"),
         (i2, "8000000.00"),
         (i3, "5000000.00"),
         (distributor, "2000000.00"),
     ):
-        redemption = ok(user.post(f"/v1/offerings/{oid}/redemptions"))
-        assert redemption["tokens"] == redemption["cash"] == tokens
         assert cash(user) - before[user.participant_id] == Decimal(tokens)
     expect_error(i1.post(f"/v1/offerings/{oid}/redemptions"), 409, "nothing_to_claim")
     settled = ok(i1.get(f"/v1/offerings/{oid}"), 200)
@@ -311,6 +318,15 @@ def test_collection_claims_the_vaults_piece_and_holders_redeem(
         before = cash(user)
         assert ok(user.post(f"/v1/offerings/{offering['id']}/redemptions"))["cash"] == share
         assert cash(user) - before == Decimal(share)
+
+
+def follow_job(user: ApiUser, job: dict[str, Any], timeout_seconds: float = 60.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_seconds
+    while job["state"] in ("queued", "running"):
+        assert time.monotonic() < deadline, f"job {job['id']} did not finish: {job}"
+        time.sleep(0.05)
+        job = ok(user.get(f"/v1/jobs/{job['id']}"), 200)
+    return job
 
 
 def send_tokens(runtime: Runtime, sender: ApiUser, token: str, recipient: ApiUser, amount: int) -> None:

@@ -26,11 +26,13 @@ from service.market.schemas import (
     PriceOut,
     PurchaseCreate,
     RedemptionOut,
+    RedemptionRun,
     SubscriptionCreate,
     TradeOut,
     WithdrawalCreate,
     WithdrawalOut,
 )
+from service.settlement.schemas import JobOut
 
 router = LedgerRouter(tags=["market"])
 NEXT_CURSOR_HEADER = "Next-Cursor"
@@ -144,6 +146,19 @@ def collect(
 def redeem(offering_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep) -> RedemptionOut:
     """A token holder burns its tokens for its pro-rata share of the cash the offering received."""
     return service.redeem(session, runtime, caller, offering_id)
+
+
+@router.post("/v1/offerings/{offering_id}/redemption-runs", status_code=202, response_model=JobOut)
+def start_redemption_run(
+    offering_id: IdPath,
+    caller: CallerDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    body: RedemptionRun | None = None,
+) -> JobOut:
+    """Once the offering's backing is paid in full: a job redeems every token holder in batches (admin
+    or the seller); follow it at `GET /v1/jobs/{id}` (`pieces_*` count token holders)."""
+    return service.start_redemption_run(session, runtime, caller, offering_id, body or RedemptionRun())
 
 
 @router.get("/v1/portfolio", response_model=Page[PortfolioItem])

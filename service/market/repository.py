@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from service.db.models import ListingRecord, OfferingRecord, OfferingTrade, TokenHolding
@@ -54,12 +54,33 @@ def fetch_holdings_of(
     return session.scalars(query.order_by(TokenHolding.offering_id).limit(limit)).all()
 
 
-def fetch_holders(session: Session, offering_id: int) -> Sequence[TokenHolding]:
-    return session.scalars(
-        select(TokenHolding)
-        .where(TokenHolding.offering_id == offering_id, TokenHolding.tokens_minor > 0)
-        .order_by(TokenHolding.address)
-    ).all()
+def fetch_holder_addresses_after(
+    connection: Connection, offering_id: int, after: str, limit: int
+) -> list[str]:
+    """Addresses holding tokens of the offering, in address order after `after`."""
+    return [
+        str(address)
+        for address in connection.execute(
+            select(TokenHolding.address)
+            .where(
+                TokenHolding.offering_id == offering_id,
+                TokenHolding.tokens_minor > 0,
+                TokenHolding.address > after,
+            )
+            .order_by(TokenHolding.address)
+            .limit(limit)
+        ).scalars()
+    ]
+
+
+def count_holders(connection: Connection, offering_id: int) -> int:
+    return int(
+        connection.execute(
+            select(func.count())
+            .select_from(TokenHolding)
+            .where(TokenHolding.offering_id == offering_id, TokenHolding.tokens_minor > 0)
+        ).scalar_one()
+    )
 
 
 def fetch_trades(

@@ -158,6 +158,18 @@ class RedemptionOut(BaseModel):
     transaction_hash: str
 
 
+class RedemptionRun(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    batch_size: int | None = Field(
+        default=None,
+        strict=True,
+        ge=1,
+        le=100,
+        description="Token holders redeemed per operation (default: 50).",
+    )
+
+
 class PortfolioItem(BaseModel):
     offering_id: int
     voucher_id: int

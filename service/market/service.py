@@ -17,18 +17,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from service.api.acting import act_as, act_as_service
 from service.api.answers import Answer, responds_to
 from service.api.auth import Caller
 from service.api.pagination import Page, PageRequest
-from service.api.submit import carry_out, current_request
+from service.api.submit import carry_out, current_request, record_answer
 from service.chain.abi import abi_decode, checksum_address, selector
 from service.chain.contracts import ContractHandle
-from service.db.models import ListingRecord, OfferingRecord, Participant, TokenHolding, Voucher
+from service.db.models import Job, ListingRecord, OfferingRecord, Participant, TokenHolding, Voucher
 from service.domain.market import (
     compute_accrued_discount_minor,
     compute_offer_price_minor,
@@ -54,6 +55,8 @@ from service.errors import (
     ListingNotFound,
     NotHolder,
     OfferingNotFound,
+    OfferingNotSettled,
+    SettlementNotMatured,
 )
 from service.ledger.clock import fetch_ledger_now
 from service.market import repository
@@ -72,6 +75,7 @@ from service.market.schemas import (
     PriceOut,
     PurchaseCreate,
     RedemptionOut,
+    RedemptionRun,
     SubscriptionCreate,
     TradeOut,
     WithdrawalCreate,
@@ -81,10 +85,12 @@ from service.notes.service import load_held_note
 from service.participants import repository as participants_repository
 from service.participants.service import MAX_ALLOWANCE
 from service.runtime import Runtime
-from service.settlement.service import neutralise_cell
+from service.settlement.schemas import JobOut
+from service.settlement.service import job_out, neutralise_cell, new_progress
 from service.vouchers import repository as vouchers_repository
 from service.vouchers.service import voucher_status
-from service.writer.outbox import OperationView
+from service.writer.jobs import create_job
+from service.writer.outbox import OperationIntent, OperationView
 
 OPEN_KIND = "market.open"
 SUBSCRIBE_KIND = "market.subscribe"
@@ -690,6 +696,116 @@ def build_redemption_out(session: Session, operation: OperationView) -> Redempti
 @responds_to(REDEEM_KIND)
 def answer_redemption(_runtime: Runtime, session: Session, operations: Sequence[OperationView]) -> Answer:
     return 201, build_redemption_out(session, operations[0]).model_dump(mode="json")
+
+
+REDEMPTION_JOB = "market.redemption"
+REDEEM_FOR_KIND = "market.redeem_for"
+DEFAULT_REDEMPTION_BATCH = 50
+REDEEM_FOR_BASE_GAS = 300_000
+REDEEM_FOR_GAS_PER_HOLDER = 120_000
+
+
+def start_redemption_run(
+    session: Session, runtime: Runtime, caller: Caller, offering_id: int, body: RedemptionRun
+) -> JobOut:
+    """Once the offering's backing is paid in full, a job redeems every token holder (and the seller's
+    unsold tokens) in batches, by the settlement account: no holder has to ask. Holders frozen or no
+    longer verified are passed over (they redeem themselves later)."""
+    record = require_offering(session, offering_id)
+    if not caller.is_admin and record.seller_address != caller.address:
+        raise Forbidden("a redemption run is started by an admin or the offering's seller")
+    terms = _terms(session, record)
+    now = fetch_ledger_now(runtime)
+    if now < terms.maturity_at:
+        raise SettlementNotMatured(
+            f"offering {offering_id}'s voucher matures on {terms.maturity_at.isoformat()}",
+            due_at=terms.maturity_at.isoformat(),
+        )
+    _status, unpaid, _received, _available, _outstanding = runtime.chain.read(
+        _vault(runtime).call("redemptionStatus", record.id)
+    )
+    if int(unpaid) != 0:
+        raise OfferingNotSettled(
+            f"offering {offering_id}'s backing still waits for {format_money(int(unpaid), terms.currency)}",
+            offering_id=offering_id,
+        )
+    params = {
+        "offering_id": record.id,
+        "voucher_id": record.voucher_id,
+        "seller": record.seller_address,
+        "currency": terms.cash.code,
+        "batch_size": body.batch_size or DEFAULT_REDEMPTION_BATCH,
+    }
+    session.rollback()
+    with runtime.database.transaction() as writing:
+        connection = writing.connection()
+        holders = repository.count_holders(connection, record.id) + (1 if record.unsold_minor > 0 else 0)
+        job_id = create_job(
+            connection,
+            REDEMPTION_JOB,
+            params,
+            participant_id=caller.participant_id,
+            request_key=None,
+            progress={**new_progress(holders), "after_address": "", "seller_done": False},
+        )
+        job = writing.get(Job, job_id)
+        assert job is not None
+        out = job_out(job)
+        record_answer(connection, 202, out.model_dump(mode="json"))
+    runtime.wake_writer()
+    return out
+
+
+class RedemptionJob:
+    """The steps of a redemption run: the next token holders by address (the seller's unsold tokens
+    first), redeemed in one `redeemFor` signed by the service's settlement account."""
+
+    kind: ClassVar[str] = REDEMPTION_JOB
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    def next_step(self, connection: Connection, job: Job) -> OperationIntent | None:
+        params, progress = job.params, job.progress or {}
+        offering_id, batch_size = int(params["offering_id"]), int(params["batch_size"])
+        holders: list[str] = []
+        if not progress.get("seller_done"):
+            holders.append(str(params["seller"]))
+        after = str(progress.get("after_address", ""))
+        holders += [
+            address
+            for address in repository.fetch_holder_addresses_after(connection, offering_id, after, batch_size)
+            if address != params["seller"]
+        ]
+        if not holders:
+            return None
+        vault = self._runtime.chain.contracts[VAULT]
+        return act_as_service(
+            self._runtime,
+            "settlement",
+            REDEEM_FOR_KIND,
+            vault.address,
+            vault.calldata("redeemFor", offering_id, holders),
+            gas=REDEEM_FOR_BASE_GAS + REDEEM_FOR_GAS_PER_HOLDER * len(holders),
+            payload={"offering_id": offering_id, "holders": holders},
+        )
+
+    def record_step(self, connection: Connection, job: Job, step: OperationView) -> dict[str, Any]:
+        progress = dict(job.progress or new_progress(0))
+        holders = [str(holder) for holder in (step.payload or {})["holders"]]
+        redeemed = step.events("Redeemed")
+        others = [holder for holder in holders if holder != job.params["seller"]]
+        if others:
+            progress["after_address"] = max(others)
+        progress["seller_done"] = True
+        progress["pieces_paid"] = int(progress.get("pieces_paid", 0)) + len(redeemed)
+        progress["paid_minor"] = int(progress.get("paid_minor", 0)) + sum(
+            int(event["args"]["cash"]) for event in redeemed
+        )
+        progress["withheld"] = int(progress.get("withheld", 0)) + len(step.events("RedemptionWithheld"))
+        progress["batches"] = int(progress.get("batches", 0)) + 1
+        progress["transaction_hashes"] = [*progress.get("transaction_hashes", []), step.transaction_hash]
+        return progress
 
 
 # ---------------------------------------------------------------------------------- portfolio, figures

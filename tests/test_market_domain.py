@@ -19,7 +19,7 @@ from service.domain.market import (
     price_offer,
     split_pro_rata,
 )
-from service.domain.pricing import DayCount
+from service.domain.pricing import DayCount, compute_offering_price_minor
 
 amounts = st.integers(min_value=1, max_value=10**15)
 rates = st.integers(min_value=0, max_value=5_000)
@@ -94,3 +94,15 @@ def test_pro_rata_shares_never_exceed_the_cash(holdings: list[int], cash: int) -
         left -= share
         outstanding -= held
     assert paid == cash and left == 0
+
+
+@given(amounts, rates, days_left, counts)
+def test_the_same_rule_as_the_contract_helpers_mirror(
+    amount: int, rate: int, days: int, count: DayCount
+) -> None:
+    """service.domain.pricing's mirror of the vault's price clamps at zero where the vault reverts; this
+    module refuses there (DiscountMathDiscountExceedsValue): elsewhere they are the same integers."""
+    if rate * days > 10_000 * count.basis_days:
+        return
+    ours = compute_offer_price_minor(amount, rate, days, count.basis_days)
+    assert ours == compute_offering_price_minor(amount, rate, days, count.basis_days)

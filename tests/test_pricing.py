@@ -14,6 +14,7 @@ from service.domain.pricing import (
     QuoteBasis,
     compute_days,
     compute_equivalent_yield_rate,
+    compute_offering_price_minor,
     compute_quote,
 )
 
@@ -101,3 +102,23 @@ def test_yield_and_discount_bases_agree_through_their_conversion(
     yield_rate = compute_equivalent_yield_rate(discount_rate, days, day_count.basis_days)
     exact = Fraction(face) / (1 + Fraction(yield_rate) * Fraction(days, day_count.basis_days))
     assert abs(Fraction(by_discount) - exact) <= 1
+
+
+@given(faces, rates, days_left, day_counts)
+def test_offering_price_rounds_toward_the_buyer(face: int, rate: int, days: int, day_count: DayCount) -> None:
+    """Yield-token offerings (OfferingVault.priceOf): the seller sets the rate, so the price is the exact
+    discount price or less than one minor unit below it, and never rises with more days to run."""
+    basis_days = day_count.basis_days
+    exact = Fraction(face) * (1 - Fraction(rate, 10_000) * Fraction(days, basis_days))
+    assume(exact >= 0)
+    price = compute_offering_price_minor(face, rate, days, basis_days)
+    assert 0 <= exact - price < 1
+    assert compute_offering_price_minor(face, rate, days + 1, basis_days) <= price
+
+
+def test_offering_price_matches_the_contracts_worked_examples() -> None:
+    """The figures of contracts/test/market/OfferingPrimary.t.sol (test_PriceOf_WorkedExamples)."""
+    assert compute_offering_price_minor(100_000_000, 500, 180, 360) == 97_500_000
+    assert compute_offering_price_minor(333, 500, 180, 360) == 324
+    assert compute_offering_price_minor(100_000_000, 500, 90, 360) == 98_750_000
+    assert compute_offering_price_minor(100_000_000, 500, 0, 360) == 100_000_000

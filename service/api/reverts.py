@@ -46,7 +46,7 @@ CONTRACT_NAMES = {
     "programme": "the early-payment programme contract",
     "vault": "the settlement vault",
     "market": "the offering vault",
-    "yield_token": "the yield-token implementation",
+    "yield_token": "the yield token implementation",
 }
 
 

@@ -67,6 +67,14 @@ def compute_discount_price_minor(face_minor: int, rate_bps: int, days: int, basi
     return max(face_minor - discount, 0)
 
 
+def compute_offering_price_minor(amount_minor: int, rate_bps: int, days: int, basis_days: int) -> int:
+    """What `amount_minor` yield tokens of an offering cost now (OfferingVault.priceOf, the on-chain
+    DiscountMath.discountPriceDown): the seller sets the rate, so rounding goes the buyer's way, the
+    opposite of ``TOWARD_SELLER``: the discount is rounded up and the price down."""
+    discount = -(-(amount_minor * rate_bps * days) // (BASIS_POINTS * basis_days))
+    return max(amount_minor - discount, 0)
+
+
 def compute_yield_price_minor(face_minor: int, rate_bps: int, days: int, basis_days: int) -> int:
     numerator = face_minor * BASIS_POINTS * basis_days
     denominator = BASIS_POINTS * basis_days + rate_bps * days

@@ -5,6 +5,8 @@ share, portfolios and market figures equal to the trades."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -13,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -27,7 +30,7 @@ from service.settings import PROJECT_ROOT
 from tests.conftest import ApiUser, free_port, issue_voucher, register, run_payouts
 from tests.test_bad_input import expect_error
 from tests.test_financing import cash, credit
-from tests.test_service_process import _Server
+from tests.test_service_process import _cli, _Server
 
 pytestmark = pytest.mark.integration
 
@@ -434,3 +437,71 @@ def _until(condition: Any, timeout_seconds: float = 60.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "the ledger did not come back in time"
         time.sleep(0.1)
+
+
+def test_cli_market_commands(runtime: Runtime) -> None:
+    """`cascade market ...` drives the same routes: open, price, subscribe, list, buy, portfolio, figures."""
+    address, _ = runtime.key_vault.create_account()
+    with runtime.database.connection_transaction() as connection:
+        _participant, admin_key = create_admin(connection, "CLI admin", address)
+    with _Server(runtime, free_port()) as server, httpx.Client(base_url=server.url, timeout=60) as client:
+        admin = ApiUser(client, admin_key, 0, "")  # type: ignore[arg-type]
+        fmcg, distributor = register(admin, "FMCG", "obligor"), register(admin, "Distributor", "supplier")
+        i1, i2 = register(admin, "I1", "investor"), register(admin, "I2", "financier")
+        for investor in (i1, i2):
+            credit(admin, investor, "10000000.00")
+        now = datetime.fromtimestamp(runtime.chain.fetch_time(), UTC)
+        due = (now + timedelta(days=91)).date()
+        voucher = issue_voucher(admin, fmcg, distributor, face_value="5000000.00", due_date=due.isoformat())
+        url = server.url
+        offering = _cli(
+            url,
+            distributor.key,
+            *("market", "open", "--note", str(voucher["root_token_id"]), "--amount", "3000000.00"),
+            *("--rate-bps", "400", "--min-subscription", "1000000.00", "--closes-on", due.isoformat()),
+            *("--country", "CN"),
+        )
+        assert offering["allowed_countries"] == ["CN"] and offering["available"] == "3000000.00"
+        oid = str(offering["id"])
+        price = _cli(url, i1.key, "market", "price", "--offering", oid, "--amount", "2000000.00")
+        bought = _cli(
+            url,
+            i1.key,
+            "market",
+            "subscribe",
+            "--offering",
+            oid,
+            "--amount",
+            "2000000.00",
+            "--max-cash",
+            price["cash"],
+        )
+        assert bought["cash"] == price["cash"]
+        assert minor(bought["cash"]) == compute_offer_price_minor(2_000_000_00, 400, bought["days_left"], 360)
+        listing = _cli(
+            url, i1.key, "market", "list", "--offering", oid, "--amount", "500000.00", "--rate-bps", "300"
+        )
+        listings = _cli(url, i2.key, "market", "listings", "--offering", oid)
+        assert [item["id"] for item in listings["items"]] == [listing["id"]]
+        sale = _cli(
+            url,
+            i2.key,
+            "market",
+            "buy",
+            "--listing",
+            str(listing["id"]),
+            "--amount",
+            "500000.00",
+            "--max-cash",
+            "500000.00",
+        )
+        assert sale["market"] == "secondary"
+        [held] = _cli(url, i2.key, "market", "portfolio")["items"]
+        assert held["tokens"] == "500000.00" and held["paid"] == sale["cash"]
+        day = now.date().isoformat()
+        text = _cli(url, admin_key, "market", "figures", "--from", day, "--to", day, "--format", "csv")
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert [row["offering_id"] for row in rows] == [oid, "platform"]
+        assert Decimal(rows[0]["primary_volume"]) == Decimal(bought["cash"]) and rows[0]["trades"] == "2"
+        figures = _cli(url, admin_key, "market", "figures", "--from", day, "--to", day, "--offering", oid)
+        assert figures["rows"][0]["secondary_volume"] == sale["cash"]

@@ -92,6 +92,13 @@ def test_model_2_offering_trading_and_settlement(market: dict[str, Any], runtime
     i1, i2, i3 = market["investors"]
     voucher, due_at = market["voucher"], market["due_at"]
 
+    lapsing = register(
+        admin,
+        "Lapsing investor",
+        "investor",
+        kyc_expires_on=(due_at - timedelta(days=150)).date().isoformat(),
+    )
+    credit(admin, lapsing, "5000000.00")
     set_days_left(runtime, due_at, 185)
     closes_on = (due_at - timedelta(days=10)).date().isoformat()
     body = {
@@ -158,14 +165,22 @@ def test_model_2_offering_trading_and_settlement(market: dict[str, Any], runtime
         ),
         200,
     )
-    refused = revoked.post(
-        f"/v1/offerings/{oid}/subscriptions", json={"amount": "1000000.00", "max_cash": "1000000.00"}
-    )
-    assert refused.status_code == 422 and refused.json()["code"] in (
+    expect_error(
+        revoked.post(
+            f"/v1/offerings/{oid}/subscriptions", json={"amount": "1000000.00", "max_cash": "1000000.00"}
+        ),
+        422,
         "participant_not_verified",
-        "kyc_expired",
     )
     assert cash(revoked) == Decimal("5000000.00")
+    expect_error(
+        lapsing.post(
+            f"/v1/offerings/{oid}/subscriptions", json={"amount": "1000000.00", "max_cash": "1000000.00"}
+        ),
+        422,
+        "kyc_expired",
+    )
+    assert cash(lapsing) == Decimal("5000000.00")
 
     # day 3: 60 days left, 4,000,000.00 cost 3,960,000.00 (0.99 per 1.00)
     set_days_left(runtime, due_at, 60)

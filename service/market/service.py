@@ -55,6 +55,7 @@ from service.errors import (
     ListingNotFound,
     NotHolder,
     OfferingNotFound,
+    OfferingNotOpen,
     OfferingNotSettled,
     SettlementNotMatured,
 )
@@ -203,10 +204,18 @@ def _ensure_cash_allowance(
         _approve_first(session, runtime, caller, cash.address, calldata, {"spender": vault})
 
 
+# A token's allowed countries never change after its initialisation: read once per offering (keyed by
+# the transaction that opened it, so an offering replayed after a reorganisation is read again).
+_COUNTRIES: dict[tuple[str, str], list[str]] = {}
+
+
 def _allowed_countries(runtime: Runtime, record: OfferingRecord) -> list[str]:
-    raw = runtime.chain.call(record.token_address, _ALLOWED_COUNTRIES)
-    [codes] = abi_decode(["bytes2[]"], raw)
-    return [bytes(code).decode("ascii") for code in codes]
+    key = (record.token_address, record.opened_transaction_hash)
+    if key not in _COUNTRIES:
+        raw = runtime.chain.call(record.token_address, _ALLOWED_COUNTRIES)
+        [codes] = abi_decode(["bytes2[]"], raw)
+        _COUNTRIES[key] = [bytes(code).decode("ascii") for code in codes]
+    return list(_COUNTRIES[key])
 
 
 @dataclass(frozen=True)
@@ -386,6 +395,14 @@ def subscribe(
     terms = _terms(session, record)
     amount = parse_amount_minor(body.amount, terms.currency)
     max_cash = parse_amount_minor(body.max_cash, terms.cash, field="max_cash")
+    closes_at = record.closes_at.replace(tzinfo=UTC)
+    if record.closed or fetch_ledger_now(runtime) >= closes_at:
+        # Refused here too (the vault refuses it), before a first buyer's cash allowance is sent.
+        raise OfferingNotOpen(
+            f"offering {record.id} takes no subscriptions (closed by its seller, or since "
+            f"{closes_at.isoformat()})",
+            offering_id=record.id,
+        )
     _ensure_cash_allowance(session, runtime, caller, terms.cash.code, max_cash)
     calldata = _vault(runtime).calldata("subscribe", record.id, amount, max_cash)
     payload = {"offering_id": record.id}

@@ -87,6 +87,9 @@ def market(admin: ApiUser, runtime: Runtime) -> dict[str, Any]:
     }
 
 
+@pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 def test_model_2_offering_trading_and_settlement(market: dict[str, Any], runtime: Runtime) -> None:
     admin, compliance, fmcg, distributor = (market[k] for k in ("admin", "compliance", "fmcg", "distributor"))
     i1, i2, i3 = market["investors"]
@@ -393,6 +396,9 @@ def minor(amount: str) -> int:
     return int(Decimal(amount) * 100)
 
 
+@pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 def test_a_reorganisation_replays_the_market_as_it_was(market: dict[str, Any], runtime: Runtime) -> None:
     """The chain loses the blocks of an offering, its purchases, a listing fill and a direct token
     transfer: the writer sends them again in order, the index rolls back and folds again, and the

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from eth_account import Account
 from sqlalchemy import select
 
 from service.api.acting import act_as
@@ -320,6 +321,12 @@ def test_collection_claims_the_vaults_piece_and_holders_redeem(
     }
     offering = ok(distributor.post(f"/v1/notes/{voucher['root_token_id']}/offerings", json=body))
     assert offering["allowed_countries"] == ["CN"] and offering["day_count"] == "ACT/365F"
+    own_wallet = register(admin, "Own-wallet investor", "investor", address=Account.create().address)
+    refused = own_wallet.post(
+        f"/v1/offerings/{offering['id']}/subscriptions",
+        json={"amount": "1000000.00", "max_cash": "1000000.00"},
+    )
+    expect_error(refused, 422, "signature_required")
     bought = subscribe(i1, offering["id"], "1000000.00", "1000000.00")
     # tokens moved on the token itself (not through the vault) are indexed too, with their share of cost
     i2 = market["investors"][1]

@@ -58,6 +58,7 @@ from service.errors import (
     OfferingNotOpen,
     OfferingNotSettled,
     SettlementNotMatured,
+    SignatureRequired,
 )
 from service.ledger.clock import fetch_ledger_now
 from service.market import repository
@@ -129,8 +130,16 @@ def _token(runtime: Runtime, record: OfferingRecord, currency: str) -> ContractH
 
 
 def _participant(session: Session, caller: Caller) -> Participant:
+    """The acting participant. The market's routes act for participants whose key the ledger keeps (they
+    also send the approvals an action needs first); one with its own wallet calls the market contract
+    itself (docs/market.md)."""
     participant = participants_repository.fetch_participant(session, caller.participant_id)
     assert participant is not None
+    if participant.encrypted_private_key is None:
+        raise SignatureRequired(
+            "the market's routes act with keys the ledger keeps: with your own wallet, approve the offering "
+            "vault and call it directly (docs/market.md)"
+        )
     return participant
 
 

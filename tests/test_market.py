@@ -533,3 +533,40 @@ def test_cli_market_commands(runtime: Runtime) -> None:
         assert Decimal(rows[0]["primary_volume"]) == Decimal(bought["cash"]) and rows[0]["trades"] == "2"
         figures = _cli(url, admin_key, "market", "figures", "--from", day, "--to", day, "--offering", oid)
         assert figures["rows"][0]["secondary_volume"] == sale["cash"]
+
+
+def test_an_overdue_voucher_flows_through_to_token_holders(market: dict[str, Any], runtime: Runtime) -> None:
+    """Half paid and past its grace period: the portfolio says overdue, a redemption run waits for the
+    rest, and a holder redeeming now is paid its share of what was received."""
+    admin, fmcg, distributor = market["admin"], market["fmcg"], market["distributor"]
+    i1, i2 = market["investors"][:2]
+    voucher, due_at = market["voucher"], market["due_at"]
+    body = {
+        "amount": "2000000.00",
+        "rate_bps": 500,
+        "min_subscription": "1000000.00",
+        "closes_on": (due_at - timedelta(days=1)).date().isoformat(),
+    }
+    oid = ok(distributor.post(f"/v1/notes/{voucher['root_token_id']}/offerings", json=body))["id"]
+    for investor in (i1, i2):
+        subscribe(investor, oid, "1000000.00", "1000000.00")
+    runtime.rpc.request("evm_setNextBlockTimestamp", [int(due_at.timestamp()) + 8 * DAY])
+    runtime.rpc.request("evm_mine")
+    credit(admin, fmcg, "25000000.00")
+    ok(fmcg.post(f"/v1/vouchers/{voucher['id']}/settlement/fundings", json={"amount": "25000000.00"}))
+    job = run_payouts(admin, voucher["id"])
+    assert job["state"] == "completed", (job["error"], job["pieces_paid"])
+    [p1] = ok(i1.get("/v1/portfolio"), 200)["items"]
+    assert p1["voucher_status"] == "overdue" and p1["discount_accrued"] == minor_text(
+        minor(p1["face"]) - minor(p1["paid"])
+    )
+    expect_error(admin.post(f"/v1/offerings/{oid}/redemption-runs"), 409, "offering_not_settled")
+    redemption = ok(i1.post(f"/v1/offerings/{oid}/redemptions"))
+    assert (redemption["tokens"], redemption["cash"]) == ("1000000.00", "500000.00")
+    offering = ok(i1.get(f"/v1/offerings/{oid}"), 200)
+    assert offering["voucher_status"] == "overdue"
+    assert (offering["cash_received"], offering["cash_redeemed"]) == ("1000000.00", "500000.00")
+
+
+def minor_text(amount: int) -> str:
+    return f"{Decimal(amount) / 100:.2f}"

@@ -408,6 +408,7 @@ def tour_market(tour: Tour, runtime: Runtime, *, t1: int) -> None:
         "allowed_countries": ["CN"],
     }
     label = "POST /v1/notes/{token_id}/offerings"
+    tour.call(f"{label}/signing-request", "supplier", token_id=voucher["root_token_id"], body=offer)
     offering = tour.call(label, "supplier", token_id=voucher["root_token_id"], body=offer)["id"]
     tour.call("GET /v1/offerings", "investor", query={"voucher_id": str(voucher["id"])})
     tour.call("GET /v1/offerings/{offering_id}", "investor", offering_id=offering)
@@ -416,22 +417,28 @@ def tour_market(tour: Tour, runtime: Runtime, *, t1: int) -> None:
     )
     buy = {"amount": "500000.00", "max_cash": "500000.00"}
     label = "POST /v1/offerings/{offering_id}/subscriptions"
+    tour.call(f"{label}/signing-request", "investor", offering_id=offering, body=buy)
     tour.call(label, "investor", offering_id=offering, body=buy)
     tour.call(label, "financier", offering_id=offering, body={"amount": "100000.00", "max_cash": "100000.00"})
     label = "POST /v1/offerings/{offering_id}/withdrawal"
+    tour.call(f"{label}/signing-request", "supplier", offering_id=offering, body={"amount": "100000.00"})
     tour.call(label, "supplier", offering_id=offering, body={"amount": "100000.00"})
-    tour.call("POST /v1/offerings/{offering_id}/closure", "supplier", offering_id=offering)
+    label = "POST /v1/offerings/{offering_id}/closure"
+    tour.call(f"{label}/signing-request", "supplier", offering_id=offering)
+    tour.call(label, "supplier", offering_id=offering)
     sale = {"amount": "200000.00", "rate_bps": 500}
-    listing = tour.call(
-        "POST /v1/offerings/{offering_id}/listings", "investor", offering_id=offering, body=sale
-    )
+    label = "POST /v1/offerings/{offering_id}/listings"
+    tour.call(f"{label}/signing-request", "investor", offering_id=offering, body=sale)
+    listing = tour.call(label, "investor", offering_id=offering, body=sale)
     tour.call("GET /v1/offerings/{offering_id}/listings", "financier", offering_id=offering)
     tour.call("GET /v1/listings/{listing_id}", "financier", listing_id=listing["id"])
     purchase = {"amount": "100000.00", "max_cash": "100000.00"}
-    tour.call(
-        "POST /v1/listings/{listing_id}/purchases", "financier", listing_id=listing["id"], body=purchase
-    )
-    tour.call("POST /v1/listings/{listing_id}/cancellation", "investor", listing_id=listing["id"])
+    label = "POST /v1/listings/{listing_id}/purchases"
+    tour.call(f"{label}/signing-request", "financier", listing_id=listing["id"], body=purchase)
+    tour.call(label, "financier", listing_id=listing["id"], body=purchase)
+    label = "POST /v1/listings/{listing_id}/cancellation"
+    tour.call(f"{label}/signing-request", "investor", listing_id=listing["id"])
+    tour.call(label, "investor", listing_id=listing["id"])
     tour.call("GET /v1/portfolio", "investor")
     day = now.date().isoformat()
     tour.call("GET /v1/market/figures", "investor", query={"from": day, "to": day})
@@ -441,7 +448,9 @@ def tour_market(tour: Tour, runtime: Runtime, *, t1: int) -> None:
     label = "POST /v1/vouchers/{voucher_id}/settlement/fundings"
     tour.call(label, "obligor", body={"amount": "2000000.00"}, voucher_id=voucher["id"])
     tour.call("POST /v1/offerings/{offering_id}/collection", "admin", offering_id=offering)
-    tour.call("POST /v1/offerings/{offering_id}/redemptions", "investor", offering_id=offering)
+    label = "POST /v1/offerings/{offering_id}/redemptions"
+    tour.call(f"{label}/signing-request", "investor", offering_id=offering)
+    tour.call(label, "investor", offering_id=offering)
     label = "POST /v1/offerings/{offering_id}/redemption-runs"
     job = tour.call(label, "admin", offering_id=offering, body={"batch_size": 10})
     for _ in range(600):

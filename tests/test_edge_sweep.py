@@ -159,6 +159,18 @@ def market_bodies() -> dict[str, RouteCase]:
         "POST /v1/offerings/{offering_id}/collection": RouteCase("admin", None),
         "POST /v1/offerings/{offering_id}/redemptions": RouteCase("bank", None),
         "POST /v1/offerings/{offering_id}/redemption-runs": RouteCase("admin", {"batch_size": 10}),
+        "POST /v1/notes/{token_id}/offerings/signing-request": RouteCase("t1", offering),
+        "POST /v1/offerings/{offering_id}/subscriptions/signing-request": RouteCase("bank", buy),
+        "POST /v1/offerings/{offering_id}/withdrawal/signing-request": RouteCase(
+            "t1", {"amount": "1000000.00"}
+        ),
+        "POST /v1/offerings/{offering_id}/closure/signing-request": RouteCase("t1", None),
+        "POST /v1/offerings/{offering_id}/listings/signing-request": RouteCase(
+            "bank", {"amount": "1000000.00", "rate_bps": 500}
+        ),
+        "POST /v1/listings/{listing_id}/purchases/signing-request": RouteCase("bank", buy),
+        "POST /v1/listings/{listing_id}/cancellation/signing-request": RouteCase("bank", None),
+        "POST /v1/offerings/{offering_id}/redemptions/signing-request": RouteCase("bank", None),
     }
 
 

@@ -18,10 +18,12 @@ from typing import Any
 import httpx
 import pytest
 from eth_account import Account
+from eth_account.messages import encode_typed_data
 from sqlalchemy import select
 
 from service.api.acting import act_as
 from service.api.submit import carry_out
+from service.chain.transactions import AccountKey
 from service.db.models import Operation
 from service.domain.market import compute_offer_price_minor
 from service.participants import repository as participants_repository
@@ -321,12 +323,6 @@ def test_collection_claims_the_vaults_piece_and_holders_redeem(
     }
     offering = ok(distributor.post(f"/v1/notes/{voucher['root_token_id']}/offerings", json=body))
     assert offering["allowed_countries"] == ["CN"] and offering["day_count"] == "ACT/365F"
-    own_wallet = register(admin, "Own-wallet investor", "investor", address=Account.create().address)
-    refused = own_wallet.post(
-        f"/v1/offerings/{offering['id']}/subscriptions",
-        json={"amount": "1000000.00", "max_cash": "1000000.00"},
-    )
-    expect_error(refused, 422, "signature_required")
     bought = subscribe(i1, offering["id"], "1000000.00", "1000000.00")
     # tokens moved on the token itself (not through the vault) are indexed too, with their share of cost
     i2 = market["investors"][1]
@@ -570,3 +566,53 @@ def test_an_overdue_voucher_flows_through_to_token_holders(market: dict[str, Any
 
 def minor_text(amount: int) -> str:
     return f"{Decimal(amount) / 100:.2f}"
+
+
+def test_an_investor_with_its_own_wallet_signs_its_subscription(
+    market: dict[str, Any], runtime: Runtime
+) -> None:
+    """It approves the vault on its cash itself (the ledger cannot), then signs the forward request the
+    signing-request route prepares; an unsigned or altered request is refused."""
+    admin, distributor = market["admin"], market["distributor"]
+    voucher, due_at = market["voucher"], market["due_at"]
+    body = {
+        "amount": "1000000.00",
+        "rate_bps": 600,
+        "min_subscription": "100000.00",
+        "closes_on": (due_at - timedelta(days=1)).date().isoformat(),
+    }
+    oid = ok(distributor.post(f"/v1/notes/{voucher['root_token_id']}/offerings", json=body))["id"]
+    wallet = Account.create()
+    investor = register(admin, "Own-wallet investor", "investor", address=wallet.address)
+    credit(admin, investor, "1000000.00")
+    path = f"/v1/offerings/{oid}/subscriptions"
+    intent = {"amount": "500000.00", "max_cash": "500000.00"}
+    expect_error(investor.post(path, json=intent), 422, "signature_required")  # no allowance yet
+
+    # the wallet approves the vault on its cash by a transaction of its own
+    runtime.rpc.request("anvil_setBalance", [wallet.address, hex(10**18)])
+    cash_token = runtime.chain.contracts.cash("CNY")
+    key = AccountKey(wallet.key, runtime.chain.chain_id)
+    approval = key.sign(
+        nonce=0,
+        to=cash_token.address,
+        data=cash_token.calldata("approve", runtime.chain.contracts["market"].address, 2**256 - 1),
+        gas=100_000,
+        max_fee_per_gas=int(runtime.rpc.request("eth_gasPrice"), 16) * 2 + 1,
+        max_priority_fee_per_gas=1,
+    )
+    runtime.rpc.request("eth_sendRawTransaction", ["0x" + approval.raw.hex()])
+    expect_error(investor.post(path, json=intent), 422, "signature_required")  # not signed
+
+    request = ok(investor.post(f"{path}/signing-request", json=intent), 200)
+    signature = Account.sign_message(
+        encode_typed_data(full_message=request["typed_data"]), wallet.key
+    ).signature
+    signed = {"nonce": request["nonce"], "deadline": request["deadline"], "signature": "0x" + signature.hex()}
+    altered = investor.post(path, json={**intent, "max_cash": "499999.99", "signed_request": signed})
+    expect_error(altered, 422, "invalid_signature")
+    trade = ok(investor.post(path, json={**intent, "signed_request": signed}))
+    assert trade["buyer_participant_id"] == investor.participant_id
+    assert minor(trade["cash"]) == compute_offer_price_minor(500_000_00, 600, trade["days_left"], 360)
+    [held] = ok(investor.get("/v1/portfolio"), 200)["items"]
+    assert held["tokens"] == "500000.00" and held["paid"] == trade["cash"]

@@ -9,11 +9,12 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BeforeValidator
 
 from service.api.auth import CallerDep, RuntimeDep, SessionDep
-from service.api.common import ID_LIMIT, Amount, IdPath, IsoDate, plain_digits
+from service.api.common import ID_LIMIT, Amount, IdPath, IsoDate, SigningRequestOut, plain_digits
 from service.api.pagination import Page, PageDep, PageRequest, page_request
 from service.api.routing import LedgerRouter
 from service.market import service
 from service.market.schemas import (
+    ActionCreate,
     CancellationOut,
     ClosureOut,
     CollectionOut,
@@ -92,9 +93,15 @@ def withdraw(
 
 
 @router.post("/v1/offerings/{offering_id}/closure", response_model=ClosureOut)
-def close(offering_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep) -> ClosureOut:
+def close(
+    offering_id: IdPath,
+    caller: CallerDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    body: ActionCreate | None = None,
+) -> ClosureOut:
     """The seller stops subscriptions (the offering closes by itself on its closing date)."""
-    return service.close(session, runtime, caller, offering_id)
+    return service.close(session, runtime, caller, offering_id, body)
 
 
 @router.post("/v1/offerings/{offering_id}/listings", status_code=201, response_model=ListingOut)
@@ -129,9 +136,13 @@ def buy_listing(
 
 @router.post("/v1/listings/{listing_id}/cancellation", response_model=CancellationOut)
 def cancel_listing(
-    listing_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+    listing_id: IdPath,
+    caller: CallerDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    body: ActionCreate | None = None,
 ) -> CancellationOut:
-    return service.cancel_listing(session, runtime, caller, listing_id)
+    return service.cancel_listing(session, runtime, caller, listing_id, body)
 
 
 @router.post("/v1/offerings/{offering_id}/collection", response_model=CollectionOut)
@@ -143,9 +154,15 @@ def collect(
 
 
 @router.post("/v1/offerings/{offering_id}/redemptions", status_code=201, response_model=RedemptionOut)
-def redeem(offering_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep) -> RedemptionOut:
+def redeem(
+    offering_id: IdPath,
+    caller: CallerDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    body: ActionCreate | None = None,
+) -> RedemptionOut:
     """A token holder burns its tokens for its pro-rata share of the cash the offering received."""
-    return service.redeem(session, runtime, caller, offering_id)
+    return service.redeem(session, runtime, caller, offering_id, body)
 
 
 @router.post("/v1/offerings/{offering_id}/redemption-runs", status_code=202, response_model=JobOut)
@@ -201,3 +218,74 @@ def market_figures(
         headers = {NEXT_CURSOR_HEADER: built.next_cursor} if built.next_cursor else None
         return PlainTextResponse(service.render_figures_csv(built), media_type="text/csv", headers=headers)
     return built
+
+
+# ------------------------------------------------------------------ for participants with their own wallet
+
+
+def _signing(path: str) -> str:
+    return f"{path}/signing-request"
+
+
+@router.post(_signing("/v1/notes/{token_id}/offerings"), response_model=SigningRequestOut)
+def prepare_opening(
+    token_id: IdPath, body: OfferingCreate, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> SigningRequestOut:
+    """For a holder with its own wallet: the forward request to sign for opening this offering."""
+    return SigningRequestOut(**service.signing_request_for(session, runtime, caller, "open", token_id, body))
+
+
+@router.post(_signing("/v1/offerings/{offering_id}/subscriptions"), response_model=SigningRequestOut)
+def prepare_subscription(
+    offering_id: IdPath, body: SubscriptionCreate, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> SigningRequestOut:
+    """For an investor with its own wallet: the forward request to sign for this subscription."""
+    return SigningRequestOut(
+        **service.signing_request_for(session, runtime, caller, "subscribe", offering_id, body)
+    )
+
+
+@router.post(_signing("/v1/offerings/{offering_id}/withdrawal"), response_model=SigningRequestOut)
+def prepare_withdrawal(
+    offering_id: IdPath, body: WithdrawalCreate, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> SigningRequestOut:
+    return SigningRequestOut(
+        **service.signing_request_for(session, runtime, caller, "withdraw", offering_id, body)
+    )
+
+
+@router.post(_signing("/v1/offerings/{offering_id}/closure"), response_model=SigningRequestOut)
+def prepare_closure(
+    offering_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> SigningRequestOut:
+    return SigningRequestOut(**service.signing_request_for(session, runtime, caller, "close", offering_id))
+
+
+@router.post(_signing("/v1/offerings/{offering_id}/listings"), response_model=SigningRequestOut)
+def prepare_listing(
+    offering_id: IdPath, body: ListingCreate, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> SigningRequestOut:
+    return SigningRequestOut(
+        **service.signing_request_for(session, runtime, caller, "list", offering_id, body)
+    )
+
+
+@router.post(_signing("/v1/listings/{listing_id}/purchases"), response_model=SigningRequestOut)
+def prepare_purchase(
+    listing_id: IdPath, body: PurchaseCreate, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> SigningRequestOut:
+    return SigningRequestOut(**service.signing_request_for(session, runtime, caller, "buy", listing_id, body))
+
+
+@router.post(_signing("/v1/listings/{listing_id}/cancellation"), response_model=SigningRequestOut)
+def prepare_cancellation(
+    listing_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> SigningRequestOut:
+    return SigningRequestOut(**service.signing_request_for(session, runtime, caller, "cancel", listing_id))
+
+
+@router.post(_signing("/v1/offerings/{offering_id}/redemptions"), response_model=SigningRequestOut)
+def prepare_redemption(
+    offering_id: IdPath, caller: CallerDep, session: SessionDep, runtime: RuntimeDep
+) -> SigningRequestOut:
+    return SigningRequestOut(**service.signing_request_for(session, runtime, caller, "redeem", offering_id))

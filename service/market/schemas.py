@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.common import Amount, IsoDate, RateBps, UtcDatetime
+from service.api.common import Amount, IsoDate, RateBps, SignedRequest, UtcDatetime
 from service.domain.pricing import DayCount
 from service.participants.schemas import CountryCode
 
@@ -22,6 +22,10 @@ class OfferingCreate(BaseModel):
     )
     allowed_countries: list[CountryCode] = Field(
         default_factory=list, max_length=16, description="Investor countries (empty: any)."
+    )
+    signed_request: SignedRequest | None = Field(
+        default=None,
+        description="Only for participants without a managed key; see the signing-request endpoint.",
     )
 
 
@@ -71,6 +75,10 @@ class SubscriptionCreate(BaseModel):
 
     amount: Amount = Field(examples=["5000000.00"], description="Face value of the tokens to buy.")
     max_cash: Amount = Field(examples=["4900000.00"], description="Most cash to pay (refused above).")
+    signed_request: SignedRequest | None = Field(
+        default=None,
+        description="Only for participants without a managed key; see the signing-request endpoint.",
+    )
 
 
 class TradeOut(BaseModel):
@@ -91,6 +99,10 @@ class WithdrawalCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     amount: Amount = Field(examples=["1000000.00"], description="Unsold face value to take back.")
+    signed_request: SignedRequest | None = Field(
+        default=None,
+        description="Only for participants without a managed key; see the signing-request endpoint.",
+    )
 
 
 class WithdrawalOut(BaseModel):
@@ -98,6 +110,17 @@ class WithdrawalOut(BaseModel):
     amount: str
     token_id: int = Field(description="The seller's new note piece.")
     transaction_hash: str
+
+
+class ActionCreate(BaseModel):
+    """The optional body of an action that takes no other input (closure, cancellation, redemption)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    signed_request: SignedRequest | None = Field(
+        default=None,
+        description="Only for participants without a managed key; see the signing-request endpoint.",
+    )
 
 
 class ClosureOut(BaseModel):
@@ -111,6 +134,10 @@ class ListingCreate(BaseModel):
 
     amount: Amount = Field(examples=["1000000.00"])
     rate_bps: RateBps = Field(examples=[550], description="The lister's annual discount rate.")
+    signed_request: SignedRequest | None = Field(
+        default=None,
+        description="Only for participants without a managed key; see the signing-request endpoint.",
+    )
 
 
 class ListingOut(BaseModel):
@@ -133,6 +160,10 @@ class PurchaseCreate(BaseModel):
 
     amount: Amount = Field(examples=["500000.00"])
     max_cash: Amount = Field(examples=["495000.00"])
+    signed_request: SignedRequest | None = Field(
+        default=None,
+        description="Only for participants without a managed key; see the signing-request endpoint.",
+    )
 
 
 class CancellationOut(BaseModel):

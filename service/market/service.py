@@ -22,13 +22,14 @@ from typing import Any, ClassVar, cast
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from service.api.acting import act_as, act_as_service
+from service.api.acting import act_as, act_as_service, signed_forward, signing_request
 from service.api.answers import Answer, responds_to
 from service.api.auth import Caller
 from service.api.pagination import Page, PageRequest
 from service.api.submit import carry_out, current_request, record_answer
 from service.chain.abi import abi_decode, checksum_address, selector
 from service.chain.contracts import ContractHandle
+from service.chain.forwarder import FORWARDED_CALL_GAS
 from service.db.models import Job, ListingRecord, OfferingRecord, Participant, TokenHolding, Voucher
 from service.domain.market import (
     compute_accrued_discount_minor,
@@ -130,17 +131,35 @@ def _token(runtime: Runtime, record: OfferingRecord, currency: str) -> ContractH
 
 
 def _participant(session: Session, caller: Caller) -> Participant:
-    """The acting participant. The market's routes act for participants whose key the ledger keeps (they
-    also send the approvals an action needs first); one with its own wallet calls the market contract
-    itself (docs/market.md)."""
     participant = participants_repository.fetch_participant(session, caller.participant_id)
     assert participant is not None
-    if participant.encrypted_private_key is None:
-        raise SignatureRequired(
-            "the market's routes act with keys the ledger keeps: with your own wallet, approve the offering "
-            "vault and call it directly (docs/market.md)"
-        )
     return participant
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A market action as one forward request to the vault: its calldata and gas."""
+
+    calldata: bytes
+    gas: int = FORWARDED_CALL_GAS
+
+
+def _act(
+    session: Session, runtime: Runtime, caller: Caller, kind: str, plan: _Plan, body: Any
+) -> OperationView:
+    """The caller's action, signed by its managed key, or the request it signed itself (`signed_request`)."""
+    intent = act_as(
+        runtime,
+        _participant(session, caller),
+        kind,
+        _vault(runtime).address,
+        plan.calldata,
+        signed=signed_forward(body),
+        gas=plan.gas,
+        payload={},
+    )
+    [done] = carry_out(runtime, [intent], participant_id=caller.participant_id, session=session)
+    return done
 
 
 def _participant_id(session: Session, address: str | None) -> int | None:
@@ -195,10 +214,15 @@ def _outside_request_key() -> Iterator[None]:
 
 
 def _approve_first(
-    session: Session, runtime: Runtime, caller: Caller, target: str, calldata: bytes, payload: dict[str, Any]
+    session: Session, runtime: Runtime, caller: Caller, target: str, calldata: bytes, what: str
 ) -> None:
     participant = _participant(session, caller)
-    intent = act_as(runtime, participant, APPROVE_KIND, target, calldata, payload=payload)
+    if participant.encrypted_private_key is None:
+        # The ledger cannot sign the approval for a wallet it does not keep.
+        raise SignatureRequired(
+            f"with your own wallet, first approve the offering vault ({_vault(runtime).address}) on {what}"
+        )
+    intent = act_as(runtime, participant, APPROVE_KIND, target, calldata, payload={"what": what})
     with _outside_request_key():
         carry_out(runtime, [intent], participant_id=caller.participant_id, session=session)
 
@@ -210,7 +234,7 @@ def _ensure_cash_allowance(
     vault = _vault(runtime).address
     if int(runtime.chain.read(cash.call("allowance", caller.address, vault))) < needed:
         calldata = cash.calldata("approve", vault, MAX_ALLOWANCE)
-        _approve_first(session, runtime, caller, cash.address, calldata, {"spender": vault})
+        _approve_first(session, runtime, caller, cash.address, calldata, f"the {currency} cash token")
 
 
 # A token's allowed countries never change after its initialisation: read once per offering (keyed by
@@ -293,7 +317,7 @@ def to_out(
 
 def plan_opening(
     session: Session, runtime: Runtime, caller: Caller, token_id: int, body: OfferingCreate
-) -> bytes:
+) -> _Plan:
     note, voucher = load_held_note(session, caller, token_id)
     currency = fetch_currency(voucher.currency)
     amount = parse_amount_minor(body.amount, currency)
@@ -320,7 +344,7 @@ def plan_opening(
             due_date=due_at.date().isoformat(),
         )
     countries = [code.encode("ascii") for code in body.allowed_countries]
-    return _vault(runtime).calldata(
+    calldata = _vault(runtime).calldata(
         "openOffering",
         note.token_id,
         amount,
@@ -330,22 +354,19 @@ def plan_opening(
         int(closes_at.timestamp()),
         countries,
     )
+    return _Plan(calldata, OPEN_GAS)
 
 
 def open_offering(
     session: Session, runtime: Runtime, caller: Caller, token_id: int, body: OfferingCreate
 ) -> OfferingOut:
-    calldata = plan_opening(session, runtime, caller, token_id, body)
+    plan = plan_opening(session, runtime, caller, token_id, body)
     note = runtime.chain.contracts.note
     vault = _vault(runtime).address
     if not runtime.chain.read(note.call("isApprovedForAll", caller.address, vault)):
         approval = note.calldata("setApprovalForAll", vault, True)
-        _approve_first(session, runtime, caller, note.address, approval, {"operator": vault})
-    intent = act_as(
-        runtime, _participant(session, caller), OPEN_KIND, vault, calldata, gas=OPEN_GAS, payload={}
-    )
-    [done] = carry_out(runtime, [intent], participant_id=caller.participant_id, session=session)
-    return _opened_out(session, runtime, done)
+        _approve_first(session, runtime, caller, note.address, approval, "the note (setApprovalForAll)")
+    return _opened_out(session, runtime, _act(session, runtime, caller, OPEN_KIND, plan, body))
 
 
 def _opened_out(session: Session, runtime: Runtime, operation: OperationView) -> OfferingOut:
@@ -396,9 +417,10 @@ def price(session: Session, runtime: Runtime, offering_id: int, amount: str) -> 
 # ---------------------------------------------------------------------------------- primary market
 
 
-def subscribe(
+def plan_subscription(
     session: Session, runtime: Runtime, caller: Caller, offering_id: int, body: SubscriptionCreate
-) -> TradeOut:
+) -> tuple[_Plan, str, int]:
+    """The subscription's request, the cash currency and `max_cash` (for the allowance it needs)."""
     _require_buyer(caller)
     record = require_offering(session, offering_id)
     terms = _terms(session, record)
@@ -412,19 +434,19 @@ def subscribe(
             f"{closes_at.isoformat()})",
             offering_id=record.id,
         )
-    _ensure_cash_allowance(session, runtime, caller, terms.cash.code, max_cash)
-    calldata = _vault(runtime).calldata("subscribe", record.id, amount, max_cash)
-    payload = {"offering_id": record.id}
-    intent = act_as(
-        runtime,
-        _participant(session, caller),
-        SUBSCRIBE_KIND,
-        _vault(runtime).address,
-        calldata,
-        payload=payload,
+    return (
+        _Plan(_vault(runtime).calldata("subscribe", record.id, amount, max_cash)),
+        terms.cash.code,
+        max_cash,
     )
-    [done] = carry_out(runtime, [intent], participant_id=caller.participant_id, session=session)
-    return build_trade_out(session, done)
+
+
+def subscribe(
+    session: Session, runtime: Runtime, caller: Caller, offering_id: int, body: SubscriptionCreate
+) -> TradeOut:
+    plan, currency, max_cash = plan_subscription(session, runtime, caller, offering_id, body)
+    _ensure_cash_allowance(session, runtime, caller, currency, max_cash)
+    return build_trade_out(session, _act(session, runtime, caller, SUBSCRIBE_KIND, plan, body))
 
 
 def build_trade_out(session: Session, operation: OperationView) -> TradeOut:
@@ -463,19 +485,20 @@ def answer_trade(_runtime: Runtime, session: Session, operations: Sequence[Opera
     return 201, build_trade_out(session, operations[0]).model_dump(mode="json")
 
 
+def plan_withdrawal(
+    session: Session, runtime: Runtime, caller: Caller, offering_id: int, body: WithdrawalCreate
+) -> _Plan:
+    record = require_offering(session, offering_id)
+    _require_seller(record, caller)
+    amount = parse_amount_minor(body.amount, _terms(session, record).currency)
+    return _Plan(_vault(runtime).calldata("withdraw", record.id, amount))
+
+
 def withdraw(
     session: Session, runtime: Runtime, caller: Caller, offering_id: int, body: WithdrawalCreate
 ) -> WithdrawalOut:
-    record = require_offering(session, offering_id)
-    _require_seller(record, caller)
-    terms = _terms(session, record)
-    amount = parse_amount_minor(body.amount, terms.currency)
-    calldata = _vault(runtime).calldata("withdraw", record.id, amount)
-    intent = act_as(
-        runtime, _participant(session, caller), WITHDRAW_KIND, _vault(runtime).address, calldata, payload={}
-    )
-    [done] = carry_out(runtime, [intent], participant_id=caller.participant_id, session=session)
-    return build_withdrawal_out(session, done)
+    plan = plan_withdrawal(session, runtime, caller, offering_id, body)
+    return build_withdrawal_out(session, _act(session, runtime, caller, WITHDRAW_KIND, plan, body))
 
 
 def build_withdrawal_out(session: Session, operation: OperationView) -> WithdrawalOut:
@@ -496,15 +519,17 @@ def answer_withdrawal(_runtime: Runtime, session: Session, operations: Sequence[
     return 201, build_withdrawal_out(session, operations[0]).model_dump(mode="json")
 
 
-def close(session: Session, runtime: Runtime, caller: Caller, offering_id: int) -> ClosureOut:
+def plan_closure(session: Session, runtime: Runtime, caller: Caller, offering_id: int) -> _Plan:
     record = require_offering(session, offering_id)
     _require_seller(record, caller)
-    calldata = _vault(runtime).calldata("closeOffering", record.id)
-    intent = act_as(
-        runtime, _participant(session, caller), CLOSE_KIND, _vault(runtime).address, calldata, payload={}
-    )
-    [done] = carry_out(runtime, [intent], participant_id=caller.participant_id, session=session)
-    return build_closure_out(session, done)
+    return _Plan(_vault(runtime).calldata("closeOffering", record.id))
+
+
+def close(
+    session: Session, runtime: Runtime, caller: Caller, offering_id: int, body: Any = None
+) -> ClosureOut:
+    plan = plan_closure(session, runtime, caller, offering_id)
+    return build_closure_out(session, _act(session, runtime, caller, CLOSE_KIND, plan, body))
 
 
 def build_closure_out(session: Session, operation: OperationView) -> ClosureOut:
@@ -548,9 +573,10 @@ def listing_out(session: Session, record: ListingRecord, now: datetime) -> Listi
     )
 
 
-def create_listing(
+def plan_listing(
     session: Session, runtime: Runtime, caller: Caller, offering_id: int, body: ListingCreate
-) -> ListingOut:
+) -> tuple[_Plan, OfferingRecord, int]:
+    """The listing's request, its offering and the tokens it lists (for the allowance it needs)."""
     record = require_offering(session, offering_id)
     terms = _terms(session, record)
     amount = parse_amount_minor(body.amount, terms.currency)
@@ -561,15 +587,19 @@ def create_listing(
             f"you hold {format_money(held, terms.currency)} of offering {record.id}'s tokens",
             offering_id=record.id,
         )
-    token = _token(runtime, record, terms.cash.code)
+    return _Plan(_vault(runtime).calldata("listForSale", record.id, amount, body.rate_bps)), record, amount
+
+
+def create_listing(
+    session: Session, runtime: Runtime, caller: Caller, offering_id: int, body: ListingCreate
+) -> ListingOut:
+    plan, record, amount = plan_listing(session, runtime, caller, offering_id, body)
+    token = _token(runtime, record, _terms(session, record).cash.code)
     vault = _vault(runtime).address
     if int(runtime.chain.read(token.call("allowance", caller.address, vault))) < amount:
         approval = token.calldata("approve", vault, MAX_ALLOWANCE)
-        _approve_first(session, runtime, caller, token.address, approval, {"spender": vault})
-    calldata = _vault(runtime).calldata("listForSale", record.id, amount, body.rate_bps)
-    intent = act_as(runtime, _participant(session, caller), LIST_KIND, vault, calldata, payload={})
-    [done] = carry_out(runtime, [intent], participant_id=caller.participant_id, session=session)
-    return _listed_out(session, runtime, done)
+        _approve_first(session, runtime, caller, token.address, approval, f"the yield token {token.address}")
+    return _listed_out(session, runtime, _act(session, runtime, caller, LIST_KIND, plan, body))
 
 
 def _listed_out(session: Session, runtime: Runtime, operation: OperationView) -> ListingOut:
@@ -597,34 +627,41 @@ def read_listing(session: Session, runtime: Runtime, listing_id: int) -> Listing
     return listing_out(session, require_listing(session, listing_id), fetch_ledger_now(runtime))
 
 
+def plan_purchase(
+    session: Session, runtime: Runtime, caller: Caller, listing_id: int, body: PurchaseCreate
+) -> tuple[_Plan, str, int]:
+    _require_buyer(caller)
+    listing = require_listing(session, listing_id)
+    terms = _terms(session, require_offering(session, listing.offering_id))
+    amount = parse_amount_minor(body.amount, terms.currency)
+    max_cash = parse_amount_minor(body.max_cash, terms.cash, field="max_cash")
+    return (
+        _Plan(_vault(runtime).calldata("buyListing", listing.id, amount, max_cash)),
+        terms.cash.code,
+        max_cash,
+    )
+
+
 def buy_listing(
     session: Session, runtime: Runtime, caller: Caller, listing_id: int, body: PurchaseCreate
 ) -> TradeOut:
-    _require_buyer(caller)
-    listing = require_listing(session, listing_id)
-    record = require_offering(session, listing.offering_id)
-    terms = _terms(session, record)
-    amount = parse_amount_minor(body.amount, terms.currency)
-    max_cash = parse_amount_minor(body.max_cash, terms.cash, field="max_cash")
-    _ensure_cash_allowance(session, runtime, caller, terms.cash.code, max_cash)
-    calldata = _vault(runtime).calldata("buyListing", listing.id, amount, max_cash)
-    intent = act_as(
-        runtime, _participant(session, caller), BUY_KIND, _vault(runtime).address, calldata, payload={}
-    )
-    [done] = carry_out(runtime, [intent], participant_id=caller.participant_id, session=session)
-    return build_trade_out(session, done)
+    plan, currency, max_cash = plan_purchase(session, runtime, caller, listing_id, body)
+    _ensure_cash_allowance(session, runtime, caller, currency, max_cash)
+    return build_trade_out(session, _act(session, runtime, caller, BUY_KIND, plan, body))
 
 
-def cancel_listing(session: Session, runtime: Runtime, caller: Caller, listing_id: int) -> CancellationOut:
+def plan_cancellation(session: Session, runtime: Runtime, caller: Caller, listing_id: int) -> _Plan:
     listing = require_listing(session, listing_id)
     if listing.seller_address != caller.address:
         raise Forbidden("only the lister cancels its listing", listing_id=listing_id)
-    calldata = _vault(runtime).calldata("cancelListing", listing.id)
-    intent = act_as(
-        runtime, _participant(session, caller), CANCEL_KIND, _vault(runtime).address, calldata, payload={}
-    )
-    [done] = carry_out(runtime, [intent], participant_id=caller.participant_id, session=session)
-    return build_cancellation_out(session, done)
+    return _Plan(_vault(runtime).calldata("cancelListing", listing.id))
+
+
+def cancel_listing(
+    session: Session, runtime: Runtime, caller: Caller, listing_id: int, body: Any = None
+) -> CancellationOut:
+    plan = plan_cancellation(session, runtime, caller, listing_id)
+    return build_cancellation_out(session, _act(session, runtime, caller, CANCEL_KIND, plan, body))
 
 
 def build_cancellation_out(session: Session, operation: OperationView) -> CancellationOut:
@@ -687,20 +724,37 @@ def answer_collection(_runtime: Runtime, session: Session, operations: Sequence[
     return 200, build_collection_out(session, operations[0]).model_dump(mode="json")
 
 
-def redeem(session: Session, runtime: Runtime, caller: Caller, offering_id: int) -> RedemptionOut:
+def plan_redemption(session: Session, runtime: Runtime, caller: Caller, offering_id: int) -> _Plan:
     record = require_offering(session, offering_id)
-    calldata = _vault(runtime).calldata("redeem", record.id)
-    intent = act_as(
-        runtime,
-        _participant(session, caller),
-        REDEEM_KIND,
-        _vault(runtime).address,
-        calldata,
-        gas=SETTLEMENT_GAS,
-        payload={},
+    return _Plan(_vault(runtime).calldata("redeem", record.id), SETTLEMENT_GAS)
+
+
+def redeem(
+    session: Session, runtime: Runtime, caller: Caller, offering_id: int, body: Any = None
+) -> RedemptionOut:
+    plan = plan_redemption(session, runtime, caller, offering_id)
+    return build_redemption_out(session, _act(session, runtime, caller, REDEEM_KIND, plan, body))
+
+
+def signing_request_for(
+    session: Session, runtime: Runtime, caller: Caller, action: str, target_id: int, body: Any = None
+) -> dict[str, Any]:
+    """The forward request a participant with its own wallet signs for a market action (it approves
+    the vault on the note, its cash or the yield token itself first: see docs/market.md)."""
+    plans = {
+        "open": lambda: plan_opening(session, runtime, caller, target_id, body),
+        "subscribe": lambda: plan_subscription(session, runtime, caller, target_id, body)[0],
+        "withdraw": lambda: plan_withdrawal(session, runtime, caller, target_id, body),
+        "close": lambda: plan_closure(session, runtime, caller, target_id),
+        "list": lambda: plan_listing(session, runtime, caller, target_id, body)[0],
+        "buy": lambda: plan_purchase(session, runtime, caller, target_id, body)[0],
+        "cancel": lambda: plan_cancellation(session, runtime, caller, target_id),
+        "redeem": lambda: plan_redemption(session, runtime, caller, target_id),
+    }
+    plan: _Plan = plans[action]()
+    return signing_request(
+        runtime, _participant(session, caller), _vault(runtime).address, plan.calldata, plan.gas
     )
-    [done] = carry_out(runtime, [intent], participant_id=caller.participant_id, session=session)
-    return build_redemption_out(session, done)
 
 
 def build_redemption_out(session: Session, operation: OperationView) -> RedemptionOut:

@@ -41,8 +41,9 @@ DAY = 86_400
 
 
 def set_days_left(runtime: Runtime, due_at: datetime, days: int) -> None:
-    """Moves the chain's clock to one hour short of `days` whole days before maturity."""
-    target = int(due_at.timestamp()) - days * DAY - 3_600
+    """Moves the chain's clock to noon UTC, `days` whole days and a half before maturity (a day's trades
+    stay on that day, and at `days` days left, however long the test takes)."""
+    target = int(due_at.timestamp()) - days * DAY - 12 * 3_600
     assert target > runtime.chain.fetch_time()
     runtime.rpc.request("evm_setNextBlockTimestamp", [target])
     runtime.rpc.request("evm_mine")

@@ -546,8 +546,16 @@ def test_an_overdue_voucher_flows_through_to_token_holders(market: dict[str, Any
         "closes_on": (due_at - timedelta(days=1)).date().isoformat(),
     }
     oid = ok(distributor.post(f"/v1/notes/{voucher['root_token_id']}/offerings", json=body))["id"]
+    poor = register(admin, "Poor investor", "investor")
+    credit(admin, poor, "10.00")
+    path = f"/v1/offerings/{oid}/subscriptions"
+    expect_error(
+        poor.post(path, json={"amount": "1000000.00", "max_cash": "1000000.00"}), 422, "insufficient_cash"
+    )
     for investor in (i1, i2):
         subscribe(investor, oid, "1000000.00", "1000000.00")
+    sold_out = market["investors"][2].post(path, json={"amount": "1000000.00", "max_cash": "1000000.00"})
+    expect_error(sold_out, 422, "insufficient_value")
     runtime.rpc.request("evm_setNextBlockTimestamp", [int(due_at.timestamp()) + 8 * DAY])
     runtime.rpc.request("evm_mine")
     credit(admin, fmcg, "25000000.00")

@@ -20,6 +20,7 @@ from rich.console import Console
 
 from service.bulk_cli import issue_batch_command, progress_bar, transfer_batch_command
 from service.cross_border_cli import add_cross_border_commands
+from service.market_cli import add_market_commands
 from service.private_files import ensure_private_directory, open_private
 from service.settings import Settings
 
@@ -511,6 +512,7 @@ def settlement_report(
 vouchers_app.command("issue-batch")(issue_batch_command(_client))
 notes_app.command("transfer-batch")(transfer_batch_command(_client))
 add_cross_border_commands(app, _client)
+add_market_commands(app, _client)
 
 
 def _compliance_app() -> typer.Typer:

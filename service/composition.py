@@ -32,6 +32,7 @@ def routers() -> list[APIRouter]:
     from service.fx.endpoints import router as fx
     from service.ledger.endpoints import router as ledger
     from service.logistics.endpoints import router as logistics
+    from service.market.endpoints import router as market
     from service.monitoring.endpoints import router as monitoring
     from service.notes.endpoints import batches as transfer_batches
     from service.notes.endpoints import router as notes
@@ -53,6 +54,7 @@ def routers() -> list[APIRouter]:
         monitoring,
         ledger,
         compliance,
+        market,
     ]
 
 
@@ -62,6 +64,7 @@ def projections(runtime: Runtime) -> list[Projection]:
     from service.financing.projection import FinancingProjection
     from service.fx.projection import FxProjection
     from service.logistics.projection import LogisticsProjection
+    from service.market.projection import MarketProjection
     from service.monitoring.projection import TransferCapHistoryProjection
     from service.notes.projection import NotesProjection
     from service.participants.projection import ParticipantsProjection
@@ -110,13 +113,15 @@ def projections(runtime: Runtime) -> list[Projection]:
         FxProjection(),
         LogisticsProjection(),
         TransferCapHistoryProjection(),
+        MarketProjection(),
     ]
 
 
 def job_handlers(runtime: Runtime) -> Sequence[JobHandler]:
+    from service.market.service import RedemptionJob
     from service.settlement.service import PayoutJob
 
-    return [PayoutJob(runtime)]
+    return [PayoutJob(runtime), RedemptionJob(runtime)]
 
 
 def register_answers() -> None:
@@ -128,6 +133,7 @@ def register_answers() -> None:
     import service.fx.service
     import service.ledger.service
     import service.logistics.service
+    import service.market.service
     import service.notes.bulk
     import service.notes.service
     import service.participants.service

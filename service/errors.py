@@ -397,6 +397,12 @@ class ProgrammeNotFound(NotFound):
     code = "programme_not_found"
 
 
+class ListingNotFound(NotFound):
+    """No secondary-market listing of yield tokens has this id."""
+
+    code = "listing_not_found"
+
+
 class FxPairNotFound(NotFound):
     """No exchange-rate feed is configured for this currency pair."""
 
@@ -413,15 +419,6 @@ class OfferingNotFound(NotFound):
     """No yield-token offering has this id."""
 
     code = "offering_not_found"
-
-
-class ListingNotFound(NotFound):
-    """No secondary-market listing of yield tokens has this id."""
-
-    code = "listing_not_found"
-
-
-# --- 409 / 423: the ledger's state forbids it now --------------------------------------------------
 
 
 class Conflict(LedgerError):

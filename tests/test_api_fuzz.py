@@ -117,9 +117,10 @@ def _build_seed(runtime: Runtime, client: TestClient) -> dict[str, str]:
     t1 = register(admin, "T1", "supplier")
     a = register(admin, "A", "supplier")
     bank = register(admin, "Bank", "financier")
+    investor = register(admin, "Investor", "investor")
     voucher = issue_voucher(admin, carmaker, t1)
     transfer(t1, voucher["root_token_id"], a, "30000000.00")
-    for user in (bank, carmaker):
+    for user in (bank, carmaker, investor):
         body = {"participant_id": user.participant_id, "currency": "CNY", "amount": "100000000.00"}
         _post(admin, "/v1/cash/credits", body)
     offer = {"currency": "CNY", "rate_bps": 600, "min_amount": "1000000.00", "max_amount": "50000000.00"}
@@ -139,6 +140,7 @@ def _build_seed(runtime: Runtime, client: TestClient) -> dict[str, str]:
         "obligor": carmaker.key,
         "supplier": t1.key,
         "financier": bank.key,
+        "investor": investor.key,
     }
 
 
@@ -366,6 +368,8 @@ def test_every_operation_succeeds_and_conforms(fuzz_target: FuzzTarget) -> None:
     tour.call(label, "obligor", **settled)
     tour.call(label, "obligor", query={"format": "csv"}, **settled)
 
+    tour_market(tour, runtime, t1=t1)
+
     tour.call("POST /v1/fx/rates/{base}/{quote}", "oracle", body={"rate": "7.1"}, base="USD", quote="CNY")
     tour.call("GET /v1/fx/rates", "supplier")
     tour.call("GET /v1/fx/rates/{base}/{quote}/history", "supplier", base="USD", quote="CNY")
@@ -381,6 +385,80 @@ def test_every_operation_succeeds_and_conforms(fuzz_target: FuzzTarget) -> None:
     tour.call("POST /v1/ledger/unpause", "admin")
     assert tour.call("GET /v1/ledger/reconciliation", "admin")["clean"] is True
     assert tour.visited == {_loaded(result).label for result in schema.get_all_operations()}
+
+
+def tour_market(tour: Tour, runtime: Runtime, *, t1: int) -> None:
+    """Model 2 (service/market): an offering of T1's piece of a fresh voucher, bought, traded, redeemed."""
+    now = datetime.fromtimestamp(runtime.chain.fetch_time(), UTC)
+    issue = {
+        "holder_participant_id": t1,
+        "currency": "CNY",
+        "face_value": "2000000.00",
+        "minimum_unit": "1000.00",
+        "due_date": (now + timedelta(days=20)).date().isoformat(),
+        "invoice_references": ["INV-MARKET"],
+        "document_hash": "0x" + "ab" * 32,
+    }
+    voucher = tour.call("POST /v1/vouchers", "obligor", body=issue)
+    offer = {
+        "amount": "1000000.00",
+        "rate_bps": 600,
+        "min_subscription": "1000.00",
+        "closes_on": (now + timedelta(days=10)).date().isoformat(),
+        "allowed_countries": ["CN"],
+    }
+    label = "POST /v1/notes/{token_id}/offerings"
+    tour.call(f"{label}/signing-request", "supplier", token_id=voucher["root_token_id"], body=offer)
+    offering = tour.call(label, "supplier", token_id=voucher["root_token_id"], body=offer)["id"]
+    tour.call("GET /v1/offerings", "investor", query={"voucher_id": str(voucher["id"])})
+    tour.call("GET /v1/offerings/{offering_id}", "investor", offering_id=offering)
+    tour.call(
+        "GET /v1/offerings/{offering_id}/price", "investor", offering_id=offering, query={"amount": "10.00"}
+    )
+    buy = {"amount": "500000.00", "max_cash": "500000.00"}
+    label = "POST /v1/offerings/{offering_id}/subscriptions"
+    tour.call(f"{label}/signing-request", "investor", offering_id=offering, body=buy)
+    tour.call(label, "investor", offering_id=offering, body=buy)
+    tour.call(label, "financier", offering_id=offering, body={"amount": "100000.00", "max_cash": "100000.00"})
+    label = "POST /v1/offerings/{offering_id}/withdrawal"
+    tour.call(f"{label}/signing-request", "supplier", offering_id=offering, body={"amount": "100000.00"})
+    tour.call(label, "supplier", offering_id=offering, body={"amount": "100000.00"})
+    label = "POST /v1/offerings/{offering_id}/closure"
+    tour.call(f"{label}/signing-request", "supplier", offering_id=offering)
+    tour.call(label, "supplier", offering_id=offering)
+    sale = {"amount": "200000.00", "rate_bps": 500}
+    label = "POST /v1/offerings/{offering_id}/listings"
+    tour.call(f"{label}/signing-request", "investor", offering_id=offering, body=sale)
+    listing = tour.call(label, "investor", offering_id=offering, body=sale)
+    tour.call("GET /v1/offerings/{offering_id}/listings", "financier", offering_id=offering)
+    tour.call("GET /v1/listings/{listing_id}", "financier", listing_id=listing["id"])
+    purchase = {"amount": "100000.00", "max_cash": "100000.00"}
+    label = "POST /v1/listings/{listing_id}/purchases"
+    tour.call(f"{label}/signing-request", "financier", listing_id=listing["id"], body=purchase)
+    tour.call(label, "financier", listing_id=listing["id"], body=purchase)
+    label = "POST /v1/listings/{listing_id}/cancellation"
+    tour.call(f"{label}/signing-request", "investor", listing_id=listing["id"])
+    tour.call(label, "investor", listing_id=listing["id"])
+    tour.call("GET /v1/portfolio", "investor")
+    day = now.date().isoformat()
+    tour.call("GET /v1/market/figures", "investor", query={"from": day, "to": day})
+    tour.call("GET /v1/market/figures", "admin", query={"from": day, "to": day, "format": "csv"})
+    runtime.rpc.request("evm_setNextBlockTimestamp", [runtime.chain.fetch_time() + 21 * 86_400])
+    runtime.rpc.request("evm_mine")
+    label = "POST /v1/vouchers/{voucher_id}/settlement/fundings"
+    tour.call(label, "obligor", body={"amount": "2000000.00"}, voucher_id=voucher["id"])
+    tour.call("POST /v1/offerings/{offering_id}/collection", "admin", offering_id=offering)
+    label = "POST /v1/offerings/{offering_id}/redemptions"
+    tour.call(f"{label}/signing-request", "investor", offering_id=offering)
+    tour.call(label, "investor", offering_id=offering)
+    label = "POST /v1/offerings/{offering_id}/redemption-runs"
+    job = tour.call(label, "admin", offering_id=offering, body={"batch_size": 10})
+    for _ in range(600):
+        job = tour.call("GET /v1/jobs/{job_id}", "admin", job_id=job["id"])
+        if job["state"] not in ("queued", "running"):
+            break
+        time.sleep(0.05)
+    assert job["state"] == "completed" and job["pieces_paid"] == 2, job  # the financier and the seller
 
 
 def tour_compliance(tour: Tour, token: int, *, t1: int, a: int, d: int) -> None:

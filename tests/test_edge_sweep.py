@@ -131,6 +131,46 @@ def valid_bodies(seed: SeedLedger) -> dict[str, RouteCase]:
         "POST /v1/ledger/pause": RouteCase("admin", None),
         "POST /v1/ledger/unpause": RouteCase("admin", None),
         **compliance_bodies(seed),
+        **market_bodies(),
+    }
+
+
+def market_bodies() -> dict[str, RouteCase]:
+    """Model 2's routes (service/market)."""
+    offering = {
+        "amount": "1000000.00",
+        "rate_bps": 600,
+        "day_count": "ACT/360",
+        "min_subscription": "100000.00",
+        "closes_on": six_months_ahead().isoformat(),
+        "allowed_countries": ["CN"],
+    }
+    buy = {"amount": "1000000.00", "max_cash": "1000000.00"}
+    return {
+        "POST /v1/notes/{token_id}/offerings": RouteCase("t1", offering),
+        "POST /v1/offerings/{offering_id}/subscriptions": RouteCase("bank", buy),
+        "POST /v1/offerings/{offering_id}/withdrawal": RouteCase("t1", {"amount": "1000000.00"}),
+        "POST /v1/offerings/{offering_id}/closure": RouteCase("t1", None),
+        "POST /v1/offerings/{offering_id}/listings": RouteCase(
+            "bank", {"amount": "1000000.00", "rate_bps": 500}
+        ),
+        "POST /v1/listings/{listing_id}/purchases": RouteCase("bank", buy),
+        "POST /v1/listings/{listing_id}/cancellation": RouteCase("bank", None),
+        "POST /v1/offerings/{offering_id}/collection": RouteCase("admin", None),
+        "POST /v1/offerings/{offering_id}/redemptions": RouteCase("bank", None),
+        "POST /v1/offerings/{offering_id}/redemption-runs": RouteCase("admin", {"batch_size": 10}),
+        "POST /v1/notes/{token_id}/offerings/signing-request": RouteCase("t1", offering),
+        "POST /v1/offerings/{offering_id}/subscriptions/signing-request": RouteCase("bank", buy),
+        "POST /v1/offerings/{offering_id}/withdrawal/signing-request": RouteCase(
+            "t1", {"amount": "1000000.00"}
+        ),
+        "POST /v1/offerings/{offering_id}/closure/signing-request": RouteCase("t1", None),
+        "POST /v1/offerings/{offering_id}/listings/signing-request": RouteCase(
+            "bank", {"amount": "1000000.00", "rate_bps": 500}
+        ),
+        "POST /v1/listings/{listing_id}/purchases/signing-request": RouteCase("bank", buy),
+        "POST /v1/listings/{listing_id}/cancellation/signing-request": RouteCase("bank", None),
+        "POST /v1/offerings/{offering_id}/redemptions/signing-request": RouteCase("bank", None),
     }
 
 
@@ -238,7 +278,16 @@ def all_operations(schema: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def concrete(path: str, value: str = "1") -> str:
-    for name in ("participant_id", "voucher_id", "token_id", "terms_id", "quote_id", "programme_id"):
+    for name in (
+        "participant_id",
+        "voucher_id",
+        "token_id",
+        "terms_id",
+        "quote_id",
+        "programme_id",
+        "offering_id",
+        "listing_id",
+    ):
         path = path.replace("{" + name + "}", value)
     # a currency pair: the local deployment's, or the bad spelling swept
     for name, currency in (("base", "USD"), ("quote", "CNY")):

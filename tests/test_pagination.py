@@ -71,6 +71,10 @@ def test_every_listing_in_the_schema_is_paginated(seed: SeedLedger) -> None:
         "/v1/vouchers/{voucher_id}/milestones",
         "/v1/monitoring/cross-border-payments",
         "/v1/monitoring/cross-border-summary",
+        "/v1/offerings",
+        "/v1/offerings/{offering_id}/listings",
+        "/v1/portfolio",
+        "/v1/market/figures",
     }
 
 

@@ -25,7 +25,9 @@ from service.db.models import (
     EarlyPaymentProgrammeRecord,
     FinancingQuote,
     FinancingTerms,
+    ListingRecord,
     Note,
+    OfferingRecord,
     ServiceAccount,
     Voucher,
 )
@@ -136,6 +138,13 @@ def _voucher_of(
     if "quote_id" in path_params:
         quote = session.get(FinancingQuote, int(path_params["quote_id"]))
         token_ids += [quote.token_id] if quote else []
+    offering_id = path_params.get("offering_id")
+    if "listing_id" in path_params:
+        listing = session.get(ListingRecord, int(path_params["listing_id"]))
+        offering_id = listing.offering_id if listing else None
+    if offering_id is not None:
+        offering = session.get(OfferingRecord, int(offering_id))
+        voucher_ids += [offering.voucher_id] if offering else []
     voucher_ids += [note.voucher_id for token in token_ids if (note := session.get(Note, token)) is not None]
     return next(
         (voucher for voucher_id in voucher_ids if (voucher := session.get(Voucher, voucher_id)) is not None),

@@ -8,6 +8,7 @@ lives in the chain writer and is allowed only on the embedded chain the service 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -25,7 +26,17 @@ from service.errors import ChainRejected, ChainUnavailable, LedgerError
 
 # Contracts whose events the indexer follows, by deployment name (the forwarder's tell which
 # operation ran; the settlement cash tokens are not followed).
-INDEXED_CONTRACTS = ("registry", "forwarder", "note", "fx", "logistics", "desk", "programme", "vault")
+INDEXED_CONTRACTS = (
+    "registry",
+    "forwarder",
+    "note",
+    "fx",
+    "logistics",
+    "desk",
+    "programme",
+    "vault",
+    "market",
+)
 # Contracts indexed by kind: the FX feeds (their oracle's answers).
 INDEXED_PREFIXES = ("feed:",)
 
@@ -77,6 +88,8 @@ class ChainClient:
         self.deployment = deployment
         self.embedded = embedded
         self.contracts = Contracts(artifacts, deployment.addresses)
+        # Contracts created after the deployment whose events are indexed too (see `watch`).
+        self._watched: dict[str, str] = {}
         abis = [artifact.abi for artifact in artifacts.values()]
         self.errors = ErrorCatalog(abis)
         self.events = EventCatalog(abis)
@@ -158,15 +171,37 @@ class ChainClient:
     # --------------------------------------------------------------------------------- logs
 
     @cached_property
-    def indexed_addresses(self) -> tuple[str, ...]:
-        """The contracts whose events the indexer applies (checksummed, as decoded events name them)."""
+    def _fixed_indexed_addresses(self) -> tuple[str, ...]:
         addresses = self.deployment.addresses
         named = [addresses[name] for name in INDEXED_CONTRACTS if name in addresses]
         named += [address for name, address in sorted(addresses.items()) if name.startswith(INDEXED_PREFIXES)]
         return tuple(checksum_address(address) for address in named)
 
+    @property
+    def indexed_addresses(self) -> tuple[str, ...]:
+        """The contracts whose events the indexer applies (checksummed, as decoded events name them): the
+        deployment's, then those created since that the indexer was told to watch."""
+        return self._fixed_indexed_addresses + tuple(sorted(self._watched))
+
     def contract_name_of(self, address: str) -> str | None:
-        return self.contracts.names_by_address.get(checksum_address(address))
+        checksummed = checksum_address(address)
+        return self.contracts.names_by_address.get(checksummed) or self._watched.get(checksummed)
+
+    def watch(self, addresses: Mapping[str, str]) -> list[str]:
+        """Adds contracts created after the deployment (address -> the name their events go by, e.g. every
+        offering's yield token as "yield_token") to what the indexer reads; returns the new ones."""
+        added = []
+        for address, name in addresses.items():
+            checksummed = checksum_address(address)
+            if checksummed not in self._watched and checksummed not in self._fixed_indexed_addresses:
+                self._watched[checksummed] = name
+                added.append(checksummed)
+        return added
+
+    def fetch_logs_of(self, addresses: Sequence[str], from_block: int, to_block: int) -> list[DecodedEvent]:
+        """The events of `addresses` in a block range (contracts learnt of within the range)."""
+        logs_filter = {"fromBlock": hex(from_block), "toBlock": hex(to_block), "address": list(addresses)}
+        return self._decode_logs(self.rpc.request("eth_getLogs", [logs_filter]) or [])
 
     def fetch_logs_and_block(
         self, from_block: int, to_block: int

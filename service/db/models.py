@@ -545,3 +545,133 @@ class VoucherTransferCap(Base):
     transaction_hash: Mapped[str] = mapped_column(String(66))
     log_index: Mapped[int] = mapped_column(Integer)
     block_number: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+# ---------------------------------------------------------------------------------- model 2: the market
+# Every table below is a projection of the OfferingVault's events (service/market/projection.py): event
+# rows are kept as logged; the offering's totals, the listings' remainders and the holdings are folded
+# from them, so a reorganisation forgets the rows of the lost blocks and folds again.
+
+
+class OfferingRecord(Base):
+    """An offering of (part of) a note piece: its terms as opened, and totals folded from its events."""
+
+    __tablename__ = "offerings"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    voucher_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    seller_address: Mapped[str] = mapped_column(String(42), index=True)
+    token_address: Mapped[str] = mapped_column(String(42), unique=True)
+    vault_token_id: Mapped[int] = mapped_column(BigInteger)
+    value_minor: Mapped[int] = mapped_column(BigInteger)
+    rate_bps: Mapped[int] = mapped_column(Integer)
+    basis_days: Mapped[int] = mapped_column(Integer)
+    min_subscription_minor: Mapped[int] = mapped_column(BigInteger)
+    closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opened_transaction_hash: Mapped[str] = mapped_column(String(66))
+    opened_block_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    # Folded from the event tables.
+    sold_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    cash_raised_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    withdrawn_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    unsold_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    cash_received_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    cash_redeemed_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    tokens_redeemed_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class OfferingEventRecord(Base):
+    """An offering's own changes: withdrawn, closed, cash_received, swept, withheld (a redemption
+    passed over), and transfer: tokens moved on the token itself, not by the vault (a holder's own
+    `transfer`, the compliance agent's forced transfer or recovery), from `address` to `to_address`."""
+
+    __tablename__ = "offering_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    offering_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    amount_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    address: Mapped[str | None] = mapped_column(String(42), nullable=True)
+    to_address: Mapped[str | None] = mapped_column(String(42), nullable=True)
+    token_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    transaction_hash: Mapped[str] = mapped_column(String(66))
+    log_index: Mapped[int] = mapped_column(Integer)
+    block_number: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class OfferingTrade(Base):
+    """A fill: a primary subscription (from the vault's unsold tokens, seller = the offering's seller)
+    or a secondary purchase of a listing; cash in the voucher's settlement currency."""
+
+    __tablename__ = "offering_trades"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    offering_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    market: Mapped[str] = mapped_column(String(16))  # primary | secondary
+    listing_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    buyer_address: Mapped[str] = mapped_column(String(42), index=True)
+    seller_address: Mapped[str] = mapped_column(String(42))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    cash_minor: Mapped[int] = mapped_column(BigInteger)
+    rate_bps: Mapped[int] = mapped_column(Integer)
+    days_to_maturity: Mapped[int] = mapped_column(Integer)
+    traded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    transaction_hash: Mapped[str] = mapped_column(String(66))
+    log_index: Mapped[int] = mapped_column(Integer)
+    block_number: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class ListingRecord(Base):
+    """A holder's listing of tokens at its own rate; `remaining_minor` folded from its fills."""
+
+    __tablename__ = "listings"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    offering_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    seller_address: Mapped[str] = mapped_column(String(42), index=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    rate_bps: Mapped[int] = mapped_column(Integer)
+    listed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    transaction_hash: Mapped[str] = mapped_column(String(66))
+    block_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    remaining_minor: Mapped[int] = mapped_column(BigInteger)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    cancelled_block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class TokenHolding(Base):
+    """Tokens of one offering at one address (the vault's unsold ones are the offering's, not here),
+    with the holder's cost: `paid_minor` at average cost, `day_tokens` = sum of tokens x days to maturity
+    at purchase (for the yield to maturity), both reduced pro rata when tokens are sold."""
+
+    __tablename__ = "token_holdings"
+    __table_args__ = (UniqueConstraint("offering_id", "address"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    offering_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    address: Mapped[str] = mapped_column(String(42), index=True)
+    tokens_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    paid_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    day_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    redeemed_tokens_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    redeemed_cash_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    first_bought_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class RedemptionRecord(Base):
+    """A holder's tokens burned for its share of the cash the offering received."""
+
+    __tablename__ = "redemptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    offering_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    holder_address: Mapped[str] = mapped_column(String(42), index=True)
+    tokens_minor: Mapped[int] = mapped_column(BigInteger)
+    cash_minor: Mapped[int] = mapped_column(BigInteger)
+    redeemed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    transaction_hash: Mapped[str] = mapped_column(String(66))
+    log_index: Mapped[int] = mapped_column(Integer)
+    block_number: Mapped[int] = mapped_column(BigInteger, index=True)

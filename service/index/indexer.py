@@ -70,6 +70,8 @@ class Indexer:
         self._projections = list(projections)
         self._lock = threading.RLock()
         self.reorgs_detected = 0
+        # Whether the contracts the projections learnt of (created after the deployment) are watched.
+        self._watching = False
         # Called after a reorganisation was rolled back (e.g. to drop caches of chain state).
         self.reorg_listeners: list[Callable[[int | None], None]] = []
 
@@ -103,6 +105,7 @@ class Indexer:
         round trip to the node.
         """
         with self._lock:
+            self._watch_known_contracts()
             checkpoint = self.fetch_checkpoint()
             if checkpoint is not None and self._covers(checkpoint, target_block, target_hash):
                 return checkpoint[0]
@@ -121,7 +124,7 @@ class Indexer:
             while start <= target:
                 end = min(start + LOG_RANGE_BLOCKS - 1, target)
                 events, end_block = self._chain.fetch_logs_and_block(start, end)
-                self._write_range(events, end, end_block)
+                self._write_range(events, start, end, end_block)
                 indexed, start = end, end + 1
             return indexed
 
@@ -134,7 +137,7 @@ class Indexer:
         at_checkpoint, events, end_block = self._chain.fetch_block_then_logs(number, number + 1, end)
         if at_checkpoint is None or at_checkpoint["hash"] != block_hash or end_block is None:
             return checkpoint
-        self._write_range(events, end, end_block)
+        self._write_range(events, number + 1, end, end_block)
         return end, end_block["hash"]
 
     def _covers(self, checkpoint: tuple[int, str], target_block: int | None, target_hash: str | None) -> bool:
@@ -229,7 +232,37 @@ class Indexer:
             raise ChainUnavailable(f"block {block_number} is not on the chain (any more)")
         return int(block["timestamp"], 16)
 
-    def _write_range(self, events: list[DecodedEvent], end: int, end_block: dict[str, Any]) -> None:
+    def _watch_known_contracts(self) -> None:
+        """Once per process: the contracts the projections already learnt of (e.g. every offering's
+        yield token, a clone the market created) are read with the deployment's."""
+        if self._watching:
+            return
+        with self._database.engine.connect() as connection:
+            for projection in self._projections:
+                watched = getattr(projection, "watched_contracts", None)
+                if watched is not None:
+                    self._chain.watch(watched(connection))
+        self._watching = True
+
+    def _with_new_contracts(self, events: list[DecodedEvent], start: int, end: int) -> list[DecodedEvent]:
+        """A range's events, with those of contracts created within it: a projection that learns of a new
+        contract from an event (`discover_contracts`) has it watched, and its events of the same range are
+        fetched and merged in chain order."""
+        found: dict[str, str] = {}
+        for projection in self._projections:
+            discover = getattr(projection, "discover_contracts", None)
+            if discover is not None:
+                found.update(discover(self._chain, events))
+        added = self._chain.watch(found) if found else []
+        if not added:
+            return events
+        merged = events + self._chain.fetch_logs_of(added, start, end)
+        return sorted(merged, key=lambda event: (event.block_number, event.log_index))
+
+    def _write_range(
+        self, events: list[DecodedEvent], start: int, end: int, end_block: dict[str, Any]
+    ) -> None:
+        events = self._with_new_contracts(events, start, end)
         hashes = {event.block_number: event.block_hash for event in events}
         hashes[end] = end_block["hash"]
         indexed = attribute_events(self._chain, events)

@@ -104,6 +104,11 @@ class Projection(Protocol):
     def reset(self, connection: Connection) -> None:
         """Forgets everything (the chain no longer has any block the index knows)."""
 
+    # Optional, for contracts created after the deployment (the indexer looks them up with getattr):
+    #   discover_contracts(chain, events: Sequence[DecodedEvent]) -> Mapping[address, name]: the contracts
+    #     a range's events create, whose events (of that range too) the indexer then reads, named `name`;
+    #   watched_contracts(connection) -> Mapping[address, name]: those learnt of before (on start-up).
+
 
 def subscribed(projection: Projection, event: IndexedEvent) -> bool:
     subscriptions = projection.subscriptions

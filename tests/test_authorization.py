@@ -55,15 +55,22 @@ EXPECTED: dict[str, str] = {
     "GET /v1/health": "200 200 200 200 200 200 200 200 200",
     "GET /v1/jobs/{job_id}": "401 404 404 404 404 404 404 404 404",
     "GET /v1/ledger/reconciliation": "401 403 403 403 403 403 403 403 200",
+    "GET /v1/listings/{listing_id}": "401 200 200 200 200 200 200 200 200",
+    "GET /v1/market/figures": "401 200 200 200 200 200 200 200 200",
     "GET /v1/monitoring/cross-border-payments": "401 403 403 403 403 200 403 403 200",
     "GET /v1/monitoring/cross-border-summary": "401 403 403 403 403 200 403 403 200",
     "GET /v1/notes": "401 200 200 200 200 200 200 200 200",
     "GET /v1/notes/{token_id}": "401 404 404 404 404 200 200 200 200",
+    "GET /v1/offerings": "401 200 200 200 200 200 200 200 200",
+    "GET /v1/offerings/{offering_id}": "401 200 200 200 200 200 200 200 200",
+    "GET /v1/offerings/{offering_id}/listings": "401 200 200 200 200 200 200 200 200",
+    "GET /v1/offerings/{offering_id}/price": "401 200 200 200 200 200 200 200 200",
     "GET /v1/participants": "401 403 403 403 403 200 403 403 200",
     "GET /v1/participants/me": "401 200 200 200 200 200 200 200 200",
     "GET /v1/participants/{participant_id}": "401 200 200 200 200 200 200 200 200",
     "GET /v1/participants/{participant_id}/identity-changes": "401 403 403 403 403 200 403 403 200",
     "GET /v1/participants/{participant_id}/transfer-limits/{currency}": "401 403 403 200 403 200 403 403 200",
+    "GET /v1/portfolio": "401 200 200 200 200 200 200 200 200",
     "GET /v1/vouchers": "401 200 200 200 200 200 200 200 200",
     "GET /v1/vouchers/{voucher_id}": "401 404 404 404 404 200 200 200 200",
     "GET /v1/vouchers/{voucher_id}/early-payment-programmes": "401 404 404 404 404 200 200 200 200",
@@ -84,16 +91,34 @@ EXPECTED: dict[str, str] = {
     "POST /v1/fx/rates/{base}/{quote}": "401 403 201 403 403 403 403 403 403",
     "POST /v1/ledger/pause": "401 403 403 403 403 200 403 403 409",
     "POST /v1/ledger/unpause": "401 403 403 403 403 409 403 403 409",
+    "POST /v1/listings/{listing_id}/cancellation": "401 200 403 403 403 403 403 403 403",
+    "POST /v1/listings/{listing_id}/cancellation/signing-request": "401 200 403 403 403 403 403 403 403",
+    "POST /v1/listings/{listing_id}/purchases": "401 422 403 403 201 403 403 403 403",
+    "POST /v1/listings/{listing_id}/purchases/signing-request": "401 200 403 403 200 403 403 403 403",
     "POST /v1/notes/{token_id}/financing-quotes": "401 404 404 404 404 403 403 201 403",
     "POST /v1/notes/{token_id}/forced-transfers": "401 403 403 403 403 201 403 403 403",
     "POST /v1/notes/{token_id}/freeze": "401 403 403 403 403 200 403 403 403",
     "POST /v1/notes/{token_id}/frozen-value": "401 403 403 403 403 200 403 403 403",
+    "POST /v1/notes/{token_id}/offerings": "401 404 404 404 404 403 403 201 403",
+    "POST /v1/notes/{token_id}/offerings/signing-request": "401 404 404 404 404 403 403 200 403",
     "POST /v1/notes/{token_id}/settlement-claims": "401 404 404 404 404 403 403 409 403",
     "POST /v1/notes/{token_id}/settlement-claims/signing-request": "401 404 404 404 404 403 403 200 403",
     "POST /v1/notes/{token_id}/transfers": "401 404 404 404 404 403 403 201 403",
     "POST /v1/notes/{token_id}/transfers/signing-request": "401 404 404 404 404 403 403 200 403",
     "POST /v1/notes/{token_id}/transfers:check": "401 404 404 404 404 200 403 200 403",
     "POST /v1/notes/{token_id}/unfreeze": "401 403 403 403 403 200 403 403 403",
+    "POST /v1/offerings/{offering_id}/closure": "401 403 403 403 403 403 403 200 403",
+    "POST /v1/offerings/{offering_id}/closure/signing-request": "401 403 403 403 403 403 403 200 403",
+    "POST /v1/offerings/{offering_id}/collection": "401 409 409 409 409 409 409 409 409",
+    "POST /v1/offerings/{offering_id}/listings": "401 201 403 403 403 403 403 403 403",
+    "POST /v1/offerings/{offering_id}/listings/signing-request": "401 200 403 403 403 403 403 403 403",
+    "POST /v1/offerings/{offering_id}/redemption-runs": "401 403 403 403 403 403 403 409 409",
+    "POST /v1/offerings/{offering_id}/redemptions": "401 409 409 409 409 409 409 409 422",
+    "POST /v1/offerings/{offering_id}/redemptions/signing-request": "401 200 200 200 200 200 200 200 200",
+    "POST /v1/offerings/{offering_id}/subscriptions": "401 201 403 403 201 403 403 403 403",
+    "POST /v1/offerings/{offering_id}/subscriptions/signing-request": "401 200 403 403 200 403 403 403 403",
+    "POST /v1/offerings/{offering_id}/withdrawal": "401 403 403 403 403 403 403 201 403",
+    "POST /v1/offerings/{offering_id}/withdrawal/signing-request": "401 403 403 403 403 403 403 200 403",
     "POST /v1/participants": "401 403 403 403 403 201 403 403 409",
     "POST /v1/participants/{participant_id}/freeze": "401 403 403 403 403 200 403 403 403",
     "POST /v1/participants/{participant_id}/identity": "401 403 403 403 403 200 403 403 403",
@@ -138,11 +163,16 @@ def _concrete(path: str, seed: SeedLedger) -> str:
         "base": "USD",
         "quote": "CNY",
         "currency": "CNY",
+        "offering_id": 1,
+        "listing_id": 1,
     }
     for name, value in values.items():
         path = path.replace("{" + name + "}", str(value))
-    if path.endswith("/quote") and "early-payment" in path:
+    if (path.endswith("/quote") and "early-payment" in path) or path.endswith("/price"):
         path += "?amount=1000000.00"
+    if path.endswith("/market/figures"):
+        today = datetime.now(UTC).date()
+        path += f"?from={today - timedelta(days=7)}&to={today + timedelta(days=7)}"
     return path
 
 
@@ -168,6 +198,7 @@ def _world(seed: SeedLedger) -> dict[str, ApiUser | None]:
         f"/v1/vouchers/{seed.voucher['id']}/early-payment-programmes", json=programme
     )
     assert response.status_code == 201, response.text
+    _market(seed, investor)
     return {
         "anonymous": None,
         "investor": investor,
@@ -179,6 +210,27 @@ def _world(seed: SeedLedger) -> dict[str, ApiUser | None]:
         "holder": seed.t1,
         "admin": seed.admin,
     }
+
+
+def _market(seed: SeedLedger, investor: ApiUser) -> None:
+    """Offering 1 of 10,000,000.00 of the holder's root piece; the investor buys 2,000,000.00 of it and
+    lists 1,000,000.00 (listing 1)."""
+    offering = {
+        "amount": "10000000.00",
+        "rate_bps": 600,
+        "day_count": "ACT/360",
+        "min_subscription": "100000.00",
+        "closes_on": (datetime.now(UTC) + timedelta(days=90)).date().isoformat(),
+    }
+    root = seed.voucher["root_token_id"]
+    response = seed.t1.post(f"/v1/notes/{root}/offerings", json=offering)
+    assert response.status_code == 201, response.text
+    credit(seed.admin, investor, "5000000.00")
+    buy = {"amount": "2000000.00", "max_cash": "2000000.00"}
+    response = investor.post("/v1/offerings/1/subscriptions", json=buy)
+    assert response.status_code == 201, response.text
+    response = investor.post("/v1/offerings/1/listings", json={"amount": "1000000.00", "rate_bps": 600})
+    assert response.status_code == 201, response.text
 
 
 def _body(seed: SeedLedger, route: str) -> dict[str, Any] | None:

@@ -21,10 +21,11 @@ from service.chain.abi import encode_call
 from service.chain.compiler import Artifact
 from service.chain.deploy import deploy_cascade
 from service.chain.rpc import JsonRpc
+from service.financing.service import QUOTE_TYPE
 from service.settings import ANVIL_CHAIN_ID, ANVIL_DEV_KEYS
 
 ISSUE = "issue(address,address,bytes8,bytes8,uint256,uint256,uint256,uint256,bytes32)"
-QUOTE_TUPLE = "(address,address,uint256,uint256,uint256,address,uint256,uint256)"
+QUOTE_TUPLE = "(" + ",".join(field["type"] for field in QUOTE_TYPE) + ")"
 PAYOUT_BATCH = 10
 FACE_VALUE = 1_000_000
 UNIT = 100
@@ -112,6 +113,8 @@ def measure_finance(
             "cashToken": cash,
             "expiry": now + 86_400,
             "nonce": 1,
+            "requiredMilestone": 0,
+            "maxFinancedShareBps": 10_000,
         }
         typed = {
             "types": {
@@ -121,13 +124,7 @@ def measure_finance(
                     {"name": "chainId", "type": "uint256"},
                     {"name": "verifyingContract", "type": "address"},
                 ],
-                "Quote": [
-                    {
-                        "name": key,
-                        "type": "address" if key in ("financier", "seller", "cashToken") else "uint256",
-                    }
-                    for key in quote
-                ],
+                "Quote": QUOTE_TYPE,
             },
             "primaryType": "Quote",
             "domain": {
@@ -142,7 +139,10 @@ def measure_finance(
         receipt = transact(
             seller_key,
             desk,
-            encode_call(f"executeQuote({QUOTE_TUPLE},bytes)", [tuple(quote.values()), bytes(signature)]),
+            encode_call(
+                f"executeQuote({QUOTE_TUPLE},bytes)",
+                [tuple(quote[field["name"]] for field in QUOTE_TYPE), bytes(signature)],
+            ),
         )
         return _gas(receipt)
 

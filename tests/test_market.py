@@ -459,9 +459,18 @@ def _settled(runtime: Runtime) -> bool:
 
 
 def _until(condition: Any, timeout_seconds: float = 60.0) -> None:
+    """Polls `condition` until it holds. A failed read inside it counts as not yet: the indexer counts a
+    reorganisation before it rolls the index back, so a check can pass just before the rollback and
+    the next read find the offering gone until the writer has sent it again."""
     deadline = time.monotonic() + timeout_seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the ledger did not come back in time"
+    while True:
+        try:
+            if condition():
+                return
+            failure = "the ledger did not come back in time"
+        except AssertionError as error:
+            failure = f"the ledger did not come back in time: {error}"
+        assert time.monotonic() < deadline, failure
         time.sleep(0.1)
 
 

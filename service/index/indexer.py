@@ -161,7 +161,6 @@ class Indexer:
         number, block_hash = checkpoint
         if block is not None and block["hash"] == block_hash:
             return number + 1
-        self.reorgs_detected += 1
         fork_point = self._find_fork_point()
         logger.warning("chain reorganised below block %s: rolling back to block %s", number, fork_point)
         if fork_point is None:
@@ -172,6 +171,8 @@ class Indexer:
             start = fork_point + 1
         for listener in self.reorg_listeners:
             listener(fork_point)
+        # Counted once handled: whoever reads the count then sees the index already rolled back.
+        self.reorgs_detected += 1
         return start
 
     def _find_fork_point(self) -> int | None:

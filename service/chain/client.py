@@ -110,9 +110,17 @@ class ChainClient:
         embedded Anvil mines only when it is sent a transaction) and the next block takes the wall
         clock, so every lifecycle rule (maturity, expiry, days left) is judged by this, not by the last
         block; a chain whose clock runs ahead (a test that moved it) is followed."""
-        wall_clock = datetime.now(UTC)
-        latest_block_at = datetime.fromtimestamp(self.fetch_latest_block_time(), UTC)
-        return int(compute_ledger_now(wall_clock, latest_block_at).timestamp())
+        return self.fetch_head_and_time()[1]
+
+    def fetch_head_and_time(self) -> tuple[int, int]:
+        """The head's number and the ledger's clock (`fetch_time`), from one read of the latest block."""
+        block = self.fetch_block("latest")
+        if block is None:
+            raise ChainUnavailable("the chain has no latest block")
+        latest_block_at = datetime.fromtimestamp(int(block["timestamp"], 16), UTC)
+        return int(block["number"], 16), int(
+            compute_ledger_now(datetime.now(UTC), latest_block_at).timestamp()
+        )
 
     def fetch_latest_block_time(self) -> int:
         block = self.fetch_block("latest")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,7 +14,6 @@ from service.api.submit import carry_out
 from service.db.models import Operation
 from service.domain.operations import OperationState
 from service.errors import LedgerAlreadyPaused, LedgerNotPaused
-from service.ledger.clock import fetch_ledger_now
 from service.ledger.schemas import HealthOut, PauseOut, PauseRequest, WriterOut
 from service.runtime import Runtime
 from service.writer.outbox import OperationView
@@ -29,14 +29,14 @@ def fetch_paused(runtime: Runtime) -> bool:
 def read_health(runtime: Runtime) -> HealthOut:
     from service.index.indexer import Indexer
 
-    head = runtime.chain.fetch_head()
+    head, ledger_time = runtime.chain.fetch_head_and_time()
     checkpoint = Indexer.read_checkpoint(runtime.database, runtime.chain.chain_id)
     indexed = checkpoint[0] if checkpoint else None
     return HealthOut(
         status="ok",
         chain_id=runtime.chain.chain_id,
         chain_head=head,
-        ledger_time=fetch_ledger_now(runtime),
+        ledger_time=datetime.fromtimestamp(ledger_time, UTC),
         indexed_head=indexed,
         lag_blocks=None if indexed is None else max(head - indexed, 0),
         pending_operations=_count_pending(runtime),

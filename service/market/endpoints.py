@@ -10,6 +10,7 @@ from pydantic import BeforeValidator
 
 from service.api.auth import CallerDep, RuntimeDep, SessionDep
 from service.api.common import ID_LIMIT, Amount, IdPath, IsoDate, SigningRequestOut, plain_digits
+from service.api.csv_pages import CSV_PAGE_RESPONSES, csv_page
 from service.api.pagination import Page, PageDep, PageRequest, page_request
 from service.api.routing import LedgerRouter
 from service.market import service
@@ -36,7 +37,6 @@ from service.market.schemas import (
 from service.settlement.schemas import JobOut
 
 router = LedgerRouter(tags=["market"])
-NEXT_CURSOR_HEADER = "Next-Cursor"
 QueryId = Annotated[int | None, Query(ge=1, lt=ID_LIMIT), BeforeValidator(plain_digits)]
 
 
@@ -189,17 +189,7 @@ def portfolio(
 @router.get(
     "/v1/market/figures",
     response_model=FiguresOut,
-    responses={
-        200: {
-            "content": {"text/csv": {"schema": {"type": "string"}}},
-            "headers": {
-                NEXT_CURSOR_HEADER: {
-                    "description": "CSV only: the cursor of the next page of rows, absent on the last.",
-                    "schema": {"type": "string"},
-                }
-            },
-        }
-    },
+    responses=CSV_PAGE_RESPONSES,
 )
 def market_figures(
     caller: CallerDep,
@@ -215,8 +205,7 @@ def market_figures(
     face. JSON, or CSV with `?format=csv`."""
     built = service.figures(session, since, until, offering_id, page)
     if format == "csv":
-        headers = {NEXT_CURSOR_HEADER: built.next_cursor} if built.next_cursor else None
-        return PlainTextResponse(service.render_figures_csv(built), media_type="text/csv", headers=headers)
+        return csv_page(service.render_figures_csv(built), built.next_cursor)
     return built
 
 

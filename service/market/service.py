@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from service.api.acting import act_as, act_as_service, signed_forward, signing_request
 from service.api.answers import Answer, responds_to
 from service.api.auth import Caller
+from service.api.csv_pages import neutralise_cell
 from service.api.pagination import Page, PageRequest
 from service.api.submit import carry_out, current_request, record_answer
 from service.chain.abi import abi_decode, checksum_address, selector
@@ -89,7 +90,7 @@ from service.participants import repository as participants_repository
 from service.participants.service import MAX_ALLOWANCE
 from service.runtime import Runtime
 from service.settlement.schemas import JobOut
-from service.settlement.service import job_out, neutralise_cell, new_progress
+from service.settlement.service import job_out, new_progress
 from service.vouchers import repository as vouchers_repository
 from service.vouchers.service import voucher_status
 from service.writer.jobs import create_job

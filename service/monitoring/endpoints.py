@@ -10,6 +10,7 @@ from pydantic import BeforeValidator
 
 from service.api.auth import Caller, SessionDep, require_roles
 from service.api.common import ID_LIMIT, plain_digits
+from service.api.csv_pages import CSV_MEDIA_TYPE, CSV_PAGE_RESPONSES, csv_page
 from service.api.pagination import PageDep, PageRequest, page_request
 from service.api.routing import LedgerRouter
 from service.monitoring import service
@@ -18,8 +19,6 @@ from service.monitoring.schemas import CrossBorderPaymentsPage, CrossBorderSumma
 router = LedgerRouter(prefix="/v1/monitoring", tags=["monitoring"])
 MonitorDep = Annotated[Caller, require_roles("admin", "compliance_agent")]
 StreamPageDep = Annotated[PageRequest, Depends(page_request(parts=2))]
-NEXT_CURSOR_HEADER = "Next-Cursor"
-CSV_MEDIA_TYPE = "text/csv"
 
 
 def _wants_csv(format: str | None, accept: str | None) -> bool:
@@ -32,17 +31,7 @@ def _wants_csv(format: str | None, accept: str | None) -> bool:
 @router.get(
     "/cross-border-payments",
     response_model=CrossBorderPaymentsPage,
-    responses={
-        200: {
-            "content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}},
-            "headers": {
-                NEXT_CURSOR_HEADER: {
-                    "description": "CSV only: the cursor of the next page of rows, absent on the last.",
-                    "schema": {"type": "string"},
-                }
-            },
-        }
-    },
+    responses=CSV_PAGE_RESPONSES,
 )
 def list_cross_border_payments(
     caller: MonitorDep,
@@ -62,10 +51,7 @@ def list_cross_border_payments(
     `?format=csv` (or `Accept: text/csv`), whose next page's cursor is the `Next-Cursor` header."""
     built = service.list_payments(session, voucher_id, page)
     if _wants_csv(format, accept):
-        headers = {NEXT_CURSOR_HEADER: built.next_cursor} if built.next_cursor else None
-        return PlainTextResponse(
-            service.render_payments_csv(built), media_type=CSV_MEDIA_TYPE, headers=headers
-        )
+        return csv_page(service.render_payments_csv(built), built.next_cursor)
     return built
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from service.api.csv_pages import neutralise_cell
 from service.api.pagination import PageRequest
 from service.db.models import Participant
 from service.domain.fx import format_rate
@@ -26,7 +27,6 @@ from service.monitoring.schemas import (
     PartyOut,
 )
 from service.participants import repository as participants_repository
-from service.settlement.service import neutralise_cell
 
 SHARE_QUANTUM = Decimal("0.0001")
 

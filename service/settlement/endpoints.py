@@ -9,6 +9,7 @@ from fastapi.responses import PlainTextResponse
 
 from service.api.auth import CallerDep, RuntimeDep, SessionDep
 from service.api.common import IdPath, SigningRequestOut
+from service.api.csv_pages import CSV_PAGE_RESPONSES, csv_page
 from service.api.pagination import PageRequest, page_request
 from service.api.routing import LedgerRouter
 from service.errors import JobNotFound
@@ -96,23 +97,10 @@ def prepare_claim_signing(
     return SigningRequestOut(**service.signing_request_for(session, runtime, caller, "claim", token_id))
 
 
-NEXT_CURSOR_HEADER = "Next-Cursor"
-
-
 @router.get(
     "/v1/vouchers/{voucher_id}/settlement/report",
     response_model=SettlementReport,
-    responses={
-        200: {
-            "content": {"text/csv": {"schema": {"type": "string"}}},
-            "headers": {
-                NEXT_CURSOR_HEADER: {
-                    "description": "CSV only: the cursor of the next page of rows, absent on the last.",
-                    "schema": {"type": "string"},
-                }
-            },
-        }
-    },
+    responses=CSV_PAGE_RESPONSES,
 )
 def report(
     voucher_id: IdPath,
@@ -127,6 +115,5 @@ def report(
     with runtime.database.snapshot() as session:
         built = service.build_report(session, runtime, caller, voucher_id, page)
     if format == "csv":
-        headers = {NEXT_CURSOR_HEADER: built.next_cursor} if built.next_cursor else None
-        return PlainTextResponse(service.render_report_csv(built), media_type="text/csv", headers=headers)
+        return csv_page(service.render_report_csv(built), built.next_cursor)
     return built

@@ -15,6 +15,7 @@ from service.api.acting import act_as, act_as_service, signed_forward, signing_r
 from service.api.answers import Answer, responds_to
 from service.api.auth import Caller
 from service.api.common import participant_ref
+from service.api.csv_pages import neutralise_cell
 from service.api.pagination import PageRequest
 from service.api.submit import carry_out, record_answer
 from service.db.models import CashMovement, Job, Voucher
@@ -359,17 +360,6 @@ def recorded_rate(voucher: Voucher, movement: CashMovement) -> FxRateOut | None:
         round_id=str(int(movement.fx_round_id or 0)),
         as_of=movement.fx_updated_at.replace(tzinfo=UTC),
     )
-
-
-# A cell a spreadsheet would read as a formula (OWASP, CSV injection): these first characters start one.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_cell(value: object) -> object:
-    """A text cell that would start a formula gets a leading apostrophe, so it is shown as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def render_report_csv(report: SettlementReport) -> str:

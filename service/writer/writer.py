@@ -104,11 +104,6 @@ class ChainWriter:
         self._nonces: dict[str, int] = {}  # next forwarder nonce per managed signer
         self._nonce_guard = threading.Lock()
         self._in_flight: dict[int, str] = {}  # operation id -> signer, while a relay carries it
-        # Whether operations of lost blocks may wait to run again: only this process's indexer marks
-        # them (a reorganisation), and a start may find some from before; cleared once none are found
-        # and no reorganisation was handled meanwhile (`_losses` counts them).
-        self._replays_possible = True
-        self._losses = 0
         self._flight_guard = threading.Lock()
         self._batches: queue.Queue[_Batch | None] = queue.Queue(maxsize=len(self._relayers))
         self._wake = threading.Event()
@@ -166,7 +161,6 @@ class ChainWriter:
         """Brings what a previous writer left to a state this one can continue from: the index caught up
         (rolling back whatever the chain lost), relay transactions without a receipt settled (mined, or
         dropped: their operations are relayed again), every nonce read afresh."""
-        self._replays_possible = True  # a previous writer may have left operations to run again
         self._indexer.sync_to()
         with self._database.engine.connect() as connection:
             unsettled = connection.execute(
@@ -193,8 +187,6 @@ class ChainWriter:
         logger.info("writer recovered: %s relay transaction(s) settled", len(unsettled))
 
     def _after_reorganisation(self, _fork_point: int | None) -> None:
-        self._losses += 1
-        self._replays_possible = True
         self._forget_nonces()
 
     def _forget_nonces(self) -> None:
@@ -283,17 +275,12 @@ class ChainWriter:
         return len(rows)
 
     def _replays_pending(self) -> bool:
-        if not self._replays_possible:
-            return False  # no query on the hot path while nothing was lost
-        losses = self._losses
         with self._database.engine.connect() as connection:
             found = connection.execute(
                 select(_OPERATIONS.c.id)
                 .where(_OPERATIONS.c.state == OperationState.SIGNED, _OPERATIONS.c.replay_rank.is_not(None))
                 .limit(1)
             ).first()
-        if found is None and losses == self._losses:
-            self._replays_possible = False
         return found is not None
 
     def _lost_blocks_since(self, reorganisations: int) -> bool:
